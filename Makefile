@@ -1,0 +1,140 @@
+# schemalink — plain, non-recursive GNU make.
+#
+#   make               build bin/slctl, bin/schemalinkd, bin/srlite
+#   make deps          install the Debian build and test dependencies when missing
+#   make test          unit (cmocka) + golden + e2e tests; last line "N passed, N failed"
+#   make test-slow     slow fault and soak cases
+#   make asan          the same tests built with ASan + UBSan
+#   make valgrind      unit tests and e2e binaries under valgrind
+#   make coverage      line-coverage summary of the unit tests
+#   make format / format-check / install / clean / bench / update-golden
+#
+# BUILD (object dir) and BINDIR may be overridden, e.g. make BUILD=/tmp/b BINDIR=/tmp/b/bin.
+
+SHELL      := /bin/bash
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+BINDIR     ?= bin
+
+CC         ?= cc
+PKGS       := yaml-0.1 libcurl jansson libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -fno-common
+OPT        ?= -O2 -g
+SAN        ?=
+CPPFLAGS   += -Iinclude -D_GNU_SOURCE -DSL_VERSION=\"$(VERSION)\"
+CFLAGS     += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS    += $(SAN)
+LDLIBS     += $(PKG_LIBS) -lpthread -lm
+
+# Areas in link order: an area may use only those after it (ARCHITECTURE.md).
+AREAS      := controller srlite engine manifest srclient httpd model base
+define area_rules
+SRC_$(1)   := $$(sort $$(wildcard pkg/$(1)/*.c))
+OBJ_$(1)   := $$(SRC_$(1):%.c=$(BUILD)/%.o)
+LIB_$(1)   := $$(if $$(SRC_$(1)),$(BUILD)/lib/libsl_$(1).a)
+$(BUILD)/lib/libsl_$(1).a: $$(OBJ_$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach a,$(AREAS),$(eval $(call area_rules,$(a))))
+LIBS       := $(foreach a,$(AREAS),$(LIB_$(a)))
+
+PROGS      := slctl schemalinkd srlite
+BINS       := $(PROGS:%=$(BINDIR)/%)
+define prog_rules
+SRC_cmd_$(1) := $$(sort $$(wildcard cmd/$(1)/*.c))
+OBJ_cmd_$(1) := $$(SRC_cmd_$(1):%.c=$(BUILD)/%.o)
+$(BINDIR)/$(1): $$(OBJ_cmd_$(1)) $(LIBS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(OBJ_cmd_$(1)) $(LIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rules,$(p))))
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELP  := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+UNIT_HOBJ  := $(UNIT_HELP:%.c=$(BUILD)/%.o)
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HOBJ) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_HOBJ) $(LIBS) $(LDLIBS) -lcmocka
+
+ALL_OBJ    := $(foreach a,$(AREAS),$(OBJ_$(a))) $(foreach p,$(PROGS),$(OBJ_cmd_$(p))) \
+              $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_HOBJ)
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+-include $(ALL_OBJ:.o=.d)
+
+.PHONY: all deps test test-slow unit check asan tsan valgrind coverage format format-check \
+        install uninstall clean bench update-golden demo fuzz
+all: $(BINS)
+unit: $(UNIT_BINS)
+
+deps:
+	@scripts/deps.sh
+
+# The runner builds nothing itself: it runs what these targets made.
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@BUILD=$(BUILD) BINDIR=$(BINDIR) tests/run.sh
+check: test
+
+test-slow: deps
+	@$(MAKE) --no-print-directory all unit
+	@BUILD=$(BUILD) BINDIR=$(BINDIR) tests/run.sh --slow
+
+SANFLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BINDIR=build-asan/bin OPT="-O1 -g" \
+	  SAN="$(SANFLAGS)" all unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  BUILD=build-asan BINDIR=build-asan/bin tests/run.sh
+
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan BINDIR=build-tsan/bin OPT="-O1 -g" \
+	  SAN="-fsanitize=thread" all unit
+	@TSAN_OPTIONS=halt_on_error=1 BUILD=build-tsan BINDIR=build-tsan/bin tests/run.sh --tsan
+
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build-vg BINDIR=build-vg/bin OPT="-O0 -g" all unit
+	@BUILD=build-vg BINDIR=build-vg/bin tests/run.sh --valgrind
+
+coverage: deps
+	@rm -rf build-cov
+	@$(MAKE) --no-print-directory BUILD=build-cov BINDIR=build-cov/bin OPT="-O0 -g" \
+	  SAN="--coverage" all unit
+	@BUILD=build-cov BINDIR=build-cov/bin tests/run.sh
+	@scripts/coverage.sh build-cov
+
+bench: deps all
+	@BUILD=$(BUILD) BINDIR=$(BINDIR) scripts/bench.sh
+
+demo: deps all
+	@BINDIR=$(BINDIR) scripts/demo.sh
+
+update-golden: all
+	@BINDIR=$(BINDIR) UPDATE_GOLDEN=1 tests/golden/run.sh
+
+FMT_SRC = $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FMT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FMT_SRC)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(PREFIX)/bin/%)
+
+clean:
+	rm -rf build build-asan build-tsan build-vg build-cov build-fuzz bin
