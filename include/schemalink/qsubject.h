@@ -1,0 +1,129 @@
+/*
+ * qsubject.h — qualified subject names and context arithmetic (REGISTRY-API.md §1, §3).
+ *
+ * Owns: the grammar ":.<ctx>:<subject>", context normalization, the exporter's destination
+ * naming for NONE / CUSTOM / AUTO with subjectRenameFormat, and subject-filter matching.
+ * Pure functions, shared by srlite and the controller: no I/O, no logging, no globals.
+ * Depends on base (error) only.
+ *
+ * Vocabulary: a *context* is "." (the default context) or "." followed by a name without ':'
+ * (".source", ".source.target"). A *qualified subject* is the wire form: a default-context
+ * subject is written bare ("orders"), any other as ":.ctx:orders".
+ */
+#ifndef SCHEMALINK_QSUBJECT_H
+#define SCHEMALINK_QSUBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "schemalink/error.h"
+
+#define SL_DEFAULT_CONTEXT "."
+
+/* The parsed form of a (possibly qualified) subject string. */
+struct sl_qsubject {
+	char *context; /* owned; "." or ".name"; NULL when wildcard is set */
+	char *subject; /* owned; the unqualified name, may be "" (context-only forms) */
+	bool wildcard; /* the ":*:" form: any context (filters and prefixes only) */
+	bool context_only; /* written as ":.ctx" or ":.ctx:" with an empty subject */
+};
+
+#define SL_QSUBJECT_INIT \
+	{ \
+		NULL, NULL, false, false \
+	}
+
+/* Parses s per REGISTRY-API.md §1:
+ *   ":.ctx:rest" -> context ".ctx", subject "rest" (rest may contain ':');
+ *   ":.ctx"      -> context ".ctx", subject "", context_only;
+ *   ":.:foo"     -> context ".", subject "foo";
+ *   ":*:rest"    -> wildcard, subject "rest";
+ *   anything else -> context ".", subject = s.
+ * Rejects (SL_EINVAL, message naming s) NULL, ISO control characters anywhere, and a context
+ * name containing characters other than those the grammar allows.
+ * Borrows s; fills out (which the caller releases with sl_qsubject_release). */
+int sl_qsubject_parse(const char *s, struct sl_qsubject *out, struct sl_error *err);
+
+/* Frees the strings of q and resets it to SL_QSUBJECT_INIT. NULL-safe. */
+void sl_qsubject_release(struct sl_qsubject *q);
+
+/* Checks a subject for registration (REGISTRY-API.md §1 "Invalid ⇒ 42208"): after parsing,
+ * not wildcard, subject part non-empty, not "*", not "__GLOBAL" or "__EMPTY", context not
+ * ".__GLOBAL". Returns 0 or SL_EINVAL with a message. Borrows s. */
+int sl_qsubject_check_registrable(const char *s, struct sl_error *err);
+
+/* Returns an owned string: the wire form of (context, subject): bare for the default context,
+ * ":<context>:<subject>" otherwise. context may be given as ".c", "c", ":.c:" or "." / "".
+ * Returns NULL on allocation failure or an invalid context. Borrows both. */
+char *sl_qsubject_format(const char *context, const char *subject);
+
+/* Returns the owned normalized form of s (":.:foo" -> "foo", ":.c:x" unchanged), or NULL when
+ * s does not parse. Borrows s. */
+char *sl_qsubject_normalize(const char *s);
+
+/* Normalizes a context name: "", ".", ":.:" -> "."; "c", ".c", ":.c", ":.c:" -> ".c".
+ * Rejects ':' inside the name and control characters. *out is owned by the caller. */
+int sl_context_normalize(const char *in, char **out, struct sl_error *err);
+
+/* True when ctx (normalized) is the default context ".". */
+bool sl_context_is_default(const char *ctx);
+
+/* Returns the owned context of a (possibly qualified) subject, or NULL when it does not parse
+ * or is the wildcard form. Borrows s. */
+char *sl_qsubject_context(const char *s);
+
+/* Exporter context types (REGISTRY-API.md §2.1, §3). */
+enum sl_context_type {
+	SL_CONTEXT_AUTO,
+	SL_CONTEXT_CUSTOM,
+	SL_CONTEXT_NONE,
+};
+
+/* Parses "AUTO" / "CUSTOM" / "NONE" (case-insensitive). Returns 0 or SL_EINVAL. */
+int sl_context_type_parse(const char *s, enum sl_context_type *out, struct sl_error *err);
+/* Upper-case name of t. */
+const char *sl_context_type_name(enum sl_context_type t);
+
+/* The destination context an exporter writes a subject of source context src_ctx into:
+ *   NONE: src_ctx unchanged;
+ *   CUSTOM / AUTO: "." + name + (src_ctx == "." ? "" : src_ctx), e.g. "source" + ".target"
+ *   -> ".source.target". name may be given with or without its leading dot; it is required
+ *   (non-empty) for CUSTOM and AUTO (AUTO passes the source cluster id).
+ * *out is owned by the caller. */
+int sl_export_dest_context(enum sl_context_type type, const char *name, const char *src_ctx,
+        char **out, struct sl_error *err);
+
+/* The qualified destination subject for a qualified source subject: the unqualified source
+ * name is put through rename_format (every "${subject}" replaced by it; NULL or "" means
+ * "${subject}"; a format without "${subject}" is SL_EINVAL), then qualified with the
+ * destination context above. Example: CUSTOM "source", ":.target:stock_trades-value"
+ * -> ":.source.target:stock_trades-value". *out is owned by the caller. */
+int sl_export_dest_subject(enum sl_context_type type, const char *name, const char *rename_format,
+        const char *src_subject, char **out, struct sl_error *err);
+
+/* What "*" in an exporter's subjects matches (REGISTRY-API.md §8 and srlite --wildcard-scope). */
+enum sl_wildcard_scope {
+	SL_WILDCARD_ALL_CONTEXTS, /* "*" = every subject of every context (the walkthrough) */
+	SL_WILDCARD_DEFAULT_CONTEXT, /* "*" = the default context only (current docs) */
+};
+
+int sl_wildcard_scope_parse(const char *s, enum sl_wildcard_scope *out, struct sl_error *err);
+
+/* Checks one exporter subjects entry: "*", ":*:", ":.ctx:*" (":.:*" = default context only),
+ * or a registrable (qualified) subject name. Returns 0 or SL_EINVAL with a message. */
+int sl_filter_check(const char *entry, struct sl_error *err);
+
+/* True when the qualified subject `subject` is selected by the filter entry `entry` under
+ * scope. Exact names compare in normalized form (":.:foo" == "foo"). Borrows both. */
+bool sl_filter_match(const char *entry, const char *subject, enum sl_wildcard_scope scope);
+
+/* True when any of the n entries matches. */
+bool sl_filter_match_any(
+        const char *const *entries, size_t n, const char *subject, enum sl_wildcard_scope scope);
+
+/* True when the filter entry can select subjects outside the default context under *either*
+ * wildcard scope (used by loop detection: "*" and ":*:" both count, as do ":.ctx:*" with a
+ * non-default ctx and qualified exact names). */
+bool sl_filter_may_select_nondefault(const char *entry);
+
+#endif
