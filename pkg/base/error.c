@@ -35,17 +35,31 @@ int sl_error_errno(struct sl_error *err, int errnum, const char *what)
 
 void sl_error_prefix(struct sl_error *err, const char *fmt, ...)
 {
-	char prefix[SL_ERROR_MSG_MAX];
-	char old[SL_ERROR_MSG_MAX];
+	char msg[SL_ERROR_MSG_MAX];
+	size_t n, old;
 	va_list ap;
+	int len;
 
 	if (err == NULL || err->code == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	len = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	if (len < 0)
+		return;
+	n = strlen(msg);
+	/* "<prefix>: <old message>", cut at the buffer's end. */
+	if (n + 2 < sizeof(msg)) {
+		memcpy(msg + n, ": ", 2);
+		n += 2;
+		old = strnlen(err->msg, sizeof(err->msg) - 1);
+		if (old > sizeof(msg) - 1 - n)
+			old = sizeof(msg) - 1 - n;
+		memcpy(msg + n, err->msg, old);
+		n += old;
+	}
+	msg[n] = '\0';
+	memcpy(err->msg, msg, n + 1);
 }
 
 void sl_error_clear(struct sl_error *err)
