@@ -1,0 +1,29 @@
+/*
+ * fileio.h — reading files with a size cap and replacing them atomically.
+ *
+ * Owns: the "never a torn file" rule (STYLE.md 14): write a temporary file in the same
+ * directory, fsync it, rename it over the target, fsync the directory. Depends on base.
+ */
+#ifndef SCHEMALINK_FILEIO_H
+#define SCHEMALINK_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "schemalink/buf.h"
+#include "schemalink/error.h"
+
+/* Replaces path with len bytes of data, atomically and durably, with permissions mode.
+ * On any failure the old file is untouched and the temporary file removed. Borrows all. */
+int sl_file_write_atomic(
+        const char *path, const void *data, size_t len, mode_t mode, struct sl_error *err);
+
+/* Appends the whole file at path to out. Fails with SL_ELIMIT, naming the file, when it is
+ * larger than max bytes (checked while reading, so a growing file cannot exceed it), and with
+ * SL_ENOENT when it does not exist. */
+int sl_file_read(const char *path, size_t max, struct sl_buf *out, struct sl_error *err);
+
+/* Creates dir and its missing parents with mode (like mkdir -p). */
+int sl_mkdir_p(const char *dir, mode_t mode, struct sl_error *err);
+
+#endif

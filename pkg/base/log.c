@@ -1,0 +1,292 @@
+/* log.c — text / JSON-lines logging with redaction at the last step. */
+#include "schemalink/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static struct {
+	enum sl_log_level min;
+	enum sl_log_format format;
+	int fd;
+	const struct sl_clock *clock;
+} log_cfg = {SL_LOG_INFO, SL_LOG_TEXT, 2, NULL};
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void sl_log_setup(
+        enum sl_log_level min, enum sl_log_format format, int fd, const struct sl_clock *clock)
+{
+	pthread_mutex_lock(&log_lock);
+	log_cfg.min = min;
+	log_cfg.format = format;
+	log_cfg.fd = fd;
+	log_cfg.clock = clock;
+	pthread_mutex_unlock(&log_lock);
+}
+
+const char *sl_log_level_name(enum sl_log_level level)
+{
+	return level >= SL_LOG_DEBUG && level <= SL_LOG_ERROR ? level_names[level] : "unknown";
+}
+
+int sl_log_level_parse(const char *s, enum sl_log_level *out, struct sl_error *err)
+{
+	int i;
+
+	for (i = SL_LOG_DEBUG; i <= SL_LOG_ERROR; i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum sl_log_level)i;
+			return 0;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = SL_LOG_WARN;
+		return 0;
+	}
+	return sl_error_set(err, SL_EINVAL,
+	        "invalid log level \"%s\": must be one of debug, info, warn, error", s);
+}
+
+int sl_log_format_parse(const char *s, enum sl_log_format *out, struct sl_error *err)
+{
+	if (strcmp(s, "text") == 0)
+		*out = SL_LOG_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = SL_LOG_JSON;
+	else
+		return sl_error_set(
+		        err, SL_EINVAL, "invalid log format \"%s\": must be text or json", s);
+	return 0;
+}
+
+int sl_log_enabled(enum sl_log_level level)
+{
+	return level >= log_cfg.min;
+}
+
+int sl_json_escape(struct sl_buf *out, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '"': rc = sl_buf_adds(out, "\\\""); break;
+		case '\\': rc = sl_buf_adds(out, "\\\\"); break;
+		case '\n': rc = sl_buf_adds(out, "\\n"); break;
+		case '\r': rc = sl_buf_adds(out, "\\r"); break;
+		case '\t': rc = sl_buf_adds(out, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				rc = sl_buf_addf(out, "\\u%04x", c);
+			else
+				rc = sl_buf_addch(out, (char)c);
+		}
+	}
+	return rc;
+}
+
+/* --- redaction --- */
+
+static bool is_key_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+}
+
+/* True when key[0..len) contains a secret-ish word: password, secret, token, user?info. */
+static bool secret_key(const char *key, size_t len)
+{
+	static const char *const words[] = {"password", "passwd", "secret", "token"};
+	size_t i, w;
+
+	for (i = 0; i < len; i++) {
+		for (w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t wl = strlen(words[w]);
+
+			if (i + wl <= len && strncasecmp(key + i, words[w], wl) == 0)
+				return true;
+		}
+		if (i + 9 <= len && strncasecmp(key + i, "user", 4) == 0 &&
+		        strncasecmp(key + i + 5, "info", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Length of the value starting at p: a quoted string (quote included) or a bare token. */
+static size_t value_len(const char *p, bool to_eol)
+{
+	const char *q = p;
+
+	if (*q == '"') {
+		for (q++; *q && *q != '"'; q++)
+			if (*q == '\\' && q[1])
+				q++;
+		return (size_t)(q - p) + (*q == '"');
+	}
+	if (to_eol) {
+		while (*q && *q != '\n' && *q != '\r' && *q != '"' && *q != ',')
+			q++;
+		return (size_t)(q - p);
+	}
+	while (*q && !isspace((unsigned char)*q) && !strchr(",;&}])\"'", *q))
+		q++;
+	return (size_t)(q - p);
+}
+
+int sl_redact(const char *in, struct sl_buf *out)
+{
+	const char *p = in;
+
+	while (*p) {
+		/* URL user-info: scheme://user:pw@host */
+		if (strncmp(p, "://", 3) == 0) {
+			const char *a = p + 3, *end = a, *at = NULL;
+
+			while (*end && !strchr("/?#\"' \t\r\n<>", *end)) {
+				if (*end == '@')
+					at = end;
+				end++;
+			}
+			if (sl_buf_add(out, p, 3) < 0)
+				return SL_ENOMEM;
+			p += 3;
+			if (at != NULL) {
+				if (sl_buf_adds(out, "[redacted]") < 0)
+					return SL_ENOMEM;
+				p = at;
+			}
+			continue;
+		}
+		if (is_key_char(*p) && (p == in || !is_key_char(p[-1]))) {
+			const char *k = p, *q;
+			size_t klen;
+			bool auth;
+
+			while (is_key_char(*p))
+				p++;
+			klen = (size_t)(p - k);
+			auth = klen == 13 && strncasecmp(k, "authorization", 13) == 0;
+			if (sl_buf_add(out, k, klen) < 0)
+				return SL_ENOMEM;
+			if (!auth && !secret_key(k, klen))
+				continue;
+			/* key, optional closing quote, separator, value */
+			q = p;
+			if (*q == '"')
+				q++;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q != ':' && *q != '=')
+				continue;
+			q++;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			/* A structured value ({file: ...}, [..]) names a reference, not a secret. */
+			if (*q == '{' || *q == '[' || *q == '\0')
+				continue;
+			if (sl_buf_add(out, p, (size_t)(q - p)) < 0)
+				return SL_ENOMEM;
+			p = q;
+			{
+				size_t vl = value_len(p, auth);
+				bool quoted = *p == '"';
+
+				if (vl == 0)
+					continue;
+				if (sl_buf_adds(out, quoted ? "\"[redacted]\"" : "[redacted]") < 0)
+					return SL_ENOMEM;
+				p += vl;
+			}
+			continue;
+		}
+		if (sl_buf_addch(out, *p) < 0)
+			return SL_ENOMEM;
+		p++;
+	}
+	return 0;
+}
+
+/* --- output --- */
+
+void sl_vlog(
+        enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, va_list ap)
+{
+	struct sl_buf msg = SL_BUF_INIT, clean = SL_BUF_INIT, line = SL_BUF_INIT;
+	const struct sl_clock *clock;
+	char ts[40];
+	size_t off;
+
+	if (!sl_log_enabled(level))
+		return;
+	clock = log_cfg.clock ? log_cfg.clock : sl_clock_system();
+	sl_clock_format_rfc3339(sl_clock_wall_ms(clock), ts, sizeof(ts));
+	if (sl_buf_vaddf(&msg, fmt, ap) < 0 || sl_redact(msg.data, &clean) < 0)
+		goto out;
+	if (log_cfg.format == SL_LOG_JSON) {
+		sl_buf_addf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
+		        sl_log_level_name(level));
+		sl_json_escape(&line, clean.data);
+		sl_buf_addch(&line, '"');
+		if (fields && fields->object) {
+			sl_buf_adds(&line, ",\"object\":\"");
+			sl_json_escape(&line, fields->object);
+			sl_buf_addch(&line, '"');
+		}
+		if (fields && fields->reason) {
+			sl_buf_adds(&line, ",\"reason\":\"");
+			sl_json_escape(&line, fields->reason);
+			sl_buf_addch(&line, '"');
+		}
+		if (fields && fields->attempt)
+			sl_buf_addf(&line, ",\"attempt\":%d", fields->attempt);
+		sl_buf_adds(&line, "}\n");
+	} else {
+		char lv[8];
+		size_t i;
+
+		for (i = 0; i < sizeof(lv) - 1 && sl_log_level_name(level)[i]; i++)
+			lv[i] = (char)toupper((unsigned char)sl_log_level_name(level)[i]);
+		lv[i] = '\0';
+		sl_buf_addf(&line, "%s %-5s %s", ts, lv, clean.data);
+		if (fields && fields->object)
+			sl_buf_addf(&line, " object=%s", fields->object);
+		if (fields && fields->reason)
+			sl_buf_addf(&line, " reason=%s", fields->reason);
+		if (fields && fields->attempt)
+			sl_buf_addf(&line, " attempt=%d", fields->attempt);
+		sl_buf_addch(&line, '\n');
+	}
+	pthread_mutex_lock(&log_lock);
+	for (off = 0; off < line.len;) {
+		ssize_t n = write(log_cfg.fd, line.data + off, line.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	pthread_mutex_unlock(&log_lock);
+out:
+	sl_buf_release(&msg);
+	sl_buf_release(&clean);
+	sl_buf_release(&line);
+}
+
+void sl_log(enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sl_vlog(level, fields, fmt, ap);
+	va_end(ap);
+}
