@@ -1,0 +1,1 @@
+schemalinkd --manifests d --log-level loud

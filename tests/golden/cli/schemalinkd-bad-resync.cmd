@@ -1,0 +1,1 @@
+schemalinkd --manifests d --resync 10x

@@ -1,0 +1,1 @@
+slctl get links -f x.yaml -o xml

@@ -1,0 +1,1 @@
+slctl apply -f x.yaml --timeout 5parsecs

@@ -1,0 +1,1 @@
+SLCTL_FILES= slctl diff

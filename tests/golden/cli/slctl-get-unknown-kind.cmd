@@ -1,0 +1,1 @@
+slctl get widgets -f x.yaml

@@ -1,0 +1,1 @@
+slctl pause exporter foo -f x.yaml

@@ -1,0 +1,1 @@
+srlite --wildcard-scope everything

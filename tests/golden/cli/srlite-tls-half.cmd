@@ -1,0 +1,1 @@
+srlite --tls-cert c.pem
