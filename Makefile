@@ -15,6 +15,7 @@ SHELL      := /bin/bash
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
