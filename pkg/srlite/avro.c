@@ -1129,8 +1129,9 @@ static void put_str(struct av_out *o, const char *s)
 	put_ch(o, '"');
 }
 
-/* Java's Double.toString: the shortest digits that read back as d, in plain notation for
- * 1e-3 <= |d| < 1e7 (always with a fractional part, "1.0") and as "d.dddE<exp>" otherwise.
+/* Java's Double.toString (JDK 19 and later; older JDKs sometimes print a digit or two more):
+ * the shortest digits that read back as d, in plain notation for 1e-3 <= |d| < 1e7 (always
+ * with a fractional part, "1.0") and as "d.dddE<exp>" otherwise.
  * Non-finite values come out as the strings Jackson writes for them. */
 static void put_double(struct av_out *o, double d)
 {
@@ -1182,8 +1183,16 @@ static void put_double(struct av_out *o, double d)
 		}
 		res[r] = '\0';
 	} else {
-		snprintf(res + r, sizeof(res) - r, "%c.%sE%d", digits[0], nd > 1 ? digits + 1 : "0",
-		        exp10);
+		/* Java always prints a digit after the point here, and when one significant digit
+		 * would do, it picks the closest two-digit value: 4.9E-324, not 5.0E-324. */
+		if (nd == 1) {
+			snprintf(tmp, sizeof(tmp), "%.1e", a);
+			digits[0] = tmp[0];
+			digits[1] = tmp[2];
+			digits[2] = '\0';
+			exp10 = atoi(strchr(tmp, 'e') + 1);
+		}
+		snprintf(res + r, sizeof(res) - r, "%c.%sE%d", digits[0], digits + 1, exp10);
 	}
 	put(o, res);
 }
