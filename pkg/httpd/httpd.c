@@ -505,16 +505,18 @@ static void free_server(struct sl_httpd *srv)
 
 static int setup_tls(struct sl_httpd *srv, const struct sl_httpd_config *cfg, struct sl_error *err)
 {
+	int rc;
+
 	if (cfg->tls_cert_file == NULL && cfg->tls_key_file == NULL)
 		return 0;
 	if (cfg->tls_cert_file == NULL || cfg->tls_key_file == NULL)
 		return sl_error_set(err, SL_EINVAL, "TLS needs both a certificate and a key file");
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return sl_error_set(err, SL_EUNSUP, "this libmicrohttpd was built without TLS");
-	if (read_pem(cfg->tls_cert_file, &srv->tls_cert, err) < 0 ||
-	        read_pem(cfg->tls_key_file, &srv->tls_key, err) < 0)
-		return err ? err->code : SL_EIO;
-	return 0;
+	rc = read_pem(cfg->tls_cert_file, &srv->tls_cert, err);
+	if (rc == 0)
+		rc = read_pem(cfg->tls_key_file, &srv->tls_key, err);
+	return rc;
 }
 
 static int setup_auth(struct sl_httpd *srv, const struct sl_httpd_config *cfg, struct sl_error *err)
@@ -565,6 +567,9 @@ struct sl_httpd *sl_httpd_start(const struct sl_httpd_config *cfg, struct sl_err
 
 	timeout = cfg->idle_timeout_s ? cfg->idle_timeout_s : SL_HTTPD_DEFAULT_IDLE_TIMEOUT_S;
 	limit = cfg->max_connections ? cfg->max_connections : SL_HTTPD_DEFAULT_MAX_CONNECTIONS;
+	/* The logger goes first, or libmicrohttpd reports that instead of the real failure. */
+	opts[n++] = (struct MHD_OptionItem){
+	        MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(void *)on_mhd_message, srv};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout, NULL};
@@ -572,8 +577,6 @@ struct sl_httpd *sl_httpd_start(const struct sl_httpd_config *cfg, struct sl_err
 	        (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)(void *)on_uri, srv};
 	opts[n++] = (struct MHD_OptionItem){
 	        MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(void *)on_completed, srv};
-	opts[n++] = (struct MHD_OptionItem){
-	        MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(void *)on_mhd_message, srv};
 	if (srv->tls_cert != NULL) {
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};

@@ -663,6 +663,67 @@ static void test_ipv6_and_single_thread(void **state)
 	sl_httpd_stop(f.srv);
 }
 
+static int connect_loopback(unsigned port)
+{
+	struct sockaddr_in sa = {0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Waits up to ms for the peer to close fd; returns 1 when it did. */
+static int closed_within(int fd, int ms)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+	char c;
+
+	return poll(&pfd, 1, ms) == 1 && recv(fd, &c, 1, 0) <= 0;
+}
+
+static void test_connection_limits(void **state)
+{
+	struct sl_httpd_config cfg = SL_HTTPD_CONFIG_INIT;
+	struct timespec ts = {0, 20 * 1000000L};
+	struct fixture f = {0};
+	int a, b, c, i, ok = 0;
+	struct reply r;
+	char url[128];
+
+	(void)state;
+	cfg.max_connections = 2;
+	cfg.idle_timeout_s = 1;
+	f.srv = start(&cfg, f.base, sizeof(f.base), "http");
+	snprintf(url, sizeof(url), "%s/echo", f.base);
+	a = connect_loopback(sl_httpd_port(f.srv));
+	b = connect_loopback(sl_httpd_port(f.srv));
+	/* Give the listener time to accept both before the third arrives. */
+	assert_false(closed_within(a, 200));
+	c = connect_loopback(sl_httpd_port(f.srv));
+	assert_true(closed_within(c, 500)); /* over the limit: closed at once */
+	assert_true(closed_within(a, 3000)); /* idle past the timeout */
+	assert_true(closed_within(b, 3000));
+	close(a);
+	close(b);
+	close(c);
+	/* The slots free up once the connection threads have wound down, a moment after the
+	 * sockets closed. */
+	for (i = 0; i < 50; i++) {
+		do_request(url, NULL, &r);
+		ok = r.cc == CURLE_OK && r.status == 200;
+		reply_release(&r);
+		if (ok)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_true(ok);
+	sl_httpd_stop(f.srv);
+}
+
 struct client_arg {
 	const char *base;
 	int requests;
@@ -905,6 +966,8 @@ static void test_https(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/key.pem"));
 	cfg.tls_key_file = cert; /* a certificate where the key belongs */
 	assert_null(sl_httpd_start(&cfg, &err));
+	/* libmicrohttpd's own reason reaches the caller. */
+	assert_non_null(strstr(err.msg, "certificate/key"));
 
 	cfg.tls_key_file = key;
 	f->srv = start(&cfg, f->base, sizeof(f->base), "https");
@@ -947,6 +1010,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_malformed, setup_plain, teardown),
 	        cmocka_unit_test(test_listen_errors),
 	        cmocka_unit_test(test_ipv6_and_single_thread),
+	        cmocka_unit_test(test_connection_limits),
 	        cmocka_unit_test_setup_teardown(test_concurrency, setup_plain, teardown),
 	        cmocka_unit_test(test_stop_waits_for_handlers),
 	        cmocka_unit_test_setup_teardown(test_auth, setup_auth, teardown),
