@@ -919,12 +919,18 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 	} else if (strcmp(op, "mode") == 0 || strcmp(op, "config") == 0) {
 		bool is_mode = op[0] == 'm';
 
-		if (json_unpack(root, "{s:o, s?s, s?s, s?b, s?b}", "scope", &scope_j, "mode",
-		            &mode_s, "compat", &compat_s, "purge", &purge, "recursive",
-		            &recursive) != 0 ||
-		        json_unpack(scope_j, "{s:i, s?s, s?s}", "kind", &kind, "ctx", &ctx, "subj",
-		                &subj) != 0 ||
-		        kind < SL_SCOPE_TOP || kind > SL_SCOPE_SUBJECT) {
+		/* Absent and null members both mean "none" (jansson's "s?s" rejects null). */
+		scope_j = json_object_get(root, "scope");
+		mode_s = json_string_value(json_object_get(root, "mode"));
+		compat_s = json_string_value(json_object_get(root, "compat"));
+		purge = json_is_true(json_object_get(root, "purge"));
+		recursive = json_is_true(json_object_get(root, "recursive"));
+		ctx = json_string_value(json_object_get(scope_j, "ctx"));
+		subj = json_string_value(json_object_get(scope_j, "subj"));
+		kind = (int)json_integer_value(json_object_get(scope_j, "kind"));
+		if (!json_is_object(scope_j) ||
+		        !json_is_integer(json_object_get(scope_j, "kind")) || kind < SL_SCOPE_TOP ||
+		        kind > SL_SCOPE_SUBJECT) {
 			rc = sl_error_set(err, SL_EINVAL, "bad %s record", op);
 		} else {
 			sc.kind = (enum sl_scope_kind)kind;

@@ -440,6 +440,19 @@ static void journal_replay_restores_everything(void **state)
 	assert_int_equal(sl_store_delete_subject(st, ":.c:b", false, &vs, &n, &err), 0);
 	free(vs);
 	set_mode(st, "a", "READONLY", false, 0);
+	/* Scopes with NULL members (top level, global) and deletes (null mode) replay too. */
+	set_mode(st, NULL, "READONLY", false, 0);
+	set_mode(st, ":.__GLOBAL:", "READWRITE", false, 0);
+	{
+		struct sl_scope sc;
+		const char *prev = NULL;
+
+		assert_int_equal(sl_scope_parse(":.__GLOBAL:", &sc, &err), 0);
+		assert_int_equal(sl_store_delete_mode(st, &sc, false, &prev, &err), 0);
+		assert_string_equal(prev, "READWRITE");
+		assert_int_equal(sl_store_set_config(st, &sc, "FULL", &prev, &err), 0);
+		sl_scope_release(&sc);
+	}
 	sl_store_free(st);
 	sl_journal_close(j);
 
@@ -452,11 +465,15 @@ static void journal_replay_restores_everything(void **state)
 	assert_int_equal(info.id, 2);
 	sl_schema_info_release(&info);
 	assert_string_equal(get_mode(st, "a", false, &code), "READONLY");
+	assert_string_equal(get_mode(st, NULL, false, &code), "READONLY");
+	assert_null(get_mode(st, ":.__GLOBAL:", false, &code));
+	assert_int_equal(code, 40409);
 	assert_int_equal(sl_store_list_subjects(st, NULL, SL_LIST_DELETED_ONLY, &v, &err), 0);
 	assert_int_equal(v.len, 1);
 	assert_string_equal(v.items[0], ":.c:b");
 	sl_vec_release(&v, free);
 	/* Id counters continue. */
+	set_mode(st, NULL, "READWRITE", false, 0);
 	assert_int_equal(reg(st, "z", "\"float\"", NULL), 3);
 	sl_store_free(st);
 	sl_journal_close(j);
