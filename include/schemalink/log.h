@@ -63,7 +63,8 @@ void sl_vlog(enum sl_log_level level, const struct sl_log_fields *fields, const 
  *  - user-info in URLs: "https://alice:pw@host" -> "https://[redacted]@host";
  *  - "Authorization: Basic xxx" / "Bearer xxx" header values;
  *  - values of keys matching password|secret|token|user.info (case-insensitive) in
- *    key=value, key: value and JSON "key":"value" forms.
+ *    key=value, key: value and JSON "key":"value" forms, bare or in "double" or 'single'
+ *    quotes (a {...} or [...] value is a reference such as {file: ...} and is kept).
  * Returns 0 or SL_ENOMEM. */
 int sl_redact(const char *in, struct sl_buf *out);
 

@@ -126,11 +126,13 @@ static size_t value_len(const char *p, bool to_eol)
 {
 	const char *q = p;
 
-	if (*q == '"') {
-		for (q++; *q && *q != '"'; q++)
+	if (*q == '"' || *q == '\'') {
+		char quote = *q;
+
+		for (q++; *q && *q != quote; q++)
 			if (*q == '\\' && q[1])
 				q++;
-		return (size_t)(q - p) + (*q == '"');
+		return (size_t)(q - p) + (*q == quote);
 	}
 	if (to_eol) {
 		while (*q && *q != '\n' && *q != '\r' && *q != '"' && *q != ',')
@@ -198,11 +200,16 @@ int sl_redact(const char *in, struct sl_buf *out)
 			p = q;
 			{
 				size_t vl = value_len(p, auth);
-				bool quoted = *p == '"';
+				const char *mask = "[redacted]";
 
 				if (vl == 0)
 					continue;
-				if (sl_buf_adds(out, quoted ? "\"[redacted]\"" : "[redacted]") < 0)
+				/* Keep the value's quotes so JSON and YAML around it stay well-formed. */
+				if (*p == '"')
+					mask = "\"[redacted]\"";
+				else if (*p == '\'')
+					mask = "'[redacted]'";
+				if (sl_buf_adds(out, mask) < 0)
 					return SL_ENOMEM;
 				p += vl;
 			}
