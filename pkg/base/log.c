@@ -161,7 +161,8 @@ int sl_redact(const char *in, struct sl_buf *out)
 			if (sl_buf_add(out, p, 3) < 0)
 				return SL_ENOMEM;
 			p += 3;
-			if (at != NULL) {
+			/* "://@" has no user-info to hide; leave such text byte for byte. */
+			if (at != NULL && at > a) {
 				if (sl_buf_adds(out, "[redacted]") < 0)
 					return SL_ENOMEM;
 				p = at;
