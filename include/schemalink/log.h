@@ -3,8 +3,9 @@
  *
  * Owns: the process log sink and sl_redact. Depends on base (buf, clock).
  * Only cmd/ and pkg/controller log above debug (ARCHITECTURE.md); library code returns errors.
- * Every message passes through sl_redact before it is written, so a secret that slipped into
- * a message (URL user-info, Authorization header, password=...) is masked at the last step.
+ * Every message and field passes through sl_redact before it is written, so a secret that
+ * slipped into one (URL user-info, Authorization header, password=...) is masked at the last
+ * step.
  * Thread-safe: one line is written with one write(2) under a lock.
  */
 #ifndef SCHEMALINK_LOG_H

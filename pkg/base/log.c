@@ -229,6 +229,7 @@ void sl_vlog(
         enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, va_list ap)
 {
 	struct sl_buf msg = SL_BUF_INIT, clean = SL_BUF_INIT, line = SL_BUF_INIT;
+	struct sl_buf object = SL_BUF_INIT, reason = SL_BUF_INIT;
 	const struct sl_clock *clock;
 	char ts[40];
 	size_t off;
@@ -239,6 +240,11 @@ void sl_vlog(
 	sl_clock_format_rfc3339(sl_clock_wall_ms(clock), ts, sizeof(ts));
 	if (sl_buf_vaddf(&msg, fmt, ap) < 0 || sl_redact(msg.data, &clean) < 0)
 		goto out;
+	/* Fields are printed too, so they pass through the same last-step redaction. */
+	if (fields && fields->object && sl_redact(fields->object, &object) < 0)
+		goto out;
+	if (fields && fields->reason && sl_redact(fields->reason, &reason) < 0)
+		goto out;
 	if (log_cfg.format == SL_LOG_JSON) {
 		sl_buf_addf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
 		        sl_log_level_name(level));
@@ -246,12 +252,12 @@ void sl_vlog(
 		sl_buf_addch(&line, '"');
 		if (fields && fields->object) {
 			sl_buf_adds(&line, ",\"object\":\"");
-			sl_json_escape(&line, fields->object);
+			sl_json_escape(&line, object.data);
 			sl_buf_addch(&line, '"');
 		}
 		if (fields && fields->reason) {
 			sl_buf_adds(&line, ",\"reason\":\"");
-			sl_json_escape(&line, fields->reason);
+			sl_json_escape(&line, reason.data);
 			sl_buf_addch(&line, '"');
 		}
 		if (fields && fields->attempt)
@@ -266,9 +272,9 @@ void sl_vlog(
 		lv[i] = '\0';
 		sl_buf_addf(&line, "%s %-5s %s", ts, lv, clean.data);
 		if (fields && fields->object)
-			sl_buf_addf(&line, " object=%s", fields->object);
+			sl_buf_addf(&line, " object=%s", object.data);
 		if (fields && fields->reason)
-			sl_buf_addf(&line, " reason=%s", fields->reason);
+			sl_buf_addf(&line, " reason=%s", reason.data);
 		if (fields && fields->attempt)
 			sl_buf_addf(&line, " attempt=%d", fields->attempt);
 		sl_buf_addch(&line, '\n');
@@ -288,6 +294,8 @@ out:
 	sl_buf_release(&msg);
 	sl_buf_release(&clean);
 	sl_buf_release(&line);
+	sl_buf_release(&object);
+	sl_buf_release(&reason);
 }
 
 void sl_log(enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, ...)
