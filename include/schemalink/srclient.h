@@ -160,7 +160,8 @@ struct sl_fake_reply {
 struct sl_fake_call {
 	char *method;
 	char *path;
-	char *body; /* NULL when none */
+	char *body; /* NULL when none; passed through sl_redact ("basic.auth.user.info":
+	             * "[redacted]"), since exporter configs carry destination credentials */
 	struct sl_vec headers; /* owned "Name: value" strings */
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "schemalink/log.h"
 #include "schemalink/srclient.h"
 
 struct reply {
@@ -77,11 +78,15 @@ static int record(struct sl_fake_transport *f, const struct sl_http_request *req
 	c->method = strdup(req->method);
 	c->path = strdup(req->path);
 	if (req->body != NULL) {
-		c->body = malloc(req->body_len + 1);
-		if (c->body) {
-			memcpy(c->body, req->body, req->body_len);
-			c->body[req->body_len] = '\0';
-		}
+		/* Bodies can carry the destination's credentials (exporter config): recorded
+		 * calls hold them redacted, so a test transcript never contains a secret. */
+		struct sl_buf raw = SL_BUF_INIT, clean = SL_BUF_INIT;
+
+		if (sl_buf_add(&raw, req->body, req->body_len) == 0 &&
+		        sl_redact(raw.data, &clean) == 0)
+			c->body = sl_buf_detach(&clean);
+		sl_buf_release(&raw);
+		sl_buf_release(&clean);
 	}
 	if (c->method == NULL || c->path == NULL || (req->body && c->body == NULL))
 		goto fail;

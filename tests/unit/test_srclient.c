@@ -925,6 +925,28 @@ static void check_free(struct sl_transport *t)
 	free(t);
 }
 
+static void test_redaction_recorded_body(void **state)
+{
+	struct fx *x = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_exporter e = SL_EXPORTER_INIT;
+
+	e.name = strdup("e");
+	assert_int_equal(
+	        sl_strmap_set(&e.config, "basic.auth.user.info", strdup("bob:" CANARY), NULL), 0);
+	assert_int_equal(sl_strmap_set(&e.config, "schema.registry.url",
+	                         strdup("https://bob:" CANARY "@dst.example"), NULL),
+	        0);
+	reply(x, 409, "{\"error_code\":40960,\"message\":\"Exporter e already exists\"}");
+	assert_int_equal(sl_srclient_exporter_create(x->c, &e, &err), SL_EHTTP);
+	assert_int_equal(err.registry_code, 40960);
+	no_secret(err.msg, "error message");
+	no_secret_in_calls(x);
+	assert_non_null(strstr(
+	        sl_fake_transport_call(x->f, 0)->body, "\"basic.auth.user.info\":\"[redacted]\""));
+	sl_exporter_release(&e);
+}
+
 static void test_basic_auth_encoding(void **state)
 {
 	static const struct {
@@ -1384,6 +1406,7 @@ int main(void)
 	        cmocka_unit_test(test_redaction_basic),
 	        cmocka_unit_test(test_redaction_userinfo),
 	        cmocka_unit_test(test_redaction_bearer),
+	        cmocka_unit_test_setup_teardown(test_redaction_recorded_body, setup, teardown),
 	        cmocka_unit_test(test_basic_auth_encoding),
 	        cmocka_unit_test(test_curl_requests),
 	        cmocka_unit_test(test_curl_faults),
