@@ -1384,6 +1384,51 @@ static void test_curl_faults(void **state)
 	sl_srclient_free(c);
 }
 
+/* Against a live registry (srlite, or Confluent) when SL_TEST_REGISTRY_URL names one; the
+ * registry should be empty. Skipped otherwise, so the unit run needs no server. */
+static void test_live_registry(void **state)
+{
+	const char *url = getenv("SL_TEST_REGISTRY_URL");
+	struct sl_srclient_config cfg = {0};
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_register_request rr = {0};
+	struct sl_vec v = SL_VEC_INIT;
+	struct sl_srclient *c;
+	char *m = NULL;
+	int rc, id = 0, ver = 0;
+
+	(void)state;
+	if (url == NULL || *url == '\0')
+		skip();
+	cfg.base_url = url;
+	c = sl_srclient_new(&cfg, NULL, &err);
+	assert_non_null(c);
+	rc = sl_srclient_exporters_list(c, &v, &err);
+	assert_true(rc == 0 || rc == SL_EUNSUP);
+	sl_vec_release(&v, free);
+	assert_int_equal(sl_srclient_mode_get(c, ":.sltest:", &m, &err), 0);
+	assert_int_equal(sl_srclient_mode_put(c, ":.sltest:", "IMPORT", false, &err), 0);
+	assert_int_equal(sl_srclient_mode_get(c, ":.sltest:", &m, &err), 1);
+	assert_string_equal(m, "IMPORT");
+	free(m);
+	assert_int_equal(sl_srclient_config_get(c, ":.sltest:a/b", &m, &err), 0);
+	rr.schema = "{\"type\":\"string\"}";
+	rr.id = 4242;
+	rr.version = 1;
+	rr.idempotent = true;
+	assert_int_equal(sl_srclient_register(c, ":.sltest:a/b", &rr, &id, &ver, &err), 0);
+	assert_int_equal(id, 4242);
+	/* Re-sending the same (schema, id, version) is idempotent. */
+	assert_int_equal(sl_srclient_register(c, ":.sltest:a/b", &rr, &id, &ver, &err), 0);
+	assert_int_equal(sl_srclient_subjects_list(c, ":.sltest:", false, &v, &err), 0);
+	assert_int_equal(v.len, 1);
+	assert_string_equal(v.items[0], ":.sltest:a/b");
+	sl_vec_release(&v, free);
+	assert_int_equal(sl_srclient_mode_delete(c, ":.sltest:", &err), 1);
+	assert_int_equal(sl_srclient_mode_delete(c, ":.sltest:", &err), 0);
+	sl_srclient_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1410,6 +1455,7 @@ int main(void)
 	        cmocka_unit_test(test_basic_auth_encoding),
 	        cmocka_unit_test(test_curl_requests),
 	        cmocka_unit_test(test_curl_faults),
+	        cmocka_unit_test(test_live_registry),
 	};
 
 	/* OpenSSL may raise SIGPIPE on a closed socket; the process ignores it (srclient.h). */
