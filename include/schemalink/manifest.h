@@ -70,6 +70,9 @@ int sl_diags_add(struct sl_diags *d, enum sl_diag_severity sev, const char *file
 int sl_diags_vadd(struct sl_diags *d, enum sl_diag_severity sev, const char *file, int line,
         int col, const char *path, const char *fmt, va_list ap)
         __attribute__((format(printf, 7, 0)));
+/* When the list is full, drops the last kept diagnostic (counted in dropped) so that one that
+ * must be seen, such as a limit that stopped the load, can still be added. */
+void sl_diags_make_room(struct sl_diags *d);
 /* Appends one line (without newline) to out:
  *   errors:   "file:line:col: path: message"
  *   warnings: "file:line:col: path: warning: message"

@@ -31,6 +31,14 @@ void sl_diags_release(struct sl_diags *d)
 	sl_diags_init(d);
 }
 
+void sl_diags_make_room(struct sl_diags *d)
+{
+	if (d->items.len >= SL_MANIFEST_MAX_DIAGS) {
+		diag_free(sl_vec_pop(&d->items));
+		d->dropped++;
+	}
+}
+
 static char *dup_or_null(const char *s, bool *oom)
 {
 	char *c;

@@ -485,7 +485,8 @@ static void check_import_conflicts(const struct linfo *li, const struct sl_objec
 			lmsg(d, rc, SL_DIAG_ERROR, li->o,
 			        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
 			                                               : "spec.destination",
-			        "destinationMode Import needs IMPORT on %s \"%s\" of Registry \"%s\", "
+			        "destinationMode Import needs IMPORT on %s \"%s\" of Registry "
+			        "\"%s\", "
 			        "but "
 			        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop "
 			        "that mode",

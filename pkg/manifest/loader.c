@@ -168,6 +168,7 @@ int sl_manifest_add_buffer(struct sl_manifest_loader *l, const char *name, const
 			continue;
 		}
 		if (l->objects >= SL_MANIFEST_MAX_OBJECTS) {
+			sl_diags_make_room(&l->diags);
 			rc = ferr(l, name, doc->root->line, doc->root->col,
 			        "more than %d objects in one load", SL_MANIFEST_MAX_OBJECTS);
 			l->over_limit = true;
