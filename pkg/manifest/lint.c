@@ -595,7 +595,8 @@ int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
 		rc = SL_ENOMEM;
 		goto out;
 	}
-	memcpy(objs, s->objects.items, n * sizeof(*objs));
+	if (n > 0)
+		memcpy(objs, s->objects.items, n * sizeof(*objs));
 	qsort(objs, n, sizeof(*objs), obj_cmp);
 
 	for (i = 0; i < n && rc == 0; i++) {
