@@ -36,6 +36,8 @@
 #define SL_MANIFEST_MAX_DEPTH 64
 #define SL_MANIFEST_MAX_ALIAS_NODES 10000
 #define SL_MANIFEST_MAX_SCALAR_BYTES (64 * 1024)
+/* Entries in one link's subjects (the cross-object checks compare entries pairwise). */
+#define SL_MANIFEST_MAX_SUBJECTS 1000
 /* Diagnostics kept per load; more are counted and summarized in one last line. */
 #define SL_MANIFEST_MAX_DIAGS 1000
 

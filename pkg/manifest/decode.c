@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "schemalink/duration.h"
+#include "schemalink/strmap.h"
 #include "ytree.h"
 
 #define PATH_MAX_LEN 512
@@ -778,6 +779,25 @@ static int skv_cmp(const void *a, const void *b)
 	        (*(const struct sl_secret_kv *const *)b)->key);
 }
 
+/* Whether the sorted config holds key (binary search: a config can hold many keys). */
+static bool config_has(const struct sl_vec *config, const char *key)
+{
+	size_t lo = 0, hi = config->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(((const struct sl_kv *)config->items[mid])->key, key);
+
+		if (r == 0)
+			return true;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 static void decode_link_context(
         struct dctx *c, const struct ynode *k, const struct ynode *v, const char *path)
 {
@@ -835,7 +855,7 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 	struct sl_link_spec *l = &c->obj->link;
 	const struct ynode *k, *v, *k2, *f;
 	char p[PATH_MAX_LEN], p2[PATH_MAX_LEN];
-	size_t i, j;
+	size_t i;
 
 	if (!check_map(c, sk, spec, "spec", keys))
 		return;
@@ -855,10 +875,16 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 			derr(c, k, p,
 			        "must list at least one entry (leave it out for the default "
 			        "[\"*\"])");
+		} else if (v->n > SL_MANIFEST_MAX_SUBJECTS) {
+			derr(c, k, p, "lists %zu entries, over the limit of %d", v->n,
+			        SL_MANIFEST_MAX_SUBJECTS);
 		} else {
+			struct sl_strmap seen = SL_STRMAP_INIT;
+
 			for (i = 0; i < v->n; i++) {
 				const struct ynode *it = v->kids[i];
 				struct sl_error e = SL_ERROR_INIT;
+				bool dup = false;
 				char *s = NULL;
 
 				join_index(p2, p, i);
@@ -874,20 +900,20 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 					free(s);
 					continue;
 				}
-				for (j = 0; j < l->subjects.len; j++)
-					if (strcmp(l->subjects.items[j], s) == 0)
-						break;
-				if (j < l->subjects.len) {
+				sl_strmap_get(&seen, s, &dup);
+				if (dup) {
 					char q[256];
 
 					sl_quote(s, q, sizeof(q));
 					derr(c, it, p2, "duplicate entry %s", q);
 					free(s);
-				} else if (sl_vec_push(&l->subjects, s) < 0) {
+				} else if (sl_strmap_set(&seen, s, NULL, NULL) < 0 ||
+				           sl_vec_push(&l->subjects, s) < 0) {
 					free(s);
 					c->rc = SL_ENOMEM;
 				}
 			}
+			sl_strmap_release(&seen, NULL);
 		}
 	}
 	if (l->subjects.len == 0 && (v == NULL)) {
@@ -956,11 +982,7 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 				derr(c, ck, p2, "config keys must be non-empty text");
 				continue;
 			}
-			for (j = 0; j < l->config.len; j++)
-				if (strcmp(((struct sl_kv *)l->config.items[j])->key, ck->text) ==
-				        0)
-					break;
-			if (j < l->config.len) {
+			if (config_has(&l->config, ck->text)) {
 				char q[256];
 
 				sl_quote(ck->text, q, sizeof(q));
