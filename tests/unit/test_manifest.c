@@ -436,7 +436,7 @@ RULE(auto_needs_cluster_id, LINK("  context: {type: AUTO}\n"), E, 17, 13, "spec.
         "AUTO needs the source Registry \"source\" to set spec.clusterId")
 RULE(same_scope_twice,
         REG("  mode: READONLY\n") "---\n" HDR "kind: Context\nmetadata: {name: c}\nspec: "
-                                              "{registry: source, context: \".\", mode: "
+                                  "{registry: source, context: \".\", mode: "
                                   "IMPORT}\n",
         E, 11, 40, "spec.mode",
         "the mode of context \".\" on Registry \"source\" is also managed by Registry/source")
@@ -456,7 +456,7 @@ RULE(overlapping_writes,
         "SchemaLink/l")
 RULE(import_vs_context_mode,
         LINK("  subjects: [\":.:*\"]\n") "---\n" HDR "kind: Context\nmetadata: {name: c}\nspec: "
-                                                     "{registry: target, context: .source, mode: "
+                                         "{registry: target, context: .source, mode: "
                                          "READWRITE}\n",
         E, 16, 3, "spec.destination",
         "destinationMode Import needs IMPORT on context \".source\" of Registry \"target\", but "
