@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
 libmicrohttpd-dev clang clang-format libclang-rt-14-dev valgrind curl openssl
-python3 python3-jsonschema procps iproute2 wrk"
+python3 python3-jsonschema python3-yaml procps iproute2 wrk"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -17,6 +17,7 @@
 #include "schemalink/duration.h"
 #include "schemalink/error.h"
 #include "schemalink/vec.h"
+#include "slctl.h"
 
 enum { EXIT_USAGE = 2 };
 enum { OPT_STRICT = 256, OPT_DRY_RUN, OPT_PRUNE, OPT_WAIT, OPT_TIMEOUT };
@@ -52,7 +53,8 @@ static const char usage_text[] =
         "  version                                 version and library versions\n"
         "\n"
         "Common flags:\n"
-        "  -f, --filename PATH   manifest file, directory or - (repeatable; default $SLCTL_FILES)\n"
+        "  -f, --filename PATH   manifest file, directory or - (repeatable; default: the\n"
+        "                        colon-separated paths in $SLCTL_FILES)\n"
         "      --state-dir DIR   inventory location (default $SLCTL_STATE_DIR,\n"
         "                        $XDG_STATE_HOME/schemalink, ~/.local/state/schemalink)\n"
         "      --set NAME        manifest set name within the state dir (default \"default\")\n"
@@ -60,7 +62,13 @@ static const char usage_text[] =
         "  -h, --help            this help\n"
         "\n"
         "Exit codes: 0 success, 1 failure (diff: writes planned), 2 usage or manifest errors,\n"
-        "3 a registry could not be reached.\n";
+        "3 a registry could not be reached.\n"
+        "\n"
+        "validate prints each problem to stderr as FILE:LINE:COL: FIELD.PATH: MESSAGE, warnings\n"
+        "as FILE:LINE:COL: FIELD.PATH: warning: MESSAGE, then one summary line to stdout. It\n"
+        "exits 0 when there are no errors (warnings are allowed unless --strict), else 2.\n"
+        "Directories are read recursively (*.yaml, *.yml; hidden and editor files skipped).\n"
+        "A UTF-8 byte order mark is accepted; enum values are case-insensitive.\n";
 
 static const char *const commands[] = {"validate", "diff", "apply", "get", "describe", "delete",
         "pause", "resume", "reset", "promote", "export", "version", NULL};
@@ -225,6 +233,23 @@ int main(int argc, char **argv)
 		goto out;
 	if (strcmp(o.command, "version") == 0) {
 		rc = cmd_version();
+		goto out;
+	}
+	if (strcmp(o.command, "validate") == 0) {
+		struct sl_vec paths = SL_VEC_INIT;
+		char *env_copy = NULL;
+
+		if (slctl_manifest_paths(&o.files, &paths, &env_copy) < 0)
+			rc = usage_error("%s", "out of memory");
+		else if (paths.len == 0)
+			rc = usage_error(
+			        "%s: no manifests given; use -f PATH (file, directory or -) "
+			        "or set SLCTL_FILES",
+			        o.command);
+		else
+			rc = slctl_validate(&paths, o.strict);
+		sl_vec_release(&paths, NULL);
+		free(env_copy);
 		goto out;
 	}
 	fprintf(stderr, "slctl: not implemented yet: slctl %s\n", o.command);

@@ -3,8 +3,9 @@
  *
  * Owns: the process log sink and sl_redact. Depends on base (buf, clock).
  * Only cmd/ and pkg/controller log above debug (ARCHITECTURE.md); library code returns errors.
- * Every message passes through sl_redact before it is written, so a secret that slipped into
- * a message (URL user-info, Authorization header, password=...) is masked at the last step.
+ * Every message and field passes through sl_redact before it is written, so a secret that
+ * slipped into one (URL user-info, Authorization header, password=...) is masked at the last
+ * step.
  * Thread-safe: one line is written with one write(2) under a lock.
  */
 #ifndef SCHEMALINK_LOG_H
@@ -63,7 +64,8 @@ void sl_vlog(enum sl_log_level level, const struct sl_log_fields *fields, const 
  *  - user-info in URLs: "https://alice:pw@host" -> "https://[redacted]@host";
  *  - "Authorization: Basic xxx" / "Bearer xxx" header values;
  *  - values of keys matching password|secret|token|user.info (case-insensitive) in
- *    key=value, key: value and JSON "key":"value" forms.
+ *    key=value, key: value and JSON "key":"value" forms, bare or in "double" or 'single'
+ *    quotes (a {...} or [...] value is a reference such as {file: ...} and is kept).
  * Returns 0 or SL_ENOMEM. */
 int sl_redact(const char *in, struct sl_buf *out);
 

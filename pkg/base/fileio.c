@@ -141,8 +141,17 @@ int sl_mkdir_p(const char *dir, mode_t mode, struct sl_error *err)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, mode) < 0 && errno != EEXIST)
-			return sl_error_errno(err, errno, path);
+		if (mkdir(path, mode) < 0) {
+			struct stat st;
+
+			if (errno != EEXIST)
+				return sl_error_errno(err, errno, path);
+			/* EEXIST says only that the name is taken: a file there is not a directory. */
+			if (stat(path, &st) < 0)
+				return sl_error_errno(err, errno, path);
+			if (!S_ISDIR(st.st_mode))
+				return sl_error_errno(err, ENOTDIR, path);
+		}
 		path[i] = dir[i];
 	}
 	return 0;

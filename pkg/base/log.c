@@ -126,11 +126,13 @@ static size_t value_len(const char *p, bool to_eol)
 {
 	const char *q = p;
 
-	if (*q == '"') {
-		for (q++; *q && *q != '"'; q++)
+	if (*q == '"' || *q == '\'') {
+		char quote = *q;
+
+		for (q++; *q && *q != quote; q++)
 			if (*q == '\\' && q[1])
 				q++;
-		return (size_t)(q - p) + (*q == '"');
+		return (size_t)(q - p) + (*q == quote);
 	}
 	if (to_eol) {
 		while (*q && *q != '\n' && *q != '\r' && *q != '"' && *q != ',')
@@ -159,7 +161,8 @@ int sl_redact(const char *in, struct sl_buf *out)
 			if (sl_buf_add(out, p, 3) < 0)
 				return SL_ENOMEM;
 			p += 3;
-			if (at != NULL) {
+			/* "://@" has no user-info to hide; leave such text byte for byte. */
+			if (at != NULL && at > a) {
 				if (sl_buf_adds(out, "[redacted]") < 0)
 					return SL_ENOMEM;
 				p = at;
@@ -198,11 +201,16 @@ int sl_redact(const char *in, struct sl_buf *out)
 			p = q;
 			{
 				size_t vl = value_len(p, auth);
-				bool quoted = *p == '"';
+				const char *mask = "[redacted]";
 
 				if (vl == 0)
 					continue;
-				if (sl_buf_adds(out, quoted ? "\"[redacted]\"" : "[redacted]") < 0)
+				/* Keep the value's quotes so JSON and YAML around it stay well-formed. */
+				if (*p == '"')
+					mask = "\"[redacted]\"";
+				else if (*p == '\'')
+					mask = "'[redacted]'";
+				if (sl_buf_adds(out, mask) < 0)
 					return SL_ENOMEM;
 				p += vl;
 			}
@@ -221,6 +229,7 @@ void sl_vlog(
         enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, va_list ap)
 {
 	struct sl_buf msg = SL_BUF_INIT, clean = SL_BUF_INIT, line = SL_BUF_INIT;
+	struct sl_buf object = SL_BUF_INIT, reason = SL_BUF_INIT;
 	const struct sl_clock *clock;
 	char ts[40];
 	size_t off;
@@ -231,6 +240,11 @@ void sl_vlog(
 	sl_clock_format_rfc3339(sl_clock_wall_ms(clock), ts, sizeof(ts));
 	if (sl_buf_vaddf(&msg, fmt, ap) < 0 || sl_redact(msg.data, &clean) < 0)
 		goto out;
+	/* Fields are printed too, so they pass through the same last-step redaction. */
+	if (fields && fields->object && sl_redact(fields->object, &object) < 0)
+		goto out;
+	if (fields && fields->reason && sl_redact(fields->reason, &reason) < 0)
+		goto out;
 	if (log_cfg.format == SL_LOG_JSON) {
 		sl_buf_addf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
 		        sl_log_level_name(level));
@@ -238,12 +252,12 @@ void sl_vlog(
 		sl_buf_addch(&line, '"');
 		if (fields && fields->object) {
 			sl_buf_adds(&line, ",\"object\":\"");
-			sl_json_escape(&line, fields->object);
+			sl_json_escape(&line, object.data);
 			sl_buf_addch(&line, '"');
 		}
 		if (fields && fields->reason) {
 			sl_buf_adds(&line, ",\"reason\":\"");
-			sl_json_escape(&line, fields->reason);
+			sl_json_escape(&line, reason.data);
 			sl_buf_addch(&line, '"');
 		}
 		if (fields && fields->attempt)
@@ -258,9 +272,9 @@ void sl_vlog(
 		lv[i] = '\0';
 		sl_buf_addf(&line, "%s %-5s %s", ts, lv, clean.data);
 		if (fields && fields->object)
-			sl_buf_addf(&line, " object=%s", fields->object);
+			sl_buf_addf(&line, " object=%s", object.data);
 		if (fields && fields->reason)
-			sl_buf_addf(&line, " reason=%s", fields->reason);
+			sl_buf_addf(&line, " reason=%s", reason.data);
 		if (fields && fields->attempt)
 			sl_buf_addf(&line, " attempt=%d", fields->attempt);
 		sl_buf_addch(&line, '\n');
@@ -280,6 +294,8 @@ out:
 	sl_buf_release(&msg);
 	sl_buf_release(&clean);
 	sl_buf_release(&line);
+	sl_buf_release(&object);
+	sl_buf_release(&reason);
 }
 
 void sl_log(enum sl_log_level level, const struct sl_log_fields *fields, const char *fmt, ...)

@@ -1,0 +1,99 @@
+/*
+ * status.h — reconcile results and object status (ARCHITECTURE.md "Reconcile", "Conditions").
+ *
+ * Owns: the contract between the engine, which reconciles one object key and reports what it
+ * found and did, and its front doors (slctl apply, schemalinkd), which queue, retry, serve and
+ * persist what it reports. Depends on base only. Plain data: no I/O here.
+ *
+ * Keys are "Kind/name": "Registry/source", "SchemaLink/src-to-tgt-link", "Context/x",
+ * "Subject/y".
+ */
+#ifndef SCHEMALINK_STATUS_H
+#define SCHEMALINK_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "schemalink/error.h"
+
+/* What a reconcile pass asks of its caller next. */
+enum sl_result {
+	SL_RESULT_DONE, /* in sync; come back at the next resync */
+	SL_RESULT_REQUEUE_AFTER, /* in progress (e.g. STARTING); come back after requeue_ms */
+	SL_RESULT_RETRY, /* transient failure; per-key backoff */
+	SL_RESULT_STALLED, /* permanent until the spec or the world changes; no retry storm */
+};
+
+enum sl_cond_status {
+	SL_COND_UNKNOWN,
+	SL_COND_TRUE,
+	SL_COND_FALSE,
+};
+
+enum sl_cond_type {
+	SL_COND_READY,
+	SL_COND_RECONCILING,
+	SL_COND_STALLED,
+	SL_COND_COUNT,
+};
+
+#define SL_COND_MSG_MAX 1024
+
+struct sl_condition {
+	enum sl_cond_status status;
+	char reason[64]; /* CamelCase, e.g. "ImportModeRequired" */
+	char message[SL_COND_MSG_MAX]; /* no secrets, ever */
+	int error_code; /* registry error code, e.g. 42205, or 0 */
+	char observed_generation[65]; /* hex spec hash the condition was computed for */
+	int64_t last_transition_ms; /* wall ms; changes only when status changes */
+};
+
+/* One thing the engine did to heal or correct drift, kept in the object's history. */
+struct sl_heal_record {
+	int64_t at_ms; /* wall ms */
+	char reason[64]; /* "ImportModeRequired", "ExporterRecreated", "ModeRestored", ... */
+	char action[256]; /* what was done, e.g. "set IMPORT on :.source: of target; resumed" */
+};
+
+#define SL_HEAL_HISTORY 16
+
+struct sl_object_status {
+	char key[320];
+	struct sl_condition cond[SL_COND_COUNT];
+	char fix[SL_COND_MSG_MAX]; /* suggested fix when not Ready, else "" */
+	/* SchemaLink only: the live exporter as last observed. */
+	char exporter_state[16]; /* STARTING, RUNNING, PAUSED, or "" */
+	int64_t exporter_offset;
+	int64_t exporter_ts;
+	char trace_first_line[512];
+	struct sl_heal_record history[SL_HEAL_HISTORY]; /* ring, newest last */
+	int n_history;
+	int64_t updated_ms;
+};
+
+struct sl_reconcile_result {
+	enum sl_result result;
+	int64_t requeue_ms; /* for REQUEUE_AFTER (and a hint for RETRY) */
+	int writes; /* REST writes made (0 for a no-op pass) */
+	int reads; /* REST reads made */
+	int heals; /* self-heal actions (schemalink_self_heal_total) */
+	int drift_corrections; /* drift repaired before it caused a failure */
+	char heal_reason[64]; /* reason label for the counters, when heals or drift > 0 */
+	struct sl_object_status status;
+};
+
+/* Sets condition t of st to status/reason/message/code for generation gen at now_ms, keeping
+ * last_transition_ms unless the status changes (or was never set). Strings may be NULL. */
+void sl_status_set_condition(struct sl_object_status *st, enum sl_cond_type t,
+        enum sl_cond_status status, const char *reason, const char *message, int error_code,
+        const char *gen, int64_t now_ms);
+
+/* Appends a heal record, dropping the oldest when full. */
+void sl_status_add_history(
+        struct sl_object_status *st, int64_t at_ms, const char *reason, const char *action);
+
+const char *sl_cond_type_name(enum sl_cond_type t); /* "Ready", "Reconciling", "Stalled" */
+const char *sl_cond_status_name(enum sl_cond_status s); /* "True", "False", "Unknown" */
+const char *sl_result_name(enum sl_result r); /* "done", "requeue", "retry", "stalled" */
+
+#endif

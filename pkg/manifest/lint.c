@@ -1,0 +1,685 @@
+/* lint.c — checks across objects (MANIFESTS.md §2 "Validation across objects").
+ *
+ * Each link's subjects filter is turned into selectors: which source contexts and subjects
+ * it may read, and which destination contexts and (renamed) subjects it may write. "*" is
+ * treated as every context, as the walkthrough's registry did (REGISTRY-API.md §6), so the
+ * checks err towards reporting. Objects may be partly filled after per-object errors: every
+ * check skips what it cannot judge. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "schemalink/manifest.h"
+#include "schemalink/strmap.h"
+
+enum ctx_kind {
+	CTX_EXACT, /* one context */
+	CTX_FAMILY, /* ctx and every context below it (".a", ".a.b", ...) */
+	CTX_ALL, /* every context */
+};
+
+struct sel {
+	enum ctx_kind kind;
+	char *ctx; /* EXACT / FAMILY: normalized context */
+	bool subj_any;
+	char *subj; /* exact subject name (unqualified), after renaming for writes */
+};
+
+struct linfo {
+	const struct sl_object *o;
+	const struct sl_object *src, *dst; /* declared registries, or NULL */
+	struct sel *reads, *writes; /* one per subjects entry */
+	size_t n;
+	bool ok; /* selectors could be computed */
+};
+
+static void lmsg(struct sl_diags *d, int *rc, enum sl_diag_severity sev, const struct sl_object *o,
+        const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void lmsg(struct sl_diags *d, int *rc, enum sl_diag_severity sev, const struct sl_object *o,
+        const char *path, const char *fmt, ...)
+{
+	struct sl_pos p = sl_object_pos(o, path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (sl_diags_vadd(d, sev, p.file, p.line, p.col, path, fmt, ap) < 0)
+		*rc = SL_ENOMEM;
+	va_end(ap);
+}
+
+/* "file:line:col" of an object's field, for naming the other side of a conflict. */
+static void where(const struct sl_object *o, const char *path, char *out, size_t len)
+{
+	struct sl_pos p = sl_object_pos(o, path);
+
+	snprintf(out, len, "%s:%d:%d", p.file, p.line, p.col);
+}
+
+static int obj_cmp(const void *a, const void *b)
+{
+	const struct sl_object *x = *(const struct sl_object *const *)a;
+	const struct sl_object *y = *(const struct sl_object *const *)b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool fam_contains(const char *fam, const char *c)
+{
+	size_t n = strlen(fam);
+
+	return strcmp(fam, c) == 0 || (strncmp(c, fam, n) == 0 && c[n] == '.');
+}
+
+static bool ctx_overlap(const struct sel *a, const struct sel *b)
+{
+	if (a->kind == CTX_ALL || b->kind == CTX_ALL)
+		return true;
+	if (a->kind == CTX_EXACT && b->kind == CTX_EXACT)
+		return strcmp(a->ctx, b->ctx) == 0;
+	if (a->kind == CTX_FAMILY && b->kind == CTX_FAMILY)
+		return fam_contains(a->ctx, b->ctx) || fam_contains(b->ctx, a->ctx);
+	return a->kind == CTX_FAMILY ? fam_contains(a->ctx, b->ctx) : fam_contains(b->ctx, a->ctx);
+}
+
+/* Prefix and suffix around the first ${subject} of a rename format. */
+static void fmt_split(const char *f, size_t *plen, const char **suffix)
+{
+	const char *at = strstr(f, "${subject}");
+
+	if (at == NULL) {
+		*plen = 0;
+		*suffix = "";
+		return;
+	}
+	*plen = (size_t)(at - f);
+	*suffix = at + strlen("${subject}");
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Whether a name renamed with format f can equal name n. */
+static bool fmt_can_make(const char *f, const char *n)
+{
+	size_t plen;
+	const char *suf;
+
+	fmt_split(f, &plen, &suf);
+	return strncmp(n, f, plen) == 0 && strlen(n) >= plen + strlen(suf) && ends_with(n, suf);
+}
+
+/* Whether two "any subject" writes with formats f and g can produce the same name. */
+static bool fmts_overlap(const char *f, const char *g)
+{
+	size_t fp, gp;
+	const char *fs, *gs;
+
+	fmt_split(f, &fp, &fs);
+	fmt_split(g, &gp, &gs);
+	return strncmp(f, g, fp < gp ? fp : gp) == 0 && (ends_with(fs, gs) || ends_with(gs, fs));
+}
+
+static bool subj_overlap(const struct sel *a, const char *fa, const struct sel *b, const char *fb)
+{
+	if (a->subj_any && b->subj_any)
+		return fmts_overlap(fa, fb);
+	if (a->subj_any)
+		return fmt_can_make(fa, b->subj);
+	if (b->subj_any)
+		return fmt_can_make(fb, a->subj);
+	return strcmp(a->subj, b->subj) == 0;
+}
+
+/* Renames name with format f (every ${subject} replaced). */
+static char *rename_subject(const char *f, const char *name)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	const char *p = f, *at;
+
+	while ((at = strstr(p, "${subject}")) != NULL) {
+		sl_buf_add(&b, p, (size_t)(at - p));
+		sl_buf_adds(&b, name);
+		p = at + strlen("${subject}");
+	}
+	if (sl_buf_adds(&b, p) < 0) {
+		sl_buf_release(&b);
+		return NULL;
+	}
+	return sl_buf_detach(&b);
+}
+
+static void sel_release(struct sel *s)
+{
+	free(s->ctx);
+	free(s->subj);
+}
+
+static void linfo_release(struct linfo *li)
+{
+	size_t i;
+
+	for (i = 0; i < li->n; i++) {
+		sel_release(&li->reads[i]);
+		sel_release(&li->writes[i]);
+	}
+	free(li->reads);
+	free(li->writes);
+}
+
+/* The context name a CUSTOM / AUTO link writes under, or NULL when unknown. */
+static const char *link_ctx_name(const struct linfo *li)
+{
+	const struct sl_link_spec *l = &li->o->link;
+
+	if (l->context_type == SL_CONTEXT_CUSTOM)
+		return l->context_name;
+	if (l->context_type == SL_CONTEXT_AUTO && li->src != NULL)
+		return li->src->registry.cluster_id;
+	return NULL;
+}
+
+static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const struct sl_object *o)
+{
+	const struct sl_link_spec *l = &o->link;
+	const char *name;
+	size_t i;
+
+	memset(li, 0, sizeof(*li));
+	li->o = o;
+	li->src = l->source ? sl_snapshot_get(s, SL_KIND_REGISTRY, l->source) : NULL;
+	li->dst = l->destination ? sl_snapshot_get(s, SL_KIND_REGISTRY, l->destination) : NULL;
+	name = link_ctx_name(li);
+	if (l->subjects.len == 0 || l->subject_rename_format == NULL ||
+	        (l->context_type != SL_CONTEXT_NONE && name == NULL))
+		return 0;
+	li->reads = calloc(l->subjects.len, sizeof(*li->reads));
+	li->writes = calloc(l->subjects.len, sizeof(*li->writes));
+	if (li->reads == NULL || li->writes == NULL)
+		return SL_ENOMEM;
+	li->n = l->subjects.len;
+	for (i = 0; i < li->n; i++) {
+		const char *e = l->subjects.items[i];
+		struct sel *r = &li->reads[i], *w = &li->writes[i];
+		struct sl_qsubject q = SL_QSUBJECT_INIT;
+		bool star = strcmp(e, "*") == 0 || strcmp(e, ":*:") == 0;
+
+		if (star) {
+			r->kind = CTX_ALL;
+			r->subj_any = true;
+		} else {
+			if (sl_qsubject_parse(e, &q, NULL) < 0 || q.context == NULL)
+				return 0; /* rejected by the per-object check already */
+			r->kind = CTX_EXACT;
+			r->ctx = strdup(q.context);
+			r->subj_any = strcmp(q.subject, "*") == 0;
+			if (!r->subj_any)
+				r->subj = strdup(q.subject);
+			sl_qsubject_release(&q);
+			if (r->ctx == NULL || (!r->subj_any && r->subj == NULL))
+				return SL_ENOMEM;
+		}
+		w->subj_any = r->subj_any;
+		if (!w->subj_any &&
+		        (w->subj = rename_subject(l->subject_rename_format, r->subj)) == NULL)
+			return SL_ENOMEM;
+		if (l->context_type == SL_CONTEXT_NONE) {
+			w->kind = r->kind;
+			if (r->ctx != NULL && (w->ctx = strdup(r->ctx)) == NULL)
+				return SL_ENOMEM;
+		} else if (r->kind == CTX_ALL) {
+			w->kind = CTX_FAMILY;
+			if (sl_export_dest_context(l->context_type, name, ".", &w->ctx, NULL) < 0)
+				return 0;
+		} else {
+			w->kind = CTX_EXACT;
+			if (sl_export_dest_context(l->context_type, name, r->ctx, &w->ctx, NULL) <
+			        0)
+				return 0;
+		}
+	}
+	li->ok = true;
+	return 0;
+}
+
+static void check_refs(const struct sl_object *o, const char *path, const char *name,
+        const struct sl_snapshot *s, struct sl_diags *d, int *rc)
+{
+	char q[256];
+
+	if (name == NULL || sl_snapshot_get(s, SL_KIND_REGISTRY, name) != NULL)
+		return;
+	sl_quote(name, q, sizeof(q));
+	lmsg(d, rc, SL_DIAG_ERROR, o, path, "Registry %s is not declared", q);
+}
+
+/* URL compared without case in scheme and host and without trailing slashes. */
+static char *url_key(const char *u)
+{
+	char *k = strdup(u);
+	size_t i, n;
+	char *host;
+
+	if (k == NULL)
+		return NULL;
+	host = strstr(k, "://");
+	host = host ? host + 3 : k;
+	for (i = 0; k + i < host + strcspn(host, "/?#"); i++)
+		k[i] = (char)tolower((unsigned char)k[i]);
+	n = strlen(k);
+	while (n > 0 && k[n - 1] == '/')
+		k[--n] = '\0';
+	return k;
+}
+
+/* One setting (mode or compatibility) of one scope, declared by at most one object. */
+static void claim(struct sl_strmap *m, const char *setting, const char *reg, const char *scope,
+        const char *shown, const struct sl_object *o, const char *path, struct sl_diags *d, int *rc)
+{
+	struct sl_buf key = SL_BUF_INIT;
+	const struct sl_object *first;
+	char q[256], w[600];
+	bool found = false;
+
+	if (reg == NULL || scope == NULL)
+		return;
+	if (sl_buf_addf(&key, "%s\x1f%s\x1f%s", setting, reg, scope) < 0) {
+		*rc = SL_ENOMEM;
+		goto out;
+	}
+	first = sl_strmap_get(m, key.data, &found);
+	if (!found) {
+		if (sl_strmap_set(m, key.data, (void *)(uintptr_t)o, NULL) < 0)
+			*rc = SL_ENOMEM;
+		goto out;
+	}
+	sl_quote(reg, q, sizeof(q));
+	where(first, path, w, sizeof(w));
+	lmsg(d, rc, SL_DIAG_ERROR, o, path,
+	        "the %s of %s on Registry %s is also managed by %s (%s); let one object manage it",
+	        setting, shown, q, first->key, w);
+out:
+	sl_buf_release(&key);
+}
+
+static void check_scopes(const struct sl_object *const *objs, size_t n, struct sl_diags *d, int *rc)
+{
+	struct sl_strmap m = SL_STRMAP_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct sl_object *o = objs[i];
+		const char *reg = NULL, *scope = NULL;
+		char shown[400], q[256];
+		enum sl_mode mode = SL_MODE_UNSET;
+		enum sl_compat compat = SL_COMPAT_UNSET;
+
+		switch (o->kind) {
+		case SL_KIND_REGISTRY:
+			reg = o->name;
+			scope = ".";
+			mode = o->registry.mode;
+			compat = o->registry.compatibility;
+			break;
+		case SL_KIND_CONTEXT:
+			reg = o->context.registry;
+			scope = o->context.context;
+			mode = o->context.mode;
+			compat = o->context.compatibility;
+			break;
+		case SL_KIND_SUBJECT:
+			reg = o->subject.registry;
+			scope = o->subject.subject;
+			mode = o->subject.mode;
+			compat = o->subject.compatibility;
+			break;
+		default: continue;
+		}
+		if (scope == NULL)
+			continue;
+		sl_quote(scope, q, sizeof(q));
+		snprintf(shown, sizeof(shown), "%s %s",
+		        o->kind == SL_KIND_SUBJECT ? "subject" : "context", q);
+		if (o->kind == SL_KIND_SUBJECT) {
+			/* Subjects and contexts live in different key spaces. */
+			char sk[300];
+
+			snprintf(sk, sizeof(sk), "subject:%s", scope);
+			if (mode != SL_MODE_UNSET)
+				claim(&m, "mode", reg, sk, shown, o, "spec.mode", d, rc);
+			if (compat != SL_COMPAT_UNSET)
+				claim(&m, "compatibility", reg, sk, shown, o, "spec.compatibility",
+				        d, rc);
+			continue;
+		}
+		if (mode != SL_MODE_UNSET)
+			claim(&m, "mode", reg, scope, shown, o, "spec.mode", d, rc);
+		if (compat != SL_COMPAT_UNSET)
+			claim(&m, "compatibility", reg, scope, shown, o, "spec.compatibility", d,
+			        rc);
+	}
+	sl_strmap_release(&m, NULL);
+}
+
+static const char *entry_of(const struct linfo *li, size_t i)
+{
+	return li->o->link.subjects.items[i];
+}
+
+/* Whether the manifest wrote field path (defaults have no position of their own). */
+static bool written(const struct sl_object *o, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < o->fields.len; i++)
+		if (strcmp(((const struct sl_field_pos *)o->fields.items[i])->path, path) == 0)
+			return true;
+	return false;
+}
+
+static void subjects_path(const struct linfo *li, size_t i, char *out, size_t len)
+{
+	snprintf(out, len, "spec.subjects[%zu]", i);
+	if (!written(li->o, out))
+		snprintf(out, len, "spec.subjects");
+}
+
+/* Two links writing the same subjects into the same destination context. */
+static void check_overlapping_writes(
+        const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+{
+	size_t i, j;
+	char w[600], q[256], path[64];
+
+	if (!a->ok || !b->ok || a->o->link.destination == NULL || b->o->link.destination == NULL ||
+	        strcmp(a->o->link.destination, b->o->link.destination) != 0)
+		return;
+	for (j = 0; j < b->n; j++) {
+		for (i = 0; i < a->n; i++) {
+			const struct sel *x = &a->writes[i], *y = &b->writes[j];
+
+			if (!ctx_overlap(x, y) || !subj_overlap(x, a->o->link.subject_rename_format,
+			                                  y, b->o->link.subject_rename_format))
+				continue;
+			sl_quote(b->o->link.destination, q, sizeof(q));
+			where(a->o, "metadata.name", w, sizeof(w));
+			subjects_path(b, j, path, sizeof(path));
+			lmsg(d, rc, SL_DIAG_ERROR, b->o, path,
+			        "writes into %s%s%s on Registry %s with subjects that overlap %s "
+			        "(%s); "
+			        "two exporters would write the same subjects",
+			        y->kind == CTX_ALL ? "every context" : "context \"",
+			        y->kind == CTX_ALL ? "" : y->ctx, y->kind == CTX_ALL ? "" : "\"", q,
+			        a->o->key, w);
+			return;
+		}
+	}
+}
+
+/* destinationMode Import against a declared mode other than IMPORT on a scope it writes. */
+static void check_import_conflicts(const struct linfo *li, const struct sl_object *const *objs,
+        size_t n, struct sl_diags *d, int *rc)
+{
+	const struct sl_link_spec *l = &li->o->link;
+	size_t i, k;
+	char w[600];
+
+	if (!li->ok || li->dst == NULL || l->destination_mode != SL_DEST_IMPORT)
+		return;
+	for (k = 0; k < n; k++) {
+		const struct sl_object *o = objs[k];
+		struct sel target = {CTX_EXACT, NULL, true, NULL};
+		struct sl_qsubject q = SL_QSUBJECT_INIT;
+		enum sl_mode mode;
+		const char *path = "spec.mode";
+
+		if (o->kind == SL_KIND_REGISTRY && o == li->dst) {
+			mode = o->registry.mode;
+			target.ctx = (char *)(uintptr_t) ".";
+		} else if (o->kind == SL_KIND_CONTEXT && o->context.registry != NULL &&
+		           o->context.context != NULL &&
+		           strcmp(o->context.registry, li->dst->name) == 0) {
+			mode = o->context.mode;
+			target.ctx = o->context.context;
+		} else if (o->kind == SL_KIND_SUBJECT && o->subject.registry != NULL &&
+		           o->subject.subject != NULL &&
+		           strcmp(o->subject.registry, li->dst->name) == 0) {
+			mode = o->subject.mode;
+			if (mode == SL_MODE_INHERIT)
+				continue; /* removing a subject override leaves the context's IMPORT */
+			if (sl_qsubject_parse(o->subject.subject, &q, NULL) < 0 ||
+			        q.context == NULL) {
+				sl_qsubject_release(&q);
+				continue;
+			}
+			target.ctx = q.context;
+			target.subj_any = false;
+			target.subj = q.subject;
+		} else {
+			continue;
+		}
+		if (mode == SL_MODE_UNSET || mode == SL_MODE_IMPORT) {
+			sl_qsubject_release(&q);
+			continue;
+		}
+		for (i = 0; i < li->n; i++) {
+			const struct sel *x = &li->writes[i];
+
+			if (!ctx_overlap(x, &target))
+				continue;
+			if (!target.subj_any && !x->subj_any && strcmp(x->subj, target.subj) != 0)
+				continue;
+			if (!target.subj_any && x->subj_any &&
+			        !fmt_can_make(l->subject_rename_format, target.subj))
+				continue;
+			where(o, path, w, sizeof(w));
+			lmsg(d, rc, SL_DIAG_ERROR, li->o,
+			        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
+			                                               : "spec.destination",
+			        "destinationMode Import needs IMPORT on %s \"%s\" of Registry "
+			        "\"%s\", "
+			        "but "
+			        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop "
+			        "that mode",
+			        o->kind == SL_KIND_SUBJECT ? "subject" : "context",
+			        o->kind == SL_KIND_SUBJECT ? o->subject.subject : target.ctx,
+			        li->dst->name, o->key, sl_mode_name(mode), w);
+			break;
+		}
+		sl_qsubject_release(&q);
+	}
+}
+
+/* Link a reads from the registry that link b writes into: can a's filter pick up what b
+ * imported and send it on (nested one level deeper each round trip)? */
+static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+{
+	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
+	size_t i, j;
+	char path[64], qe[256], w[600];
+
+	if (!a->ok || !b->ok || a == b || la->source == NULL || lb->destination == NULL ||
+	        strcmp(la->source, lb->destination) != 0)
+		return;
+	for (i = 0; i < a->n; i++) {
+		if (!sl_filter_may_select_nondefault(entry_of(a, i)))
+			continue;
+		for (j = 0; j < b->n; j++) {
+			const struct sel *imp = &b->writes[j];
+			char *nested = NULL;
+
+			if (imp->kind == CTX_EXACT && strcmp(imp->ctx, ".") == 0)
+				continue; /* imports into the default context do not nest */
+			if (!ctx_overlap(&a->reads[i], imp))
+				continue;
+			if (imp->kind != CTX_ALL && la->context_type != SL_CONTEXT_NONE)
+				sl_export_dest_context(la->context_type, link_ctx_name(a), imp->ctx,
+				        &nested, NULL);
+			sl_quote(entry_of(a, i), qe, sizeof(qe));
+			where(b->o, "metadata.name", w, sizeof(w));
+			subjects_path(a, i, path, sizeof(path));
+			lmsg(d, rc, SL_DIAG_WARNING, a->o, path,
+			        "replication loop risk: %s can select %s%s%s%s, which %s (%s) "
+			        "writes into "
+			        "Registry \"%s\"; %s would send those subjects back to "
+			        "\"%s\"%s%s%s; "
+			        "restrict spec.subjects to \":.:*\" or explicit subjects",
+			        qe, imp->kind == CTX_ALL ? "non-default contexts" : "context \"",
+			        imp->kind == CTX_ALL ? "" : imp->ctx,
+			        imp->kind == CTX_ALL ? "" : "\"",
+			        imp->kind == CTX_FAMILY ? " (and contexts below it)" : "",
+			        b->o->key, w, la->source, a->o->key,
+			        la->destination ? la->destination : "?",
+			        nested ? " nested as \"" : "", nested ? nested : "",
+			        nested ? "\"" : "");
+			free(nested);
+			return;
+		}
+	}
+}
+
+/* NONE links in both directions whose subjects overlap collide rather than nest. */
+static void check_none_pair(
+        const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+{
+	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
+	size_t i, j;
+	char w[600], qa[256], qb[256];
+
+	if (!a->ok || !b->ok || la->context_type != SL_CONTEXT_NONE ||
+	        lb->context_type != SL_CONTEXT_NONE || la->source == NULL || lb->source == NULL ||
+	        la->destination == NULL || lb->destination == NULL ||
+	        strcmp(la->source, lb->destination) != 0 ||
+	        strcmp(la->destination, lb->source) != 0)
+		return;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++) {
+			if (!ctx_overlap(&a->writes[i], &b->reads[j]) ||
+			        !subj_overlap(
+			                &a->writes[i], "${subject}", &b->reads[j], "${subject}"))
+				continue;
+			sl_quote(entry_of(a, i), qa, sizeof(qa));
+			sl_quote(entry_of(b, j), qb, sizeof(qb));
+			where(a->o, "metadata.name", w, sizeof(w));
+			lmsg(d, rc, SL_DIAG_WARNING, b->o, "spec.subjects",
+			        "NONE links in both directions with overlapping subjects: %s (%s) "
+			        "copies "
+			        "%s from \"%s\" to \"%s\" and %s copies %s back; a subject written "
+			        "on "
+			        "one side collides with its copy; give each link its own subjects",
+			        a->o->key, w, qa, la->source, la->destination, b->o->key, qb);
+			return;
+		}
+	}
+}
+
+int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
+{
+	const struct sl_object **objs = NULL;
+	struct linfo *links = NULL;
+	size_t n = s->objects.len, nl = 0, i, j;
+	int rc = 0;
+
+	objs = calloc(n + 1, sizeof(*objs));
+	links = calloc(n + 1, sizeof(*links));
+	if (objs == NULL || links == NULL) {
+		rc = SL_ENOMEM;
+		goto out;
+	}
+	if (n > 0)
+		memcpy(objs, s->objects.items, n * sizeof(*objs));
+	qsort(objs, n, sizeof(*objs), obj_cmp);
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct sl_object *o = objs[i];
+
+		switch (o->kind) {
+		case SL_KIND_SCHEMALINK:
+			check_refs(o, "spec.source", o->link.source, s, d, &rc);
+			check_refs(o, "spec.destination", o->link.destination, s, d, &rc);
+			rc = rc < 0 ? rc : linfo_build(&links[nl++], s, o);
+			break;
+		case SL_KIND_CONTEXT:
+			check_refs(o, "spec.registry", o->context.registry, s, d, &rc);
+			break;
+		case SL_KIND_SUBJECT:
+			check_refs(o, "spec.registry", o->subject.registry, s, d, &rc);
+			break;
+		default: break;
+		}
+	}
+	if (rc < 0)
+		goto out;
+
+	/* Registries: one URL, two names. */
+	for (i = 0; i < n; i++) {
+		char *ki;
+
+		if (objs[i]->kind != SL_KIND_REGISTRY || objs[i]->registry.url == NULL)
+			continue;
+		ki = url_key(objs[i]->registry.url);
+		for (j = 0; ki != NULL && j < i; j++) {
+			char *kj, w[600];
+
+			if (objs[j]->kind != SL_KIND_REGISTRY || objs[j]->registry.url == NULL)
+				continue;
+			kj = url_key(objs[j]->registry.url);
+			if (kj != NULL && strcmp(ki, kj) == 0) {
+				where(objs[j], "spec.url", w, sizeof(w));
+				lmsg(d, &rc, SL_DIAG_WARNING, objs[i], "spec.url",
+				        "same URL as %s (%s): two names for one registry",
+				        objs[j]->key, w);
+				free(kj);
+				break;
+			}
+			free(kj);
+		}
+		free(ki);
+	}
+
+	for (i = 0; i < nl; i++) {
+		const struct linfo *li = &links[i];
+		const struct sl_link_spec *l = &li->o->link;
+
+		if (l->source != NULL && l->destination != NULL &&
+		        strcmp(l->source, l->destination) == 0)
+			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.destination",
+			        "same Registry as spec.source (\"%s\"); a link copies between two "
+			        "registries",
+			        l->source);
+		if (l->context_type == SL_CONTEXT_AUTO && li->src != NULL &&
+		        li->src->registry.cluster_id == NULL)
+			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.context.type",
+			        "AUTO needs the source Registry \"%s\" to set spec.clusterId (or "
+			        "use "
+			        "CUSTOM with a name)",
+			        li->src->name);
+	}
+	check_scopes(objs, n, d, &rc);
+	for (i = 0; i < nl; i++) {
+		for (j = 0; j < i; j++)
+			check_overlapping_writes(&links[j], &links[i], d, &rc);
+		check_import_conflicts(&links[i], objs, n, d, &rc);
+	}
+	for (i = 0; i < nl; i++)
+		for (j = 0; j < nl; j++)
+			check_loop(&links[i], &links[j], d, &rc);
+	for (i = 0; i < nl; i++)
+		for (j = 0; j < i; j++)
+			check_none_pair(&links[j], &links[i], d, &rc);
+out:
+	for (i = 0; links != NULL && i < nl; i++)
+		linfo_release(&links[i]);
+	free(links);
+	free(objs);
+	return rc;
+}

@@ -1,0 +1,698 @@
+/* srclient.c — the client core: configuration, requests, retries, error mapping, redaction. */
+#include "schemalink/srclient.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "schemalink/log.h"
+#include "srclient_int.h"
+
+#ifndef SL_VERSION
+#define SL_VERSION "dev"
+#endif
+
+/* Sleeps between attempts: base * 2^n for the n-th retry (250, 500, 1000 ms with 4 attempts). */
+#define BACKOFF_BASE_MS 250
+/* Refused connections: 100 ms, then 200 ms. */
+#define CONN_BACKOFF_MS 100
+/* The longest registry message kept in an error (the rest of msg holds method, path, codes). */
+#define REGISTRY_MSG_MAX 300
+
+struct sl_srclient {
+	struct sl_transport *t;
+	char *base_url; /* no user-info, no trailing '/' */
+	enum sl_srclient_auth auth;
+	struct sl_secret_ref username, password, token;
+	struct sl_vec headers; /* owned "Name: value": Accept, User-Agent, extras */
+	int max_attempts;
+	size_t max_body;
+	void (*sleep_ms)(void *arg, long ms);
+	void *sleep_arg;
+	bool (*cancelled)(void *arg);
+	void *cancel_arg;
+	bool warn_pending;
+	char warning[256];
+};
+
+/* ---- URL handling ----------------------------------------------------------------------- */
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Returns an owned percent-decoded copy of s[0..len). */
+static char *pct_decode(const char *s, size_t len)
+{
+	char *out = malloc(len + 1), *o = out;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval((unsigned char)s[i + 1]) >= 0 &&
+		        hexval((unsigned char)s[i + 2]) >= 0) {
+			*o++ = (char)(hexval((unsigned char)s[i + 1]) * 16 +
+			              hexval((unsigned char)s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool host_is_loopback(const char *host, size_t len)
+{
+	if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return true;
+	if (len >= 4 && strncmp(host, "127.", 4) == 0)
+		return true;
+	return len == 5 && strncmp(host, "[::1]", 5) == 0;
+}
+
+int sl_srclient_path_escape(struct sl_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			if (sl_buf_addch(out, (char)ch) < 0)
+				return SL_ENOMEM;
+		} else if (sl_buf_addf(out, "%%%c%c", hex[ch >> 4], hex[ch & 15]) < 0) {
+			return SL_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Splits cfg->base_url into the stored URL (user-info removed) and, when present, the
+ * user-info as basic credentials (used only when no other auth is configured). */
+static int parse_base_url(struct sl_srclient *c, const char *url, struct sl_error *err)
+{
+	const char *auth, *end, *at = NULL, *host, *p;
+	struct sl_buf b = SL_BUF_INIT;
+	size_t hlen, ulen;
+	bool tls;
+	int rc = 0;
+
+	if (url == NULL)
+		return sl_error_set(err, SL_EINVAL, "registry url is not set");
+	if (strncasecmp(url, "https://", 8) == 0)
+		tls = true;
+	else if (strncasecmp(url, "http://", 7) == 0)
+		tls = false;
+	else
+		return sl_error_set(
+		        err, SL_EINVAL, "registry url must start with http:// or https://");
+	auth = strstr(url, "://") + 3;
+	for (end = auth; *end && *end != '/' && *end != '?' && *end != '#'; end++)
+		if (*end == '@')
+			at = end;
+	if (strpbrk(end, "?#") != NULL)
+		return sl_error_set(
+		        err, SL_EINVAL, "registry url must not have a query or fragment");
+	host = at ? at + 1 : auth;
+	if (host == end)
+		return sl_error_set(err, SL_EINVAL, "registry url has no host");
+	if (*host == '[') {
+		p = memchr(host, ']', (size_t)(end - host));
+		hlen = p ? (size_t)(p - host) + 1 : (size_t)(end - host);
+	} else {
+		p = memchr(host, ':', (size_t)(end - host));
+		hlen = p ? (size_t)(p - host) : (size_t)(end - host);
+	}
+	if (sl_buf_add(&b, url, (size_t)(auth - url)) < 0 ||
+	        sl_buf_add(&b, host, strlen(host)) < 0) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	while (b.len > 0 && b.data[b.len - 1] == '/')
+		sl_buf_truncate(&b, b.len - 1);
+	c->base_url = sl_buf_detach(&b);
+	if (c->base_url == NULL) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (at != NULL && c->auth == SL_SRCLIENT_AUTH_NONE) {
+		char *user = NULL, *pass = NULL;
+		const char *colon = memchr(auth, ':', (size_t)(at - auth));
+
+		ulen = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
+		user = pct_decode(auth, ulen);
+		pass = colon ? pct_decode(colon + 1, (size_t)(at - colon - 1)) : strdup("");
+		if (user == NULL || pass == NULL ||
+		        sl_secret_ref_set(&c->username, SL_SECRET_VALUE, user) < 0 ||
+		        sl_secret_ref_set(&c->password, SL_SECRET_VALUE, pass) < 0)
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		else
+			c->auth = SL_SRCLIENT_AUTH_BASIC;
+		sl_secret_free(user);
+		sl_secret_free(pass);
+	}
+	if (!tls && !host_is_loopback(host, hlen)) {
+		c->warn_pending = true;
+		snprintf(c->warning, sizeof(c->warning),
+		        "registry %s is reached over plain HTTP%s: use https:// outside loopback",
+		        c->base_url, c->auth != SL_SRCLIENT_AUTH_NONE ? " with credentials" : "");
+	}
+out:
+	sl_buf_release(&b);
+	return rc;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+static void default_sleep(void *arg, long ms)
+{
+	struct sl_srclient *c = arg;
+
+	/* Slices, so a cancelled daemon does not wait out a long Retry-After. */
+	while (ms > 0) {
+		long step = ms < 50 ? ms : 50;
+		struct timespec ts = {0, step * 1000000L};
+
+		if (c->cancelled && c->cancelled(c->cancel_arg))
+			return;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+static int add_header(struct sl_vec *v, const char *fmt, const char *a, const char *b)
+{
+	struct sl_buf h = SL_BUF_INIT;
+	char *s;
+
+	if (sl_buf_addf(&h, fmt, a, b) < 0)
+		return SL_ENOMEM;
+	s = sl_buf_detach(&h);
+	if (s == NULL || sl_vec_push(v, s) < 0) {
+		free(s);
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+struct sl_srclient *sl_srclient_new(
+        const struct sl_srclient_config *cfg, struct sl_transport *transport, struct sl_error *err)
+{
+	struct sl_srclient *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	if (c == NULL) {
+		if (transport)
+			transport->free(transport);
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->t = transport;
+	sl_vec_init(&c->headers);
+	c->auth = cfg->auth;
+	c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : SL_SRCLIENT_MAX_ATTEMPTS;
+	c->max_body = cfg->max_body ? cfg->max_body : SL_SRCLIENT_MAX_BODY;
+	c->sleep_ms = cfg->sleep_ms ? cfg->sleep_ms : default_sleep;
+	c->sleep_arg = cfg->sleep_ms ? cfg->sleep_arg : c;
+	c->cancelled = cfg->cancelled;
+	c->cancel_arg = cfg->cancel_arg;
+	if (sl_secret_ref_copy(&c->username, &cfg->username) < 0 ||
+	        sl_secret_ref_copy(&c->password, &cfg->password) < 0 ||
+	        sl_secret_ref_copy(&c->token, &cfg->token) < 0) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (parse_base_url(c, cfg->base_url, err) < 0)
+		goto fail;
+	if (c->auth == SL_SRCLIENT_AUTH_BASIC && c->username.kind == SL_SECRET_NONE) {
+		sl_error_set(err, SL_EINVAL, "basic auth needs a username");
+		goto fail;
+	}
+	if (c->auth == SL_SRCLIENT_AUTH_BEARER && c->token.kind == SL_SECRET_NONE) {
+		sl_error_set(err, SL_EINVAL, "bearer auth needs a token");
+		goto fail;
+	}
+	if (add_header(&c->headers, "%s%s", "Accept: ", SL_SRCLIENT_CONTENT_TYPE) < 0 ||
+	        add_header(&c->headers, "User-Agent: %s%s",
+	                cfg->user_agent ? cfg->user_agent : "schemalink/",
+	                cfg->user_agent ? "" : SL_VERSION) < 0) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < cfg->nheaders; i++) {
+		const char *h = cfg->headers[i];
+
+		if (strchr(h, ':') == NULL || strpbrk(h, "\r\n") != NULL) {
+			sl_error_set(err, SL_EINVAL, "extra header %zu is not \"Name: value\"", i);
+			goto fail;
+		}
+		if (strncasecmp(h, "Authorization:", 14) == 0) {
+			sl_error_set(err, SL_EINVAL, "use auth, not an extra Authorization header");
+			goto fail;
+		}
+		if (add_header(&c->headers, "%s%s", h, "") < 0) {
+			sl_error_set(err, SL_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (c->t == NULL) {
+		c->t = sl_transport_curl_new(cfg, err);
+		if (c->t == NULL)
+			goto fail;
+	}
+	return c;
+fail:
+	sl_srclient_free(c);
+	return NULL;
+}
+
+void sl_srclient_free(struct sl_srclient *c)
+{
+	if (c == NULL)
+		return;
+	if (c->t)
+		c->t->free(c->t);
+	free(c->base_url);
+	sl_secret_ref_release(&c->username);
+	sl_secret_ref_release(&c->password);
+	sl_secret_ref_release(&c->token);
+	sl_vec_release(&c->headers, free);
+	free(c);
+}
+
+const char *sl_srclient_base_url(const struct sl_srclient *c)
+{
+	return c->base_url;
+}
+
+const char *sl_srclient_take_warning(struct sl_srclient *c)
+{
+	if (!c->warn_pending)
+		return NULL;
+	c->warn_pending = false;
+	return c->warning;
+}
+
+/* ---- auth ------------------------------------------------------------------------------ */
+
+static int base64(struct sl_buf *out, const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		char q[4];
+
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		q[0] = tab[(v >> 18) & 63];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		if (sl_buf_add(out, q, 4) < 0)
+			return SL_ENOMEM;
+	}
+	return 0;
+}
+
+/* Wipes and frees a buffer that held a secret. */
+static void buf_wipe(struct sl_buf *b)
+{
+	if (b->cap)
+		explicit_bzero(b->data, b->cap);
+	sl_buf_release(b);
+}
+
+/* Resolves the credentials now and returns an owned "Authorization: ..." line in *line (NULL
+ * when there is no auth). secrets[] receives the resolved secrets (owned, for scrubbing
+ * messages); the caller frees them with sl_secret_free. */
+static int auth_header(struct sl_srclient *c, char **line, char *secrets[2], struct sl_error *err)
+{
+	struct sl_buf b = SL_BUF_INIT, pair = SL_BUF_INIT;
+	char *user = NULL;
+	int rc = 0;
+
+	*line = NULL;
+	if (c->auth == SL_SRCLIENT_AUTH_NONE)
+		return 0;
+	if (c->auth == SL_SRCLIENT_AUTH_BEARER) {
+		rc = sl_secret_resolve(&c->token, &secrets[0], err);
+		if (rc < 0) {
+			sl_error_prefix(err, "bearer token");
+			goto out;
+		}
+		if (sl_buf_adds(&b, "Authorization: Bearer ") < 0 ||
+		        sl_buf_adds(&b, secrets[0]) < 0)
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = sl_secret_resolve(&c->username, &user, err);
+	if (rc < 0) {
+		sl_error_prefix(err, "basic auth username");
+		goto out;
+	}
+	if (c->password.kind != SL_SECRET_NONE) {
+		rc = sl_secret_resolve(&c->password, &secrets[0], err);
+		if (rc < 0) {
+			sl_error_prefix(err, "basic auth password");
+			goto out;
+		}
+	}
+	if (sl_buf_adds(&pair, user) < 0 || sl_buf_addch(&pair, ':') < 0 ||
+	        sl_buf_adds(&pair, secrets[0] ? secrets[0] : "") < 0 ||
+	        sl_buf_adds(&b, "Authorization: Basic ") < 0 ||
+	        base64(&b, (const unsigned char *)pair.data, pair.len) < 0) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The encoded form is a secret too: a server could echo it back. */
+	secrets[1] = strdup(b.data + strlen("Authorization: Basic "));
+out:
+	sl_secret_free(user);
+	buf_wipe(&pair);
+	if (rc == 0) {
+		*line = sl_buf_detach(&b);
+		if (*line == NULL)
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+	}
+	buf_wipe(&b);
+	return rc;
+}
+
+/* ---- error mapping --------------------------------------------------------------------- */
+
+/* Replaces every occurrence of secret in b with "[redacted]". */
+static void scrub(struct sl_buf *b, const char *secret)
+{
+	struct sl_buf o = SL_BUF_INIT;
+	size_t sl;
+	const char *p, *hit;
+
+	if (secret == NULL || (sl = strlen(secret)) < 3 || strstr(b->data, secret) == NULL)
+		return;
+	for (p = b->data; (hit = strstr(p, secret)) != NULL; p = hit + sl) {
+		if (sl_buf_add(&o, p, (size_t)(hit - p)) < 0 || sl_buf_adds(&o, "[redacted]") < 0)
+			goto fail;
+	}
+	if (sl_buf_adds(&o, p) < 0)
+		goto fail;
+	sl_buf_reset(b);
+	if (sl_buf_add(b, o.data, o.len) == 0) {
+		sl_buf_release(&o);
+		return;
+	}
+fail:
+	/* No memory to rewrite it: drop the message rather than keep the secret. */
+	sl_buf_reset(b);
+	sl_buf_adds(b, "[message withheld: out of memory while redacting]");
+	sl_buf_release(&o);
+}
+
+/* Sets err's message to "<method> <path>: <detail>" passed through sl_redact and scrubbed of
+ * the resolved secrets, keeping err's codes. */
+static void finish_msg(struct sl_error *err, const char *method, const char *path,
+        const char *detail, char *const secrets[2])
+{
+	struct sl_buf raw = SL_BUF_INIT, clean = SL_BUF_INIT;
+
+	if (err == NULL)
+		return;
+	if (sl_buf_addf(&raw, "%s %s: %s", method, path, detail) < 0 ||
+	        sl_redact(raw.data, &clean) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", method);
+		goto out;
+	}
+	scrub(&clean, secrets[0]);
+	scrub(&clean, secrets[1]);
+	snprintf(err->msg, sizeof(err->msg), "%s", clean.data);
+out:
+	sl_buf_release(&raw);
+	sl_buf_release(&clean);
+}
+
+/* Appends s to b with control characters as spaces, cut at max bytes. */
+static int add_clean(struct sl_buf *b, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < max; i++)
+		if (sl_buf_addch(b, iscntrl((unsigned char)s[i]) ? ' ' : s[i]) < 0)
+			return SL_ENOMEM;
+	if (s[i] && sl_buf_adds(b, "...") < 0)
+		return SL_ENOMEM;
+	return 0;
+}
+
+/* Maps a response with status outside 2xx into err (codes and a detail in *detail). */
+static int map_status(const struct sl_http_response *r, struct sl_error *err, struct sl_buf *detail)
+{
+	json_error_t jerr;
+	json_t *j = NULL, *code, *msg;
+	int rc;
+
+	if (err)
+		err->http_status = r->status;
+	if (r->status < 400) {
+		rc = SL_EPROTO;
+		sl_buf_addf(detail, "unexpected HTTP %d%s", r->status,
+		        r->status >= 300 ? " (redirects are not followed)" : "");
+		goto out;
+	}
+	rc = SL_EHTTP;
+	sl_buf_addf(detail, "HTTP %d", r->status);
+	if (r->body.len == 0)
+		goto out;
+	j = json_loadb(r->body.data, r->body.len, 0, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		/* A proxy's HTML page: say what it was, never paste it. */
+		rc = SL_EPROTO;
+		sl_buf_addf(detail, " with a non-JSON body (%s, %zu bytes)",
+		        r->content_type[0] ? r->content_type : "no content type", r->body.len);
+		goto out;
+	}
+	code = json_object_get(j, "error_code");
+	msg = json_object_get(j, "message");
+	if (json_is_integer(code) && err) {
+		json_int_t v = json_integer_value(code);
+
+		err->registry_code = v > 0 && v < 1000000 ? (int)v : 0;
+	}
+	if (json_is_integer(code))
+		sl_buf_addf(detail, ", error code %lld", (long long)json_integer_value(code));
+	if (json_is_string(msg)) {
+		sl_buf_adds(detail, ": ");
+		add_clean(detail, json_string_value(msg), REGISTRY_MSG_MAX);
+	}
+out:
+	json_decref(j);
+	if (err)
+		err->code = rc;
+	return rc;
+}
+
+static bool retryable_status(int status, int registry_code)
+{
+	if (status == 408 || status == 429 || status >= 500)
+		return true;
+	return registry_code >= 50001 && registry_code <= 50004;
+}
+
+bool sl_srclient_err_route_missing(const struct sl_error *err)
+{
+	return err != NULL && err->http_status == 404 &&
+	       (err->registry_code == 404 || err->registry_code == 0);
+}
+
+bool sl_srclient_err_is(const struct sl_error *err, int registry_code)
+{
+	return err != NULL && err->code == SL_EHTTP && err->registry_code == registry_code;
+}
+
+/* ---- requests -------------------------------------------------------------------------- */
+
+int sl_srclient_request(struct sl_srclient *c, const char *method, const char *path,
+        const char *body_json, bool idempotent, struct sl_buf *out, struct sl_error *err)
+{
+	struct sl_http_response resp = {0, SL_BUF_INIT, -1, ""};
+	struct sl_buf url = SL_BUF_INIT, detail = SL_BUF_INIT;
+	const char **hdrs = NULL;
+	char *secrets[2] = {NULL, NULL}, *auth = NULL;
+	struct sl_http_request req;
+	struct sl_error local = SL_ERROR_INIT;
+	int rc = 0, attempt, conn_retries = 0;
+	size_t nh = 0, i;
+	bool has_body_method;
+
+	if (err == NULL)
+		err = &local;
+	sl_error_clear(err);
+	if (!idempotent)
+		idempotent = strcmp(method, "POST") != 0;
+	if (sl_buf_adds(&url, c->base_url) < 0 || sl_buf_adds(&url, path) < 0) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	has_body_method =
+	        body_json != NULL || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0;
+	hdrs = calloc(c->headers.len + 2, sizeof(*hdrs));
+	if (hdrs == NULL) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->headers.len; i++)
+		hdrs[nh++] = c->headers.items[i];
+	if (has_body_method)
+		hdrs[nh++] = "Content-Type: " SL_SRCLIENT_CONTENT_TYPE;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url.data;
+	req.path = path;
+	req.headers = hdrs;
+	req.body = body_json ? body_json : (has_body_method ? "" : NULL);
+	req.body_len = body_json ? strlen(body_json) : 0;
+	req.max_body = c->max_body;
+
+	for (attempt = 1;; attempt++) {
+		long wait_ms;
+
+		if (c->cancelled && c->cancelled(c->cancel_arg)) {
+			sl_error_clear(err);
+			rc = sl_error_set(err, SL_ESTATE, "cancelled");
+			finish_msg(err, method, path, err->msg, secrets);
+			goto out;
+		}
+		/* Secrets are read for each attempt and wiped right after it. */
+		rc = auth_header(c, &auth, secrets, err);
+		if (rc < 0) {
+			struct sl_buf m = SL_BUF_INIT;
+
+			sl_buf_adds(&m, err->msg);
+			finish_msg(err, method, path, m.data, secrets);
+			sl_buf_release(&m);
+			goto out;
+		}
+		req.nheaders = nh;
+		if (auth)
+			hdrs[req.nheaders++] = auth;
+		sl_error_clear(err);
+		sl_buf_reset(&resp.body);
+		resp.status = 0;
+		resp.retry_after_s = -1;
+		resp.content_type[0] = '\0';
+		rc = c->t->perform(c->t, &req, &resp, err);
+		sl_secret_free(auth);
+		auth = NULL;
+		sl_buf_reset(&detail);
+		if (rc < 0) {
+			err->http_status = resp.status;
+			sl_buf_adds(&detail, err->msg);
+		} else if (resp.status >= 200 && resp.status < 300) {
+			rc = resp.status;
+			break;
+		} else {
+			rc = map_status(&resp, err, &detail);
+		}
+		/* Decide whether to try again. */
+		wait_ms = -1;
+		if (idempotent && attempt < c->max_attempts) {
+			if (rc == SL_ECONN && conn_retries < SL_SRCLIENT_CONN_RETRIES)
+				wait_ms = (long)CONN_BACKOFF_MS << conn_retries++;
+			else if (rc == SL_ETIMEOUT ||
+			         (resp.status > 0 &&
+			                 retryable_status(resp.status, err->registry_code)))
+				wait_ms = (long)BACKOFF_BASE_MS << (attempt - 1);
+			if (wait_ms >= 0 && resp.status > 0 && resp.retry_after_s >= 0)
+				wait_ms = resp.retry_after_s > SL_SRCLIENT_RETRY_AFTER_CAP_MS / 1000
+				                  ? SL_SRCLIENT_RETRY_AFTER_CAP_MS
+				                  : resp.retry_after_s * 1000;
+		}
+		if (wait_ms < 0) {
+			if (attempt > 1)
+				sl_buf_addf(&detail, " (after %d attempts)", attempt);
+			finish_msg(err, method, path, detail.data, secrets);
+			goto out;
+		}
+		for (i = 0; i < 2; i++) {
+			sl_secret_free(secrets[i]);
+			secrets[i] = NULL;
+		}
+		c->sleep_ms(c->sleep_arg, wait_ms);
+	}
+out:
+	if (out != NULL) {
+		sl_buf_reset(out);
+		if (sl_buf_add(out, resp.body.data, resp.body.len) < 0 && rc >= 0)
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+	}
+	sl_secret_free(auth);
+	for (i = 0; i < 2; i++)
+		sl_secret_free(secrets[i]);
+	free(hdrs);
+	sl_buf_release(&url);
+	sl_buf_release(&detail);
+	sl_buf_release(&resp.body);
+	return rc;
+}
+
+int sl_srclient_bad_shape(
+        struct sl_error *err, const char *method, const char *path, const char *what)
+{
+	return sl_error_set(err, SL_EPROTO, "%s %s: unexpected response: %s", method, path, what);
+}
+
+int sl_srclient_call_json(struct sl_srclient *c, const char *method, const char *path, json_t *body,
+        bool idempotent, json_t **out, struct sl_error *err)
+{
+	struct sl_buf resp = SL_BUF_INIT;
+	char *text = NULL;
+	json_error_t jerr;
+	int rc, status;
+
+	if (out)
+		*out = NULL;
+	if (body != NULL) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (text == NULL)
+			return sl_error_set(err, SL_ENOMEM, "%s %s: out of memory", method, path);
+	}
+	rc = sl_srclient_request(c, method, path, text, idempotent, &resp, err);
+	status = rc;
+	if (rc < 0 || out == NULL)
+		goto out;
+	if (resp.len == 0) {
+		rc = sl_srclient_bad_shape(err, method, path, "empty body");
+		if (err)
+			err->http_status = status;
+		goto out;
+	}
+	*out = json_loadb(resp.data, resp.len, 0, &jerr);
+	if (*out == NULL) {
+		rc = sl_error_set(err, SL_EPROTO,
+		        "%s %s: malformed JSON in HTTP %d response (%zu bytes): %s at line %d",
+		        method, path, status, resp.len, jerr.text, jerr.line);
+		if (err)
+			err->http_status = status;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	sl_buf_release(&resp);
+	return rc;
+}

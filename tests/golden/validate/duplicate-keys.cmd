@@ -1,0 +1,1 @@
+slctl validate -f duplicate-keys.yaml

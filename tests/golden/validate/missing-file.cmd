@@ -1,0 +1,1 @@
+slctl validate -f no-such-file.yaml -f no-such-dir/
