@@ -6,16 +6,23 @@
 CT="Content-Type: application/vnd.schemaregistry.v1+json"
 DATA="$T_TMP/data"
 
-start() { # start NAME PORT ARGS...
-	local name=$1 port=$2; shift 2
-	sl_start "$name" srlite --listen "127.0.0.1:$port" "$@"
-	wait_http "http://127.0.0.1:$port/" || not_ok "$name starts" "$(cat "$T_TMP/$name.log")"
+# start NAME ARGS...: starts srlite on a free port, sets PORT and URL. free_port only checks that
+# nobody listens right now; another process (tests run in parallel on this host) may bind the
+# port before srlite does, so a bind failure retries on a new port.
+start() {
+	local name=$1 try; shift
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port); URL="http://127.0.0.1:$PORT"
+		sl_start "$name" srlite --listen "127.0.0.1:$PORT" "$@"
+		wait_http "$URL/" && return 0
+		grep -q "Address already in use" "$T_TMP/$name.log" || break
+	done
+	not_ok "$name starts" "$(cat "$T_TMP/$name.log")"
 }
 post() { curl -s -H "$CT" -X POST --data-binary "$2" "$1"; }
 
 # --- durability across kill -9 ---
-PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-start d1 "$PORT" --data-dir "$DATA"
+start d1 --data-dir "$DATA"
 expect_eq "register a" "$(post "$URL/subjects/a/versions" '{"schema":"\"int\""}')" '{"id":1,"version":1}'
 expect_eq "register b ctx" "$(post "$URL/subjects/:.c:b/versions" '{"schema":"\"long\""}')" '{"id":1,"version":1}'
 expect_eq "register a v2" "$(post "$URL/subjects/a/versions" '{"schema":"\"string\""}')" '{"id":2,"version":2}'
@@ -23,8 +30,7 @@ curl -s -o /dev/null -X DELETE "$URL/subjects/a/versions/1"
 curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"mode":"READONLY"}' "$URL/mode/:.c:"
 curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"compatibility":"NONE"}' "$URL/config/a"
 kill -9 "$PID_d1"; wait "$PID_d1" 2>/dev/null
-PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-start d2 "$PORT" --data-dir "$DATA"
+start d2 --data-dir "$DATA"
 expect_eq "after kill -9: versions" "$(curl -s "$URL/subjects/a/versions?deleted=true")" '[1,2]'
 expect_eq "after kill -9: soft delete kept" "$(curl -s "$URL/subjects/a/versions")" '[2]'
 expect_eq "after kill -9: ctx mode" "$(curl -s "$URL/mode/:.c:")" '{"mode":"READONLY"}'
@@ -35,8 +41,7 @@ expect_match "replay logged" "$(cat "$T_TMP/d2.log")" "replayed 6 records"
 kill -9 "$PID_d2"; wait "$PID_d2" 2>/dev/null
 size=$(stat -c %s "$DATA/journal")
 truncate -s $((size - 5)) "$DATA/journal"
-PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-start d3 "$PORT" --data-dir "$DATA"
+start d3 --data-dir "$DATA"
 expect_match "torn tail warning" "$(cat "$T_TMP/d3.log")" "WARN.*dropped a torn last record"
 expect_eq "torn record lost, rest intact" "$(curl -s "$URL/subjects/z/versions")" \
 	'{"error_code":40401,"message":"Subject '"'"'z'"'"' not found."}'
@@ -53,8 +58,7 @@ expect_eq "200 versions" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9
 # --- SIGTERM is a clean stop; the parallel writes survived ---
 kill -TERM "$PID_d3"; wait "$PID_d3"; rc=$?
 expect_eq "SIGTERM exit 0" "$rc" "0"
-PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-start d4 "$PORT" --data-dir "$DATA"
+start d4 --data-dir "$DATA"
 expect_eq "parallel writes durable" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9][0-9]*" | wc -l)" "200"
 
 # --- oversized body ---
@@ -65,8 +69,7 @@ expect_eq "still serving after big body" "$(curl -s "$URL/subjects/a/versions")"
 
 # --- basic auth ---
 printf 'alice:s3cr3t-pw\n' >"$T_TMP/users"
-PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-start auth "$PORT" --basic-auth-file "$T_TMP/users"
+start auth --basic-auth-file "$T_TMP/users"
 code=$(curl -s -o "$T_TMP/a" -w '%{http_code}' "$URL/subjects")
 expect_eq "no credentials 401" "$code" "401"
 expect_match "401 JSON body" "$(cat "$T_TMP/a")" '"error_code":401'
@@ -94,7 +97,6 @@ run srlite --wildcard-scope sideways
 expect_eq "bad --wildcard-scope exit 2" "$RC" "2"
 run srlite --tls-cert x
 expect_eq "--tls-cert alone exit 2" "$RC" "2"
-PORT=$(free_port)
-start flags "$PORT" --cluster-id east --wildcard-scope default-context --enable-fault-injection
+start flags --cluster-id east --wildcard-scope default-context --enable-fault-injection
 expect_match "cluster id and scope parsed" "$(cat "$T_TMP/flags.log")" "cluster id east, wildcard scope default-context"
 t_done
