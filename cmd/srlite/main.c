@@ -11,6 +11,8 @@
 
 #include "schemalink/api.h"
 #include "schemalink/error.h"
+#include "schemalink/exporter.h"
+#include "schemalink/faults.h"
 #include "schemalink/httpd.h"
 #include "schemalink/journal.h"
 #include "schemalink/log.h"
@@ -58,11 +60,22 @@ struct options {
 	bool faults;
 };
 
+struct replay_ctx {
+	struct sl_store *store;
+	struct sl_exporters *exporters;
+};
+
+/* Journal records belong to the store or to the exporters; any other op is corruption and
+ * stops the start. */
 static int replay_record(void *cls, const char *rec, size_t len, struct sl_error *err)
 {
-	/* Records of modules that come later (exporters) will be routed here too; until then an
-	 * unknown op is corruption and stops the start. */
-	return sl_store_replay(cls, rec, len, err);
+	struct replay_ctx *rc = cls;
+	int r = sl_store_replay(rc->store, rec, len, err);
+
+	if (r != SL_EUNSUP)
+		return r;
+	sl_error_clear(err);
+	return sl_exporters_replay(rc->exporters, rec, len, err);
 }
 
 static void on_httpd_message(void *cls, const char *msg)
@@ -81,6 +94,9 @@ static int serve(const struct options *o)
 	struct sl_journal *journal = NULL;
 	struct sl_httpd *srv = NULL;
 	struct sl_store *store = NULL;
+	struct sl_exporters *exporters = NULL;
+	struct sl_faults *faults = NULL;
+	struct replay_ctx rctx;
 	struct sl_api api;
 	char cluster_id[64];
 	sigset_t sigs;
@@ -93,12 +109,16 @@ static int serve(const struct options *o)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	store = sl_store_new();
-	if (store == NULL) {
+	exporters = store != NULL ? sl_exporters_new(store, o->wildcard) : NULL;
+	faults = o->faults ? sl_faults_new() : NULL;
+	if (store == NULL || exporters == NULL || (o->faults && faults == NULL)) {
 		sl_errorf("out of memory");
 		goto out;
 	}
 	if (o->data_dir != NULL) {
-		journal = sl_journal_open(o->data_dir, replay_record, store, &stats, &err);
+		rctx.store = store;
+		rctx.exporters = exporters;
+		journal = sl_journal_open(o->data_dir, replay_record, &rctx, &stats, &err);
 		if (journal == NULL) {
 			sl_errorf("cannot open the journal in %s: %s", o->data_dir, err.msg);
 			goto out;
@@ -120,7 +140,8 @@ static int serve(const struct options *o)
 		}
 	}
 	api.store = store;
-	api.fault_injection = o->faults;
+	api.exporters = exporters;
+	api.faults = faults;
 	cfg.listen = o->listen;
 	cfg.threading = SL_HTTPD_THREAD_PER_CONNECTION;
 	cfg.tls_cert_file = o->cert;
@@ -139,6 +160,10 @@ static int serve(const struct options *o)
 		snprintf(cluster_id, sizeof(cluster_id), "%s", o->cluster_id);
 	else
 		snprintf(cluster_id, sizeof(cluster_id), "srlite-%u", sl_httpd_port(srv));
+	if (sl_exporters_start(exporters, cluster_id, &err) != 0) {
+		sl_errorf("cannot start the exporters: %s", err.msg);
+		goto out;
+	}
 	{
 		const char *host = o->listen;
 		const char *colon = strrchr(host, ':');
@@ -158,9 +183,12 @@ static int serve(const struct options *o)
 	status = 0;
 out:
 	sl_httpd_stop(srv);
+	/* Stops the workers (and wakes the change-log waiters) before the store goes away. */
+	sl_exporters_free(exporters);
 	if (store != NULL)
 		sl_store_changes_wake(store);
 	sl_store_free(store);
+	sl_faults_free(faults);
 	sl_journal_close(journal);
 	sl_httpd_auth_free(auth);
 	return status;

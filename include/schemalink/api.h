@@ -1,6 +1,7 @@
 /*
  * api.h — srlite's REST routing: the Confluent Schema Registry endpoints of REGISTRY-API.md
- * §0, §1, §2.2-§2.6 mapped onto the store.
+ * §0, §1, §2.1-§2.6 mapped onto the store, the exporters (exporter.h) and the test
+ * endpoints (faults.h).
  *
  * Owns: request parsing (paths, query parameters, JSON bodies), schema validation before the
  * store (Avro canonical form, JSON well-formedness, non-empty Protobuf) and the JSON answers.
@@ -15,12 +16,17 @@
 
 #include <stdbool.h>
 
+#include "schemalink/exporter.h"
+#include "schemalink/faults.h"
 #include "schemalink/httpd.h"
 #include "schemalink/store.h"
 
 struct sl_api {
 	struct sl_store *store; /* borrowed */
-	bool fault_injection; /* --enable-fault-injection (the /_srlite endpoints come later) */
+	struct sl_exporters *exporters; /* borrowed; NULL answers /exporters with 404 */
+	/* Borrowed; non-NULL only with --enable-fault-injection: then every request outside
+	 * /_srlite is counted and may get a fault, and /_srlite answers. NULL: /_srlite is 404. */
+	struct sl_faults *faults;
 };
 
 /* The sl_httpd_handler for srlite; cls is a struct sl_api *. Thread-safe. */

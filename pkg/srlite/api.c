@@ -745,7 +745,8 @@ static int dispatch(struct call *c)
 		return route_config(c);
 	if (strcmp(first, "contexts") == 0)
 		return route_contexts(c);
-	/* /_srlite (fault injection) is a later step: 404 with or without the flag for now. */
+	if (strcmp(first, "exporters") == 0 && c->ctxq == NULL && c->api->exporters != NULL)
+		return sl_exporters_handle(c->api->exporters, c->req, c->seg, c->n, c->resp);
 	return not_found(c);
 }
 
@@ -759,6 +760,14 @@ int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd
 	c.resp = resp;
 	c.seg = req->segments;
 	c.n = req->nsegments;
+	/* The test endpoints exist only with --enable-fault-injection; they are not counted
+	 * and never get faults. */
+	if (c.n > 0 && strcmp(c.seg[0], "_srlite") == 0)
+		return c.api->faults != NULL
+		               ? sl_faults_handle(c.api->faults, req, c.seg, c.n, resp)
+		               : not_found(&c);
+	if (c.api->faults != NULL && sl_faults_apply(c.api->faults, req, resp))
+		return 0;
 	rc = dispatch(&c);
 	free(c.ctxq);
 	for (size_t i = 0; i < c.ntmp; i++)

@@ -1,0 +1,80 @@
+/*
+ * exporter_int.h — what exporter.c (definitions, REST, journal) and export.c (the engine)
+ * share and nobody else sees.
+ */
+#ifndef SCHEMALINK_EXPORTER_INT_H
+#define SCHEMALINK_EXPORTER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "schemalink/exporter.h"
+#include "schemalink/strmap.h"
+#include "schemalink/vec.h"
+
+enum xp_state { XP_STARTING, XP_RUNNING, XP_PAUSED };
+
+/* An exporter's definition (ExporterCreate after defaults). */
+struct xp_spec {
+	enum sl_context_type ctype;
+	char *context; /* as given; "." when not given and not CUSTOM */
+	char **subjects; /* filters, at least one */
+	size_t nsubjects;
+	char *rename; /* subjectRenameFormat; NULL = not given ("${subject}") */
+	char *kek_rename; /* kekRenameFormat; NULL = not given */
+	struct sl_strmap config; /* char * values, secrets included */
+};
+
+struct xp_exporter {
+	struct sl_exporters *set;
+	char *name;
+	struct xp_spec spec;
+	uint64_t spec_gen; /* bumped by update and config update */
+	enum xp_state state;
+	int64_t offset; /* index of the last change-log entry handled, -1 before the first */
+	int64_t ts; /* epoch ms of the last progress or failure, 0 before the first */
+	char *trace; /* NULL when healthy */
+	bool modes_done; /* IMPORT was set (or tried) on the destination at first start */
+	bool deleted;
+	bool thread_started;
+	pthread_t thread;
+	/* Bumped (under x->mu) by pause, resume, delete and shutdown; read without the lock by
+	 * the worker's cancel check, so a call in flight is abandoned at once. */
+	atomic_uint_fast64_t gen;
+	uint64_t offset_gen; /* bumped by reset: progress computed before it is discarded */
+};
+
+struct sl_exporters {
+	struct sl_store *store;
+	enum sl_wildcard_scope wildcard;
+	char *cluster_id; /* set by sl_exporters_start */
+	pthread_mutex_t jmu; /* orders journal writes; taken before mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* CLOCK_MONOTONIC; any change a worker may wait for */
+	struct sl_vec list; /* struct xp_exporter *, in name order */
+	uint64_t log_count; /* change-log length as the dispatcher last saw it */
+	bool started;
+	bool dispatcher_started;
+	pthread_t dispatcher;
+	atomic_bool stopping;
+};
+
+void xp_spec_release(struct xp_spec *sp);
+/* Deep copy into dst (overwritten). Returns 0 or SL_ENOMEM (dst left empty). */
+int xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src);
+const char *xp_state_name(enum xp_state s);
+/* Owned journal record text of e, or NULL. Caller holds x->mu. */
+char *xp_record(const struct xp_exporter *e);
+/* Journals rec (taken). Caller holds x->jmu only. */
+int xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err);
+
+/* export.c */
+int64_t xp_now_ms(void);
+/* Thread bodies: one worker per exporter (arg: struct xp_exporter *), one dispatcher per
+ * set (arg: struct sl_exporters *). */
+void *xp_worker_main(void *arg);
+void *xp_dispatcher_main(void *arg);
+
+#endif
