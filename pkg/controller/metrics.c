@@ -168,7 +168,8 @@ int sl_metrics_declare(struct sl_metrics *m, const char *name, enum sl_metric_ty
 		}
 		f->nlabels = i + 1;
 	}
-	memcpy(f->bounds, buckets, nbuckets * sizeof(double));
+	if (nbuckets > 0)
+		memcpy(f->bounds, buckets, nbuckets * sizeof(double));
 	f->nbuckets = nbuckets;
 	m->fam[m->nfam++] = f;
 	f = NULL;
