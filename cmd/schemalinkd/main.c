@@ -5,7 +5,8 @@
  * outcomes to exit codes.
  *
  * Exit codes: 0 after SIGTERM/SIGINT; 64 bad flags; 73 state dir unusable; with --once
- * like slctl apply (0/1/2/3); 70 when this build has no reconcile engine.
+ * like slctl apply (0/1/2/3); 2 ("not implemented yet") while this build has no reconcile engine;
+ * 70 on an internal failure.
  *
  * Hidden, TEST-ONLY flag: --test-fake-reconciler MODE[,sleep=DUR] replaces the engine with
  * cmd/schemalinkd/fake.c (done | retry | stalled | unreachable), so e2e tests can exercise the
@@ -34,7 +35,8 @@
  * to 1 in the merge that brings the engine's sl_engine_new. */
 #define SCHEMALINKD_HAVE_ENGINE 0
 
-enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70 };
+/* EXIT_NOTYET: what is not built yet exits 2 with "not implemented yet" (project rule). */
+enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70, EXIT_NOTYET = 2 };
 enum {
 	OPT_MANIFESTS = 256,
 	OPT_STATE_DIR,
@@ -283,7 +285,7 @@ int main(int argc, char **argv)
 		(void)dry_run;
 		fprintf(stderr, "schemalinkd: not implemented yet: the reconcile engine "
 		                "(this build has no pkg/engine reconciler)\n");
-		return EXIT_SOFTWARE;
+		return EXIT_NOTYET;
 #endif
 	}
 

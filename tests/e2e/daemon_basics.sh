@@ -38,7 +38,7 @@ fi
 # --- no engine in this build: loud, not pretending -------------------------------------------
 if ! grep -q "define SCHEMALINKD_HAVE_ENGINE 1" "$(dirname "$0")/../../cmd/schemalinkd/main.c"; then
 	run schemalinkd --manifests "$T_TMP/m" --state-dir "$T_TMP/state"
-	expect_eq "without the engine: exit 70" "$RC" 70
+	expect_eq "without the engine: exit 2" "$RC" 2
 	expect_match "without the engine: says so" "$ERR" "not implemented yet: the reconcile engine"
 fi
 
