@@ -905,6 +905,9 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	}
 	out->reads = e->reads;
 	out->writes = e->writes;
+	out->op = p->op;
+	out->planned = (int)p->actions.len;
+	out->unreachable = p->unreachable;
 	if (rc == 0) {
 		struct sl_object_status hist = out->status;
 
