@@ -68,3 +68,19 @@ sl_start() {
 }
 
 t_done() { exit $(( T_FAILS > 0 ? 1 : 0 )); }
+
+# srlite_start NAME ARGS...: starts bin/srlite on a free loopback port with ARGS, waits until it
+# answers, sets PORT and URL. free_port only checks that nobody listens right now; another
+# process may bind the port first, so a bind failure retries on a new port. Returns 1 (after
+# printing the log) when srlite does not come up.
+srlite_start() {
+	local name=$1 try; shift
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port); URL="http://127.0.0.1:$PORT"
+		sl_start "$name" srlite --listen "127.0.0.1:$PORT" "$@"
+		wait_http "$URL/" && return 0
+		grep -q "Address already in use" "$T_TMP/$name.log" || break
+	done
+	cat "$T_TMP/$name.log" >&2
+	return 1
+}

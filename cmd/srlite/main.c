@@ -2,11 +2,20 @@
  * srlite — a small Confluent-compatible schema registry (MANIFESTS.md §5, REGISTRY-API.md).
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "schemalink/api.h"
 #include "schemalink/error.h"
+#include "schemalink/httpd.h"
+#include "schemalink/journal.h"
+#include "schemalink/log.h"
+#include "schemalink/qsubject.h"
+#include "schemalink/store.h"
 
 enum { EXIT_USAGE = 2 };
 enum {
@@ -38,6 +47,125 @@ static const char usage_text[] =
         "  -h, --help                      this help\n"
         "      --version                   print the version\n";
 
+struct options {
+	const char *listen;
+	const char *data_dir;
+	const char *cluster_id;
+	enum sl_wildcard_scope wildcard;
+	const char *auth_file;
+	const char *cert;
+	const char *key;
+	bool faults;
+};
+
+static int replay_record(void *cls, const char *rec, size_t len, struct sl_error *err)
+{
+	/* Records of modules that come later (exporters) will be routed here too; until then an
+	 * unknown op is corruption and stops the start. */
+	return sl_store_replay(cls, rec, len, err);
+}
+
+static void on_httpd_message(void *cls, const char *msg)
+{
+	(void)cls;
+	sl_warn("http server: %s", msg);
+}
+
+/* Runs the registry until SIGTERM or SIGINT. Returns the exit status. */
+static int serve(const struct options *o)
+{
+	struct sl_httpd_config cfg = SL_HTTPD_CONFIG_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_journal_stats stats;
+	struct sl_httpd_auth *auth = NULL;
+	struct sl_journal *journal = NULL;
+	struct sl_httpd *srv = NULL;
+	struct sl_store *store = NULL;
+	struct sl_api api;
+	char cluster_id[64];
+	sigset_t sigs;
+	int sig = 0, status = 1;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	/* Block before any thread starts, so only sigwait below sees them. */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	store = sl_store_new();
+	if (store == NULL) {
+		sl_errorf("out of memory");
+		goto out;
+	}
+	if (o->data_dir != NULL) {
+		journal = sl_journal_open(o->data_dir, replay_record, store, &stats, &err);
+		if (journal == NULL) {
+			sl_errorf("cannot open the journal in %s: %s", o->data_dir, err.msg);
+			goto out;
+		}
+		if (stats.dropped_bytes > 0)
+			sl_warn("journal %s/journal: dropped a torn last record (%llu bytes: %s); "
+			        "it was never acknowledged",
+			        o->data_dir, (unsigned long long)stats.dropped_bytes,
+			        stats.dropped_reason);
+		sl_info("journal %s/journal: replayed %llu records", o->data_dir,
+		        (unsigned long long)stats.records);
+		sl_store_attach_journal(store, journal);
+	}
+	if (o->auth_file != NULL) {
+		auth = sl_httpd_auth_load(o->auth_file, &err);
+		if (auth == NULL) {
+			sl_errorf("--basic-auth-file: %s", err.msg);
+			goto out;
+		}
+	}
+	api.store = store;
+	api.fault_injection = o->faults;
+	cfg.listen = o->listen;
+	cfg.threading = SL_HTTPD_THREAD_PER_CONNECTION;
+	cfg.tls_cert_file = o->cert;
+	cfg.tls_key_file = o->key;
+	cfg.auth = auth;
+	cfg.auth_realm = "srlite";
+	cfg.handler = sl_api_handle;
+	cfg.handler_cls = &api;
+	cfg.on_message = on_httpd_message;
+	srv = sl_httpd_start(&cfg, &err);
+	if (srv == NULL) {
+		sl_errorf("cannot serve on %s: %s", o->listen, err.msg);
+		goto out;
+	}
+	if (o->cluster_id != NULL)
+		snprintf(cluster_id, sizeof(cluster_id), "%s", o->cluster_id);
+	else
+		snprintf(cluster_id, sizeof(cluster_id), "srlite-%u", sl_httpd_port(srv));
+	{
+		const char *host = o->listen;
+		const char *colon = strrchr(host, ':');
+		int hlen = colon != NULL ? (int)(colon - host) : (int)strlen(host);
+
+		fprintf(stderr,
+		        "srlite: listening on %s://%.*s:%u (cluster id %s, wildcard scope %s%s)\n",
+		        o->cert != NULL ? "https" : "http", hlen, host, sl_httpd_port(srv),
+		        cluster_id,
+		        o->wildcard == SL_WILDCARD_ALL_CONTEXTS ? "all-contexts"
+		                                                : "default-context",
+		        auth != NULL ? ", basic auth" : "");
+	}
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	sl_info("received signal %d, shutting down", sig);
+	status = 0;
+out:
+	sl_httpd_stop(srv);
+	if (store != NULL)
+		sl_store_changes_wake(store);
+	sl_store_free(store);
+	sl_journal_close(journal);
+	sl_httpd_auth_free(auth);
+	return status;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "srlite: ");
@@ -61,25 +189,32 @@ int main(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *cert = NULL, *key = NULL;
+	struct options o = {
+	        "127.0.0.1:8081", NULL, NULL, SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false};
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_LISTEN:
-		case OPT_DATA_DIR:
+		case OPT_LISTEN: o.listen = optarg; break;
+		case OPT_DATA_DIR: o.data_dir = optarg; break;
 		case OPT_CLUSTER_ID:
-		case OPT_AUTH_FILE:
-		case OPT_FAULTS: break;
+			if (optarg[0] == '\0' || strchr(optarg, ':') != NULL)
+				return usage_error(
+				        "--cluster-id: must be non-empty without ':' (got \"%s\")",
+				        optarg);
+			o.cluster_id = optarg;
+			break;
+		case OPT_AUTH_FILE: o.auth_file = optarg; break;
+		case OPT_FAULTS: o.faults = true; break;
 		case OPT_WILDCARD:
-			if (strcmp(optarg, "all-contexts") && strcmp(optarg, "default-context"))
+			if (sl_wildcard_scope_parse(optarg, &o.wildcard, NULL) != 0)
 				return usage_error("--wildcard-scope: must be all-contexts or "
 				                   "default-context (got \"%s\")",
 				        optarg);
 			break;
-		case OPT_TLS_CERT: cert = optarg; break;
-		case OPT_TLS_KEY: key = optarg; break;
+		case OPT_TLS_CERT: o.cert = optarg; break;
+		case OPT_TLS_KEY: o.key = optarg; break;
 		case OPT_VERSION: printf("srlite %s\n", SL_VERSION); return 0;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':': return usage_error("flag %s needs a value", argv[optind - 1]);
@@ -88,8 +223,8 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((cert == NULL) != (key == NULL))
+	if ((o.cert == NULL) != (o.key == NULL))
 		return usage_error("%s", "--tls-cert and --tls-key go together");
-	fprintf(stderr, "srlite: not implemented yet: the registry server\n");
-	return EXIT_USAGE;
+	sl_log_setup(SL_LOG_INFO, SL_LOG_TEXT, 2, NULL);
+	return serve(&o);
 }

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -996,7 +997,7 @@ struct srv {
 	char *reqs[16]; /* request heads + bodies, as received */
 	size_t nreqs;
 	int accepts;
-	volatile int stop;
+	atomic_int stop; /* written by the test thread, read by the server thread */
 };
 
 /* Reads one request (head and Content-Length body) into an owned string; NULL on EOF. */

@@ -1,0 +1,29 @@
+/*
+ * api.h — srlite's REST routing: the Confluent Schema Registry endpoints of REGISTRY-API.md
+ * §0, §1, §2.2-§2.6 mapped onto the store.
+ *
+ * Owns: request parsing (paths, query parameters, JSON bodies), schema validation before the
+ * store (Avro canonical form, JSON well-formedness, non-empty Protobuf) and the JSON answers.
+ * Depends on store, avro, httpd, model, base and jansson. Never logs.
+ *
+ * Malformed JSON bodies answer 400 {"error_code":400,...} (what Confluent's JSON parse mapper
+ * sends); well-formed bodies with missing or mistyped fields answer 422 with the registry code
+ * of the thing that is wrong (42201 schema, 42203 compatibility, 42204 mode).
+ */
+#ifndef SCHEMALINK_API_H
+#define SCHEMALINK_API_H
+
+#include <stdbool.h>
+
+#include "schemalink/httpd.h"
+#include "schemalink/store.h"
+
+struct sl_api {
+	struct sl_store *store; /* borrowed */
+	bool fault_injection; /* --enable-fault-injection (the /_srlite endpoints come later) */
+};
+
+/* The sl_httpd_handler for srlite; cls is a struct sl_api *. Thread-safe. */
+int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp);
+
+#endif

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# srlite as a server: --data-dir durability across kill -9, torn journal tail, 200 parallel
+# registrations, basic auth, HTTPS, oversized bodies, clean SIGTERM.
+. "$(dirname "$0")/../lib.sh"
+
+CT="Content-Type: application/vnd.schemaregistry.v1+json"
+DATA="$T_TMP/data"
+
+# start NAME ARGS...: srlite on a free port (tests/lib.sh srlite_start), sets PORT and URL.
+start() { srlite_start "$@" || not_ok "$1 starts"; }
+post() { curl -s -H "$CT" -X POST --data-binary "$2" "$1"; }
+
+# --- durability across kill -9 ---
+start d1 --data-dir "$DATA"
+expect_eq "register a" "$(post "$URL/subjects/a/versions" '{"schema":"\"int\""}')" '{"id":1,"version":1}'
+expect_eq "register b ctx" "$(post "$URL/subjects/:.c:b/versions" '{"schema":"\"long\""}')" '{"id":1,"version":1}'
+expect_eq "register a v2" "$(post "$URL/subjects/a/versions" '{"schema":"\"string\""}')" '{"id":2,"version":2}'
+curl -s -o /dev/null -X DELETE "$URL/subjects/a/versions/1"
+curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"mode":"READONLY"}' "$URL/mode/:.c:"
+curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"compatibility":"NONE"}' "$URL/config/a"
+kill -9 "$PID_d1"; wait "$PID_d1" 2>/dev/null
+start d2 --data-dir "$DATA"
+expect_eq "after kill -9: versions" "$(curl -s "$URL/subjects/a/versions?deleted=true")" '[1,2]'
+expect_eq "after kill -9: soft delete kept" "$(curl -s "$URL/subjects/a/versions")" '[2]'
+expect_eq "after kill -9: ctx mode" "$(curl -s "$URL/mode/:.c:")" '{"mode":"READONLY"}'
+expect_eq "after kill -9: config" "$(curl -s "$URL/config/a")" '{"compatibilityLevel":"NONE"}'
+expect_eq "after kill -9: ids keep counting" "$(post "$URL/subjects/z/versions" '{"schema":"\"float\""}')" '{"id":3,"version":1}'
+expect_match "replay logged" "$(cat "$T_TMP/d2.log")" "replayed 6 records"
+# --- torn tail ---
+kill -9 "$PID_d2"; wait "$PID_d2" 2>/dev/null
+size=$(stat -c %s "$DATA/journal")
+truncate -s $((size - 5)) "$DATA/journal"
+start d3 --data-dir "$DATA"
+expect_match "torn tail warning" "$(cat "$T_TMP/d3.log")" "WARN.*dropped a torn last record"
+expect_eq "torn record lost, rest intact" "$(curl -s "$URL/subjects/z/versions")" \
+	'{"error_code":40401,"message":"Subject '"'"'z'"'"' not found."}'
+expect_eq "earlier data intact" "$(curl -s "$URL/subjects/a/versions/2" | head -c 40)" '{"subject":"a","version":2,"id":2,"schem'
+expect_eq "id reused after torn (never acknowledged)" "$(post "$URL/subjects/y/versions" '{"schema":"\"double\""}')" '{"id":3,"version":1}'
+
+# --- 200 parallel registrations ---
+seq 1 200 | xargs -P 50 -I{} curl -s -H "$CT" -X POST \
+	--data-binary '{"schema":"{\"type\":\"fixed\",\"name\":\"f{}\",\"size\":1}"}' \
+	"$URL/subjects/par/versions" -o "$T_TMP/par.{}"
+ids=$(cat "$T_TMP"/par.* | grep -o '"id":[0-9]*' | sort -u | wc -l)
+expect_eq "200 parallel registrations -> 200 distinct ids" "$ids" "200"
+expect_eq "200 versions" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9][0-9]*" | wc -l)" "200"
+# --- SIGTERM is a clean stop; the parallel writes survived ---
+kill -TERM "$PID_d3"; wait "$PID_d3"; rc=$?
+expect_eq "SIGTERM exit 0" "$rc" "0"
+start d4 --data-dir "$DATA"
+expect_eq "parallel writes durable" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9][0-9]*" | wc -l)" "200"
+
+# --- oversized body ---
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T_TMP/big"
+code=$(curl -s -o "$T_TMP/bigresp" -w '%{http_code}' -H "$CT" -X POST --data-binary @"$T_TMP/big" "$URL/subjects/big/versions")
+expect_eq "17 MiB body refused 413" "$code" "413"
+expect_eq "still serving after big body" "$(curl -s "$URL/subjects/a/versions")" '[2]'
+
+# --- basic auth ---
+printf 'alice:s3cr3t-pw\n' >"$T_TMP/users"
+start auth --basic-auth-file "$T_TMP/users"
+code=$(curl -s -o "$T_TMP/a" -w '%{http_code}' "$URL/subjects")
+expect_eq "no credentials 401" "$code" "401"
+expect_match "401 JSON body" "$(cat "$T_TMP/a")" '"error_code":401'
+code=$(curl -s -o /dev/null -w '%{http_code}' -u alice:wrong "$URL/subjects")
+expect_eq "wrong password 401" "$code" "401"
+expect_eq "right password 200" "$(curl -s -u alice:s3cr3t-pw "$URL/subjects")" '[]'
+expect_no_match "password never logged" "$(cat "$T_TMP/auth.log")" 's3cr3t-pw'
+
+# --- HTTPS ---
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" \
+	-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	PORT=$(free_port)
+	sl_start tls srlite --listen "127.0.0.1:$PORT" --tls-cert "$T_TMP/cert.pem" --tls-key "$T_TMP/key.pem"
+	for i in $(seq 100); do curl -s --cacert "$T_TMP/cert.pem" -o /dev/null "https://127.0.0.1:$PORT/" && break; sleep 0.05; done
+	expect_match "https startup line" "$(cat "$T_TMP/tls.log")" "listening on https://127.0.0.1:$PORT"
+	expect_eq "https register" "$(curl -s --cacert "$T_TMP/cert.pem" -H "$CT" -X POST --data-binary '{"schema":"\"int\""}' "https://127.0.0.1:$PORT/subjects/t/versions")" '{"id":1,"version":1}'
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")
+	expect_match "plain http refused on https port" "$code" '^(000|400)$'
+else
+	not_ok "openssl makes a test certificate"
+fi
+
+# --- flags ---
+run srlite --wildcard-scope sideways
+expect_eq "bad --wildcard-scope exit 2" "$RC" "2"
+run srlite --tls-cert x
+expect_eq "--tls-cert alone exit 2" "$RC" "2"
+start flags --cluster-id east --wildcard-scope default-context --enable-fault-injection
+expect_match "cluster id and scope parsed" "$(cat "$T_TMP/flags.log")" "cluster id east, wildcard scope default-context"
+t_done
