@@ -593,8 +593,10 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 
 static const char *scope_name(const char *scope, char *buf, size_t len)
 {
-	if (scope == NULL || scope[0] == '\0')
-		return "the top level";
+	if (scope == NULL || scope[0] == '\0') {
+		put(buf, len, "the top level");
+		return buf;
+	}
 	if (scope[0] == ':' && scope[strlen(scope) - 1] == ':' && scope[1] == '.') {
 		put(buf, len, "context %.*s", (int)(strlen(scope) - 2), scope + 1);
 		return buf;
