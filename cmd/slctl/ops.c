@@ -418,8 +418,16 @@ static void table_print(struct table *t)
 			else
 				printf("%-*s  ", (int)w[c], (char *)row->items[c]);
 		}
-		sl_vec_release(row, free);
-		free(row);
+	}
+}
+
+static void table_release(struct table *t)
+{
+	size_t r;
+
+	for (r = 0; r < t->rows.len; r++) {
+		sl_vec_release(t->rows.items[r], free);
+		free(t->rows.items[r]);
 	}
 	sl_vec_release(&t->rows, NULL);
 }
@@ -608,11 +616,6 @@ int slctl_get(const struct slctl_ctx *x)
 	if (name && !found) {
 		fprintf(stderr, "slctl: get: no %s named \"%s\" in the manifests\n", kind, name);
 		rc = SLCTL_EXIT_FAIL;
-		for (i = 0; i < t.rows.len; i++) {
-			sl_vec_release(t.rows.items[i], free);
-			free(t.rows.items[i]);
-		}
-		sl_vec_release(&t.rows, NULL);
 		goto out;
 	}
 	if (structured)
@@ -621,6 +624,7 @@ int slctl_get(const struct slctl_ctx *x)
 		table_print(&t);
 	rc = unreachable ? SLCTL_EXIT_UNREACHABLE : SLCTL_EXIT_OK;
 out:
+	table_release(&t);
 	json_decref(arr);
 	sl_engine_free(e);
 	sl_snapshot_free(snap);
