@@ -33,7 +33,7 @@
 /* The reconcile engine (pkg/engine, engine.h) is being written on another branch. Until it is
  * merged, this build has none and says so at start instead of pretending to reconcile; set
  * to 1 in the merge that brings the engine's sl_engine_new. */
-#define SCHEMALINKD_HAVE_ENGINE 0
+#define SCHEMALINKD_HAVE_ENGINE 1
 
 /* EXIT_NOTYET: what is not built yet exits 2 with "not implemented yet" (project rule). */
 enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70, EXIT_NOTYET = 2 };
