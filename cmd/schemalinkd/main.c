@@ -5,8 +5,7 @@
  * outcomes to exit codes.
  *
  * Exit codes: 0 after SIGTERM/SIGINT; 64 bad flags; 73 state dir unusable; with --once
- * like slctl apply (0/1/2/3); 2 ("not implemented yet") while this build has no reconcile engine;
- * 70 on an internal failure.
+ * like slctl apply (0/1/2/3); 70 on an internal failure.
  *
  * Hidden, TEST-ONLY flag: --test-fake-reconciler MODE[,sleep=DUR] replaces the engine with
  * cmd/schemalinkd/fake.c (done | retry | stalled | unreachable), so e2e tests can exercise the
@@ -30,13 +29,7 @@
 #include "schemalink/fileio.h"
 #include "schemalink/log.h"
 
-/* The reconcile engine (pkg/engine, engine.h) is being written on another branch. Until it is
- * merged, this build has none and says so at start instead of pretending to reconcile; set
- * to 1 in the merge that brings the engine's sl_engine_new. */
-#define SCHEMALINKD_HAVE_ENGINE 1
-
-/* EXIT_NOTYET: what is not built yet exits 2 with "not implemented yet" (project rule). */
-enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70, EXIT_NOTYET = 2 };
+enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70 };
 enum {
 	OPT_MANIFESTS = 256,
 	OPT_STATE_DIR,
@@ -136,9 +129,7 @@ static int check_state_dir(const char *dir, struct sl_error *err)
 struct daemon {
 	struct sl_controller *ctl;
 	struct fake_reconciler fake;
-#if SCHEMALINKD_HAVE_ENGINE
 	struct sl_engine *engine;
-#endif
 };
 
 static bool daemon_cancelled(void *cls)
@@ -148,7 +139,6 @@ static bool daemon_cancelled(void *cls)
 	return d->ctl != NULL && sl_controller_cancelled(d->ctl);
 }
 
-#if SCHEMALINKD_HAVE_ENGINE
 static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err)
 {
@@ -156,7 +146,6 @@ static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const cha
 
 	return sl_engine_reconcile(d->engine, snap, key, out, err);
 }
-#endif
 
 int main(int argc, char **argv)
 {
@@ -264,7 +253,6 @@ int main(int argc, char **argv)
 		cfg.reconcile = fake_reconcile;
 		cfg.reconcile_cls = &d.fake;
 	} else {
-#if SCHEMALINKD_HAVE_ENGINE
 		struct sl_engine_config ec = {0};
 
 		ec.state_dir = state_dir;
@@ -280,13 +268,6 @@ int main(int argc, char **argv)
 		}
 		cfg.reconcile = engine_reconcile;
 		cfg.reconcile_cls = &d;
-#else
-		(void)prune;
-		(void)dry_run;
-		fprintf(stderr, "schemalinkd: not implemented yet: the reconcile engine "
-		                "(this build has no pkg/engine reconciler)\n");
-		return EXIT_NOTYET;
-#endif
 	}
 
 	d.ctl = sl_controller_new(&cfg, &err);
@@ -308,8 +289,6 @@ int main(int argc, char **argv)
 	sl_controller_free(d.ctl);
 	d.ctl = NULL;
 out:
-#if SCHEMALINKD_HAVE_ENGINE
 	sl_engine_free(d.engine);
-#endif
 	return rc;
 }

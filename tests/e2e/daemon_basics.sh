@@ -35,13 +35,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	expect_eq "read-only state dir exits 73" "$RC" 73
 fi
 
-# --- no engine in this build: loud, not pretending -------------------------------------------
-if ! grep -q "define SCHEMALINKD_HAVE_ENGINE 1" "$(dirname "$0")/../../cmd/schemalinkd/main.c"; then
-	run schemalinkd --manifests "$T_TMP/m" --state-dir "$T_TMP/state"
-	expect_eq "without the engine: exit 2" "$RC" 2
-	expect_match "without the engine: says so" "$ERR" "not implemented yet: the reconcile engine"
-fi
-
 # --- endpoints -------------------------------------------------------------------------------
 write_link "$T_TMP/m/link.yaml" l1
 d_start d1 "$T_TMP/m" done
