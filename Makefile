@@ -134,8 +134,19 @@ format-check:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/slctl.1 man/srlite.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/schemalinkd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for p in $(PROGS); do \
+	  install -m 0644 completion/$$p.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p \
+	    || exit 1; \
+	done
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/slctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/srlite.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8/schemalinkd.8
+	rm -f $(PROGS:%=$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%)
 
 clean:
 	rm -rf build build-asan build-tsan build-vg build-cov build-fuzz bin
