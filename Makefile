@@ -147,10 +147,11 @@ clean:
 # Builds tests/fuzz/fuzz_<name>.c into build-fuzz/fuzz_<name> with clang and
 # -fsanitize=fuzzer,address,undefined, linked against the pkg libraries rebuilt by the rules
 # above with CC=clang BUILD=build-fuzz SAN=-fsanitize=fuzzer-no-link,..., then runs each one
-# for FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus/<name>/ (new inputs go to
-# build-fuzz/corpus/<name>/, so the tree stays clean). A crash leaves its input in
-# build-fuzz/artifacts/<name>/ and makes the target fail after every harness has run; keep it
-# in tests/fuzz/regressions/<name>/ once fixed (tests/unit/test_fuzz_regressions.c).
+# for FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/<name>/, which it only reads: new
+# inputs go to build-fuzz/corpus/<name>/ (kept between runs), so the tree stays clean. A
+# libFuzzer-format dictionary tests/fuzz/<name>.dict is used when present. A crash leaves its
+# input in build-fuzz/artifacts/<name>/ and makes the target fail after every harness has
+# run; keep it in tests/fuzz/regressions/<name>/ once fixed (tests/unit/test_fuzz_regressions.c).
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := build-fuzz
 FUZZ_SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
