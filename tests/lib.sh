@@ -40,11 +40,12 @@ run() {
 	OUT=$(cat "$T_TMP/out"); ERR=$(cat "$T_TMP/err")
 }
 
-# free_port: prints a loopback TCP port nobody listens on now.
+# free_port: prints a loopback TCP port nobody listens on now. It stays below the kernel's
+# ephemeral range (32768 and up by default), where outgoing connections take their ports.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 22000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
