@@ -14,7 +14,12 @@ STOCK='{"type":"record","name":"StockTrade","namespace":"ksql","fields":[{"name"
 start_s=$(date +%s)
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-show() { printf '  $ %s\n' "$*"; "$@" 2>&1 | sed 's/^/    /'; }
+show() {
+	local out
+	printf '  $ %s\n' "$*"
+	out=$("$@" 2>&1)
+	printf '%s\n' "$out" | sed 's/^/    /'
+}
 die() { echo "demo: $*" >&2; exit 1; }
 register() { # URL SUBJECT SCHEMA
 	local body
@@ -41,6 +46,17 @@ if field in ("Ready", "Stalled", "Reconciling"):
 else:
     print(st.get("exporter", {}).get(field, ""))' "$3"
 }
+# exporter_status URL NAME: the exporter's status as schema-exporter --get-status shows it, with
+# only the first line of a trace (the Java stack below it says nothing more).
+exporter_status() {
+	curl -s "$1/exporters/$2/status" | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+trace = st.pop("trace", "")
+print(json.dumps(st, separators=(",", ":")))
+if trace:
+    print("trace: " + trace.splitlines()[0])'
+}
 ready() { [ "$(link_field "$1" "$2" Ready | cut -d' ' -f1)" = True ]; }
 
 # --- the two registries ----------------------------------------------------------------------
@@ -59,19 +75,22 @@ fresh_registries() {
 run_example() {
 	local name=$1
 	EX="$T_TMP/$name"
+	STATE="$T_TMP/state-$name"
 	mkdir -p "$EX"
 	cp "examples/$name"/*.yaml "$EX/"
 	sed -i -e "s#127.0.0.1:8081#127.0.0.1:$SRC_PORT#g" -e "s#127.0.0.1:8082#127.0.0.1:$TGT_PORT#g" "$EX"/*.yaml
 	DPORT=$(free_port); D="http://127.0.0.1:$DPORT"
-	sl_start "d_$name" schemalinkd --manifests "$EX" --state-dir "$T_TMP/state-$name" \
+	local var=${name//-/_}
+	sl_start "d_$var" schemalinkd --manifests "$EX" --state-dir "$STATE" \
 		--listen "127.0.0.1:$DPORT" --resync 2s
-	eval "DPID=\$PID_d_$name"
+	eval "DPID=\$PID_d_$var"
 	wait_http "$D/livez" || die "schemalinkd did not start"
 }
 stop_example() {
 	kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
 }
-slctl_get() { (cd "$EX" && "$BINDIR/slctl" get links -f . --state-dir "$T_TMP/state-x") ; }
+# slctl reads the same state dir as the daemon (same inventory and heal history).
+slctl_get() { (cd "$EX" && "$BINDIR/slctl" get links -f . --state-dir "$STATE" 2>/dev/null); }
 
 echo "schemalink demo: the Schema Linking walkthrough on two srlite registries"
 echo "  source registry: $SRC   (the walkthrough's localhost:8081)"
@@ -94,7 +113,7 @@ echo "  identical, as in the walkthrough"
 show curl -s "$TGT/mode"
 show slctl_get
 
-say "   A person flips target's mode by hand; schemalink puts IMPORT back (drift repair)"
+say "   A person flips target's mode by hand, and the next export fails with 42205; schemalink heals it"
 show curl -s -X PUT -H "$CT" --data '{"mode":"READWRITE"}' "$TGT/mode?force=true"
 register "$SRC" clicks-value '{"type":"record","name":"clicks","fields":[{"name":"ts","type":"long"}]}' >/dev/null
 wait_for 20 "IMPORT restored on target" sh -c "curl -s '$TGT/mode' | grep -q IMPORT"
@@ -134,9 +153,10 @@ register "$TGT" stock_trades-value "$STOCK" >/dev/null
 run_example active-active-contexts
 stalled_loop() { [ "$(link_field "$D" src-to-tgt-link Stalled | cut -d' ' -f2)" = ReplicationLoop ]; }
 wait_for 30 "the loop to be diagnosed" stalled_loop
-show curl -s "$SRC/exporters/src-to-tgt-link/status"
+show exporter_status "$SRC" src-to-tgt-link
+show slctl_get
 echo "  schemalink's diagnosis:"
-(cd "$EX" && "$BINDIR/slctl" describe link src-to-tgt-link -f . --state-dir "$T_TMP/state-x" 2>&1 | sed 's/^/    /')
+(cd "$EX" && "$BINDIR/slctl" describe link src-to-tgt-link -f . --state-dir "$STATE" 2>/dev/null | sed 's/^/    /')
 echo "  It does not set IMPORT on target's .source.target: that would let contexts nest again."
 show curl -s "$TGT/mode/:.source.target:"
 
@@ -144,8 +164,8 @@ say "   The fix: export only what each registry owns (subjects [\":.:*\"]), save
 sed -i 's/^  destination: \(.*\)$/  destination: \1\n  subjects: [":.:*"]/' "$EX/links.yaml"
 grep -n 'subjects' "$EX/links.yaml" | sed 's/^/    /'
 wait_for 30 "both links Ready after the fix" sh -c "$(declare -f link_field ready); ready '$D' src-to-tgt-link && ready '$D' tgt-to-src-link"
-show curl -s "$SRC/exporters/src-to-tgt-link/status"
-show curl -s "$TGT/exporters/tgt-to-src-link/status"
+show exporter_status "$SRC" src-to-tgt-link
+show exporter_status "$TGT" tgt-to-src-link
 show slctl_get
 stop_example
 
