@@ -134,8 +134,68 @@ format-check:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/slctl.1 man/srlite.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/schemalinkd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for p in $(PROGS); do \
+	  install -m 0644 completion/$$p.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p \
+	    || exit 1; \
+	done
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/slctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/srlite.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8/schemalinkd.8
+	rm -f $(PROGS:%=$(DESTDIR)$(PREFIX)/share/bash-completion/completions/%)
 
 clean:
 	rm -rf build build-asan build-tsan build-vg build-cov build-fuzz bin
+
+# ---- fuzz: libFuzzer harnesses (ARCHITECTURE.md "Testing layers", 4) ----------------------
+#
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="manifest avro"]
+#
+# Builds tests/fuzz/fuzz_<name>.c into build-fuzz/fuzz_<name> with clang and
+# -fsanitize=fuzzer,address,undefined, linked against the pkg libraries rebuilt by the rules
+# above with CC=clang BUILD=build-fuzz SAN=-fsanitize=fuzzer-no-link,..., then runs each one
+# for FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/<name>/, which it only reads: new
+# inputs go to build-fuzz/corpus/<name>/ (kept between runs), so the tree stays clean. A
+# libFuzzer-format dictionary tests/fuzz/<name>.dict is used when present. A crash leaves its
+# input in build-fuzz/artifacts/<name>/ and makes the target fail after every harness has
+# run; keep it in tests/fuzz/regressions/<name>/ once fixed (tests/unit/test_fuzz_regressions.c).
+FUZZ_SECONDS  ?= 60
+FUZZ_DIR      := build-fuzz
+FUZZ_SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                 -fno-omit-frame-pointer
+FUZZ_NAMES    := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_TARGETS  ?= $(FUZZ_NAMES)
+# Longest input per harness: a few manifests' worth of YAML; registry answers and schemas.
+FUZZ_MAXLEN_manifest := 16384
+FUZZ_MAXLEN_srclient := 8192
+FUZZ_MAXLEN_avro     := 8192
+FUZZ_RUNS      = $(foreach n,$(FUZZ_TARGETS),$(n):$(or $(FUZZ_MAXLEN_$(n)),4096))
+FUZZ_OBJ      := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
+-include $(FUZZ_OBJ:.o=.d)
+
+# Runs inside the sub-make below, where BUILD=build-fuzz and CC=clang.
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBS) $(LDLIBS)
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_DIR) BINDIR=$(FUZZ_DIR)/bin \
+	  OPT="-O1 -g" SAN="$(FUZZ_SAN)" fuzz-build
+	@failed=""; \
+	for nm in $(FUZZ_RUNS); do \
+	  n=$${nm%%:*}; maxlen=$${nm##*:}; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/artifacts/$$n; \
+	  echo "== fuzz_$$n: $(FUZZ_SECONDS) s"; \
+	  dict=""; [ -f tests/fuzz/$$n.dict ] && dict="-dict=tests/fuzz/$$n.dict"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=$$maxlen \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$n/ \
+	    $(FUZZ_DIR)/corpus/$$n tests/fuzz/corpus/$$n || failed="$$failed $$n"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_DIR)/artifacts)"; exit 1; fi
+.PHONY: fuzz-build

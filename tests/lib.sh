@@ -40,11 +40,12 @@ run() {
 	OUT=$(cat "$T_TMP/out"); ERR=$(cat "$T_TMP/err")
 }
 
-# free_port: prints a loopback TCP port nobody listens on now.
+# free_port: prints a loopback TCP port nobody listens on now. It stays below the kernel's
+# ephemeral range (32768 and up by default), where outgoing connections take their ports.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 22000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
@@ -68,3 +69,19 @@ sl_start() {
 }
 
 t_done() { exit $(( T_FAILS > 0 ? 1 : 0 )); }
+
+# srlite_start NAME ARGS...: starts bin/srlite on a free loopback port with ARGS, waits until it
+# answers, sets PORT and URL. free_port only checks that nobody listens right now; another
+# process may bind the port first, so a bind failure retries on a new port. Returns 1 (after
+# printing the log) when srlite does not come up.
+srlite_start() {
+	local name=$1 try; shift
+	for try in 1 2 3 4 5; do
+		PORT=$(free_port); URL="http://127.0.0.1:$PORT"
+		sl_start "$name" srlite --listen "127.0.0.1:$PORT" "$@"
+		wait_http "$URL/" && return 0
+		grep -q "Address already in use" "$T_TMP/$name.log" || break
+	done
+	cat "$T_TMP/$name.log" >&2
+	return 1
+}

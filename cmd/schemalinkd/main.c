@@ -1,21 +1,35 @@
 /*
  * schemalinkd — the schemalink daemon (MANIFESTS.md §4): watches a manifest directory,
- * reconciles continuously, heals what it may and reports over HTTP.
+ * reconciles continuously, heals what it may and reports over HTTP. The loop itself is
+ * pkg/controller; this file parses flags, checks the state dir, wires the reconciler and maps
+ * outcomes to exit codes.
  *
  * Exit codes: 0 after SIGTERM/SIGINT; 64 bad flags; 73 state dir unusable; with --once
- * like slctl apply (0/1/2/3).
+ * like slctl apply (0/1/2/3); 70 on an internal failure.
+ *
+ * Hidden, TEST-ONLY flag: --test-fake-reconciler MODE[,sleep=DUR] replaces the engine with
+ * cmd/schemalinkd/fake.c (done | retry | stalled | unreachable), so e2e tests can exercise the
+ * loop, endpoints, signals and watcher without registries. It is never the default and is
+ * not listed in --help.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fake.h"
+#include "schemalink/controller.h"
 #include "schemalink/duration.h"
+#include "schemalink/engine.h"
 #include "schemalink/error.h"
+#include "schemalink/fileio.h"
 #include "schemalink/log.h"
 
-enum { EXIT_BADFLAGS = 64, EXIT_NOTYET = 2 };
+enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70 };
 enum {
 	OPT_MANIFESTS = 256,
 	OPT_STATE_DIR,
@@ -27,8 +41,12 @@ enum {
 	OPT_DRY_RUN,
 	OPT_LOG_FORMAT,
 	OPT_LOG_LEVEL,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_TEST_FAKE,
 };
+
+#define DEFAULT_LISTEN "127.0.0.1:9464"
+#define WORKERS 4
 
 static const char usage_text[] =
         "Usage: schemalinkd --manifests DIR [FLAGS]\n"
@@ -38,7 +56,8 @@ static const char usage_text[] =
         "\n"
         "Flags:\n"
         "      --manifests DIR      manifest directory to watch (required)\n"
-        "      --state-dir DIR      inventory and status (default $XDG_STATE_HOME/schemalink)\n"
+        "      --state-dir DIR      inventory and status (default $XDG_STATE_HOME/schemalink,\n"
+        "                           else ~/.local/state/schemalink)\n"
         "      --set NAME           manifest set name (default \"default\")\n"
         "      --listen ADDR        HTTP listen address (default 127.0.0.1:9464)\n"
         "      --resync DURATION    periodic full reconcile (default 60s)\n"
@@ -50,7 +69,8 @@ static const char usage_text[] =
         "  -h, --help               this help\n"
         "      --version            print the version\n"
         "\n"
-        "Exit codes: 0 after SIGTERM/SIGINT, 64 bad flags, 73 state dir unusable.\n";
+        "Exit codes: 0 after SIGTERM/SIGINT, 64 bad flags, 73 state dir unusable;\n"
+        "with --once: 0 all applied, 1 a failure, 2 manifest errors, 3 a registry unreachable.\n";
 
 static int bad_flag(const char *fmt, const char *arg)
 {
@@ -58,6 +78,73 @@ static int bad_flag(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nRun 'schemalinkd --help' for usage.\n");
 	return EXIT_BADFLAGS;
+}
+
+/* A set name becomes a directory name: keep it to one plain path component. */
+static bool valid_set(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		            c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* MANIFESTS.md §3's default: $XDG_STATE_HOME/schemalink, else ~/.local/state/schemalink. */
+static int default_state_dir(char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return snprintf(out, len, "%s/schemalink", xdg) < (int)len ? 0 : -1;
+	if (home != NULL && home[0] != '\0')
+		return snprintf(out, len, "%s/.local/state/schemalink", home) < (int)len ? 0 : -1;
+	return -1;
+}
+
+/* Creates DIR/SET and proves it writable with an atomic write, as the status will be. */
+static int check_state_dir(const char *dir, struct sl_error *err)
+{
+	char probe[PATH_MAX + 128];
+	int rc;
+
+	rc = sl_mkdir_p(dir, 0700, err);
+	if (rc < 0)
+		return rc;
+	snprintf(probe, sizeof(probe), "%s/.write-probe", dir);
+	rc = sl_file_write_atomic(probe, "probe\n", 6, 0600, err);
+	if (rc < 0)
+		return rc;
+	unlink(probe);
+	return 0;
+}
+
+struct daemon {
+	struct sl_controller *ctl;
+	struct fake_reconciler fake;
+	struct sl_engine *engine;
+};
+
+static bool daemon_cancelled(void *cls)
+{
+	struct daemon *d = cls;
+
+	return d->ctl != NULL && sl_controller_cancelled(d->ctl);
+}
+
+static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,
+        struct sl_reconcile_result *out, struct sl_error *err)
+{
+	struct daemon *d = cls;
+
+	return sl_engine_reconcile(d->engine, snap, key, out, err);
 }
 
 int main(int argc, char **argv)
@@ -75,25 +162,32 @@ int main(int argc, char **argv)
 	        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	        {"version", no_argument, NULL, OPT_VERSION},
 	        {"help", no_argument, NULL, 'h'},
+	        {"test-fake-reconciler", required_argument, NULL, OPT_TEST_FAKE},
 	        {NULL, 0, NULL, 0},
 	};
 	struct sl_error err = SL_ERROR_INIT;
-	const char *manifests = NULL;
+	struct sl_controller_config cfg;
+	static struct daemon d;
+	const char *manifests = NULL, *state_dir = NULL, *set = "default", *listen = DEFAULT_LISTEN;
+	const char *fake_spec = NULL;
+	char state_buf[PATH_MAX], set_dir[PATH_MAX + 70], status_path[PATH_MAX + 100];
 	enum sl_log_level level = SL_LOG_INFO;
 	enum sl_log_format format = SL_LOG_TEXT;
 	int64_t resync_ms = 60000;
-	int c;
+	bool prune = false, once = false, dry_run = false;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MANIFESTS: manifests = optarg; break;
-		case OPT_STATE_DIR:
-		case OPT_SET:
-		case OPT_LISTEN:
-		case OPT_PRUNE:
-		case OPT_ONCE:
-		case OPT_DRY_RUN: break;
+		case OPT_STATE_DIR: state_dir = optarg; break;
+		case OPT_SET: set = optarg; break;
+		case OPT_LISTEN: listen = optarg; break;
+		case OPT_PRUNE: prune = true; break;
+		case OPT_ONCE: once = true; break;
+		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_TEST_FAKE: fake_spec = optarg; break;
 		case OPT_RESYNC:
 			if (sl_duration_parse(optarg, &resync_ms, &err) < 0)
 				return bad_flag("--resync: %s", err.msg);
@@ -116,9 +210,85 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_flag("unexpected argument \"%s\"", argv[optind]);
-	if (manifests == NULL)
+	if (manifests == NULL || manifests[0] == '\0')
 		return bad_flag("%s", "--manifests DIR is required");
+	if (!valid_set(set))
+		return bad_flag(
+		        "--set: must be 1-63 letters, digits, '-', '_' or '.' (got \"%s\")", set);
+	if (listen[0] == '\0')
+		return bad_flag("%s", "--listen: empty address");
+	if (fake_spec != NULL && fake_parse(fake_spec, &d.fake, &err) < 0)
+		return bad_flag("--test-fake-reconciler: %s", err.msg);
+	if (state_dir == NULL) {
+		if (default_state_dir(state_buf, sizeof(state_buf)) < 0)
+			return bad_flag("%s", "--state-dir DIR is required when neither "
+			                      "$XDG_STATE_HOME nor $HOME is set");
+		state_dir = state_buf;
+	}
 	sl_log_setup(level, format, 2, NULL);
-	fprintf(stderr, "schemalinkd: not implemented yet: the reconcile daemon\n");
-	return EXIT_NOTYET;
+
+	/* 73: the state dir (and this set's directory in it) must be creatable and writable. */
+	if (snprintf(set_dir, sizeof(set_dir), "%s/%s", state_dir, set) >= (int)sizeof(set_dir) ||
+	        check_state_dir(set_dir, &err) < 0) {
+		sl_log(SL_LOG_ERROR, NULL, "state dir \"%s\" is not usable: %s", state_dir,
+		        err.msg[0] ? err.msg : "path too long");
+		return EXIT_CANTCREAT;
+	}
+	snprintf(status_path, sizeof(status_path), "%s/status.json", set_dir);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.manifests = manifests;
+	cfg.status_path = status_path;
+	cfg.listen = once ? NULL : listen;
+	cfg.resync_ms = resync_ms;
+	cfg.workers = once ? 0 : WORKERS;
+	cfg.watch = !once;
+	cfg.sd_notify = !once;
+	if (fake_spec != NULL) {
+		sl_log(SL_LOG_WARN, NULL,
+		        "TEST ONLY: --test-fake-reconciler %s: no registry is read or written",
+		        fake_spec);
+		d.fake.cancelled = daemon_cancelled;
+		d.fake.cancel_cls = &d;
+		cfg.reconcile = fake_reconcile;
+		cfg.reconcile_cls = &d.fake;
+	} else {
+		struct sl_engine_config ec = {0};
+
+		ec.state_dir = state_dir;
+		ec.set = set;
+		ec.dry_run = dry_run;
+		ec.prune = prune;
+		ec.cancelled = daemon_cancelled;
+		ec.cancel_cls = &d;
+		d.engine = sl_engine_new(&ec, &err);
+		if (d.engine == NULL) {
+			sl_log(SL_LOG_ERROR, NULL, "cannot start the engine: %s", err.msg);
+			return err.code == SL_EIO ? EXIT_CANTCREAT : EXIT_SOFTWARE;
+		}
+		cfg.reconcile = engine_reconcile;
+		cfg.reconcile_cls = &d;
+	}
+
+	d.ctl = sl_controller_new(&cfg, &err);
+	if (d.ctl == NULL) {
+		sl_log(SL_LOG_ERROR, NULL, "cannot start: %s", err.msg);
+		rc = cfg.listen != NULL && strstr(err.msg, "--listen") == err.msg ? EXIT_BADFLAGS
+		                                                                  : EXIT_SOFTWARE;
+		goto out;
+	}
+	if (once) {
+		rc = sl_controller_once(d.ctl);
+	} else {
+		rc = sl_controller_run(d.ctl) < 0 ? EXIT_SOFTWARE : 0;
+		/* A reconcile that ignored cancellation still holds the controller: leave without
+		 * freeing what it uses (the status was saved). */
+		if (sl_controller_abandoned(d.ctl) > 0)
+			_exit(rc);
+	}
+	sl_controller_free(d.ctl);
+	d.ctl = NULL;
+out:
+	sl_engine_free(d.engine);
+	return rc;
 }

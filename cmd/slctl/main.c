@@ -6,6 +6,7 @@
  */
 #include <curl/curl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -20,7 +21,7 @@
 #include "slctl.h"
 
 enum { EXIT_USAGE = 2 };
-enum { OPT_STRICT = 256, OPT_DRY_RUN, OPT_PRUNE, OPT_WAIT, OPT_TIMEOUT };
+enum { OPT_STRICT = 256, OPT_DRY_RUN, OPT_PRUNE, OPT_WAIT, OPT_TIMEOUT, OPT_OBSERVED };
 
 struct slctl_opts {
 	const char *command;
@@ -30,6 +31,7 @@ struct slctl_opts {
 	const char *set;
 	const char *output;
 	const char *registry;
+	const char *observed; /* hidden: --observed FILE (tests/golden/plan) */
 	bool strict, dry_run, prune, wait;
 	int64_t timeout_ms;
 };
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 	        {"prune", no_argument, NULL, OPT_PRUNE},
 	        {"wait", no_argument, NULL, OPT_WAIT},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	        {"observed", required_argument, NULL, OPT_OBSERVED},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -215,6 +218,7 @@ int main(int argc, char **argv)
 		case OPT_DRY_RUN: o.dry_run = true; break;
 		case OPT_PRUNE: o.prune = true; break;
 		case OPT_WAIT: o.wait = true; break;
+		case OPT_OBSERVED: o.observed = optarg; break;
 		case OPT_TIMEOUT:
 			if (sl_duration_parse(optarg, &o.timeout_ms, &err) < 0) {
 				rc = usage_error("--timeout: %s", err.msg);
@@ -252,8 +256,51 @@ int main(int argc, char **argv)
 		free(env_copy);
 		goto out;
 	}
-	fprintf(stderr, "slctl: not implemented yet: slctl %s\n", o.command);
-	rc = EXIT_USAGE;
+	{
+		struct sl_vec paths = SL_VEC_INIT;
+		char *env_copy = NULL;
+		struct slctl_ctx x = {0};
+		const char *cm = o.command;
+
+		if (slctl_manifest_paths(&o.files, &paths, &env_copy) < 0) {
+			rc = usage_error("%s", "out of memory");
+		} else if (paths.len == 0) {
+			rc = usage_error(
+			        "%s: no manifests given; use -f PATH (file, directory or -) "
+			        "or set SLCTL_FILES",
+			        cm);
+		} else {
+			x.command = cm;
+			x.paths = &paths;
+			x.args = &o.args;
+			x.state_dir = o.state_dir;
+			x.set = o.set;
+			x.output = o.output;
+			x.registry = o.registry;
+			x.observed = o.observed;
+			x.dry_run = o.dry_run;
+			x.prune = o.prune;
+			x.wait = o.wait;
+			x.timeout_ms = o.timeout_ms;
+			signal(SIGPIPE, SIG_IGN);
+			if (!strcmp(cm, "diff"))
+				rc = slctl_diff(&x);
+			else if (!strcmp(cm, "apply"))
+				rc = slctl_apply(&x);
+			else if (!strcmp(cm, "get"))
+				rc = slctl_get(&x);
+			else if (!strcmp(cm, "describe"))
+				rc = slctl_describe(&x);
+			else if (!strcmp(cm, "delete"))
+				rc = slctl_delete(&x);
+			else if (!strcmp(cm, "export"))
+				rc = slctl_export(&x);
+			else
+				rc = slctl_link_op(&x);
+		}
+		sl_vec_release(&paths, NULL);
+		free(env_copy);
+	}
 out:
 	sl_vec_release(&o.files, NULL);
 	sl_vec_release(&o.args, NULL);

@@ -20,8 +20,13 @@ int sl_file_write_atomic(
 
 /* Appends the whole file at path to out. Fails with SL_ELIMIT, naming the file, when it is
  * larger than max bytes (checked while reading, so a growing file cannot exceed it), and with
- * SL_ENOENT when it does not exist. */
+ * SL_ENOENT when it does not exist. On failure out may hold part of the file: callers reading
+ * secrets wipe it. The read buffer on the stack is wiped. */
 int sl_file_read(const char *path, size_t max, struct sl_buf *out, struct sl_error *err);
+
+/* Writes all len bytes of data to fd, retrying short writes and EINTR. Returns 0, or -1 with
+ * errno set. */
+int sl_write_all(int fd, const void *data, size_t len);
 
 /* Creates dir and its missing parents with mode (like mkdir -p). */
 int sl_mkdir_p(const char *dir, mode_t mode, struct sl_error *err);

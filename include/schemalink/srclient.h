@@ -209,8 +209,9 @@ const char *sl_srclient_take_warning(struct sl_srclient *c);
 /* One request with the client's auth, headers, retries and error mapping. path is relative to
  * the base URL, already percent-encoded, with any query. body_json may be NULL. idempotent
  * marks a POST as safe to retry (GET, PUT and DELETE always are). On success returns the HTTP
- * status (2xx) and fills out (when non-NULL) with the body; on failure a negative code, and
- * out holds the last response body. */
+ * status (2xx) and fills out (when non-NULL) with the body, and err (when non-NULL) has code 0
+ * and http_status set, so a caller's later error about the body keeps the status; on failure
+ * a negative code, and out holds the last response body. */
 int sl_srclient_request(struct sl_srclient *c, const char *method, const char *path,
         const char *body_json, bool idempotent, struct sl_buf *out, struct sl_error *err);
 

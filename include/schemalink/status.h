@@ -80,6 +80,9 @@ struct sl_reconcile_result {
 	int drift_corrections; /* drift repaired before it caused a failure */
 	char heal_reason[64]; /* reason label for the counters, when heals or drift > 0 */
 	struct sl_object_status status;
+	int op; /* what the plan was: enum sl_plan_op of engine.h (0 = nothing to do) */
+	int planned; /* writes planned (made, unless dry-run, suspend or a failure) */
+	bool unreachable; /* a registry could not be reached (slctl exit 3) */
 };
 
 /* Sets condition t of st to status/reason/message/code for generation gen at now_ms, keeping

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t len)
+int sl_write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
+
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 
@@ -64,7 +66,7 @@ int sl_file_write_atomic(
 		rc = sl_error_errno(err, errno, tmp);
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0) {
+	if (sl_write_all(fd, data, len) < 0) {
 		rc = sl_error_errno(err, errno, tmp);
 		goto out;
 	}
@@ -125,6 +127,8 @@ int sl_file_read(const char *path, size_t max, struct sl_buf *out, struct sl_err
 			break;
 		}
 	}
+	/* Callers read secrets and keys through here: leave no copy on the stack. */
+	explicit_bzero(chunk, sizeof(chunk));
 	close(fd);
 	return rc;
 }

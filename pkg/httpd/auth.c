@@ -1,5 +1,6 @@
 /* auth.c — basic-auth credentials: the passwords file and the constant-time check. */
 #include "schemalink/httpd.h"
+#include "schemalink/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,41 +98,6 @@ out:
 	return rc;
 }
 
-/* Reads the whole file at path (bounded) into b. */
-static int read_file(const char *path, struct sl_buf *b, struct sl_error *err)
-{
-	char chunk[4096];
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sl_error_errno(err, errno, path);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = sl_error_errno(err, errno, path);
-			break;
-		}
-		if (n == 0)
-			break;
-		if (b->len + (size_t)n > AUTH_FILE_MAX) {
-			rc = sl_error_set(err, SL_ELIMIT, "'%s' is larger than %zu bytes", path,
-			        AUTH_FILE_MAX);
-			break;
-		}
-		if (sl_buf_add(b, chunk, (size_t)n) < 0) {
-			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-			break;
-		}
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
-}
-
 struct sl_httpd_auth *sl_httpd_auth_load(const char *path, struct sl_error *err)
 {
 	struct sl_httpd_auth *auth = NULL, *ret = NULL;
@@ -145,7 +111,7 @@ struct sl_httpd_auth *sl_httpd_auth_load(const char *path, struct sl_error *err)
 		sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (read_file(path, &text, err) < 0)
+	if (sl_file_read(path, AUTH_FILE_MAX, &text, err) < 0)
 		goto out;
 	if (memchr(text.data, '\0', text.len) != NULL) {
 		sl_error_set(err, SL_EINVAL, "'%s': contains a NUL byte", path);

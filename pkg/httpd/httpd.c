@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "schemalink/error.h"
+#include "schemalink/fileio.h"
 
 /* A PEM file larger than this is not a certificate chain or a key. */
 #define PEM_MAX ((size_t)1024 * 1024)
@@ -441,38 +442,14 @@ out:
 	return rc;
 }
 
+/* Reads a PEM file (certificate or key) whole; the key's copy in b is wiped after use. */
 static int read_pem(const char *path, char **out, struct sl_error *err)
 {
 	struct sl_buf b = SL_BUF_INIT;
-	char chunk[4096];
-	ssize_t n;
-	int fd, rc = 0;
+	int rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sl_error_errno(err, errno, path);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				rc = sl_error_errno(err, errno, path);
-			break;
-		}
-		if (b.len + (size_t)n > PEM_MAX) {
-			rc = sl_error_set(
-			        err, SL_ELIMIT, "'%s' is larger than %zu bytes", path, PEM_MAX);
-			break;
-		}
-		if (sl_buf_add(&b, chunk, (size_t)n) < 0) {
-			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-			break;
-		}
-	}
-	close(fd);
-	explicit_bzero(chunk, sizeof(chunk));
+	rc = sl_file_read(path, PEM_MAX, &b, err);
 	if (rc == 0 && b.len == 0)
 		rc = sl_error_set(err, SL_EINVAL, "'%s' is empty", path);
 	if (rc == 0) {

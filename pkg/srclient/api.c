@@ -1,4 +1,5 @@
 /* api.c — typed calls for the registry endpoints schemalink uses, and their JSON shapes. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,21 @@ static int make_path(struct sl_buf *path, const char *prefix, const char *seg, c
 	return 0;
 nomem:
 	return sl_error_set(err, SL_ENOMEM, "out of memory");
+}
+
+/* True when v is a JSON integer that fits an int (ids and versions are Java ints); a plain
+ * cast would wrap 4294967297 to 1 and name the wrong schema. */
+static bool int_value(json_t *v, int *out)
+{
+	json_int_t i;
+
+	if (!json_is_integer(v))
+		return false;
+	i = json_integer_value(v);
+	if (i < INT_MIN || i > INT_MAX)
+		return false;
+	*out = (int)i;
+	return true;
 }
 
 static char *dup_or_null(json_t *v)
@@ -601,14 +617,13 @@ int sl_srclient_subject_versions(struct sl_srclient *c, const char *subject, boo
 	}
 	json_array_foreach(j, i, v)
 	{
-		if (!json_is_integer(v)) {
+		if (!int_value(v, &(*versions)[i])) {
 			free(*versions);
 			*versions = NULL;
 			rc = sl_srclient_bad_shape(
 			        err, "GET", path.data, "expected an array of versions");
 			goto out;
 		}
-		(*versions)[i] = (int)json_integer_value(v);
 	}
 	*n = json_array_size(j);
 out:
@@ -650,15 +665,14 @@ int sl_srclient_subject_version_get(struct sl_srclient *c, const char *subject, 
 		rc = sl_srclient_call_json(c, "GET", path.data, NULL, false, &j, err);
 	if (rc < 0)
 		goto out;
+	v = json_is_object(j) ? json_object_get(j, "version") : NULL;
 	if (!json_is_object(j) || !json_is_string(json_object_get(j, "schema")) ||
-	        !json_is_integer(json_object_get(j, "id"))) {
+	        !int_value(json_object_get(j, "id"), &out->id) ||
+	        (json_is_integer(v) && !int_value(v, &out->version))) {
 		rc = sl_srclient_bad_shape(err, "GET", path.data, "expected a schema version");
 		goto out;
 	}
 	out->subject = dup_or_null(json_object_get(j, "subject"));
-	v = json_object_get(j, "version");
-	out->version = json_is_integer(v) ? (int)json_integer_value(v) : 0;
-	out->id = (int)json_integer_value(json_object_get(j, "id"));
 	v = json_object_get(j, "schemaType");
 	out->schema_type = strdup(json_is_string(v) ? json_string_value(v) : "AVRO");
 	out->schema = dup_or_null(json_object_get(j, "schema"));
@@ -698,7 +712,7 @@ int sl_srclient_register(struct sl_srclient *c, const char *subject,
 {
 	struct sl_buf path = SL_BUF_INIT;
 	json_t *body = NULL, *j = NULL, *v;
-	int rc;
+	int rc, got_id = 0, got_version = 0;
 
 	if (req->schema == NULL)
 		return sl_error_set(err, SL_EINVAL, "register: no schema");
@@ -723,16 +737,17 @@ int sl_srclient_register(struct sl_srclient *c, const char *subject,
 	body = NULL;
 	if (rc < 0)
 		goto out;
-	v = json_is_object(j) ? json_object_get(j, "id") : NULL;
-	if (!json_is_integer(v)) {
-		rc = sl_srclient_bad_shape(err, "POST", path.data, "no schema id");
+	v = json_is_object(j) ? json_object_get(j, "version") : NULL;
+	if (!json_is_object(j) || !int_value(json_object_get(j, "id"), &got_id) ||
+	        (json_is_integer(v) && !int_value(v, &got_version))) {
+		rc = sl_srclient_bad_shape(
+		        err, "POST", path.data, "no schema id, or an id or version out of range");
 		goto out;
 	}
 	if (id)
-		*id = (int)json_integer_value(v);
-	v = json_object_get(j, "version");
+		*id = got_id;
 	if (version)
-		*version = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+		*version = got_version;
 out:
 	json_decref(body);
 	json_decref(j);

@@ -602,6 +602,9 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			err->http_status = resp.status;
 			sl_buf_adds(&detail, err->msg);
 		} else if (resp.status >= 200 && resp.status < 300) {
+			/* Kept on success too: a caller that then rejects the body's shape
+			 * reports an error that still names the status (srclient.h). */
+			err->http_status = resp.status;
 			rc = resp.status;
 			break;
 		} else {

@@ -78,23 +78,6 @@ static uint32_t get_u32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int sync_dir(const char *dir, struct sl_error *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
@@ -194,7 +177,7 @@ struct sl_journal *sl_journal_open(const char *dir, sl_journal_replay_fn replay,
 			        "incomplete file header");
 		}
 		if (ftruncate(j->fd, 0) < 0 || lseek(j->fd, 0, SEEK_SET) < 0 ||
-		        write_all(j->fd, HEADER, HEADER_LEN) < 0 || fsync(j->fd) < 0) {
+		        sl_write_all(j->fd, HEADER, HEADER_LEN) < 0 || fsync(j->fd) < 0) {
 			sl_error_errno(err, errno, j->path);
 			goto fail;
 		}
@@ -250,7 +233,7 @@ int sl_journal_append(
 		        err, SL_EIO, "journal \"%s\" is unusable after a failed sync", j->path);
 		goto out;
 	}
-	if (write_all(j->fd, b.data, b.len) < 0) {
+	if (sl_write_all(j->fd, b.data, b.len) < 0) {
 		rc = sl_error_errno(err, errno, j->path);
 		/* Roll back a partial write so the next record starts on a frame boundary. */
 		if (ftruncate(j->fd, j->size) < 0 || lseek(j->fd, j->size, SEEK_SET) < 0)

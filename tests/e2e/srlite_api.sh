@@ -3,10 +3,7 @@
 # §0, §1, §2.2-§2.6, §4, §5.
 . "$(dirname "$0")/../lib.sh"
 
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-sl_start reg srlite --listen "127.0.0.1:$PORT"
-wait_http "$URL/" || { not_ok "srlite starts" "$(cat "$T_TMP/reg.log")"; t_done; }
+srlite_start reg || { not_ok "srlite starts" "$(cat "$T_TMP/reg.log")"; t_done; }
 ok "srlite starts"
 expect_match "startup line" "$(cat "$T_TMP/reg.log")" "listening on http://127.0.0.1:$PORT"
 

@@ -6,19 +6,8 @@
 CT="Content-Type: application/vnd.schemaregistry.v1+json"
 DATA="$T_TMP/data"
 
-# start NAME ARGS...: starts srlite on a free port, sets PORT and URL. free_port only checks that
-# nobody listens right now; another process (tests run in parallel on this host) may bind the
-# port before srlite does, so a bind failure retries on a new port.
-start() {
-	local name=$1 try; shift
-	for try in 1 2 3 4 5; do
-		PORT=$(free_port); URL="http://127.0.0.1:$PORT"
-		sl_start "$name" srlite --listen "127.0.0.1:$PORT" "$@"
-		wait_http "$URL/" && return 0
-		grep -q "Address already in use" "$T_TMP/$name.log" || break
-	done
-	not_ok "$name starts" "$(cat "$T_TMP/$name.log")"
-}
+# start NAME ARGS...: srlite on a free port (tests/lib.sh srlite_start), sets PORT and URL.
+start() { srlite_start "$@" || not_ok "$1 starts"; }
 post() { curl -s -H "$CT" -X POST --data-binary "$2" "$1"; }
 
 # --- durability across kill -9 ---

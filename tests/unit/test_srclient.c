@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -719,6 +720,42 @@ static void test_cancel(void **state)
 
 /* ---- bad answers ---------------------------------------------------------------------- */
 
+/* Ids and versions are Java ints: a value past INT_MAX is a bad answer, not one to wrap. */
+static void test_ids_out_of_range(void **state)
+{
+	struct fx *x = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_schema_version sv = SL_SCHEMA_VERSION_INIT;
+	struct sl_register_request rr = {"\"int\"", NULL, NULL, NULL, NULL, -1, -1, false, false};
+	int *vers = NULL, id = -5, ver = -5;
+	size_t n = 9;
+
+	reply(x, 200, "[1,4294967297]");
+	assert_int_equal(
+	        sl_srclient_subject_versions(x->c, "s", false, &vers, &n, &err), SL_EPROTO);
+	assert_null(vers);
+	assert_int_equal(n, 0);
+	assert_int_equal(err.http_status, 200);
+
+	reply(x, 200, "{\"id\":4294967297,\"version\":1,\"schema\":\"\\\"int\\\"\"}");
+	assert_int_equal(sl_srclient_subject_version_get(x->c, "s", "1", &sv, &err), SL_EPROTO);
+	assert_non_null(strstr(err.msg, "expected a schema version"));
+	assert_null(sv.schema);
+	reply(x, 200, "{\"id\":1,\"version\":-2147483649,\"schema\":\"\\\"int\\\"\"}");
+	assert_int_equal(sl_srclient_subject_version_get(x->c, "s", "1", &sv, &err), SL_EPROTO);
+	reply(x, 200, "{\"id\":2147483647,\"version\":1,\"schema\":\"\\\"int\\\"\"}");
+	assert_int_equal(sl_srclient_subject_version_get(x->c, "s", "1", &sv, &err), 0);
+	assert_int_equal(sv.id, 2147483647);
+	sl_schema_version_release(&sv);
+
+	reply(x, 200, "{\"id\":4294967297}");
+	assert_int_equal(sl_srclient_register(x->c, "s", &rr, &id, &ver, &err), SL_EPROTO);
+	assert_int_equal(id, -5);
+	reply(x, 200, "{\"id\":3,\"version\":9223372036854775807}");
+	assert_int_equal(sl_srclient_register(x->c, "s", &rr, &id, &ver, &err), SL_EPROTO);
+	assert_int_equal(ver, -5);
+}
+
 static void test_bad_bodies(void **state)
 {
 	struct fx *x = *state;
@@ -996,7 +1033,7 @@ struct srv {
 	char *reqs[16]; /* request heads + bodies, as received */
 	size_t nreqs;
 	int accepts;
-	volatile int stop;
+	atomic_int stop; /* written by the test thread, read by the server thread */
 };
 
 /* Reads one request (head and Content-Length body) into an owned string; NULL on EOF. */
@@ -1448,6 +1485,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_refused_retried_twice, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),
 	        cmocka_unit_test(test_redaction_basic),
 	        cmocka_unit_test(test_redaction_userinfo),
 	        cmocka_unit_test(test_redaction_bearer),

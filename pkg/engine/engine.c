@@ -1,0 +1,1140 @@
+/* engine.c — one reconcile pass of one object: observe, plan, apply, report; the inventory;
+ * prune and delete; the imperative link operations of slctl. */
+#include "schemalink/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "observe.h"
+#include "schemalink/qsubject.h"
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static void client_free(void *p)
+{
+	struct reg_client *c = p;
+
+	if (c == NULL)
+		return;
+	sl_srclient_free(c->c);
+	free(c->name);
+	free(c->url);
+	sl_vec_release(&c->exporters, free);
+	sl_vec_release(&c->contexts, free);
+	free(c);
+}
+
+struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_error *err)
+{
+	struct sl_engine *e = calloc(1, sizeof(*e));
+
+	if (e == NULL) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	e->cfg = *cfg;
+	e->clock = cfg->clock ? cfg->clock : sl_clock_system();
+	sl_strmap_init(&e->clients);
+	pthread_mutex_init(&e->mu, NULL);
+	if ((cfg->state_dir && !(e->state_dir = strdup(cfg->state_dir))) ||
+	        !(e->set = strdup(cfg->set ? cfg->set : "default"))) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	e->cfg.state_dir = e->state_dir;
+	e->cfg.set = e->set;
+	e->inv = sl_inventory_load(e->state_dir, e->set, err);
+	if (e->inv == NULL)
+		goto fail;
+	/* Prove the state dir is writable now rather than after the first registry write. */
+	if (e->state_dir && !cfg->read_only_state && !cfg->dry_run &&
+	        sl_inventory_save(e->inv, err) < 0) {
+		if (err)
+			err->code = SL_EIO;
+		goto fail;
+	}
+	return e;
+fail:
+	sl_engine_free(e);
+	return NULL;
+}
+
+void sl_engine_free(struct sl_engine *e)
+{
+	if (e == NULL)
+		return;
+	sl_strmap_release(&e->clients, client_free);
+	sl_inventory_free(e->inv);
+	pthread_mutex_destroy(&e->mu);
+	free(e->state_dir);
+	free(e->set);
+	free(e);
+}
+
+static void forget_lists(struct sl_engine *e)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (sl_strmap_next(&e->clients, &pos, &k, &v)) {
+		struct reg_client *c = v;
+
+		c->exp_read = c->ctx_read = false;
+		c->down = false;
+	}
+}
+
+void sl_engine_begin_pass(struct sl_engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	forget_lists(e);
+	e->in_pass = true;
+	pthread_mutex_unlock(&e->mu);
+}
+
+void sl_engine_end_pass(struct sl_engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->in_pass = false;
+	forget_lists(e);
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* ---- clients ----------------------------------------------------------------------------- */
+
+static struct reg_client *make_client(struct sl_engine *e, const char *key, const char *name,
+        const struct sl_registry_spec *r, const char *url, const char *hash, struct sl_error *err)
+{
+	struct sl_srclient_config cc;
+	struct reg_client *c = calloc(1, sizeof(*c));
+	struct sl_transport *t = NULL;
+	void *old = NULL;
+
+	memset(&cc, 0, sizeof(cc));
+	if (c == NULL || !(c->name = strdup(name)) || !(c->url = strdup(url))) {
+		client_free(c);
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sl_vec_init(&c->exporters);
+	sl_vec_init(&c->contexts);
+	copy_str(c->hash, sizeof(c->hash), hash);
+	cc.base_url = url;
+	if (r != NULL) {
+		if (r->auth.kind == SL_AUTH_BASIC) {
+			cc.auth = SL_SRCLIENT_AUTH_BASIC;
+			cc.username = r->auth.username;
+			cc.password = r->auth.password;
+		} else if (r->auth.kind == SL_AUTH_BEARER) {
+			cc.auth = SL_SRCLIENT_AUTH_BEARER;
+			cc.token = r->auth.token;
+		}
+		cc.ca_file = r->tls.ca_file;
+		cc.cert_file = r->tls.cert_file;
+		cc.key_file = r->tls.key_file;
+		cc.insecure_skip_verify = r->tls.insecure_skip_verify;
+		cc.connect_timeout_ms = (long)r->connect_timeout_ms;
+		cc.request_timeout_ms = (long)r->request_timeout_ms;
+	}
+	cc.sleep_ms = e->cfg.sleep_ms;
+	cc.sleep_arg = e->cfg.sleep_arg;
+	cc.cancelled = e->cfg.cancelled;
+	cc.cancel_arg = e->cfg.cancel_cls;
+	if (e->cfg.transport) {
+		struct sl_error te = SL_ERROR_INIT;
+
+		t = e->cfg.transport(e->cfg.transport_cls, name, &cc, &te);
+		if (t == NULL && te.code != 0) {
+			if (err)
+				*err = te;
+			client_free(c);
+			return NULL;
+		}
+	}
+	c->c = sl_srclient_new(&cc, t, err);
+	if (c->c == NULL) {
+		sl_error_prefix(err, "registry \"%s\"", name);
+		client_free(c);
+		return NULL;
+	}
+	if (sl_strmap_set(&e->clients, key, c, &old) < 0) {
+		client_free(c);
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	client_free(old);
+	return c;
+}
+
+static struct reg_client *client_for(
+        struct sl_engine *e, const struct sl_snapshot *snap, const char *name, struct sl_error *err)
+{
+	const struct sl_object *r = sl_snapshot_get(snap, SL_KIND_REGISTRY, name);
+	struct reg_client *c;
+
+	if (r == NULL) {
+		sl_error_set(err, SL_EINVAL, "registry \"%s\" is not declared", name);
+		return NULL;
+	}
+	c = sl_strmap_get(&e->clients, name, NULL);
+	if (c != NULL && strcmp(c->hash, r->spec_hash) == 0 && !strcmp(c->url, r->registry.url))
+		return c;
+	return make_client(e, name, name, &r->registry, r->registry.url, r->spec_hash, err);
+}
+
+/* A registry the manifests no longer declare (prune): by the inventory's name and url,
+ * without credentials. */
+static struct reg_client *client_for_inv(struct sl_engine *e, const struct sl_snapshot *snap,
+        const char *name, const char *url, struct sl_error *err)
+{
+	struct sl_buf k = SL_BUF_INIT;
+	struct reg_client *c;
+
+	if (name && sl_snapshot_get(snap, SL_KIND_REGISTRY, name))
+		return client_for(e, snap, name, err);
+	if (url == NULL) {
+		sl_error_set(err, SL_EINVAL,
+		        "registry \"%s\" is not declared and the inventory has "
+		        "no url for it",
+		        name ? name : "?");
+		return NULL;
+	}
+	if (sl_buf_addf(&k, "url:%s", url) < 0) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c = sl_strmap_get(&e->clients, k.data, NULL);
+	if (c == NULL)
+		c = make_client(e, k.data, name ? name : url, NULL, url, "", err);
+	sl_buf_release(&k);
+	return c;
+}
+
+struct sl_srclient *sl_engine_client(
+        struct sl_engine *e, const struct sl_snapshot *snap, const char *name, struct sl_error *err)
+{
+	struct reg_client *c;
+
+	pthread_mutex_lock(&e->mu);
+	c = client_for(e, snap, name, err);
+	pthread_mutex_unlock(&e->mu);
+	return c ? c->c : NULL;
+}
+
+/* ---- planning ---------------------------------------------------------------------------- */
+
+static void plan_failed(struct sl_plan *p, const char *registry, const struct sl_error *err)
+{
+	if (obs_conn_error(err->code)) {
+		p->unreachable = true;
+		plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryUnreachable", 0,
+		        "registry %s: %s", registry, err->msg);
+	} else {
+		p->error = true;
+		plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryError",
+		        err->registry_code ? err->registry_code : err->http_status,
+		        "registry %s: %s", registry, err->msg);
+	}
+}
+
+static int setting_of(const struct sl_object *o, struct obs_setting *s)
+{
+	memset(s, 0, sizeof(*s));
+	switch (o->kind) {
+	case SL_KIND_REGISTRY:
+		s->registry = o->name;
+		s->scope = strdup("");
+		s->want_mode = o->registry.mode;
+		s->force_mode = o->registry.force_mode;
+		s->want_compat = o->registry.compatibility;
+		break;
+	case SL_KIND_CONTEXT:
+		s->registry = o->context.registry;
+		s->scope = scope_of_context(o->context.context);
+		s->want_mode = o->context.mode;
+		s->force_mode = o->context.force_mode;
+		s->want_compat = o->context.compatibility;
+		break;
+	case SL_KIND_SUBJECT:
+		s->registry = o->subject.registry;
+		s->scope = strdup(o->subject.subject);
+		s->want_mode = o->subject.mode;
+		s->force_mode = o->subject.force_mode;
+		s->want_compat = o->subject.compatibility;
+		break;
+	default: return SL_EINVAL;
+	}
+	return s->scope ? 0 : SL_ENOMEM;
+}
+
+/* A delete of key from what the inventory recorded: pause + delete the exporter, restore
+ * the scopes no other owner needs. declared: the link as the manifests still declare it. */
+static int plan_delete(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        const struct sl_object *declared, struct sl_plan *p)
+{
+	const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+	size_t i, j;
+
+	p->op = SL_PLAN_DELETE;
+	if ((declared && declared->kind == SL_KIND_SCHEMALINK) || (io && io->exporter)) {
+		const char *reg = declared ? declared->link.source : io->registry;
+		const char *name = declared ? declared->name : io->exporter;
+
+		if (!plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, name, "") ||
+		        !plan_action(p, SL_ACT_EXPORTER_DELETE, reg, name, ""))
+			return SL_ENOMEM;
+		if (plan_change(p, "exporter %s on %s", name, reg) < 0)
+			return SL_ENOMEM;
+	}
+	for (i = 0; i < e->inv->scopes.len; i++) {
+		const struct sl_inv_scope *s = e->inv->scopes.items[i];
+		bool mode = !strcmp(s->what, "mode"), others = false;
+		struct sl_action *a;
+
+		if (!sl_inv_scope_needed_by(s, key))
+			continue;
+		for (j = 0; j < s->needed_by.len; j++)
+			if (strcmp(s->needed_by.items[j], key) != 0)
+				others = true;
+		if (others)
+			continue;
+		if (s->had_previous) {
+			a = plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, s->registry,
+			        s->scope, "restore the value schemalink replaced");
+			if (a)
+				copy_str(a->value, sizeof(a->value), s->previous);
+		} else {
+			a = plan_action(p, mode ? SL_ACT_MODE_DELETE : SL_ACT_CONFIG_DELETE,
+			        s->registry, s->scope, "no override was set before schemalink");
+		}
+		if (a == NULL)
+			return SL_ENOMEM;
+	}
+	(void)snap;
+	plan_verdict(p, SL_RESULT_DONE, SL_COND_UNKNOWN, "Deleting", 0, "%s is deleted", key);
+	return 0;
+}
+
+/* Observes and plans; the caller holds e->mu. *wout (links) is filled for apply. */
+static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        bool for_delete, bool bookkeep, struct sl_plan **out, struct want_link *w,
+        struct sl_error *err)
+{
+	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL);
+	struct sl_plan *p = plan_new(key, o);
+	struct sl_error oe = SL_ERROR_INIT;
+	int rc = 0;
+
+	*out = NULL;
+	memset(w, 0, sizeof(*w));
+	if (p == NULL)
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	if (o == NULL || for_delete) {
+		if (o == NULL && sl_inventory_object(e->inv, key) == NULL) {
+			bool scoped = false;
+
+			for (size_t i = 0; i < e->inv->scopes.len; i++)
+				if (sl_inv_scope_needed_by(e->inv->scopes.items[i], key))
+					scoped = true;
+			if (!scoped) {
+				sl_plan_free(p);
+				return sl_error_set(
+				        err, SL_ENOENT, "%s: not declared and not owned", key);
+			}
+		}
+		rc = plan_delete(e, snap, key, o, p);
+		goto out;
+	}
+	if (o->kind == SL_KIND_SCHEMALINK) {
+		struct reg_client *src, *dst;
+		struct obs_link ob;
+
+		if ((rc = want_link_build(snap, o, w, err)) < 0)
+			goto out;
+		src = client_for(e, snap, o->link.source, err);
+		dst = src ? client_for(e, snap, o->link.destination, err) : NULL;
+		if (dst == NULL) {
+			rc = err ? err->code : SL_EINVAL;
+			goto out;
+		}
+		obs_link_init(&ob);
+		rc = observe_link(e, snap, w, key, src, dst, &ob, &oe);
+		if (rc < 0 && rc != SL_ENOMEM) {
+			/* Which registry failed: the message names the request path. */
+			plan_failed(p,
+			        src->down || rc == src->exp_rc ? o->link.source
+			                                       : o->link.destination,
+			        &oe);
+			rc = 0;
+		} else if (rc == 0) {
+			const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+			size_t i;
+
+			rc = plan_link(w, &ob, io, p);
+			p->exporter_exists = ob.exists;
+			/* A scope already IMPORT that this set manages: this link needs it too, so
+			 * deleting the link that wrote it does not restore it under this one. */
+			for (i = 0; rc == 0 && bookkeep && i < ob.scopes.len; i++) {
+				const struct obs_scope *s = ob.scopes.items[i];
+				const struct sl_inv_scope *is = sl_inventory_scope(
+				        e->inv, o->link.destination, "mode", s->scope);
+
+				if (is && s->mode_rc == 1 && !strcmp(s->mode, "IMPORT") &&
+				        !sl_inv_scope_needed_by(is, key))
+					rc = sl_inventory_scope_need(e->inv, o->link.destination,
+					        NULL, "mode", s->scope, is->had_previous,
+					        is->previous, is->value, key);
+			}
+			if (ob.exists) {
+				struct sl_buf b = SL_BUF_INIT;
+				struct sl_vec keys = SL_VEC_INIT;
+
+				sl_buf_addf(&b,
+				        "{\"name\":\"%s\",\"contextType\":\"%s\",\"context\":\"%"
+				        "s\","
+				        "\"subjects\":[",
+				        ob.info.name ? ob.info.name : o->name,
+				        ob.info.context_type ? ob.info.context_type : "",
+				        ob.info.context ? ob.info.context : "");
+				for (i = 0; i < ob.info.subjects.len; i++)
+					sl_buf_addf(&b, "%s\"%s\"", i ? "," : "",
+					        (const char *)ob.info.subjects.items[i]);
+				sl_buf_addf(&b, "],\"subjectRenameFormat\":\"%s\",\"config\":{",
+				        ob.info.subject_rename_format
+				                ? ob.info.subject_rename_format
+				                : "");
+				sl_strmap_keys(&ob.info.config, &keys);
+				for (i = 0; i < keys.len; i++) {
+					const char *k = keys.items[i];
+					const char *v = sl_strmap_get(&ob.info.config, k, NULL);
+					bool secret = sl_strmap_get(&w->secret, k, NULL) != NULL;
+
+					sl_buf_addf(&b, "%s\"%s\":\"%s\"", i ? "," : "", k,
+					        secret && strcmp(v, HIDDEN) ? HIDDEN : v);
+				}
+				sl_buf_adds(&b, "}}");
+				sl_vec_release(&keys, NULL);
+				p->live_info = sl_buf_detach(&b);
+			}
+			for (i = 0; rc == 0 && i < ob.scopes.len; i++) {
+				const struct obs_scope *s = ob.scopes.items[i];
+				struct sl_buf b = SL_BUF_INIT;
+				char *line;
+
+				if (o->link.destination_mode != SL_DEST_IMPORT)
+					break;
+				sl_buf_addf(&b, "mode of %s on %s: %s", s->context,
+				        o->link.destination,
+				        s->mode_rc == 1 ? s->mode : "(not set)");
+				line = sl_buf_detach(&b);
+				if (line == NULL || sl_vec_push(&p->live, line) < 0) {
+					free(line);
+					rc = SL_ENOMEM;
+				}
+			}
+			if (o->link.suspend)
+				p->suspended = true;
+		}
+		obs_link_release(&ob);
+	} else {
+		struct obs_setting s;
+		struct reg_client *c;
+
+		if ((rc = setting_of(o, &s)) < 0)
+			goto out;
+		c = client_for(e, snap, s.registry, err);
+		if (c == NULL) {
+			obs_setting_release(&s);
+			rc = err ? err->code : SL_EINVAL;
+			goto out;
+		}
+		rc = observe_setting(e, c, &s, key, &oe);
+		if (rc < 0 && rc != SL_ENOMEM) {
+			plan_failed(p, s.registry, &oe);
+			rc = 0;
+		} else if (rc == 0) {
+			rc = plan_setting(o, &s, p);
+			if (s.mode_rc >= 0) {
+				struct sl_buf b = SL_BUF_INIT;
+
+				sl_buf_addf(&b, "mode: %s", s.mode_rc == 1 ? s.mode : "(not set)");
+				sl_vec_push(&p->live, sl_buf_detach(&b));
+			}
+			if (s.compat_rc >= 0) {
+				struct sl_buf b = SL_BUF_INIT;
+
+				sl_buf_addf(&b, "compatibility: %s",
+				        s.compat_rc == 1 ? s.compat : "(not set)");
+				sl_vec_push(&p->live, sl_buf_detach(&b));
+			}
+		}
+		obs_setting_release(&s);
+	}
+out:
+	p->reads = e->reads;
+	if (rc < 0) {
+		if (rc == SL_ENOMEM)
+			sl_error_set(err, SL_ENOMEM, "out of memory");
+		sl_plan_free(p);
+		want_link_release(w);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int sl_engine_plan(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        struct sl_plan **out, struct sl_error *err)
+{
+	struct want_link w;
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	e->reads = e->writes = 0;
+	rc = plan_locked(e, snap, key, false, false, out, &w, err);
+	want_link_release(&w);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int sl_engine_orphans(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
+        struct sl_error *err)
+{
+	struct sl_strmap seen = SL_STRMAP_INIT;
+	size_t pos = 0, i, j;
+	const char *k;
+	void *v;
+	int rc = 0;
+
+	pthread_mutex_lock(&e->mu);
+	while (rc == 0 && sl_strmap_next(&e->inv->objects, &pos, &k, &v))
+		if (!sl_strmap_get(&snap->by_key, k, NULL))
+			rc = sl_strmap_set(&seen, k, NULL, NULL);
+	for (i = 0; rc == 0 && i < e->inv->scopes.len; i++) {
+		const struct sl_inv_scope *s = e->inv->scopes.items[i];
+
+		for (j = 0; rc == 0 && j < s->needed_by.len; j++)
+			if (!sl_strmap_get(&snap->by_key, s->needed_by.items[j], NULL))
+				rc = sl_strmap_set(&seen, s->needed_by.items[j], NULL, NULL);
+	}
+	pos = 0;
+	while (rc == 0 && sl_strmap_next(&seen, &pos, &k, &v)) {
+		char *c = strdup(k);
+
+		if (c == NULL || sl_vec_push(out, c) < 0) {
+			free(c);
+			rc = SL_ENOMEM;
+		}
+	}
+	sl_vec_sort(out, sl_vec_cmp_str);
+	sl_strmap_release(&seen, NULL);
+	pthread_mutex_unlock(&e->mu);
+	return rc < 0 ? sl_error_set(err, rc, "out of memory") : 0;
+}
+
+/* ---- applying ---------------------------------------------------------------------------- */
+
+static struct reg_client *action_client(struct sl_engine *e, const struct sl_snapshot *snap,
+        const struct sl_action *a, const char *key, struct sl_error *err)
+{
+	const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+	const struct sl_inv_scope *s;
+	const char *url = NULL;
+
+	if (sl_snapshot_get(snap, SL_KIND_REGISTRY, a->registry))
+		return client_for(e, snap, a->registry, err);
+	if (a->kind >= SL_ACT_EXPORTER_CREATE && io && io->registry &&
+	        !strcmp(io->registry, a->registry))
+		url = io->url;
+	s = sl_inventory_scope(e->inv, a->registry,
+	        a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE ? "config" : "mode",
+	        a->target);
+	if (url == NULL && s)
+		url = s->url;
+	return client_for_inv(e, snap, a->registry, url, err);
+}
+
+static const char *registry_url(const struct sl_snapshot *snap, const char *name)
+{
+	const struct sl_object *r = sl_snapshot_get(snap, SL_KIND_REGISTRY, name);
+
+	return r ? r->registry.url : NULL;
+}
+
+static int do_create(struct sl_engine *e, struct reg_client *c, const struct want_link *w,
+        const char *key, struct sl_error *err)
+{
+	struct sl_exporter x = SL_EXPORTER_INIT, live = SL_EXPORTER_INIT;
+	int rc;
+
+	if ((rc = want_link_exporter(w, &x, err)) < 0)
+		goto out;
+	e->writes++;
+	rc = sl_srclient_exporter_create(c->c, &x, err);
+	if (rc >= 0)
+		goto out;
+	/* OPERATIONS.md: a create that timed out is followed by a read; "already exists"
+	 * (40960) counts as done after comparing. */
+	if (err->code == SL_ETIMEOUT || sl_srclient_err_is(err, 40960)) {
+		struct sl_error re = SL_ERROR_INIT;
+		bool exists_err = sl_srclient_err_is(err, 40960);
+
+		e->reads++;
+		if (sl_srclient_exporter_get(c->c, w->obj->name, &live, &re) < 0) {
+			if (!exists_err && sl_srclient_err_is(&re, 40450))
+				goto out; /* really not created: report the timeout */
+			*err = re;
+			rc = re.code;
+			goto out;
+		}
+		if (!exists_err || want_link_matches(w, &live, sl_inventory_object(e->inv, key))) {
+			sl_error_clear(err);
+			rc = 0;
+		} else {
+			rc = sl_error_set(err, SL_EEXIST,
+			        "exporter \"%s\" already exists on %s with another configuration; "
+			        "the "
+			        "next pass updates it",
+			        w->obj->name, w->obj->link.source);
+		}
+	}
+out:
+	sl_exporter_wipe(&x);
+	sl_exporter_release(&live);
+	return rc < 0 ? rc : 0;
+}
+
+static int do_update(
+        struct sl_engine *e, struct reg_client *c, const struct want_link *w, struct sl_error *err)
+{
+	struct sl_exporter x = SL_EXPORTER_INIT;
+	int rc = want_link_exporter(w, &x, err);
+
+	if (rc == 0) {
+		e->writes++;
+		rc = sl_srclient_exporter_update(c->c, w->obj->name, &x, err);
+	}
+	sl_exporter_wipe(&x);
+	return rc < 0 ? rc : 0;
+}
+
+static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        const struct want_link *w, const struct sl_action *a, struct sl_error *err)
+{
+	struct reg_client *c = action_client(e, snap, a, key, err);
+	int rc;
+
+	if (c == NULL)
+		return err ? err->code : SL_EINVAL;
+	if (c->down) {
+		*err = c->down_err;
+		return err->code;
+	}
+	switch (a->kind) {
+	case SL_ACT_MODE_SET:
+		e->writes++;
+		rc = sl_srclient_mode_put(c->c, a->target, a->value, a->force, err);
+		break;
+	case SL_ACT_MODE_DELETE:
+		e->writes++;
+		rc = sl_srclient_mode_delete(c->c, a->target, err);
+		break;
+	case SL_ACT_CONFIG_SET:
+		e->writes++;
+		rc = sl_srclient_config_put(c->c, a->target, a->value, err);
+		break;
+	case SL_ACT_CONFIG_DELETE:
+		e->writes++;
+		rc = sl_srclient_config_delete(c->c, a->target, err);
+		break;
+	case SL_ACT_EXPORTER_CREATE:
+		rc = w && w->obj ? do_create(e, c, w, key, err)
+		                 : sl_error_set(err, SL_EINVAL, "no desired exporter");
+		break;
+	case SL_ACT_EXPORTER_UPDATE:
+		rc = w && w->obj ? do_update(e, c, w, err)
+		                 : sl_error_set(err, SL_EINVAL, "no desired exporter");
+		break;
+	case SL_ACT_EXPORTER_PAUSE:
+		e->writes++;
+		rc = sl_srclient_exporter_pause(c->c, a->target, err);
+		break;
+	case SL_ACT_EXPORTER_RESET:
+		e->writes++;
+		rc = sl_srclient_exporter_reset(c->c, a->target, err);
+		break;
+	case SL_ACT_EXPORTER_RESUME:
+		e->writes++;
+		rc = sl_srclient_exporter_resume(c->c, a->target, err);
+		if (rc < 0 && sl_srclient_err_is(err, 40961)) /* already running: the goal */
+			rc = 0;
+		break;
+	case SL_ACT_EXPORTER_DELETE:
+		e->writes++;
+		rc = sl_srclient_exporter_delete(c->c, a->target, err);
+		break;
+	default: rc = sl_error_set(err, SL_EINVAL, "unknown action");
+	}
+	/* Deleting what is already gone is done. */
+	if (rc < 0 && (a->kind == SL_ACT_EXPORTER_DELETE || a->kind == SL_ACT_EXPORTER_PAUSE) &&
+	        sl_srclient_err_is(err, 40450) && (!w || !w->obj)) {
+		sl_error_clear(err);
+		rc = 0;
+	}
+	if (rc < 0 && obs_conn_error(err->code) && e->in_pass) {
+		c->down = true;
+		c->down_err = *err;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Inventory bookkeeping after a successful action. */
+static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        const struct want_link *w, const struct sl_action *a)
+{
+	struct sl_inv_object *io;
+	const char *url = registry_url(snap, a->registry);
+
+	if (a->record_scope) {
+		const char *what = a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE
+		                           ? "config"
+		                           : "mode";
+		const char *val = a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_CONFIG_SET
+		                          ? a->value
+		                          : NULL;
+
+		if (sl_inventory_scope_need(e->inv, a->registry, url, what, a->target,
+		            a->had_previous, a->previous, val, key) < 0)
+			return SL_ENOMEM;
+	}
+	if (w == NULL || w->obj == NULL)
+		return 0;
+	if (a->kind == SL_ACT_EXPORTER_CREATE || a->kind == SL_ACT_EXPORTER_UPDATE) {
+		size_t pos = 0;
+		const char *k;
+		void *v;
+
+		io = sl_inventory_object_ensure(e->inv, key);
+		if (io == NULL || sl_inv_set_str(&io->registry, a->registry) < 0 ||
+		        sl_inv_set_str(&io->url, url) < 0 ||
+		        sl_inv_set_str(&io->exporter, w->obj->name) < 0)
+			return SL_ENOMEM;
+		sl_strmap_release(&io->secret_hashes, free);
+		while (sl_strmap_next(&w->secret, &pos, &k, &v)) {
+			const struct want_secret *s = v;
+			char *h = strdup(s->hash);
+
+			if (h == NULL || sl_strmap_set(&io->secret_hashes, k, h, NULL) < 0) {
+				free(h);
+				return SL_ENOMEM;
+			}
+		}
+	}
+	if (a->kind == SL_ACT_EXPORTER_RESUME && a->heal &&
+	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL) {
+		if (io->n_attempts == SL_INV_MAX_ATTEMPTS) {
+			memmove(io->attempts, io->attempts + 1,
+			        sizeof(io->attempts[0]) * (SL_INV_MAX_ATTEMPTS - 1));
+			io->n_attempts--;
+		}
+		io->attempts[io->n_attempts++] = sl_clock_wall_ms(e->clock);
+	}
+	return 0;
+}
+
+static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char *gen,
+        struct sl_reconcile_result *out)
+{
+	struct sl_object_status *st = &out->status;
+	const struct sl_inv_object *io = sl_inventory_object(e->inv, p->key);
+	int64_t now = sl_clock_wall_ms(e->clock);
+	bool reconciling = p->result == SL_RESULT_REQUEUE_AFTER;
+
+	if (io && io->has_status)
+		*st = io->status;
+	copy_str(st->key, sizeof(st->key), p->key);
+	sl_status_set_condition(
+	        st, SL_COND_READY, p->ready, p->reason, p->message, p->error_code, gen, now);
+	sl_status_set_condition(st, SL_COND_RECONCILING, reconciling ? SL_COND_TRUE : SL_COND_FALSE,
+	        reconciling ? p->reason : "", reconciling ? p->message : "", 0, gen, now);
+	sl_status_set_condition(st, SL_COND_STALLED, p->stalled ? SL_COND_TRUE : SL_COND_FALSE,
+	        p->stalled ? p->reason : "", p->stalled ? p->message : "",
+	        p->stalled ? p->error_code : 0, gen, now);
+	copy_str(st->fix, sizeof(st->fix), p->ready == SL_COND_TRUE ? "" : p->fix);
+	copy_str(st->exporter_state, sizeof(st->exporter_state), p->exporter_state);
+	st->exporter_offset = p->exporter_offset;
+	st->exporter_ts = p->exporter_ts;
+	copy_str(st->trace_first_line, sizeof(st->trace_first_line), p->trace_first_line);
+	st->updated_ms = now;
+	out->result = p->result;
+	out->requeue_ms = p->requeue_ms;
+}
+
+/* Runs p's actions in order, stopping at the first failure; records what succeeded. */
+static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_plan *p,
+        const struct want_link *w, struct sl_reconcile_result *out, struct sl_error *err)
+{
+	size_t i;
+	int64_t now = sl_clock_wall_ms(e->clock);
+
+	if (p->actions.len == 0)
+		return 0;
+	for (i = 0; i < p->actions.len; i++) {
+		const struct sl_action *a = p->actions.items[i];
+		struct sl_error ae = SL_ERROR_INIT;
+		struct sl_buf b = SL_BUF_INIT;
+
+		if (run_action(e, snap, p->key, w, a, &ae) < 0) {
+			sl_buf_reset(&b);
+			sl_action_format(a, &b);
+			if (obs_conn_error(ae.code))
+				p->unreachable = true;
+			else
+				p->error = true;
+			plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE,
+			        p->unreachable ? "RegistryUnreachable" : "ApplyFailed",
+			        ae.registry_code, "%s failed: %s", b.data, ae.msg);
+			p->stalled = false;
+			sl_buf_release(&b);
+			return 0;
+		}
+		if (record_action(e, snap, p->key, w, a) < 0) {
+			sl_buf_release(&b);
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		}
+		if (a->heal || a->drift) {
+			sl_action_format(a, &b);
+			sl_status_add_history(
+			        &out->status, now, a->heal ? a->heal : a->drift, b.data);
+			if (a->heal) {
+				out->heals++;
+				copy_str(out->heal_reason, sizeof(out->heal_reason), a->heal);
+			} else {
+				out->drift_corrections++;
+				copy_str(out->heal_reason, sizeof(out->heal_reason), a->drift);
+			}
+		}
+		sl_buf_release(&b);
+	}
+	if (p->op == SL_PLAN_DELETE)
+		return 0;
+	/* Writes made: the object moves; a link is Ready once its exporter runs again. */
+	if (p->obj && p->obj->kind != SL_KIND_SCHEMALINK) {
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "applied");
+	} else if (p->obj && p->obj->link.state == SL_LINK_PAUSED) {
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused", 0,
+		        "exporter %s is paused as the manifest says", p->obj->name);
+	} else if (p->result == SL_RESULT_DONE) {
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
+		        "exporter %s is running", p->obj ? p->obj->name : "");
+	} else {
+		char reason[64];
+
+		copy_str(reason, sizeof(reason), p->reason);
+		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
+		        "exporter %s was %s; waiting for it to run (was: %s)",
+		        p->obj ? p->obj->name : "", p->op == SL_PLAN_CREATE ? "created" : "changed",
+		        reason);
+	}
+	return 0;
+}
+
+static int save_status(struct sl_engine *e, const char *key, const struct sl_reconcile_result *r,
+        bool keep_object, struct sl_error *err)
+{
+	struct sl_inv_object *io;
+
+	if (e->cfg.dry_run || e->cfg.read_only_state)
+		return 0;
+	if (keep_object) {
+		io = sl_inventory_object_ensure(e->inv, key);
+		if (io == NULL)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		io->status = r->status;
+		io->has_status = true;
+	}
+	if (sl_inventory_save(e->inv, err) < 0) {
+		if (err)
+			err->code = SL_EIO;
+		return SL_EIO;
+	}
+	return 0;
+}
+
+static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        bool for_delete, struct sl_reconcile_result *out, struct sl_error *err)
+{
+	struct sl_plan *p = NULL;
+	struct want_link w;
+	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	e->reads = e->writes = 0;
+	if (o == NULL && !for_delete && !e->cfg.prune) {
+		copy_str(out->status.key, sizeof(out->status.key), key);
+		out->result = SL_RESULT_DONE;
+		return 0;
+	}
+	rc = plan_locked(
+	        e, snap, key, for_delete, !e->cfg.dry_run && !e->cfg.read_only_state, &p, &w, err);
+	if (rc == SL_ENOENT && (o == NULL || for_delete)) {
+		sl_error_clear(err);
+		copy_str(out->status.key, sizeof(out->status.key), key);
+		out->result = SL_RESULT_DONE;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	{
+		const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+
+		if (io && io->has_status)
+			out->status = io->status;
+	}
+	if (p->suspended && p->actions.len) {
+		/* spec.suspend: observe and report only (ARCHITECTURE.md steps 1 and 5). */
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "Suspended", p->error_code,
+		        "spec.suspend is true: %zu planned write(s) not made (%s)", p->actions.len,
+		        p->reason);
+	} else if (!e->cfg.dry_run && !p->unreachable && !p->error) {
+		rc = execute(e, snap, p, &w, out, err);
+	}
+	out->reads = e->reads;
+	out->writes = e->writes;
+	out->op = p->op;
+	out->planned = (int)p->actions.len;
+	out->unreachable = p->unreachable;
+	if (rc == 0) {
+		struct sl_object_status hist = out->status;
+
+		fill_status(e, p, o ? o->spec_hash : "", out);
+		/* fill_status starts from the stored status; keep this pass's history. */
+		memcpy(out->status.history, hist.history, sizeof(hist.history));
+		out->status.n_history = hist.n_history;
+		if (p->op == SL_PLAN_DELETE && !e->cfg.dry_run && !p->unreachable && !p->error) {
+			struct sl_vec rel = SL_VEC_INIT;
+
+			sl_inventory_scope_release(e->inv, key, &rel);
+			for (size_t i = 0; i < rel.len; i++)
+				sl_inv_scope_free(rel.items[i]);
+			sl_vec_release(&rel, NULL);
+			sl_inventory_object_remove(e->inv, key);
+			rc = save_status(e, key, out, false, err);
+		} else {
+			rc = save_status(e, key, out, o != NULL, err);
+		}
+	}
+	want_link_release(&w);
+	sl_plan_free(p);
+	return rc;
+}
+
+int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        struct sl_reconcile_result *out, struct sl_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	rc = reconcile_locked(e, snap, key, false, out, err);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int sl_engine_delete(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        struct sl_reconcile_result *out, struct sl_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	rc = reconcile_locked(e, snap, key, true, out, err);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int sl_engine_last_status(struct sl_engine *e, const char *key, struct sl_object_status *out)
+{
+	const struct sl_inv_object *io;
+	int found = 0;
+
+	pthread_mutex_lock(&e->mu);
+	io = sl_inventory_object(e->inv, key);
+	if (io && io->has_status) {
+		*out = io->status;
+		found = 1;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return found;
+}
+
+/* ---- imperative operations --------------------------------------------------------------- */
+
+static const struct sl_object *find_link(
+        const struct sl_snapshot *snap, const char *name, struct sl_error *err)
+{
+	const struct sl_object *o = sl_snapshot_get(snap, SL_KIND_SCHEMALINK, name);
+
+	if (o == NULL)
+		sl_error_set(err, SL_ENOENT, "link \"%s\" is not declared in the manifests", name);
+	return o;
+}
+
+int sl_engine_link_op(struct sl_engine *e, const struct sl_snapshot *snap, const char *name,
+        enum sl_link_op op, struct sl_buf *warning, struct sl_error *err)
+{
+	const struct sl_object *o = find_link(snap, name, err);
+	struct reg_client *c;
+	int rc;
+
+	if (o == NULL)
+		return SL_ENOENT;
+	pthread_mutex_lock(&e->mu);
+	c = client_for(e, snap, o->link.source, err);
+	if (c == NULL) {
+		rc = err ? err->code : SL_EINVAL;
+		goto out;
+	}
+	switch (op) {
+	case SL_LINK_OP_PAUSE: rc = sl_srclient_exporter_pause(c->c, name, err); break;
+	case SL_LINK_OP_RESUME:
+		rc = sl_srclient_exporter_resume(c->c, name, err);
+		if (rc < 0 && sl_srclient_err_is(err, 40961)) {
+			sl_error_clear(err);
+			rc = 0;
+		}
+		break;
+	default:
+		rc = sl_srclient_exporter_reset(c->c, name, err);
+		if (rc < 0 && sl_srclient_err_is(err, 40963))
+			sl_error_prefix(err,
+			        "reset needs a paused exporter; run 'slctl pause link %s' "
+			        "first",
+			        name);
+		break;
+	}
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	if (warning && !o->link.suspend) {
+		if (op == SL_LINK_OP_PAUSE && o->link.state == SL_LINK_RUNNING)
+			sl_buf_addf(warning,
+			        "link %s is declared with spec.state: Running; the next 'slctl "
+			        "apply' "
+			        "or a running schemalinkd will resume it. To keep it paused, set "
+			        "spec.state: Paused (or spec.suspend: true) in %s",
+			        name, o->file);
+		else if (op == SL_LINK_OP_RESUME && o->link.state == SL_LINK_PAUSED)
+			sl_buf_addf(warning,
+			        "link %s is declared with spec.state: Paused; the next 'slctl "
+			        "apply' "
+			        "or a running schemalinkd will pause it again. To keep it running, "
+			        "set "
+			        "spec.state: Running in %s",
+			        name, o->file);
+	}
+out:
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const char *name,
+        struct sl_buf *change, struct sl_error *err)
+{
+	const struct sl_object *o = find_link(snap, name, err);
+	struct reg_client *src, *dst;
+	struct want_link w;
+	struct obs_link ob;
+	struct sl_buf key = SL_BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (o == NULL)
+		return SL_ENOENT;
+	memset(&w, 0, sizeof(w));
+	obs_link_init(&ob);
+	pthread_mutex_lock(&e->mu);
+	if (sl_buf_addf(&key, "SchemaLink/%s", name) < 0) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = want_link_build(snap, o, &w, err)) < 0)
+		goto out;
+	src = client_for(e, snap, o->link.source, err);
+	dst = src ? client_for(e, snap, o->link.destination, err) : NULL;
+	if (dst == NULL) {
+		rc = err ? err->code : SL_EINVAL;
+		goto out;
+	}
+	if ((rc = observe_link(e, snap, &w, key.data, src, dst, &ob, err)) < 0)
+		goto out;
+	if (ob.exists && (rc = sl_srclient_exporter_pause(src->c, name, err)) < 0)
+		goto out;
+	/* Every scope the link writes to, plus what the inventory says it needed. */
+	for (i = 0; i < e->inv->scopes.len; i++) {
+		const struct sl_inv_scope *s = e->inv->scopes.items[i];
+		bool listed = false;
+
+		if (strcmp(s->registry, o->link.destination) || strcmp(s->what, "mode") ||
+		        !sl_inv_scope_needed_by(s, key.data))
+			continue;
+		for (size_t j = 0; j < ob.scopes.len; j++)
+			if (!strcmp(((struct obs_scope *)ob.scopes.items[j])->scope, s->scope))
+				listed = true;
+		if (!listed) {
+			struct obs_scope *ns = calloc(1, sizeof(*ns));
+
+			if (ns == NULL || !(ns->scope = strdup(s->scope)) ||
+			        !(ns->context = strdup(s->scope)) ||
+			        sl_vec_push(&ob.scopes, ns) < 0) {
+				if (ns) {
+					free(ns->scope);
+					free(ns->context);
+				}
+				free(ns);
+				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	for (i = 0; i < ob.scopes.len; i++) {
+		const struct obs_scope *s = ob.scopes.items[i];
+
+		if ((rc = sl_srclient_mode_put(dst->c, s->scope, "READWRITE", false, err)) < 0)
+			goto out;
+		/* The scope now belongs to the people writing there: never restored or forced. */
+		sl_inventory_scope_forget(e->inv, o->link.destination, "mode", s->scope);
+	}
+	if (!e->cfg.read_only_state && (rc = sl_inventory_save(e->inv, err)) < 0)
+		goto out;
+	sl_buf_addf(change,
+	        "# Link %s is promoted: its exporter on %s is paused and %s accepts writes on",
+	        name, o->link.source, o->link.destination);
+	for (i = 0; i < ob.scopes.len; i++) {
+		const struct obs_scope *s = ob.scopes.items[i];
+
+		sl_buf_addf(
+		        change, "%s %s", i ? "," : "", s->scope[0] ? s->scope : "the top level");
+	}
+	sl_buf_addf(change,
+	        ".\n# Commit this change to %s (SchemaLink %s, line %d), or schemalink will undo "
+	        "the failover:\n"
+	        "apiVersion: schemalink.io/v1alpha1\n"
+	        "kind: SchemaLink\n"
+	        "metadata:\n"
+	        "  name: %s\n"
+	        "spec:\n"
+	        "  state: Paused                 # was %s\n"
+	        "  destinationMode: Unmanaged    # was %s\n",
+	        o->file, name, o->line, name, sl_link_state_name(o->link.state),
+	        sl_dest_mode_name(o->link.destination_mode));
+	rc = 0;
+out:
+	pthread_mutex_unlock(&e->mu);
+	obs_link_release(&ob);
+	want_link_release(&w);
+	sl_buf_release(&key);
+	return rc;
+}

@@ -1,0 +1,144 @@
+/*
+ * engine_int.h — internal to pkg/engine: the desired exporter, the observed state of one
+ * object, and the pure planner between them.
+ *
+ * observe.c reads the registries (and nothing else writes there); plan.c is pure (no I/O,
+ * no clock: the time comes in as an argument) so golden and unit tests drive it directly;
+ * engine.c runs actions and keeps the inventory.
+ */
+#ifndef SL_ENGINE_INT_H
+#define SL_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "schemalink/diagnose.h"
+#include "schemalink/engine.h"
+#include "schemalink/inventory.h"
+#include "schemalink/objects.h"
+#include "schemalink/srclient.h"
+
+#define HIDDEN "[hidden]"
+
+/* A config value that comes from secrets: shown only by description, compared by hash. */
+struct want_secret {
+	char *desc; /* "secret from file /run/secrets/sr-pass" */
+	char hash[65]; /* salted SHA-256 of the value; "" when it could not be read */
+};
+
+/* The exporter a link wants (ARCHITECTURE.md step 1). Holds no secret value. */
+struct want_link {
+	const struct sl_object *obj, *src, *dst;
+	const char *ctx_type; /* "AUTO" | "CUSTOM" | "NONE" */
+	char *context; /* the exporter's "context" field (CUSTOM name, AUTO cluster id) or NULL */
+	char *dest_ctx; /* the link's own destination context: ".source", "." for NONE */
+	const char *rename;
+	struct sl_strmap plain; /* key -> owned value */
+	struct sl_strmap secret; /* key -> struct want_secret * */
+	char secret_err[512]; /* a secret that could not be read, or "" */
+};
+
+/* One destination scope the link needs in IMPORT ("Modes a link needs"). */
+struct obs_scope {
+	char *scope; /* "" (top level) or ":.ctx:" */
+	char *context; /* "." or ".ctx" */
+	int mode_rc; /* 1 set here, 0 not set (top level: always 1) */
+	char *mode; /* value when set */
+	bool nonempty; /* holds subjects (read only when not IMPORT) */
+	char *sample; /* one subject found there */
+	bool owned; /* the inventory says schemalink set IMPORT here for this link */
+	bool local_writes; /* owned, flipped, and holds writes that did not come from the link */
+	char *local_detail;
+};
+
+struct obs_import {
+	char *context;
+	char *writer;
+};
+
+struct obs_link {
+	bool unsupported;
+	bool exists;
+	struct sl_exporter info;
+	struct sl_exporter_status status;
+	struct sl_vec scopes; /* struct obs_scope * */
+	struct sl_vec imports; /* struct obs_import * */
+	int attempts_last_hour;
+};
+
+/* A Registry / Context / Subject setting scope. */
+struct obs_setting {
+	const char *registry;
+	char *scope; /* "" top level, ":.c:", or a qualified subject */
+	enum sl_mode want_mode;
+	bool force_mode;
+	enum sl_compat want_compat;
+	int mode_rc; /* 1 set, 0 unset, -1 not read */
+	char *mode;
+	int compat_rc;
+	char *compat;
+	bool mode_owned, compat_owned;
+};
+
+int want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
+        struct want_link *w, struct sl_error *err);
+void want_link_release(struct want_link *w);
+/* The exporter body to send: want plus the resolved secrets (wiped by sl_exporter_wipe). */
+int want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err);
+void sl_exporter_wipe(struct sl_exporter *e);
+/* True when info (a live exporter) already is what w wants. */
+bool want_link_matches(
+        const struct want_link *w, const struct sl_exporter *info, const struct sl_inv_object *inv);
+/* The scope string of a context: "." -> "", ".x" -> ":.x:". Owned. */
+char *scope_of_context(const char *ctx);
+
+void obs_link_init(struct obs_link *o);
+void obs_link_release(struct obs_link *o);
+void obs_setting_release(struct obs_setting *o);
+
+/* The pure planners. inv_obj may be NULL (nothing recorded). now_ms stamps nothing; it is
+ * only compared with recorded heal attempts. */
+int plan_link(const struct want_link *w, const struct obs_link *o,
+        const struct sl_inv_object *inv_obj, struct sl_plan *p);
+int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p);
+
+/* A registry client with the lists read once per pass. */
+struct reg_client {
+	char *name;
+	char hash[65]; /* spec hash of the Registry it was built from */
+	char *url;
+	struct sl_srclient *c;
+	bool down; /* unreachable during this pass: later calls fail at once */
+	struct sl_error down_err;
+	bool exp_read;
+	int exp_rc;
+	struct sl_error exp_err;
+	struct sl_vec exporters; /* owned char * */
+	bool ctx_read;
+	int ctx_rc;
+	struct sl_error ctx_err;
+	struct sl_vec contexts; /* owned char * */
+};
+
+struct sl_engine {
+	struct sl_engine_config cfg;
+	char *state_dir, *set;
+	const struct sl_clock *clock;
+	struct sl_inventory *inv;
+	pthread_mutex_t mu; /* one reconcile at a time: clients and inventory are shared */
+	struct sl_strmap clients; /* Registry name (or "url:<url>") -> struct reg_client * */
+	bool in_pass;
+	int reads, writes; /* of the current operation */
+};
+
+/* Allocation helpers shared by the engine files. */
+struct sl_plan *plan_new(const char *key, const struct sl_object *obj);
+int plan_change(struct sl_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct sl_action *plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
+        const char *target, const char *why);
+void plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
+        const char *reason, int code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void copy_str(char *dst, size_t len, const char *src);
+
+#endif

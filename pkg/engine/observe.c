@@ -1,0 +1,520 @@
+/* observe.c — read the live state one object's plan needs, and nothing more (OPERATIONS.md
+ * no-op target: per link the exporter info and status, one GET per managed scope, one list
+ * per registry and pass). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "observe.h"
+#include "schemalink/qsubject.h"
+
+void obs_link_init(struct obs_link *o)
+{
+	struct sl_exporter ei = SL_EXPORTER_INIT;
+	struct sl_exporter_status si = SL_EXPORTER_STATUS_INIT;
+
+	memset(o, 0, sizeof(*o));
+	o->info = ei;
+	o->status = si;
+	sl_vec_init(&o->scopes);
+	sl_vec_init(&o->imports);
+}
+
+static void scope_free(void *p)
+{
+	struct obs_scope *s = p;
+
+	if (s == NULL)
+		return;
+	free(s->scope);
+	free(s->context);
+	free(s->mode);
+	free(s->sample);
+	free(s->local_detail);
+	free(s);
+}
+
+static void import_free(void *p)
+{
+	struct obs_import *i = p;
+
+	if (i == NULL)
+		return;
+	free(i->context);
+	free(i->writer);
+	free(i);
+}
+
+void obs_link_release(struct obs_link *o)
+{
+	sl_exporter_release(&o->info);
+	sl_exporter_status_release(&o->status);
+	sl_vec_release(&o->scopes, scope_free);
+	sl_vec_release(&o->imports, import_free);
+}
+
+void obs_setting_release(struct obs_setting *o)
+{
+	free(o->scope);
+	free(o->mode);
+	free(o->compat);
+	memset(o, 0, sizeof(*o));
+}
+
+bool obs_conn_error(int code)
+{
+	return code == SL_ECONN || code == SL_ETIMEOUT;
+}
+
+/* Marks c down for the rest of the pass after a connection failure. */
+static int note(struct sl_engine *e, struct reg_client *c, int rc, const struct sl_error *err)
+{
+	e->reads++;
+	if (rc < 0 && obs_conn_error(err->code) && e->in_pass) {
+		c->down = true;
+		c->down_err = *err;
+	}
+	return rc;
+}
+
+static int is_down(struct reg_client *c, struct sl_error *err)
+{
+	if (!c->down)
+		return 0;
+	*err = c->down_err;
+	return err->code;
+}
+
+int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+{
+	int rc;
+
+	if (c->exp_read && e->in_pass) {
+		*err = c->exp_err;
+		return c->exp_rc;
+	}
+	if ((rc = is_down(c, err)) < 0)
+		return rc;
+	sl_vec_release(&c->exporters, free);
+	sl_error_clear(&c->exp_err);
+	rc = note(e, c, sl_srclient_exporters_list(c->c, &c->exporters, &c->exp_err), &c->exp_err);
+	c->exp_rc = rc < 0 ? rc : 0;
+	c->exp_read = true;
+	*err = c->exp_err;
+	return c->exp_rc;
+}
+
+int obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+{
+	int rc;
+
+	if (c->ctx_read && e->in_pass) {
+		*err = c->ctx_err;
+		return c->ctx_rc;
+	}
+	if ((rc = is_down(c, err)) < 0)
+		return rc;
+	sl_vec_release(&c->contexts, free);
+	sl_error_clear(&c->ctx_err);
+	rc = note(e, c, sl_srclient_contexts_list(c->c, &c->contexts, &c->ctx_err), &c->ctx_err);
+	c->ctx_rc = rc < 0 ? rc : 0;
+	c->ctx_read = true;
+	*err = c->ctx_err;
+	return c->ctx_rc;
+}
+
+int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+        struct sl_error *err)
+{
+	int rc = is_down(c, err);
+
+	return rc < 0 ? rc : note(e, c, sl_srclient_mode_get(c->c, scope, v, err), err);
+}
+
+int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+        struct sl_error *err)
+{
+	int rc = is_down(c, err);
+
+	return rc < 0 ? rc : note(e, c, sl_srclient_config_get(c->c, scope, v, err), err);
+}
+
+static int obs_subjects(struct sl_engine *e, struct reg_client *c, const char *prefix,
+        struct sl_vec *out, struct sl_error *err)
+{
+	int rc = is_down(c, err);
+
+	return rc < 0 ? rc
+	              : note(e, c, sl_srclient_subjects_list(c->c, prefix, false, out, err), err);
+}
+
+static int max_version(struct sl_engine *e, struct reg_client *c, const char *subject, int *out,
+        struct sl_error *err)
+{
+	int *v = NULL, rc;
+	size_t n = 0, i;
+
+	*out = 0;
+	rc = note(e, c, sl_srclient_subject_versions(c->c, subject, false, &v, &n, err), err);
+	if (rc < 0 && sl_srclient_err_is(err, 40401)) {
+		sl_error_clear(err);
+		rc = 0;
+	}
+	for (i = 0; rc >= 0 && i < n; i++)
+		if (v[i] > *out)
+			*out = v[i];
+	free(v);
+	return rc < 0 ? rc : 0;
+}
+
+/* Does the filter (as written) select subjects of source context ctx? "*" counts as every
+ * context (the walkthrough's registries; REGISTRY-API.md §8), erring towards setting IMPORT
+ * where an exporter may write. */
+static bool filter_selects_context(const struct sl_vec *subjects, const char *ctx)
+{
+	struct sl_buf probe = SL_BUF_INIT;
+	size_t i;
+	bool yes = false;
+
+	if (sl_buf_addf(&probe, ":%s:x", ctx) < 0)
+		return true;
+	for (i = 0; !yes && i < subjects->len; i++) {
+		const char *entry = subjects->items[i];
+		char *ec;
+
+		if (sl_filter_match(entry, probe.data, SL_WILDCARD_ALL_CONTEXTS)) {
+			yes = true;
+		} else if ((ec = sl_qsubject_context(entry)) != NULL) {
+			yes = strcmp(ec, ctx) == 0 && strchr(entry, '*') == NULL;
+			free(ec);
+		}
+	}
+	sl_buf_release(&probe);
+	return yes;
+}
+
+static bool has_import(const struct obs_link *o, const char *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < o->imports.len; i++)
+		if (!strcmp(((struct obs_import *)o->imports.items[i])->context, ctx))
+			return true;
+	return false;
+}
+
+static int add_import(struct obs_link *o, const char *ctx, const char *writer)
+{
+	struct obs_import *im;
+
+	if (has_import(o, ctx))
+		return 0;
+	im = calloc(1, sizeof(*im));
+	if (im == NULL || !(im->context = strdup(ctx)) || !(im->writer = strdup(writer)) ||
+	        sl_vec_push(&o->imports, im) < 0) {
+		import_free(im);
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+static int add_scope(struct obs_link *o, const char *ctx)
+{
+	struct obs_scope *s;
+	size_t i;
+
+	for (i = 0; i < o->scopes.len; i++)
+		if (!strcmp(((struct obs_scope *)o->scopes.items[i])->context, ctx))
+			return 0;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || !(s->context = strdup(ctx)) || !(s->scope = scope_of_context(ctx)) ||
+	        sl_vec_push(&o->scopes, s) < 0) {
+		scope_free(s);
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+/* The import contexts of registry `reg` declared in the manifests: what links into it write. */
+static int manifest_imports(const struct sl_snapshot *snap, const char *reg, struct obs_link *o)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < sl_snapshot_count(snap); i++) {
+		const struct sl_object *x = sl_snapshot_at(snap, i);
+		struct want_link w;
+		struct sl_error e = SL_ERROR_INIT;
+
+		if (x->kind != SL_KIND_SCHEMALINK || strcmp(x->link.destination, reg) != 0)
+			continue;
+		/* Only the context arithmetic is needed; secrets are not read for it. */
+		memset(&w, 0, sizeof(w));
+		if (x->link.context_type == SL_CONTEXT_NONE)
+			continue;
+		{
+			const struct sl_object *src =
+			        sl_snapshot_get(snap, SL_KIND_REGISTRY, x->link.source);
+			const char *name = x->link.context_type == SL_CONTEXT_CUSTOM
+			                           ? (x->link.context_name ? x->link.context_name
+			                                                   : x->link.source)
+			                           : (src ? src->registry.cluster_id : NULL);
+			char *ctx = NULL;
+
+			if (name && sl_export_dest_context(
+			                    x->link.context_type, name, ".", &ctx, &e) == 0)
+				rc = add_import(o, ctx, x->name);
+			free(ctx);
+		}
+	}
+	return rc;
+}
+
+/* Local writes in a flipped scope: a subject no source subject of the link maps to, or a
+ * version newer than the source's (ARCHITECTURE.md "Modes a link needs"). */
+static int check_local_writes(struct sl_engine *e, const struct want_link *w,
+        struct reg_client *src, struct reg_client *dst, const struct sl_vec *dest_subjects,
+        struct obs_scope *s, struct sl_error *err)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	struct sl_vec srcs = SL_VEC_INIT;
+	struct sl_strmap mapped = SL_STRMAP_INIT;
+	struct sl_buf msg = SL_BUF_INIT;
+	size_t i;
+	int rc;
+
+	rc = obs_subjects(e, src, NULL, &srcs, err);
+	for (i = 0; rc == 0 && i < srcs.len; i++) {
+		char *to = NULL;
+		struct sl_error e2 = SL_ERROR_INIT;
+
+		if (!sl_filter_match_any((const char *const *)l->subjects.items, l->subjects.len,
+		            srcs.items[i], SL_WILDCARD_ALL_CONTEXTS))
+			continue;
+		if (sl_export_dest_subject(l->context_type, w->context ? w->context : "", w->rename,
+		            srcs.items[i], &to, &e2) == 0)
+			rc = sl_strmap_set(&mapped, to, srcs.items[i], NULL);
+		free(to);
+	}
+	for (i = 0; rc == 0 && i < dest_subjects->len && !s->local_writes; i++) {
+		const char *d = dest_subjects->items[i];
+		const char *from = sl_strmap_get(&mapped, d, NULL);
+		int dv = 0, sv = 0;
+
+		if (from == NULL) {
+			s->local_writes = true;
+			sl_buf_addf(&msg, "subject %s has no source subject on %s", d, l->source);
+			break;
+		}
+		rc = max_version(e, dst, d, &dv, err);
+		if (rc == 0)
+			rc = max_version(e, src, from, &sv, err);
+		if (rc == 0 && dv > sv) {
+			s->local_writes = true;
+			sl_buf_addf(&msg,
+			        "subject %s has version %d, newer than version %d of %s on %s", d,
+			        dv, sv, from, l->source);
+		}
+	}
+	if (s->local_writes)
+		s->local_detail = sl_buf_detach(&msg);
+	sl_buf_release(&msg);
+	sl_strmap_release(&mapped, NULL);
+	sl_vec_release(&srcs, free);
+	return rc;
+}
+
+static bool trace_wants_loop_check(const struct obs_link *o)
+{
+	const char *t = o->status.trace;
+	char subj[512], *ctx;
+	bool yes;
+
+	if (t == NULL || sl_trace_error_code(t) != 42205 || !strstr(t, "is not in import") ||
+	        !sl_trace_subject(t, subj, sizeof(subj)))
+		return false;
+	if ((ctx = sl_qsubject_context(subj)) == NULL)
+		return false;
+	yes = true;
+	for (size_t i = 0; i < o->scopes.len; i++) {
+		const char *own = ((struct obs_scope *)o->scopes.items[i])->context;
+		size_t n = strlen(own);
+
+		if (!strcmp(own, ctx))
+			yes = false; /* a context the link needs: not a loop */
+		/* Nested under the link's own context and already explained by a declared
+		 * import context: the manifests name the peer, no live lookup needed. */
+		if (i == 0 && strncmp(ctx, own, n) == 0 && ctx[n] == '.' && has_import(o, ctx + n))
+			yes = false;
+	}
+	free(ctx);
+	return yes;
+}
+
+/* Exporters found live on the link's destination that write back into its source: their
+ * destination contexts on the source are import contexts too (ARCHITECTURE.md table). */
+static int live_imports(struct sl_engine *e, const struct want_link *w, struct reg_client *dst,
+        struct obs_link *o, struct sl_error *err)
+{
+	const struct sl_registry_spec *sr = &w->src->registry;
+	size_t i;
+	int rc = obs_exporters(e, dst, err);
+
+	if (rc == SL_EUNSUP) {
+		sl_error_clear(err);
+		return 0;
+	}
+	for (i = 0; rc == 0 && i < dst->exporters.len; i++) {
+		struct sl_exporter x = SL_EXPORTER_INIT;
+		const char *url;
+		char *ctx = NULL;
+		struct sl_error e2 = SL_ERROR_INIT;
+
+		rc = note(e, dst,
+		        sl_srclient_exporter_get(dst->c, dst->exporters.items[i], &x, err), err);
+		if (rc < 0 && sl_srclient_err_is(err, 40450)) {
+			sl_error_clear(err);
+			rc = 0;
+			continue;
+		}
+		url = rc < 0 ? NULL : sl_strmap_get(&x.config, "schema.registry.url", NULL);
+		if (url &&
+		        (!strcmp(url, sr->url) || (sr->link_url && !strcmp(url, sr->link_url)))) {
+			enum sl_context_type t = SL_CONTEXT_AUTO;
+
+			sl_context_type_parse(x.context_type ? x.context_type : "AUTO", &t, &e2);
+			if (t != SL_CONTEXT_NONE && x.context &&
+			        sl_export_dest_context(t, x.context, ".", &ctx, &e2) == 0)
+				rc = add_import(o, ctx, x.name ? x.name : dst->exporters.items[i]);
+			free(ctx);
+		}
+		sl_exporter_release(&x);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
+        const char *key, struct reg_client *src, struct reg_client *dst, struct obs_link *o,
+        struct sl_error *err)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	size_t i;
+	int rc;
+	bool nondefault = false;
+
+	rc = obs_exporters(e, src, err);
+	if (rc == SL_EUNSUP) {
+		o->unsupported = true;
+		sl_error_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < src->exporters.len; i++)
+		if (!strcmp(src->exporters.items[i], w->obj->name))
+			o->exists = true;
+	if (o->exists) {
+		rc = note(
+		        e, src, sl_srclient_exporter_get(src->c, w->obj->name, &o->info, err), err);
+		if (rc == 0 || !sl_srclient_err_is(err, 40450))
+			rc = rc < 0 ? rc
+			            : note(e, src,
+			                      sl_srclient_exporter_status(
+			                              src->c, w->obj->name, &o->status, err),
+			                      err);
+		if (rc < 0 && sl_srclient_err_is(err, 40450)) {
+			o->exists = false; /* deleted between the list and the read */
+			sl_error_clear(err);
+			rc = 0;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = manifest_imports(snap, l->source, o)) < 0)
+		return rc;
+	if ((rc = add_scope(o, w->dest_ctx)) < 0)
+		return rc;
+	for (i = 0; i < l->subjects.len; i++)
+		if (sl_filter_may_select_nondefault(l->subjects.items[i]))
+			nondefault = true;
+	if (nondefault) {
+		if ((rc = obs_contexts(e, src, err)) < 0)
+			return rc;
+		for (i = 0; i < src->contexts.len; i++) {
+			const char *ctx = src->contexts.items[i];
+			char *mapped = NULL;
+			struct sl_error e2 = SL_ERROR_INIT;
+
+			if (sl_context_is_default(ctx) || has_import(o, ctx) ||
+			        !filter_selects_context(&l->subjects, ctx))
+				continue;
+			if (sl_export_dest_context(l->context_type, w->context ? w->context : "",
+			            ctx, &mapped, &e2) == 0)
+				rc = add_scope(o, mapped);
+			free(mapped);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (l->destination_mode == SL_DEST_IMPORT) {
+		for (i = 0; i < o->scopes.len; i++) {
+			struct obs_scope *s = o->scopes.items[i];
+			struct sl_vec subs = SL_VEC_INIT;
+			const struct sl_inv_scope *is;
+
+			rc = obs_mode(e, dst, s->scope, &s->mode, err);
+			if (rc < 0)
+				return rc;
+			s->mode_rc = rc;
+			if (rc == 1 && !strcmp(s->mode, "IMPORT"))
+				continue;
+			is = sl_inventory_scope(e->inv, l->destination, "mode", s->scope);
+			s->owned = is && sl_inv_scope_needed_by(is, key);
+			rc = obs_subjects(e, dst, s->scope[0] ? s->scope : NULL, &subs, err);
+			if (rc == 0 && subs.len) {
+				s->nonempty = true;
+				s->sample = strdup(subs.items[0]);
+				if (s->owned)
+					rc = check_local_writes(e, w, src, dst, &subs, s, err);
+			}
+			sl_vec_release(&subs, free);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (trace_wants_loop_check(o) && (rc = live_imports(e, w, dst, o, err)) < 0)
+		return rc;
+	{
+		const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+		int64_t now = sl_clock_wall_ms(e->clock);
+
+		for (i = 0; io && i < (size_t)io->n_attempts; i++)
+			if (now - io->attempts[i] < 3600 * 1000)
+				o->attempts_last_hour++;
+	}
+	return 0;
+}
+
+int observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_setting *o,
+        const char *key, struct sl_error *err)
+{
+	int rc = 0;
+	const struct sl_inv_scope *is;
+
+	o->mode_rc = o->compat_rc = -1;
+	if (o->want_mode != SL_MODE_UNSET) {
+		if ((rc = obs_mode(e, c, o->scope, &o->mode, err)) < 0)
+			return rc;
+		o->mode_rc = rc;
+		is = sl_inventory_scope(e->inv, o->registry, "mode", o->scope);
+		o->mode_owned = is && sl_inv_scope_needed_by(is, key);
+	}
+	if (o->want_compat != SL_COMPAT_UNSET) {
+		if ((rc = obs_config(e, c, o->scope, &o->compat, err)) < 0)
+			return rc;
+		o->compat_rc = rc;
+		is = sl_inventory_scope(e->inv, o->registry, "config", o->scope);
+		o->compat_owned = is && sl_inv_scope_needed_by(is, key);
+	}
+	return 0;
+}

@@ -1,0 +1,1102 @@
+/* plan.c — desired exporter, and the pure planner: desired + observed (+ inventory) -> actions
+ * (ARCHITECTURE.md "Reconcile" steps 1-5, "Modes a link needs", "Self-healing"). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "schemalink/qsubject.h"
+#include "schemalink/secret.h"
+
+void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void putv(char *out, size_t len, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+static void putv(char *out, size_t len, const char *fmt, va_list ap)
+{
+	vsnprintf(out, len, fmt, ap);
+}
+
+static void put(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	putv(out, len, fmt, ap);
+	va_end(ap);
+}
+
+char *scope_of_context(const char *ctx)
+{
+	struct sl_buf b = SL_BUF_INIT;
+
+	if (ctx == NULL || sl_context_is_default(ctx))
+		return strdup("");
+	if (sl_buf_addf(&b, ":%s%s:", ctx[0] == '.' ? "" : ".", ctx) < 0)
+		return NULL;
+	return sl_buf_detach(&b);
+}
+
+/* ---- desired exporter ------------------------------------------------------------------- */
+
+static void want_secret_free(void *p)
+{
+	struct want_secret *s = p;
+
+	if (s) {
+		free(s->desc);
+		free(s);
+	}
+}
+
+void want_link_release(struct want_link *w)
+{
+	free(w->context);
+	free(w->dest_ctx);
+	sl_strmap_release(&w->plain, free);
+	sl_strmap_release(&w->secret, want_secret_free);
+	memset(w, 0, sizeof(*w));
+}
+
+static int set_plain(struct want_link *w, const char *k, const char *v)
+{
+	char *c;
+	void *old = NULL;
+
+	if (v == NULL)
+		return 0;
+	if ((c = strdup(v)) == NULL || sl_strmap_set(&w->plain, k, c, &old) < 0) {
+		free(c);
+		return SL_ENOMEM;
+	}
+	free(old);
+	return 0;
+}
+
+/* Salted so the inventory's hash of a short password cannot be looked up in a table. */
+static void secret_hash(const char *link, const char *key, const char *value, char out[65])
+{
+	struct sl_buf b = SL_BUF_INIT;
+
+	if (sl_buf_addf(&b, "schemalink-secret-v1%c%s%c%s%c", 0, link, 0, key, 0) < 0 ||
+	        sl_buf_adds(&b, value) < 0) {
+		out[0] = '\0';
+	} else {
+		sl_sha256_hex(b.data, b.len, out);
+	}
+	if (b.cap)
+		memset(b.data, 0, b.cap);
+	sl_buf_release(&b);
+}
+
+/* Resolves the refs making up one secret value ("user:password" for basic auth). */
+static int resolve_joined(const struct sl_secret_ref *a, const struct sl_secret_ref *b, char **out,
+        struct sl_error *err)
+{
+	char *va = NULL, *vb = NULL;
+	struct sl_buf j = SL_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sl_secret_resolve(a, &va, err)) < 0)
+		goto out;
+	if (b != NULL && (rc = sl_secret_resolve(b, &vb, err)) < 0)
+		goto out;
+	if (sl_buf_adds(&j, va) < 0 ||
+	        (b && (sl_buf_addch(&j, ':') < 0 || sl_buf_adds(&j, vb) < 0))) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = sl_buf_detach(&j);
+	rc = *out ? 0 : SL_ENOMEM;
+out:
+	if (j.cap)
+		memset(j.data, 0, j.cap);
+	sl_buf_release(&j);
+	sl_secret_free(va);
+	sl_secret_free(vb);
+	return rc;
+}
+
+static int set_secret(struct want_link *w, const char *k, const struct sl_secret_ref *a,
+        const struct sl_secret_ref *b)
+{
+	struct want_secret *s;
+	struct sl_error e = SL_ERROR_INIT;
+	char desc[600], *val = NULL;
+	const struct sl_secret_ref *shown = b ? b : a;
+	void *old = NULL;
+
+	if (a->kind == SL_SECRET_NONE)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return SL_ENOMEM;
+	sl_secret_describe(shown, desc, sizeof(desc));
+	if ((s->desc = strdup(desc)) == NULL) {
+		want_secret_free(s);
+		return SL_ENOMEM;
+	}
+	if (resolve_joined(a, b, &val, &e) < 0) {
+		if (w->secret_err[0] == '\0')
+			put(w->secret_err, sizeof(w->secret_err), "config %s: %s", k, e.msg);
+	} else {
+		secret_hash(w->obj->name, k, val, s->hash);
+	}
+	sl_secret_free(val);
+	if (sl_strmap_set(&w->secret, k, s, &old) < 0) {
+		want_secret_free(s);
+		return SL_ENOMEM;
+	}
+	want_secret_free(old);
+	return 0;
+}
+
+static int add_auth(struct want_link *w, const struct sl_auth *a)
+{
+	int rc = 0;
+
+	switch (a->kind) {
+	case SL_AUTH_NONE: break;
+	case SL_AUTH_BASIC:
+		rc = set_plain(w, "basic.auth.credentials.source", "USER_INFO");
+		if (rc == 0)
+			rc = set_secret(w, "basic.auth.user.info", &a->username, &a->password);
+		break;
+	case SL_AUTH_BEARER:
+		rc = set_plain(w, "bearer.auth.credentials.source", "STATIC_TOKEN");
+		if (rc == 0)
+			rc = set_secret(w, "bearer.auth.token", &a->token, NULL);
+		break;
+	case SL_AUTH_OAUTH:
+		rc = set_plain(w, "bearer.auth.credentials.source", "OAUTHBEARER");
+		if (rc == 0 && a->client_id.kind == SL_SECRET_VALUE)
+			rc = set_plain(w, "bearer.auth.client.id", a->client_id.ref);
+		else if (rc == 0)
+			rc = set_secret(w, "bearer.auth.client.id", &a->client_id, NULL);
+		if (rc == 0)
+			rc = set_secret(w, "bearer.auth.client.secret", &a->client_secret, NULL);
+		if (rc == 0)
+			rc = set_plain(w, "bearer.auth.issuer.endpoint.url", a->issuer_url);
+		if (rc == 0)
+			rc = set_plain(w, "bearer.auth.scope", a->scope);
+		if (rc == 0)
+			rc = set_plain(w, "bearer.auth.logical.cluster", a->logical_cluster);
+		if (rc == 0)
+			rc = set_plain(w, "bearer.auth.identity.pool.id", a->identity_pool_id);
+		break;
+	}
+	return rc;
+}
+
+int want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
+        struct want_link *w, struct sl_error *err)
+{
+	const struct sl_link_spec *l = &obj->link;
+	const struct sl_registry_spec *d;
+	size_t i;
+	int rc = 0;
+
+	memset(w, 0, sizeof(*w));
+	sl_strmap_init(&w->plain);
+	sl_strmap_init(&w->secret);
+	w->obj = obj;
+	w->src = sl_snapshot_get(snap, SL_KIND_REGISTRY, l->source);
+	w->dst = sl_snapshot_get(snap, SL_KIND_REGISTRY, l->destination);
+	if (w->src == NULL || w->dst == NULL)
+		return sl_error_set(err, SL_EINVAL, "link \"%s\": registry \"%s\" is not declared",
+		        obj->name, w->src ? l->destination : l->source);
+	d = &w->dst->registry;
+	w->ctx_type = sl_context_type_name(l->context_type);
+	w->rename = l->subject_rename_format ? l->subject_rename_format : SL_DEFAULT_RENAME_FORMAT;
+	if (l->context_type == SL_CONTEXT_CUSTOM)
+		w->context = strdup(l->context_name ? l->context_name : l->source);
+	else if (l->context_type == SL_CONTEXT_AUTO && w->src->registry.cluster_id)
+		w->context = strdup(w->src->registry.cluster_id);
+	if (l->context_type != SL_CONTEXT_NONE && w->context == NULL)
+		return sl_error_set(err, SL_EINVAL,
+		        "link \"%s\": AUTO needs the clusterId of \"%s\"", obj->name, l->source);
+	if (sl_export_dest_context(
+	            l->context_type, w->context ? w->context : "", ".", &w->dest_ctx, err) < 0)
+		return err ? err->code : SL_EINVAL;
+	rc = set_plain(w, "schema.registry.url", d->link_url ? d->link_url : d->url);
+	if (rc == 0)
+		rc = add_auth(w, d->has_link_auth ? &d->link_auth : &d->auth);
+	if (rc == 0 && d->has_link_tls) {
+		const struct sl_link_tls *t = &d->link_tls;
+
+		rc = set_plain(w, "schema.registry.ssl.truststore.location", t->truststore_file);
+		if (rc == 0)
+			rc = set_secret(w, "schema.registry.ssl.truststore.password",
+			        &t->truststore_password, NULL);
+		if (rc == 0)
+			rc = set_plain(
+			        w, "schema.registry.ssl.keystore.location", t->keystore_file);
+		if (rc == 0)
+			rc = set_secret(w, "schema.registry.ssl.keystore.password",
+			        &t->keystore_password, NULL);
+	}
+	for (i = 0; rc == 0 && i < l->config.len; i++) {
+		const struct sl_kv *kv = l->config.items[i];
+
+		rc = set_plain(w, kv->key, kv->value);
+	}
+	for (i = 0; rc == 0 && i < l->secret_config.len; i++) {
+		const struct sl_secret_kv *kv = l->secret_config.items[i];
+
+		free(sl_strmap_del(&w->plain, kv->key, NULL));
+		rc = set_secret(w, kv->key, &kv->ref, NULL);
+	}
+	if (rc < 0)
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	return 0;
+}
+
+void sl_exporter_wipe(struct sl_exporter *e)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (sl_strmap_next(&e->config, &pos, &k, &v))
+		if (v)
+			memset(v, 0, strlen(v));
+	sl_exporter_release(e);
+}
+
+int want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	const struct sl_registry_spec *d = &w->dst->registry;
+	const struct sl_auth *a = d->has_link_auth ? &d->link_auth : &d->auth;
+	size_t pos = 0, i;
+	const char *k;
+	void *v;
+	int rc = 0;
+
+	if ((out->name = strdup(w->obj->name)) == NULL ||
+	        (out->context_type = strdup(w->ctx_type)) == NULL ||
+	        (w->context && (out->context = strdup(w->context)) == NULL) ||
+	        (out->subject_rename_format = strdup(w->rename)) == NULL)
+		goto oom;
+	for (i = 0; i < l->subjects.len; i++) {
+		char *s = strdup(l->subjects.items[i]);
+
+		if (s == NULL || sl_vec_push(&out->subjects, s) < 0) {
+			free(s);
+			goto oom;
+		}
+	}
+	while (sl_strmap_next(&w->plain, &pos, &k, &v)) {
+		char *c = strdup(v);
+
+		if (c == NULL || sl_strmap_set(&out->config, k, c, NULL) < 0) {
+			free(c);
+			goto oom;
+		}
+	}
+	/* Secrets are resolved now, for this one request, and wiped by sl_exporter_wipe. */
+	pos = 0;
+	while (rc == 0 && sl_strmap_next(&w->secret, &pos, &k, &v)) {
+		const struct sl_secret_ref *ra = NULL, *rb = NULL;
+		char *val = NULL;
+
+		if (!strcmp(k, "basic.auth.user.info")) {
+			ra = &a->username;
+			rb = &a->password;
+		} else if (!strcmp(k, "bearer.auth.token")) {
+			ra = &a->token;
+		} else if (!strcmp(k, "bearer.auth.client.id")) {
+			ra = &a->client_id;
+		} else if (!strcmp(k, "bearer.auth.client.secret")) {
+			ra = &a->client_secret;
+		} else if (!strcmp(k, "schema.registry.ssl.truststore.password")) {
+			ra = &d->link_tls.truststore_password;
+		} else if (!strcmp(k, "schema.registry.ssl.keystore.password")) {
+			ra = &d->link_tls.keystore_password;
+		}
+		for (i = 0; ra == NULL && i < l->secret_config.len; i++) {
+			const struct sl_secret_kv *kv = l->secret_config.items[i];
+
+			if (!strcmp(kv->key, k))
+				ra = &kv->ref;
+		}
+		if (ra == NULL)
+			continue;
+		rc = resolve_joined(ra, rb, &val, err);
+		if (rc == 0 && sl_strmap_set(&out->config, k, val, NULL) < 0) {
+			sl_secret_free(val);
+			goto oom;
+		}
+	}
+	return rc;
+oom:
+	return sl_error_set(err, SL_ENOMEM, "out of memory");
+}
+
+/* ---- plan objects ------------------------------------------------------------------------ */
+
+static void action_free(void *p)
+{
+	free(p);
+}
+
+void sl_plan_free(struct sl_plan *p)
+{
+	if (p == NULL)
+		return;
+	sl_vec_release(&p->changes, free);
+	sl_vec_release(&p->actions, action_free);
+	sl_vec_release(&p->live, free);
+	free(p->live_info);
+	free(p);
+}
+
+struct sl_plan *plan_new(const char *key, const struct sl_object *obj)
+{
+	struct sl_plan *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	copy_str(p->key, sizeof(p->key), key);
+	p->obj = obj;
+	p->exporter_offset = -1;
+	p->ready = SL_COND_UNKNOWN;
+	return p;
+}
+
+int plan_change(struct sl_plan *p, const char *fmt, ...)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sl_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (rc < 0 || (s = sl_buf_detach(&b)) == NULL)
+		return SL_ENOMEM;
+	if (sl_vec_push(&p->changes, s) < 0) {
+		free(s);
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+struct sl_action *plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
+        const char *target, const char *why)
+{
+	struct sl_action *a = calloc(1, sizeof(*a));
+
+	if (a == NULL || sl_vec_push(&p->actions, a) < 0) {
+		free(a);
+		return NULL;
+	}
+	a->kind = kind;
+	copy_str(a->registry, sizeof(a->registry), registry);
+	copy_str(a->target, sizeof(a->target), target);
+	copy_str(a->why, sizeof(a->why), why);
+	return a;
+}
+
+void plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
+        const char *reason, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->result = r;
+	p->ready = ready;
+	p->stalled = r == SL_RESULT_STALLED;
+	p->error_code = code;
+	copy_str(p->reason, sizeof(p->reason), reason);
+	va_start(ap, fmt);
+	putv(p->message, sizeof(p->message), fmt, ap);
+	va_end(ap);
+	if (r == SL_RESULT_REQUEUE_AFTER && p->requeue_ms == 0)
+		p->requeue_ms = 1000;
+}
+
+/* ---- link planner ------------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ["a", "b"] into b. */
+static int list_text(struct sl_buf *b, const struct sl_vec *v, bool dflt_star)
+{
+	size_t i;
+	int rc = sl_buf_addch(b, '[');
+
+	if (v->len == 0 && dflt_star)
+		rc = rc ? rc : sl_buf_adds(b, "\"*\"");
+	for (i = 0; rc == 0 && i < v->len; i++)
+		rc = sl_buf_addf(b, "%s\"%s\"", i ? ", " : "", (const char *)v->items[i]);
+	return rc ? rc : sl_buf_addch(b, ']');
+}
+
+static bool in_vec(const struct sl_vec *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < v->len; i++)
+		if (strcmp(v->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const char *strip_dot(const char *s)
+{
+	return s && s[0] == '.' ? s + 1 : s;
+}
+
+static char star[] = "*";
+
+struct link_diff {
+	bool differs;
+	bool reset;
+	char reset_why[256];
+};
+
+static void want_reset(struct link_diff *d, const char *why)
+{
+	d->reset = true;
+	if (d->reset_why[0] == '\0')
+		copy_str(d->reset_why, sizeof(d->reset_why), why);
+}
+
+/* Compares the desired exporter with the live one; adds change lines to p. */
+static int compare_link(const struct want_link *w, const struct obs_link *o,
+        const struct sl_inv_object *inv, struct sl_plan *p, struct link_diff *d)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	const struct sl_exporter *x = &o->info;
+	const char *live_type = x->context_type ? x->context_type : "AUTO";
+	const char *live_rename = x->subject_rename_format && *x->subject_rename_format
+	                                  ? x->subject_rename_format
+	                                  : SL_DEFAULT_RENAME_FORMAT;
+	struct sl_vec want_subj = SL_VEC_INIT, live_subj = SL_VEC_INIT, keys = SL_VEC_INIT;
+	struct sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < l->subjects.len; i++)
+		sl_vec_push(&want_subj, l->subjects.items[i]);
+	for (i = 0; i < x->subjects.len; i++)
+		sl_vec_push(&live_subj, x->subjects.items[i]);
+	if (live_subj.len == 0)
+		sl_vec_push(&live_subj, star);
+	sl_vec_sort(&want_subj, cmp_str);
+	sl_vec_sort(&live_subj, cmp_str);
+	if (want_subj.len != live_subj.len) {
+		d->differs = true;
+	} else {
+		for (i = 0; i < want_subj.len; i++)
+			if (strcmp(want_subj.items[i], live_subj.items[i]) != 0)
+				d->differs = true;
+	}
+	if (d->differs) {
+		list_text(&a, &live_subj, true);
+		list_text(&b, &l->subjects, true);
+		rc = plan_change(p, "subjects: %s -> %s", a.data, b.data);
+		for (i = 0; i < want_subj.len; i++)
+			if (!in_vec(&live_subj, want_subj.items[i]))
+				want_reset(d, "the subject filter gained entries");
+	}
+	if (strcmp(live_type, w->ctx_type) != 0) {
+		d->differs = true;
+		want_reset(d, "the context type changed");
+		rc = rc ? rc : plan_change(p, "contextType: %s -> %s", live_type, w->ctx_type);
+	}
+	if (l->context_type == SL_CONTEXT_CUSTOM &&
+	        strcmp(strip_dot(x->context ? x->context : ""), strip_dot(w->context)) != 0) {
+		d->differs = true;
+		want_reset(d, "the context name changed");
+		rc = rc ? rc
+		        : plan_change(p, "context: \"%s\" -> \"%s\"", x->context ? x->context : "",
+		                  w->context);
+	}
+	if (strcmp(live_rename, w->rename) != 0) {
+		d->differs = true;
+		want_reset(d, "the subject rename format changed");
+		rc = rc ? rc
+		        : plan_change(p, "subjectRenameFormat: \"%s\" -> \"%s\"", live_rename,
+		                  w->rename);
+	}
+	/* Config: every desired key, then live keys nobody wants. */
+	sl_strmap_keys(&w->plain, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const char *k = keys.items[i];
+		const char *want = sl_strmap_get(&w->plain, k, NULL);
+		const char *live = sl_strmap_get(&x->config, k, NULL);
+
+		if (live != NULL && (strcmp(live, want) == 0 || strcmp(live, HIDDEN) == 0))
+			continue;
+		d->differs = true;
+		if (!strcmp(k, "schema.registry.url"))
+			want_reset(d, "the destination URL changed");
+		if (live)
+			rc = plan_change(p, "config %s: \"%s\" -> \"%s\"", k, live, want);
+		else
+			rc = plan_change(p, "config %s: (absent) -> \"%s\"", k, want);
+	}
+	sl_vec_release(&keys, NULL);
+	sl_strmap_keys(&w->secret, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const char *k = keys.items[i];
+		const struct want_secret *s = sl_strmap_get(&w->secret, k, NULL);
+		const char *live = sl_strmap_get(&x->config, k, NULL);
+		const char *had = inv ? sl_strmap_get(&inv->secret_hashes, k, NULL) : NULL;
+
+		if (live == NULL) {
+			d->differs = true;
+			rc = plan_change(p, "config %s: (absent) -> <%s>", k, s->desc);
+		} else if (had == NULL) {
+			d->differs = true;
+			rc = plan_change(p,
+			        "config %s: <%s: not recorded by schemalink, set again>", k,
+			        s->desc);
+		} else if (strcmp(had, s->hash) != 0) {
+			d->differs = true;
+			rc = plan_change(p, "config %s: <%s changed>", k, s->desc);
+		}
+	}
+	sl_vec_release(&keys, NULL);
+	sl_strmap_keys(&x->config, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const char *k = keys.items[i];
+		const char *live = sl_strmap_get(&x->config, k, NULL);
+
+		if (sl_strmap_get(&w->plain, k, NULL) || sl_strmap_get(&w->secret, k, NULL))
+			continue;
+		d->differs = true;
+		rc = plan_change(p, "config %s: \"%s\" -> (removed)", k,
+		        strcmp(live, HIDDEN) ? live : "<hidden by the registry>");
+	}
+	if (d->differs && l->reset_on_update)
+		want_reset(d, "spec.resetOnUpdate is true");
+	sl_vec_release(&keys, NULL);
+	sl_vec_release(&want_subj, NULL);
+	sl_vec_release(&live_subj, NULL);
+	sl_buf_release(&a);
+	sl_buf_release(&b);
+	return rc;
+}
+
+static const char *scope_name(const char *scope, char *buf, size_t len)
+{
+	if (scope == NULL || scope[0] == '\0') {
+		put(buf, len, "the top level");
+		return buf;
+	}
+	if (scope[0] == ':' && scope[strlen(scope) - 1] == ':' && scope[1] == '.') {
+		put(buf, len, "context %.*s", (int)(strlen(scope) - 2), scope + 1);
+		return buf;
+	}
+	put(buf, len, "subject %s", scope);
+	return buf;
+}
+
+/* Step 2: IMPORT on every scope the link needs. Returns false when the link must stall. */
+static int plan_modes(
+        const struct want_link *w, const struct obs_link *o, struct sl_plan *p, bool *stall)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	const char *dst = l->destination;
+	size_t i;
+	char sn[300];
+
+	*stall = false;
+	if (l->destination_mode != SL_DEST_IMPORT)
+		return 0;
+	for (i = 0; i < o->scopes.len; i++) {
+		const struct obs_scope *s = o->scopes.items[i];
+		const char *prev = s->mode_rc == 1 ? s->mode : NULL;
+		struct sl_action *a;
+		bool force = false;
+		const char *why, *drift = NULL;
+
+		if (prev && !strcmp(prev, "IMPORT"))
+			continue;
+		scope_name(s->scope, sn, sizeof(sn));
+		if (!s->nonempty) {
+			why = s->owned ? "set to another mode by hand; schemalink set IMPORT before"
+			               : "the link writes there";
+			drift = s->owned ? "ModeRestored" : NULL;
+		} else if (s->owned && s->local_writes) {
+			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
+			        "DestinationHasLocalWrites", 0,
+			        "%s of %s is %s instead of IMPORT and holds writes that did not "
+			        "come from link %s (%s); someone may have failed over, so "
+			        "schemalink does not force IMPORT over them",
+			        sn, dst, prev ? prev : "READWRITE", w->obj->name,
+			        s->local_detail ? s->local_detail : "local subjects");
+			put(p->fix, sizeof(p->fix),
+			        "if %s is now the active side, keep it: set spec.state: Paused or "
+			        "delete link %s; otherwise move those subjects away and set mode "
+			        "IMPORT on %s of %s by hand",
+			        dst, w->obj->name, sn, dst);
+			*stall = true;
+			return 0;
+		} else if (s->owned) {
+			force = true;
+			drift = "ModeRestored";
+			why = "set to another mode by hand; it holds only what the link exported";
+		} else if (l->force_import) {
+			force = true;
+			why = "it holds subjects; spec.selfHeal.forceImport is true";
+		} else {
+			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationNotEmpty", 0,
+			        "%s of %s is %s and already holds subjects (e.g. %s); schemalink "
+			        "never managed it, so it does not force IMPORT there",
+			        sn, dst, prev ? prev : "not IMPORT", s->sample ? s->sample : "?");
+			put(p->fix, sizeof(p->fix),
+			        "if the subjects there may be overwritten by the export, set "
+			        "spec.selfHeal.forceImport: true on link %s; otherwise empty %s of "
+			        "%s "
+			        "or choose another spec.context",
+			        w->obj->name, sn, dst);
+			*stall = true;
+			return 0;
+		}
+		a = plan_action(p, SL_ACT_MODE_SET, dst, s->scope, why);
+		if (a == NULL)
+			return SL_ENOMEM;
+		copy_str(a->value, sizeof(a->value), "IMPORT");
+		a->force = force;
+		a->drift = drift;
+		a->record_scope = true;
+		a->had_previous = s->mode_rc == 1 && s->scope[0] != '\0';
+		copy_str(a->previous, sizeof(a->previous), prev ? prev : "");
+		if (s->scope[0] == '\0') /* top level: GET answers the effective value */
+			a->had_previous = true;
+	}
+	return 0;
+}
+
+static int act(struct sl_plan *p, enum sl_action_kind k, const struct want_link *w, const char *why)
+{
+	return plan_action(p, k, w->obj->link.source, w->obj->name, why) ? 0 : SL_ENOMEM;
+}
+
+static int create_changes(const struct want_link *w, struct sl_plan *p)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	struct sl_buf b = SL_BUF_INIT;
+	struct sl_vec keys = SL_VEC_INIT;
+	size_t i;
+	int rc;
+
+	list_text(&b, &l->subjects, true);
+	rc = plan_change(
+	        p, "exporter %s on %s, writing to %s", w->obj->name, l->source, l->destination);
+	rc = rc ? rc : plan_change(p, "subjects: %s", b.data);
+	rc = rc ? rc
+	        : plan_change(p, "context: %s%s%s (destination context %s)", w->ctx_type,
+	                  w->context ? " " : "", w->context ? w->context : "", w->dest_ctx);
+	if (rc == 0 && strcmp(w->rename, SL_DEFAULT_RENAME_FORMAT) != 0)
+		rc = plan_change(p, "subjectRenameFormat: \"%s\"", w->rename);
+	sl_strmap_keys(&w->plain, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++)
+		rc = plan_change(p, "config %s: \"%s\"", (const char *)keys.items[i],
+		        (const char *)sl_strmap_get(&w->plain, keys.items[i], NULL));
+	sl_vec_release(&keys, NULL);
+	sl_strmap_keys(&w->secret, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const struct want_secret *s = sl_strmap_get(&w->secret, keys.items[i], NULL);
+
+		rc = plan_change(p, "config %s: <%s>", (const char *)keys.items[i], s->desc);
+	}
+	if (rc == 0 && l->state == SL_LINK_PAUSED)
+		rc = plan_change(p, "state: Paused");
+	sl_vec_release(&keys, NULL);
+	sl_buf_release(&b);
+	return rc;
+}
+
+static int count_attempts_ok(const struct want_link *w, const struct obs_link *o)
+{
+	return o->attempts_last_hour < w->obj->link.max_attempts_per_hour;
+}
+
+int plan_link(const struct want_link *w, const struct obs_link *o, const struct sl_inv_object *inv,
+        struct sl_plan *p)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	bool want_paused = l->state == SL_LINK_PAUSED, stall = false;
+	const char *st = o->status.state_raw ? o->status.state_raw : "";
+	const char *trace = o->status.trace ? o->status.trace : "";
+	size_t n_modes;
+	struct link_diff d;
+	int rc;
+
+	copy_str(p->dest_context, sizeof(p->dest_context), w->dest_ctx);
+	if (w->secret_err[0]) {
+		p->error = true;
+		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SecretUnavailable", 0, "%s",
+		        w->secret_err);
+		put(p->fix, sizeof(p->fix), "make the secret readable by schemalink");
+		return 0;
+	}
+	if (o->unsupported) {
+		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExportersUnsupported", 404,
+		        "registry %s answers GET /exporters with 404: it has no Schema Linking",
+		        l->source);
+		put(p->fix, sizeof(p->fix),
+		        "run the link on a registry with the schema exporter (Confluent Platform "
+		        "7.x+ with Schema Linking, Confluent Cloud, or srlite)");
+		return 0;
+	}
+	if ((rc = plan_modes(w, o, p, &stall)) < 0)
+		return rc;
+	if (stall)
+		return 0;
+	n_modes = p->actions.len;
+	if (!o->exists) {
+		p->op = SL_PLAN_CREATE;
+		if ((rc = create_changes(w, p)) < 0)
+			return rc;
+		if (inv && inv->exporter)
+			for (size_t i = 0; i < p->actions.len; i++)
+				((struct sl_action *)p->actions.items[i])->drift =
+				        "ExporterRecreated";
+		if (act(p, SL_ACT_EXPORTER_CREATE, w,
+		            inv && inv->exporter ? "the exporter was deleted by hand" : "") < 0)
+			return SL_ENOMEM;
+		if (inv && inv->exporter)
+			((struct sl_action *)p->actions.items[p->actions.len - 1])->drift =
+			        "ExporterRecreated";
+		if (want_paused && act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
+			return SL_ENOMEM;
+		plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
+		        want_paused ? "Paused" : "ExporterMissing", 0, "exporter %s does not exist",
+		        w->obj->name);
+		return 0;
+	}
+	copy_str(p->exporter_state, sizeof(p->exporter_state), st);
+	p->exporter_offset = o->status.offset;
+	p->exporter_ts = o->status.ts;
+	sl_trace_first_line(trace, p->trace_first_line, sizeof(p->trace_first_line));
+	if ((rc = compare_link(w, o, inv, p, &d)) < 0)
+		return rc;
+	if (d.differs) {
+		p->op = SL_PLAN_UPDATE;
+		if (strcmp(st, "PAUSED") != 0 &&
+		        act(p, SL_ACT_EXPORTER_PAUSE, w,
+		                "an exporter is updated only while paused") < 0)
+			return SL_ENOMEM;
+		if (act(p, SL_ACT_EXPORTER_UPDATE, w, "") < 0)
+			return SL_ENOMEM;
+		if (d.reset && act(p, SL_ACT_EXPORTER_RESET, w, d.reset_why) < 0)
+			return SL_ENOMEM;
+		if (!want_paused && act(p, SL_ACT_EXPORTER_RESUME, w, "") < 0)
+			return SL_ENOMEM;
+		plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
+		        want_paused ? "Paused" : "ExporterOutOfDate", 0,
+		        "exporter %s differs from the manifest", w->obj->name);
+		return 0;
+	}
+	/* Step 4: state. */
+	if (want_paused) {
+		if (strcmp(st, "PAUSED") != 0) {
+			if (act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
+				return SL_ENOMEM;
+		}
+		if (p->actions.len)
+			p->op = SL_PLAN_UPDATE;
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused", sl_trace_error_code(trace),
+		        "exporter %s is paused as the manifest says", w->obj->name);
+		return 0;
+	}
+	if (!strcmp(st, "PAUSED") && trace[0] == '\0') {
+		struct sl_action *a;
+
+		a = plan_action(p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name,
+		        "paused by hand; spec.state is Running");
+		if (a == NULL)
+			return SL_ENOMEM;
+		a->drift = "ExporterResumed";
+		p->op = SL_PLAN_UPDATE;
+		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterPaused", 0,
+		        "exporter %s was paused; spec.state is Running", w->obj->name);
+		return 0;
+	}
+	if (!strcmp(st, "PAUSED") || (!strcmp(st, "RUNNING") && trace[0])) {
+		struct sl_diag_input in = {0};
+		struct sl_diagnosis dg;
+		const char *needed[64];
+		struct sl_import_context imports[64];
+		size_t i;
+
+		for (i = 0; i < o->scopes.len && i < 64; i++)
+			needed[i] = ((struct obs_scope *)o->scopes.items[i])->context;
+		in.n_needed = i;
+		for (i = 0; i < o->imports.len && i < 64; i++) {
+			const struct obs_import *im = o->imports.items[i];
+
+			imports[i].context = im->context;
+			imports[i].writer = im->writer;
+		}
+		in.n_imports = i;
+		in.link = w->obj->name;
+		in.source_registry = l->source;
+		in.dest_registry = l->destination;
+		in.link_context = w->dest_ctx;
+		in.state = st;
+		in.trace = trace;
+		in.needed = needed;
+		in.imports = imports;
+		in.force_import = l->force_import;
+		sl_diagnose(&in, &dg);
+		if (dg.reason == NULL) {
+			plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting",
+			        0, "exporter %s is %s", w->obj->name, st);
+			return 0;
+		}
+		put(p->fix, sizeof(p->fix), "%s", dg.fix);
+		if (!l->self_heal_enabled || dg.heal == SL_HEAL_NONE || strcmp(st, "PAUSED") != 0) {
+			if (p->actions.len)
+				p->op = SL_PLAN_UPDATE;
+			plan_verdict(p,
+			        strcmp(st, "PAUSED") ? SL_RESULT_REQUEUE_AFTER : SL_RESULT_STALLED,
+			        SL_COND_FALSE, dg.reason, dg.error_code, "%s%s", dg.message,
+			        l->self_heal_enabled || dg.heal == SL_HEAL_NONE
+			                ? ""
+			                : " (selfHeal is disabled)");
+			if (strcmp(st, "PAUSED") != 0)
+				p->stalled = false;
+			return 0;
+		}
+		if (dg.heal == SL_HEAL_IMPORT_AND_RESUME) {
+			size_t j;
+			bool planned = false;
+			char *scope = scope_of_context(dg.context);
+
+			if (scope == NULL)
+				return SL_ENOMEM;
+			for (j = 0; j < n_modes; j++) {
+				struct sl_action *m = p->actions.items[j];
+
+				if (!strcmp(m->target, scope)) {
+					m->heal = dg.reason;
+					planned = true;
+				}
+			}
+			if (!planned && !strcmp(dg.reason, "DestinationNotEmpty")) {
+				struct sl_action *m = plan_action(p, SL_ACT_MODE_SET,
+				        l->destination, scope, "spec.selfHeal.forceImport is true");
+
+				if (m == NULL) {
+					free(scope);
+					return SL_ENOMEM;
+				}
+				copy_str(m->value, sizeof(m->value), "IMPORT");
+				m->force = true;
+				m->heal = dg.reason;
+				m->record_scope = true;
+			}
+			free(scope);
+		} else if (!count_attempts_ok(w, o)) {
+			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, dg.reason, dg.error_code,
+			        "%s; resumed %d times in the last hour, the most "
+			        "spec.selfHeal.maxAttemptsPerHour allows",
+			        dg.message, o->attempts_last_hour);
+			return 0;
+		}
+		{
+			struct sl_action *a = plan_action(
+			        p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name, dg.reason);
+
+			if (a == NULL)
+				return SL_ENOMEM;
+			a->heal = dg.reason;
+		}
+		p->op = SL_PLAN_UPDATE;
+		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, dg.reason, dg.error_code,
+		        "%s", dg.message);
+		return 0;
+	}
+	if (p->actions.len)
+		p->op = SL_PLAN_UPDATE;
+	if (!strcmp(st, "RUNNING")) {
+		if (p->actions.len)
+			plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "ModeDrift", 0,
+			        "a destination mode of link %s is not IMPORT", w->obj->name);
+		else
+			plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
+			        "exporter %s is running", w->obj->name);
+		return 0;
+	}
+	plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
+	        "exporter %s is %s", w->obj->name, st[0] ? st : "in an unknown state");
+	return 0;
+}
+
+/* ---- settings planner (Registry, Context, Subject) --------------------------------------- */
+
+int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p)
+{
+	struct sl_action *a;
+	char sn[300];
+	bool top = o->scope[0] == '\0';
+
+	scope_name(o->scope, sn, sizeof(sn));
+	if (o->want_mode != SL_MODE_UNSET) {
+		const char *want = sl_mode_name(o->want_mode);
+
+		if (o->want_mode == SL_MODE_INHERIT) {
+			if (o->mode_rc == 1 && (!top || strcmp(o->mode, "READWRITE") != 0)) {
+				if (plan_change(p, "mode on %s: %s -> (inherited)", sn, o->mode) <
+				                0 ||
+				        !(a = plan_action(p, SL_ACT_MODE_DELETE, o->registry,
+				                  o->scope, "")))
+					return SL_ENOMEM;
+				a->record_scope = true;
+				a->had_previous = true;
+				copy_str(a->previous, sizeof(a->previous), o->mode);
+			}
+		} else if (o->mode_rc != 1 || strcmp(o->mode, want) != 0) {
+			if (plan_change(p, "mode on %s: %s -> %s", sn,
+			            o->mode_rc == 1 ? o->mode : "(not set)", want) < 0 ||
+			        !(a = plan_action(p, SL_ACT_MODE_SET, o->registry, o->scope, "")))
+				return SL_ENOMEM;
+			copy_str(a->value, sizeof(a->value), want);
+			a->force = o->force_mode;
+			a->record_scope = true;
+			a->had_previous = o->mode_rc == 1;
+			copy_str(a->previous, sizeof(a->previous), o->mode_rc == 1 ? o->mode : "");
+			a->drift = o->mode_owned ? "ModeRestored" : NULL;
+		}
+	}
+	if (o->want_compat != SL_COMPAT_UNSET) {
+		const char *want = sl_compat_name(o->want_compat);
+
+		if (o->want_compat == SL_COMPAT_INHERIT) {
+			if (o->compat_rc == 1 && (!top || strcmp(o->compat, "BACKWARD") != 0)) {
+				if (plan_change(p, "compatibility on %s: %s -> (inherited)", sn,
+				            o->compat) < 0 ||
+				        !(a = plan_action(p, SL_ACT_CONFIG_DELETE, o->registry,
+				                  o->scope, "")))
+					return SL_ENOMEM;
+				a->record_scope = true;
+				a->had_previous = true;
+				copy_str(a->previous, sizeof(a->previous), o->compat);
+			}
+		} else if (o->compat_rc != 1 || strcmp(o->compat, want) != 0) {
+			if (plan_change(p, "compatibility on %s: %s -> %s", sn,
+			            o->compat_rc == 1 ? o->compat : "(not set)", want) < 0 ||
+			        !(a = plan_action(p, SL_ACT_CONFIG_SET, o->registry, o->scope, "")))
+				return SL_ENOMEM;
+			copy_str(a->value, sizeof(a->value), want);
+			a->record_scope = true;
+			a->had_previous = o->compat_rc == 1;
+			copy_str(a->previous, sizeof(a->previous),
+			        o->compat_rc == 1 ? o->compat : "");
+			a->drift = o->compat_owned ? "CompatibilityRestored" : NULL;
+		}
+	}
+	if (p->actions.len) {
+		p->op = SL_PLAN_UPDATE;
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "OutOfDate", 0,
+		        "%s of %s differs from the manifest", sn, o->registry);
+	} else {
+		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "%s of %s matches", sn,
+		        o->registry);
+	}
+	(void)obj;
+	return 0;
+}
+
+/* ---- formatting -------------------------------------------------------------------------- */
+
+const char *sl_action_kind_name(enum sl_action_kind k)
+{
+	static const char *const names[] = {"mode-set", "mode-delete", "config-set",
+	        "config-delete", "create", "pause", "update", "reset", "resume", "delete"};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+int sl_action_format(const struct sl_action *a, struct sl_buf *out)
+{
+	char sn[300];
+	int rc;
+
+	scope_name(a->target, sn, sizeof(sn));
+	switch (a->kind) {
+	case SL_ACT_MODE_SET:
+		rc = sl_buf_addf(out, "set mode %s on %s of %s%s", a->value, sn, a->registry,
+		        a->force ? " with force" : "");
+		break;
+	case SL_ACT_MODE_DELETE:
+		rc = sl_buf_addf(out, "remove the mode override on %s of %s", sn, a->registry);
+		break;
+	case SL_ACT_CONFIG_SET:
+		rc = sl_buf_addf(
+		        out, "set compatibility %s on %s of %s", a->value, sn, a->registry);
+		break;
+	case SL_ACT_CONFIG_DELETE:
+		rc = sl_buf_addf(
+		        out, "remove the compatibility override on %s of %s", sn, a->registry);
+		break;
+	default:
+		rc = sl_buf_addf(out, "%s exporter %s on %s", sl_action_kind_name(a->kind),
+		        a->target, a->registry);
+		break;
+	}
+	if (rc == 0 && (a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_CONFIG_SET) &&
+	        a->record_scope)
+		rc = sl_buf_addf(out, " (was %s)", a->previous[0] ? a->previous : "not set");
+	if (rc == 0 && a->why[0])
+		rc = sl_buf_addf(out, ": %s", a->why);
+	if (rc == 0 && a->heal)
+		rc = sl_buf_addf(out, " [self-heal %s]", a->heal);
+	return rc;
+}
+
+int sl_plan_format(const struct sl_plan *p, struct sl_buf *out)
+{
+	size_t i;
+	int rc = 0;
+	char mark = p->op == SL_PLAN_CREATE ? '+' : p->op == SL_PLAN_DELETE ? '-' : '~';
+
+	if (p->actions.len == 0)
+		return 0;
+	rc = sl_buf_addf(out, "%c %s%s\n", mark, p->key,
+	        p->suspended ? " (spec.suspend: shown, not applied)" : "");
+	for (i = 0; rc == 0 && i < p->changes.len; i++)
+		rc = sl_buf_addf(out, "    %s\n", (const char *)p->changes.items[i]);
+	for (i = 0; rc == 0 && i < p->actions.len; i++) {
+		rc = sl_buf_addf(out, "  %zu. ", i + 1);
+		rc = rc ? rc : sl_action_format(p->actions.items[i], out);
+		rc = rc ? rc : sl_buf_addch(out, '\n');
+	}
+	return rc;
+}
+
+bool want_link_matches(
+        const struct want_link *w, const struct sl_exporter *info, const struct sl_inv_object *inv)
+{
+	struct obs_link o;
+	struct sl_plan *p = plan_new("", w->obj);
+	struct link_diff d;
+	bool same;
+
+	if (p == NULL)
+		return false;
+	memset(&o, 0, sizeof(o));
+	o.info = *info; /* borrowed for the comparison only */
+	same = compare_link(w, &o, inv, p, &d) == 0 && !d.differs;
+	sl_plan_free(p);
+	return same;
+}

@@ -1,0 +1,82 @@
+# tests/daemon_lib.sh — helpers for the schemalinkd e2e scripts (sourced after lib.sh).
+
+# write_regs FILE: two Registry documents.
+write_regs() {
+	cat >"$1" <<'YAML'
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: source}
+spec: {url: "http://127.0.0.1:1"}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: target}
+spec: {url: "http://127.0.0.1:2"}
+YAML
+}
+
+# write_link FILE NAME [SUBJECT]: one SchemaLink from source to target.
+write_link() {
+	printf 'apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\nspec: {source: source, destination: target, subjects: ["%s"]}\n' \
+		"$2" "${3:-:.:*}" >"$1"
+}
+
+# d_start NAME DIR FAKE [ARGS...]: starts schemalinkd with the test-only fake reconciler on a
+# free port, state in $T_TMP/state; sets D_URL and waits for /livez.
+d_start() {
+	local name=$1 dir=$2 fake=$3 port; shift 3
+	port=$(free_port)
+	sl_start "$name" schemalinkd --manifests "$dir" --state-dir "$T_TMP/state" \
+		--listen "127.0.0.1:$port" --test-fake-reconciler "$fake" "$@"
+	D_URL="http://127.0.0.1:$port"
+	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+}
+
+# loads NAME RESULT: schemalink_manifest_loads_total{result=RESULT} of the daemon at $D_URL.
+loads() {
+	local v
+	v=$(curl -s "$D_URL/metrics" | sed -n "s/^schemalink_manifest_loads_total{result=\"$2\"} \([0-9]*\)$/\1/p")
+	echo "${v:-0}"
+}
+
+# gen: the number of objects in the snapshot in use.
+objects() {
+	local v
+	v=$(curl -s "$D_URL/metrics" | sed -n 's/^schemalink_manifest_objects \([0-9]*\)$/\1/p')
+	echo "${v:-0}"
+}
+
+# wait_until NAME SECONDS CONDITION: ok when CONDITION (evaluated) holds within SECONDS.
+wait_until() {
+	local i n=$(( $2 * 20 ))
+	for ((i = 0; i < n; i++)); do
+		if eval "$3"; then ok "$1"; return 0; fi
+		sleep 0.05
+	done
+	not_ok "$1" "condition never held: $3"
+	return 1
+}
+
+# check_prom FILE: validates Prometheus text format 0.0.4 sample lines with python3.
+check_prom() {
+	python3 - "$1" <<'PY'
+import re, sys
+lab = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+pat = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{' + lab + r'(,' + lab + r')*\})? (\S+)$')
+typed = set()
+for l in open(sys.argv[1]).read().splitlines():
+    if l.startswith('# HELP '):
+        continue
+    if l.startswith('# TYPE '):
+        name, kind = l[7:].split(' ')
+        assert kind in ('counter', 'gauge', 'histogram'), l
+        assert name not in typed, 'typed twice: ' + name
+        typed.add(name)
+        continue
+    m = pat.match(l)
+    assert m, 'bad line: ' + l
+    base = re.sub(r'_(bucket|sum|count)$', '', m.group(1))
+    assert m.group(1) in typed or base in typed, 'untyped: ' + l
+    float(m.group(4))
+PY
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# slctl against two real srlite processes: the walkthrough's three setups from manifests,
+# drift, diagnose, idempotency (srlite's request counter), prune/delete, export + diff,
+# an unreachable registry, and a canary password that must never leave its file.
+#
+# srlite's exporters and its /_srlite endpoints land after this script: every check that
+# needs them detects the missing feature (GET /exporters or /_srlite/requests answering 404)
+# and prints "ok NAME # SKIP ..." instead of failing.
+source "$(dirname "$0")/../lib.sh"
+
+CANARY="canary-Pa55w0rd-e2e-91c4"
+W=$T_TMP/w
+mkdir -p "$W/state"
+printf 'alice:%s\n' "$CANARY" >"$W/users"
+printf '%s\n' "$CANARY" >"$W/pass"
+
+srlite_start src --enable-fault-injection --basic-auth-file "$W/users" || exit 1
+SRC_PORT=$PORT SRC=$URL
+srlite_start tgt --enable-fault-injection || exit 1
+TGT_PORT=$PORT TGT=$URL
+AUTH=(-u "alice:$CANARY")
+
+status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+HAVE_EXPORTERS=0
+[ "$(status_of "${AUTH[@]}" "$SRC/exporters")" = 200 ] && HAVE_EXPORTERS=1
+HAVE_COUNTER=0
+[ "$(status_of "$TGT/_srlite/requests")" = 200 ] && HAVE_COUNTER=1
+skip_exp() { echo "ok $1 # SKIP exporters not built"; }
+skip_cnt() { echo "ok $1 # SKIP srlite request counter not built"; }
+
+# Every command's output is kept, so the canary check at the end sees all of it.
+ALL=$T_TMP/all-output
+slctl() {
+	run slctl "$@" --state-dir "$W/state"
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$ALL"
+}
+writes() { # total writes (POST+PUT+DELETE) counted by srlite at URL $1
+	curl -s "$1/_srlite/requests" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["POST"]+d["PUT"]+d["DELETE"])'
+}
+
+cat >"$W/registries.yaml" <<EOF
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: source}
+spec:
+  url: $SRC
+  auth: {basic: {username: {value: alice}, password: {file: pass}}}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: target}
+spec: {url: $TGT}
+EOF
+
+# ---- unreachable registry: exit 3, one line, within a few seconds ------------------------
+DEAD=$(free_port)
+mkdir -p "$W/dead"
+cat >"$W/dead/r.yaml" <<EOF
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: gone}
+spec: {url: "http://127.0.0.1:$DEAD", mode: READWRITE}
+EOF
+start=$(date +%s%N)
+slctl diff -f "$W/dead"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "unreachable: diff exits 3" "$RC" 3
+expect_eq "unreachable: one line on stderr" "$(printf '%s\n' "$ERR" | wc -l)" 1
+expect_match "unreachable: names the registry" "$ERR" "registry gone"
+[ "$ms" -lt 5000 ] && ok "unreachable: reported in ${ms} ms" || not_ok "unreachable: took ${ms} ms"
+slctl apply -f "$W/dead"
+expect_eq "unreachable: apply exits 3" "$RC" 3
+
+# ---- settings: Context and Subject modes/compatibility, idempotent, delete restores ------
+mkdir -p "$W/settings"
+cp "$W/registries.yaml" "$W/pass" "$W/settings/"
+cat >"$W/settings/settings.yaml" <<'EOF'
+apiVersion: schemalink.io/v1alpha1
+kind: Context
+metadata: {name: target-orders}
+spec: {registry: target, context: .orders, mode: READONLY, compatibility: FULL}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: Subject
+metadata: {name: target-pageviews}
+spec: {registry: target, subject: pageviews-value, compatibility: NONE}
+EOF
+# Contexts and subjects exist once something is registered there (export lists those).
+for s in pageviews-value :.orders:orders-value; do
+	curl -s -X POST -H 'Content-Type: application/json' \
+		-d '{"schema":"{\"type\":\"string\"}"}' "$TGT/subjects/$s/versions" >/dev/null
+done
+curl -s -X PUT -H 'Content-Type: application/json' -d '{"compatibility":"BACKWARD"}' \
+	"$TGT/config/pageviews-value" >/dev/null
+slctl diff -f "$W/settings"
+expect_eq "settings: diff with writes planned exits 1" "$RC" 1
+expect_match "settings: diff shows the mode" "$OUT" "set mode READONLY on context .orders of target"
+slctl apply -f "$W/settings" --dry-run
+expect_eq "settings: --dry-run exits 0" "$RC" 0
+expect_eq "settings: --dry-run wrote nothing" "$(curl -s "$TGT/config/pageviews-value")" \
+	'{"compatibilityLevel":"BACKWARD"}'
+slctl apply -f "$W/settings"
+expect_eq "settings: apply exits 0" "$RC" 0
+expect_match "settings: apply reports" "$OUT" "Context/target-orders: configured"
+expect_eq "settings: mode set" "$(curl -s "$TGT/mode/:.orders:")" '{"mode":"READONLY"}'
+slctl diff -f "$W/settings"
+expect_eq "settings: diff after apply is clean" "$RC$OUT" "0"
+if [ $HAVE_COUNTER = 1 ]; then
+	before=$(writes "$TGT")
+	slctl apply -f "$W/settings"
+	expect_eq "settings: second apply makes no write" "$(writes "$TGT")" "$before"
+else
+	skip_cnt "settings: second apply makes no write"
+fi
+slctl get contexts -f "$W/settings"
+expect_match "settings: get contexts" "$OUT" "target-orders +target +\\.orders +READONLY +FULL +True +InSync"
+slctl get subjects -f "$W/settings" -o json
+expect_match "settings: get -o json" "$OUT" '"reason": "InSync"'
+# export then diff is clean
+slctl export --registry target -f "$W/settings"
+expect_eq "export: exits 0" "$RC" 0
+mkdir -p "$W/exported"
+cp "$W/registries.yaml" "$W/pass" "$W/exported/"
+printf '%s\n' "$OUT" >"$W/exported/export.yaml"
+expect_match "export: a Context document" "$OUT" "kind: Context"
+expect_match "export: a Subject document" "$OUT" "subject: pageviews-value"
+slctl diff -f "$W/exported"
+expect_eq "export: diff of the export is clean" "$RC:$OUT" "0:"
+slctl delete -f "$W/settings"
+expect_eq "delete: exits 0" "$RC" 0
+expect_eq "delete: mode override removed" \
+	"$(curl -s "$TGT/mode/:.orders:?defaultToGlobal=false" | grep -c 40409)" 1
+expect_eq "delete: previous compatibility restored" \
+	"$(curl -s "$TGT/config/pageviews-value")" '{"compatibilityLevel":"BACKWARD"}'
+
+# ---- the walkthrough's three setups ----------------------------------------------------
+setup_dir() { # NAME LINKS-YAML
+	mkdir -p "$W/$1"
+	cp "$W/registries.yaml" "$W/pass" "$W/$1/"
+	printf '%s\n' "$2" >"$W/$1/links.yaml"
+}
+setup_dir passive 'apiVersion: schemalink.io/v1alpha1
+kind: SchemaLink
+metadata: {name: src-to-tgt-link}
+spec: {source: source, destination: target, context: {type: NONE}}'
+setup_dir subjects 'apiVersion: schemalink.io/v1alpha1
+kind: SchemaLink
+metadata: {name: src-to-tgt-link}
+spec: {source: source, destination: target, subjects: [pageviews-value], context: {type: CUSTOM, name: source}}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: SchemaLink
+metadata: {name: tgt-to-src-link}
+spec: {source: target, destination: source, subjects: [stock_trades-value], context: {type: CUSTOM, name: target}}'
+setup_dir contexts 'apiVersion: schemalink.io/v1alpha1
+kind: SchemaLink
+metadata: {name: src-to-tgt-link}
+spec: {source: source, destination: target, context: {type: CUSTOM, name: source}}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: SchemaLink
+metadata: {name: tgt-to-src-link}
+spec: {source: target, destination: source, context: {type: CUSTOM, name: target}}'
+
+register() { # URL SUBJECT [curl args]
+	local u=$1 s=$2; shift 2
+	curl -s "$@" -X POST -H 'Content-Type: application/json' \
+		-d '{"schema":"{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}"}' \
+		"$u/subjects/$s/versions" >/dev/null
+}
+
+if [ $HAVE_EXPORTERS = 0 ]; then
+	for n in "active/passive: apply --wait" "active/passive: target top level is IMPORT" \
+		"active/passive: schema copied" "active/passive: second apply makes no write" \
+		"active/passive: get links" "delete restores modes" "active/active subjects: Ready" \
+		"drift: subjects change pauses, updates, resumes" "drift: subjects change applied" \
+		"drift: exporter deleted by hand is recreated" "drift: mode flipped by hand restored" \
+		"pause link warns" "promote link" "promote: destination writable" \
+		"diagnose: walkthrough loop is ReplicationLoop" "diagnose: no IMPORT on .source.target" \
+		"describe: suggested fix" "prune deletes only inventory-owned"; do
+		skip_exp "$n"
+	done
+else
+	# Active/passive.
+	register "$SRC" pageviews-value "${AUTH[@]}"
+	slctl apply -f "$W/passive" --wait --timeout 20s
+	expect_eq "active/passive: apply --wait" "$RC" 0
+	expect_eq "active/passive: target top level is IMPORT" "$(curl -s "$TGT/mode")" '{"mode":"IMPORT"}'
+	sleep 1
+	expect_match "active/passive: schema copied" "$(curl -s "$TGT/subjects")" "pageviews-value"
+	if [ $HAVE_COUNTER = 1 ]; then
+		b1=$(writes "$SRC"); b2=$(writes "$TGT")
+		slctl apply -f "$W/passive"
+		expect_eq "active/passive: second apply makes no write" "$(writes "$SRC")/$(writes "$TGT")" "$b1/$b2"
+	else
+		skip_cnt "active/passive: second apply makes no write"
+	fi
+	slctl get links -f "$W/passive"
+	expect_match "active/passive: get links" "$OUT" "src-to-tgt-link +source +target +\\. +RUNNING"
+	slctl delete -f "$W/passive"
+	expect_eq "delete restores modes" "$(curl -s "$TGT/mode")" '{"mode":"READWRITE"}'
+
+	# Active/active with specific subjects.
+	register "$TGT" stock_trades-value
+	slctl apply -f "$W/subjects" --wait --timeout 20s
+	expect_eq "active/active subjects: Ready" "$RC" 0
+	# Drift: a subjects change.
+	sed -i 's/subjects: \[pageviews-value\]/subjects: [pageviews-value, orders-value]/' "$W/subjects/links.yaml"
+	slctl diff -f "$W/subjects"
+	expect_match "drift: subjects change pauses, updates, resumes" "$OUT" "1\\. pause.*2\\. update.*3\\. reset.*4\\. resume"
+	slctl apply -f "$W/subjects" --wait --timeout 20s
+	expect_eq "drift: subjects change applied" "$RC" 0
+	# Drift: exporter deleted by hand.
+	curl -s -X PUT "$TGT/exporters/tgt-to-src-link/pause" >/dev/null
+	curl -s -X DELETE "$TGT/exporters/tgt-to-src-link" >/dev/null
+	slctl apply -f "$W/subjects"
+	expect_match "drift: exporter deleted by hand is recreated" "$OUT" "tgt-to-src-link: created"
+	# Drift: a destination mode flipped by hand.
+	curl -s -X PUT -H 'Content-Type: application/json' -d '{"mode":"READWRITE"}' \
+		"$TGT/mode/:.source:?force=true" >/dev/null
+	slctl apply -f "$W/subjects"
+	expect_eq "drift: mode flipped by hand restored" "$(curl -s "$TGT/mode/:.source:")" '{"mode":"IMPORT"}'
+	# Pause contradicting the manifest warns.
+	slctl pause link src-to-tgt-link -f "$W/subjects"
+	expect_match "pause link warns" "$ERR" "warning: .*spec.state: Running"
+	slctl resume link src-to-tgt-link -f "$W/subjects"
+	# Promote.
+	slctl promote link src-to-tgt-link -f "$W/subjects"
+	expect_match "promote link" "$OUT" "state: Paused"
+	expect_eq "promote: destination writable" "$(curl -s "$TGT/mode/:.source:")" '{"mode":"READWRITE"}'
+	slctl delete -f "$W/subjects"
+
+	# Active/active with replicated contexts: the loop.
+	slctl apply -f "$W/contexts"
+	for i in $(seq 1 40); do
+		curl -s "${AUTH[@]}" "$SRC/exporters/src-to-tgt-link/status" | grep -q 42205 && break
+		sleep 0.25
+	done
+	slctl diff -f "$W/contexts"
+	expect_match "diagnose: walkthrough loop is ReplicationLoop" "$ERR" "ReplicationLoop \\(error code 42205\\).*tgt-to-src-link"
+	expect_eq "diagnose: no IMPORT on .source.target" \
+		"$(curl -s "${AUTH[@]}" "$SRC/mode/:.source.target:?defaultToGlobal=false" | grep -c IMPORT)" 0
+	slctl describe link src-to-tgt-link -f "$W/contexts"
+	expect_match "describe: suggested fix" "$OUT" "Suggested fix:"
+	# Prune: only what the inventory owns.
+	curl -s -X POST -H 'Content-Type: application/json' "${AUTH[@]}" \
+		-d "{\"name\":\"not-ours\",\"config\":{\"schema.registry.url\":\"$TGT\"}}" "$SRC/exporters" >/dev/null
+	printf 'apiVersion: schemalink.io/v1alpha1\nkind: Context\nmetadata: {name: keep}\nspec: {registry: target, context: .keep, compatibility: FULL}\n' >"$W/contexts/links.yaml"
+	slctl apply -f "$W/contexts" --prune
+	expect_eq "prune deletes only inventory-owned" \
+		"$(curl -s "${AUTH[@]}" "$SRC/exporters")" '["not-ours"]'
+fi
+
+# ---- the canary never leaves its file ---------------------------------------------------
+if grep -rq "$CANARY" "$W/state" "$ALL"; then
+	not_ok "canary password in no output or state file" "$(grep -rl "$CANARY" "$W/state" "$ALL")"
+else
+	ok "canary password in no output or state file"
+fi
+t_done

@@ -1,0 +1,1 @@
+slctl diff -f inputs/create --observed inputs/create.observed.json --state-dir inputs/no-state

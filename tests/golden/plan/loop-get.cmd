@@ -1,0 +1,1 @@
+slctl get links -f inputs/loop --observed inputs/loop.observed.json --state-dir inputs/no-state

@@ -1,0 +1,765 @@
+/* test_controller.c — schemalinkd's loop with a fake reconciler and, where possible, a fake
+ * clock: loading, debounce, bad loads, result handling (STALLED, RETRY, REQUEUE_AFTER),
+ * readiness, status persistence, SIGHUP, SIGTERM drain, /livez while a reconcile stalls. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schemalink/controller.h"
+#include "schemalink/log.h"
+#include "schemalink/statusboard.h"
+
+static char top[64], mdir[128], status_path[160], logpath[160];
+static struct sl_clock fclock;
+
+/* ---- fake reconciler --------------------------------------------------------------------- */
+
+struct fake {
+	pthread_mutex_t lock;
+	enum sl_result result; /* for every key... */
+	char special_key[64]; /* ...except this one, */
+	enum sl_result special; /* which gets this */
+	bool special_unreachable; /* and, with RETRY, reports RegistryUnreachable */
+	int64_t requeue_ms;
+	int calls;
+	char order[32][64]; /* keys in call order (first 32) */
+	int sleep_until_cancel; /* sleep up to 30 s, polling cancel */
+	bool term_on_entry; /* send SIGTERM to the process when entered */
+	atomic_bool entered, saw_cancel;
+	struct sl_controller *ctl;
+	bool last_snap_had_key;
+	uint64_t objects_seen;
+};
+
+static struct fake fk;
+
+static int fake_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,
+        struct sl_reconcile_result *out, struct sl_error *err)
+{
+	struct fake *f = cls;
+	enum sl_result r;
+	bool unreachable;
+	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL);
+
+	(void)err;
+	atomic_store(&f->entered, true);
+	if (f->term_on_entry)
+		kill(getpid(), SIGTERM);
+	if (f->sleep_until_cancel) {
+		int i;
+
+		for (i = 0; i < 3000; i++) {
+			if (f->ctl != NULL && sl_controller_cancelled(f->ctl)) {
+				atomic_store(&f->saw_cancel, true);
+				break;
+			}
+			usleep(10000);
+		}
+	}
+	pthread_mutex_lock(&f->lock);
+	if (f->calls < 32)
+		snprintf(f->order[f->calls], sizeof(f->order[0]), "%s", key);
+	f->calls++;
+	f->last_snap_had_key = o != NULL;
+	f->objects_seen = snap->objects.len;
+	r = strcmp(key, f->special_key) == 0 ? f->special : f->result;
+	unreachable = strcmp(key, f->special_key) == 0 && f->special_unreachable;
+	pthread_mutex_unlock(&f->lock);
+	memset(out, 0, sizeof(*out));
+	out->result = r;
+	out->requeue_ms = f->requeue_ms;
+	snprintf(out->status.key, sizeof(out->status.key), "%s", key);
+	sl_status_set_condition(&out->status, SL_COND_READY,
+	        r == SL_RESULT_DONE ? SL_COND_TRUE : SL_COND_FALSE,
+	        unreachable           ? SL_REASON_REGISTRY_UNREACHABLE
+	        : r == SL_RESULT_DONE ? "Reconciled"
+	                              : "Broken",
+	        "m", 0, o ? o->spec_hash : "", sl_clock_wall_ms(&fclock));
+	return 0;
+}
+
+/* ---- fixtures ---------------------------------------------------------------------------- */
+
+static void write_file(const char *name, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", mdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+#define REGS \
+	"apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: source}\n" \
+	"spec: {url: 'http://127.0.0.1:1'}\n---\n" \
+	"apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target}\n" \
+	"spec: {url: 'http://127.0.0.1:2'}\n"
+#define LINK(subject) \
+	"apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: l1}\n" \
+	"spec: {source: source, destination: target, subjects: ['" subject "']}\n"
+
+static int setup(void **state)
+{
+	(void)state;
+	/* mkdtemp's template ends in six 'X'. */
+	snprintf(top, sizeof(top), "/tmp/sl-ctl-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
+	if (mkdtemp(top) == NULL)
+		return -1;
+	snprintf(mdir, sizeof(mdir), "%s/manifests", top);
+	snprintf(status_path, sizeof(status_path), "%s/status.json", top);
+	snprintf(logpath, sizeof(logpath), "%s/log", top);
+	if (mkdir(mdir, 0755) != 0)
+		return -1;
+	{
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		sl_log_setup(SL_LOG_DEBUG, SL_LOG_TEXT, fd, NULL);
+	}
+	sl_clock_fake_init(&fclock, 1000000, 1800000000000LL);
+	memset(&fk, 0, sizeof(fk));
+	pthread_mutex_init(&fk.lock, NULL);
+	fk.result = SL_RESULT_DONE;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	sl_log_setup(SL_LOG_INFO, SL_LOG_TEXT, 2, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct sl_controller *make(
+        int workers, bool watch, const struct sl_clock *clock, const char *listen)
+{
+	struct sl_controller_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller *c;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.manifests = mdir;
+	cfg.status_path = status_path;
+	cfg.listen = listen;
+	cfg.workers = workers;
+	cfg.watch = watch;
+	cfg.clock = clock;
+	cfg.reconcile = fake_reconcile;
+	cfg.reconcile_cls = &fk;
+	c = sl_controller_new(&cfg, &err);
+	if (c == NULL)
+		fail_msg("sl_controller_new: %s", err.msg);
+	fk.ctl = c;
+	return c;
+}
+
+/* Runs queued work until none is ready (workers = 0). */
+static int work_all(struct sl_controller *c)
+{
+	int n = 0;
+
+	while (sl_controller_work(c, 0) == 1)
+		n++;
+	return n;
+}
+
+static int count_in_log(const char *needle)
+{
+	char buf[65536];
+	FILE *f = fopen(logpath, "r");
+	size_t len;
+	int n = 0;
+	const char *p;
+
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+	for (p = buf; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static struct sl_controller_stats stats(struct sl_controller *c)
+{
+	struct sl_controller_stats s;
+
+	sl_controller_stats(c, &s);
+	return s;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static void test_load_enqueues_every_key_in_order(void **state)
+{
+	struct sl_controller *c;
+	struct sl_object_status st;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK("*"));
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(stats(c).generation, 1);
+	/* Seeded before the first visit: every condition Unknown. */
+	assert_int_equal(sl_statusboard_get(sl_controller_statusboard(c), "SchemaLink/l1", &st), 0);
+	assert_int_equal(st.cond[SL_COND_READY].status, SL_COND_UNKNOWN);
+	assert_int_equal(work_all(c), 3);
+	assert_string_equal(fk.order[0], "Registry/source");
+	assert_string_equal(fk.order[1], "Registry/target");
+	assert_string_equal(fk.order[2], "SchemaLink/l1");
+	assert_int_equal(sl_statusboard_get(sl_controller_statusboard(c), "SchemaLink/l1", &st), 0);
+	assert_int_equal(st.cond[SL_COND_READY].status, SL_COND_TRUE);
+	/* DONE: nothing comes back before the resync... */
+	assert_int_equal(sl_queue_next_due_ms(sl_controller_queue(c)), -1);
+	assert_int_equal(work_all(c), 0);
+	/* ...which queues everything again. */
+	sl_controller_resync(c);
+	assert_int_equal(work_all(c), 3);
+	sl_controller_free(c);
+}
+
+static void test_bad_load_keeps_last_good_snapshot(void **state)
+{
+	struct sl_controller *c;
+	struct sl_buf body = SL_BUF_INIT;
+	const char *v[] = {"error"};
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK("*"));
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(sl_controller_readyz(c, &body), 200);
+	sl_buf_reset(&body);
+
+	/* Half-written file: the load fails, nothing is queued, the old snapshot stays. */
+	write_file("b.yaml",
+	        "apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: l1\n");
+	assert_int_equal(sl_controller_load(c, "change", false), SL_EINVAL);
+	assert_int_equal(stats(c).generation, 1);
+	assert_int_equal(work_all(c), 0);
+	assert_true(sl_metrics_value(sl_controller_metrics(c),
+	                    "schemalink_manifest_load_errors_total", NULL) == 1);
+	assert_true(sl_metrics_value(
+	                    sl_controller_metrics(c), "schemalink_manifest_loads_total", v) == 1);
+	assert_int_equal(sl_controller_readyz(c, &body), 503);
+	assert_non_null(strstr(body.data, "ManifestsInvalid"));
+	assert_non_null(strstr(body.data, "b.yaml"));
+	/* A resync still works from the last good snapshot. */
+	sl_controller_resync(c);
+	assert_int_equal(work_all(c), 3);
+	assert_true(fk.last_snap_had_key);
+	assert_int_equal(fk.objects_seen, 3);
+
+	/* Logged once: the rescan finds the same content and does nothing; a forced reload of
+	 * the same broken content is not logged again either. */
+	assert_int_equal(count_in_log("failed, keeping the last good snapshot"), 1);
+	assert_int_equal(sl_controller_load(c, "rescan", false), 0);
+	assert_int_equal(sl_controller_load(c, "SIGHUP", true), SL_EINVAL);
+	assert_int_equal(count_in_log("failed, keeping the last good snapshot"), 1);
+
+	/* Fixed: generation 2, ready once registries answered. */
+	write_file("b.yaml", LINK(":.:*"));
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	assert_int_equal(stats(c).generation, 2);
+	assert_int_equal(work_all(c), 3);
+	sl_buf_reset(&body);
+	assert_int_equal(sl_controller_readyz(c, &body), 200);
+	sl_buf_release(&body);
+	sl_controller_free(c);
+}
+
+static void test_debounce_burst_of_writes(void **state)
+{
+	struct sl_controller *c;
+	int i, reloads;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	c = make(0, true, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	/* 1000 writes within one second, 1 ms apart on the fake clock. */
+	for (i = 0; i < 1000; i++) {
+		write_file("b.yaml", "# write %d\n" LINK("*"), i);
+		sl_controller_poll(c, 0);
+		sl_clock_fake_advance(&fclock, 1);
+	}
+	for (i = 0; i < 30; i++) {
+		sl_clock_fake_advance(&fclock, 100);
+		sl_controller_poll(c, 0);
+	}
+	reloads = (int)(stats(c).loads_ok + stats(c).loads_failed) - 1;
+	assert_true(reloads >= 1);
+	assert_true(reloads <= 2);
+	assert_int_equal(stats(c).loads_failed, 0);
+	/* The last reload saw the last write. */
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(fk.objects_seen, 3);
+	sl_controller_free(c);
+}
+
+static void test_watch_sees_new_and_removed_files(void **state)
+{
+	struct sl_controller *c;
+	char path[256];
+	int i;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	c = make(0, true, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	/* Atomic save into a sub-directory. */
+	snprintf(path, sizeof(path), "%s/sub", mdir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < 5; i++) {
+		sl_controller_poll(c, 0);
+		sl_clock_fake_advance(&fclock, 50);
+	}
+	write_file("sub/.l.yaml.tmp", LINK("*"));
+	{
+		char from[256], to[256];
+
+		snprintf(from, sizeof(from), "%s/sub/.l.yaml.tmp", mdir);
+		snprintf(to, sizeof(to), "%s/sub/l.yaml", mdir);
+		assert_int_equal(rename(from, to), 0);
+	}
+	for (i = 0; i < 5; i++) {
+		sl_controller_poll(c, 0);
+		sl_clock_fake_advance(&fclock, 50);
+	}
+	assert_int_equal(stats(c).generation, 2);
+	assert_int_equal(work_all(c), 3);
+	/* Removed: the link's key is queued once more (for prune) and its status dropped. */
+	snprintf(path, sizeof(path), "%s/sub/l.yaml", mdir);
+	assert_int_equal(unlink(path), 0);
+	for (i = 0; i < 5; i++) {
+		sl_controller_poll(c, 0);
+		sl_clock_fake_advance(&fclock, 50);
+	}
+	assert_int_equal(stats(c).generation, 3);
+	fk.calls = 0;
+	assert_int_equal(work_all(c), 3);
+	assert_false(fk.last_snap_had_key && strcmp(fk.order[2], "SchemaLink/l1") == 0);
+	{
+		struct sl_object_status st;
+
+		assert_int_equal(
+		        sl_statusboard_get(sl_controller_statusboard(c), "SchemaLink/l1", &st),
+		        SL_ENOENT);
+	}
+	sl_controller_free(c);
+}
+
+static void test_stalled_is_not_retried(void **state)
+{
+	struct sl_controller *c;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK("*"));
+	snprintf(fk.special_key, sizeof(fk.special_key), "SchemaLink/l1");
+	fk.special = SL_RESULT_STALLED;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(sl_queue_next_due_ms(sl_controller_queue(c)), -1);
+	sl_clock_fake_advance(&fclock, 3600 * 1000);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 0);
+	assert_int_equal(sl_queue_failures(sl_controller_queue(c), "SchemaLink/l1"), 0);
+	/* A new spec brings it back once. */
+	write_file("b.yaml", LINK(":.:*"));
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	fk.calls = 0;
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(work_all(c), 0);
+	{
+		const char *v[] = {"schemalink", "stalled"};
+
+		assert_true(sl_metrics_value(sl_controller_metrics(c),
+		                    "controller_runtime_reconcile_total", v) == 2);
+	}
+	sl_controller_free(c);
+}
+
+static void test_retry_backs_off_then_forgets(void **state)
+{
+	struct sl_controller *c;
+	struct sl_queue *q;
+	int64_t d;
+	const char *v[] = {"registry"};
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	snprintf(fk.special_key, sizeof(fk.special_key), "Registry/target");
+	fk.special = SL_RESULT_RETRY;
+	c = make(0, false, &fclock, NULL);
+	q = sl_controller_queue(c);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	/* 5 ms x 2^n with +-20 % jitter. */
+	d = sl_queue_next_due_ms(q);
+	assert_true(d >= 4 && d <= 6);
+	assert_int_equal(work_all(c), 0);
+	sl_clock_fake_advance(&fclock, 6);
+	assert_int_equal(work_all(c), 1);
+	d = sl_queue_next_due_ms(q);
+	assert_true(d >= 8 && d <= 12);
+	sl_clock_fake_advance(&fclock, 12);
+	assert_int_equal(work_all(c), 1);
+	d = sl_queue_next_due_ms(q);
+	assert_true(d >= 16 && d <= 24);
+	assert_int_equal(sl_queue_failures(q, "Registry/target"), 3);
+	assert_true(sl_metrics_value(sl_controller_metrics(c),
+	                    "controller_runtime_reconcile_errors_total", v) == 3);
+	/* Success resets the backoff. */
+	fk.special = SL_RESULT_DONE;
+	sl_clock_fake_advance(&fclock, 24);
+	assert_int_equal(work_all(c), 1);
+	assert_int_equal(sl_queue_failures(q, "Registry/target"), 0);
+	assert_int_equal(sl_queue_next_due_ms(q), -1);
+	sl_controller_free(c);
+}
+
+static void test_requeue_after(void **state)
+{
+	struct sl_controller *c;
+	int64_t d;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	fk.result = SL_RESULT_REQUEUE_AFTER;
+	fk.requeue_ms = 1000;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	d = sl_queue_next_due_ms(sl_controller_queue(c));
+	assert_int_equal(d, 1000);
+	sl_clock_fake_advance(&fclock, 999);
+	assert_int_equal(work_all(c), 0);
+	sl_clock_fake_advance(&fclock, 1);
+	assert_int_equal(work_all(c), 2);
+	sl_controller_free(c);
+}
+
+static void test_readyz_follows_registry_answers(void **state)
+{
+	struct sl_controller *c;
+	struct sl_buf body = SL_BUF_INIT;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	snprintf(fk.special_key, sizeof(fk.special_key), "Registry/target");
+	fk.special = SL_RESULT_RETRY;
+	fk.special_unreachable = true;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_readyz(c, &body), 503);
+	assert_non_null(strstr(body.data, "ManifestsNotLoaded"));
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	sl_buf_reset(&body);
+	assert_int_equal(sl_controller_readyz(c, &body), 503);
+	assert_non_null(strstr(body.data, "\"reason\":\"RegistryUnreachable\""));
+	assert_non_null(strstr(body.data, "target"));
+	assert_null(strstr(body.data, "\\\"source\\\""));
+	fk.special = SL_RESULT_DONE;
+	fk.special_unreachable = false;
+	sl_clock_fake_advance(&fclock, 10);
+	assert_int_equal(work_all(c), 1);
+	sl_buf_reset(&body);
+	assert_int_equal(sl_controller_readyz(c, &body), 200);
+	/* Not heard from within the last resync (60 s + slack): not ready. */
+	sl_clock_fake_advance(&fclock, 71 * 1000);
+	sl_buf_reset(&body);
+	assert_int_equal(sl_controller_readyz(c, &body), 503);
+	assert_non_null(strstr(body.data, "RegistryNotAnswered"));
+	sl_buf_release(&body);
+	sl_controller_free(c);
+}
+
+static void test_status_persisted_and_transition_time_kept(void **state)
+{
+	struct sl_controller *c;
+	struct sl_object_status st;
+	int64_t t1;
+	FILE *f;
+	char buf[8192];
+	size_t n;
+	int i;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(
+	        sl_statusboard_get(sl_controller_statusboard(c), "Registry/source", &st), 0);
+	t1 = st.cond[SL_COND_READY].last_transition_ms;
+	/* Written by the flush timer, within a second. */
+	for (i = 0; i < 4; i++) {
+		sl_controller_poll(c, 0);
+		sl_clock_fake_advance(&fclock, 400);
+	}
+	f = fopen(status_path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "\"lastTransitionTime\": \"2027-"));
+	assert_non_null(strstr(buf, "\"kind\": \"Registry\""));
+	/* Same status later: lastTransitionTime stays. */
+	sl_clock_fake_advance(&fclock, 5000);
+	sl_controller_resync(c);
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(
+	        sl_statusboard_get(sl_controller_statusboard(c), "Registry/source", &st), 0);
+	assert_int_equal(st.cond[SL_COND_READY].last_transition_ms, t1);
+	assert_int_equal(count_in_log("Ready Unknown -> True"), 2);
+	/* Status changes: it moves, and one line is logged for the transition. */
+	snprintf(fk.special_key, sizeof(fk.special_key), "Registry/source");
+	fk.special = SL_RESULT_STALLED;
+	sl_controller_resync(c);
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(
+	        sl_statusboard_get(sl_controller_statusboard(c), "Registry/source", &st), 0);
+	assert_true(st.cond[SL_COND_READY].last_transition_ms > t1);
+	assert_int_equal(count_in_log("Ready True -> False"), 1);
+	sl_controller_free(c);
+
+	/* A restart reads the saved status back. */
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(
+	        sl_statusboard_get(sl_controller_statusboard(c), "Registry/target", &st), 0);
+	assert_int_equal(st.cond[SL_COND_READY].status, SL_COND_TRUE);
+	assert_int_equal(st.cond[SL_COND_READY].last_transition_ms, t1);
+	sl_controller_free(c);
+}
+
+static void test_sighup_reloads(void **state)
+{
+	struct sl_controller *c;
+	int i;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	kill(getpid(), SIGHUP);
+	for (i = 0; i < 50 && stats(c).loads_ok < 2; i++)
+		sl_controller_poll(c, 20);
+	assert_int_equal(stats(c).loads_ok, 2);
+	assert_int_equal(stats(c).generation, 2);
+	sl_controller_free(c);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_sigterm_drains_within_10s(void **state)
+{
+	struct sl_controller *c;
+	int64_t t0;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	fk.sleep_until_cancel = 1;
+	fk.term_on_entry = true;
+	c = make(1, true, NULL, NULL);
+	t0 = now_ms();
+	assert_int_equal(sl_controller_run(c), 0);
+	assert_true(now_ms() - t0 < 10000);
+	assert_true(atomic_load(&fk.saw_cancel));
+	assert_int_equal(sl_controller_abandoned(c), 0);
+	sl_controller_free(c);
+}
+
+static void test_livez_answers_while_reconcile_stalls(void **state)
+{
+	struct sl_controller *c;
+	struct sockaddr_in sa;
+	char buf[512];
+	int64_t t0, took;
+	ssize_t n;
+	int fd, i;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	fk.sleep_until_cancel = 1;
+	c = make(2, true, NULL, "127.0.0.1:0");
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	for (i = 0; i < 200 && !atomic_load(&fk.entered); i++)
+		usleep(10000);
+	assert_true(atomic_load(&fk.entered));
+	t0 = now_ms();
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)sl_controller_port(c));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_true(write(fd, "GET /livez HTTP/1.0\r\n\r\n", 23) == 23);
+	n = read(fd, buf, sizeof(buf) - 1);
+	took = now_ms() - t0;
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, " 200 "));
+	assert_true(took < 100);
+	sl_controller_free(c); /* cancels the stalled reconciles */
+	assert_true(atomic_load(&fk.saw_cancel));
+}
+
+static void test_once_exit_codes(void **state)
+{
+	struct sl_controller *c;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK("*"));
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_once(c), 0);
+	assert_string_equal(fk.order[2], "SchemaLink/l1");
+	sl_controller_free(c);
+
+	snprintf(fk.special_key, sizeof(fk.special_key), "SchemaLink/l1");
+	fk.special = SL_RESULT_STALLED;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_once(c), 1);
+	sl_controller_free(c);
+
+	snprintf(fk.special_key, sizeof(fk.special_key), "Registry/target");
+	fk.special = SL_RESULT_RETRY;
+	fk.special_unreachable = true;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_once(c), 3);
+	sl_controller_free(c);
+
+	write_file("b.yaml", "kind: [\n");
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_once(c), 2);
+	sl_controller_free(c);
+}
+
+static void test_tree_hash(void **state)
+{
+	uint64_t h0, h1;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	h0 = sl_manifest_tree_hash(mdir);
+	write_file(".hidden.yaml", "x");
+	write_file("a.yaml.swp", "x");
+	write_file("notes.txt", "x");
+	assert_true(sl_manifest_tree_hash(mdir) == h0);
+	write_file("a.yaml", REGS "\n");
+	h1 = sl_manifest_tree_hash(mdir);
+	assert_true(h1 != h0);
+	assert_true(sl_manifest_tree_hash("/nonexistent/sl") != h1);
+}
+
+static void test_statusboard_merge(void **state)
+{
+	struct sl_statusboard *b = sl_statusboard_new();
+	struct sl_object_status st, got;
+	struct sl_status_change chg;
+	struct sl_buf out = SL_BUF_INIT;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	snprintf(st.key, sizeof(st.key), "SchemaLink/x");
+	sl_status_set_condition(&st, SL_COND_READY, SL_COND_TRUE, "Ok", "fine", 0, "g1", 1000);
+	st.updated_ms = 1000;
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	assert_true(chg.changed && chg.is_new);
+	/* The engine stamps a fresh pass with its own time; the board keeps the first. */
+	memset(&st.cond[SL_COND_READY], 0, sizeof(st.cond[0]));
+	sl_status_set_condition(&st, SL_COND_READY, SL_COND_TRUE, "Ok", "fine", 0, "g1", 5000);
+	st.updated_ms = 5000;
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	assert_false(chg.changed);
+	assert_int_equal(chg.n, 0);
+	assert_int_equal(sl_statusboard_get(b, "SchemaLink/x", &got), 0);
+	assert_int_equal(got.cond[SL_COND_READY].last_transition_ms, 1000);
+	/* History accumulates without duplicates. */
+	sl_status_add_history(&st, 6000, "ImportModeRequired", "set IMPORT; resumed");
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	assert_true(chg.changed);
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	assert_false(chg.changed);
+	assert_int_equal(sl_statusboard_get(b, "SchemaLink/x", &got), 0);
+	assert_int_equal(got.n_history, 1);
+	/* Secrets in a message are redacted on the way out. */
+	sl_status_set_condition(&st, SL_COND_READY, SL_COND_FALSE, "Bad",
+	        "connect http://alice:s3cret@host failed password=hunter2", 40101, "g1", 7000);
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	assert_int_equal(chg.n, 1);
+	assert_int_equal(sl_statusboard_json(b, "SchemaLink/x", &out), 0);
+	assert_null(strstr(out.data, "s3cret"));
+	assert_null(strstr(out.data, "hunter2"));
+	assert_non_null(strstr(out.data, "\"errorCode\": 40101"));
+	assert_non_null(strstr(out.data, "\"lastTransitionTime\": \"1970-01-01T00:00:07.000Z\""));
+	assert_int_equal(sl_statusboard_json(b, "SchemaLink/nope", &out), SL_ENOENT);
+	sl_buf_release(&out);
+	sl_statusboard_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(
+	                test_load_enqueues_every_key_in_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_bad_load_keeps_last_good_snapshot, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_debounce_burst_of_writes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_watch_sees_new_and_removed_files, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stalled_is_not_retried, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retry_backs_off_then_forgets, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_readyz_follows_registry_answers, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_status_persisted_and_transition_time_kept, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sighup_reloads, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sigterm_drains_within_10s, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_livez_answers_while_reconcile_stalls, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_once_exit_codes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tree_hash, setup, teardown),
+	        cmocka_unit_test(test_statusboard_merge),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+/* test_metrics.c — the metrics registry and its Prometheus text output, checked line by line
+ * against the text format 0.0.4 grammar by a small parser in this file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "schemalink/metrics.h"
+
+/* ---- a strict checker for the exposition format ------------------------------------------ */
+
+static bool name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+	       (!first && c >= '0' && c <= '9');
+}
+
+/* Parses a metric name at *p; returns its length or 0. */
+static size_t parse_name(const char *p)
+{
+	size_t n = 0;
+
+	while (name_char(p[n], n == 0))
+		n++;
+	return n;
+}
+
+/* Parses {a="x",b="y"} at *pp (escapes \\ \" \n only); stores le's value when present. */
+static bool parse_labels(const char **pp, char *le, size_t lelen)
+{
+	const char *p = *pp;
+
+	if (*p != '{')
+		return true;
+	p++;
+	while (*p != '}') {
+		size_t n = parse_name(p);
+		char val[1024];
+		size_t vl = 0;
+		bool is_le = n == 2 && strncmp(p, "le", 2) == 0;
+
+		if (n == 0 || p[n] != '=' || p[n + 1] != '"')
+			return false;
+		p += n + 2;
+		while (*p != '"') {
+			if (*p == '\0' || *p == '\n')
+				return false;
+			if (*p == '\\') {
+				p++;
+				if (*p != '\\' && *p != '"' && *p != 'n')
+					return false;
+			}
+			if (vl + 1 < sizeof(val))
+				val[vl++] = *p;
+			p++;
+		}
+		val[vl] = '\0';
+		if (is_le)
+			snprintf(le, lelen, "%.*s", (int)lelen - 1, val);
+		p++;
+		if (*p == ',')
+			p++;
+		else if (*p != '}')
+			return false;
+	}
+	*pp = p + 1;
+	return true;
+}
+
+static bool parse_value(const char *s, double *v)
+{
+	char *end;
+
+	if (strcmp(s, "+Inf") == 0) {
+		*v = INFINITY;
+		return true;
+	}
+	if (strcmp(s, "-Inf") == 0) {
+		*v = -INFINITY;
+		return true;
+	}
+	if (strcmp(s, "NaN") == 0) {
+		*v = NAN;
+		return true;
+	}
+	*v = strtod(s, &end);
+	return end != s && *end == '\0';
+}
+
+/* Checks the whole text; returns the number of samples, or -1 with a message printed. */
+static int check_exposition(const char *text)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	char typed[64][128];
+	int ntyped = 0, samples = 0;
+	double last_bucket = -1, last_le = -INFINITY;
+
+	assert_non_null(copy);
+	assert_true(text[strlen(text) - 1] == '\n');
+	for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			assert_true(parse_name(line + 7) > 0);
+			continue;
+		}
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			size_t n = parse_name(line + 7);
+			const char *t = line + 7 + n + 1;
+
+			assert_true(n > 0 && n < 128);
+			assert_true(strcmp(t, "counter") == 0 || strcmp(t, "gauge") == 0 ||
+			            strcmp(t, "histogram") == 0);
+			/* A family is typed once, before its samples. */
+			for (int i = 0; i < ntyped; i++)
+				assert_false(
+				        strncmp(typed[i], line + 7, n) == 0 && typed[i][n] == '\0');
+			assert_true(ntyped < 64);
+			memcpy(typed[ntyped], line + 7, n);
+			typed[ntyped++][n] = '\0';
+			last_bucket = -1;
+			last_le = -INFINITY;
+			continue;
+		}
+		assert_true(line[0] != '#');
+		{
+			const char *p = line;
+			size_t n = parse_name(p);
+			char le[64] = "";
+			double v;
+			bool known = false;
+
+			assert_true(n > 0);
+			for (int i = 0; i < ntyped; i++) {
+				size_t tl = strlen(typed[i]);
+
+				if (strncmp(line, typed[i], tl) == 0 &&
+				        (tl == n || (strncmp(line + tl, "_bucket", 7) == 0) ||
+				                strncmp(line + tl, "_sum", 4) == 0 ||
+				                strncmp(line + tl, "_count", 6) == 0))
+					known = true;
+			}
+			assert_true(known); /* every sample belongs to the family typed above */
+			p += n;
+			assert_true(parse_labels(&p, le, sizeof(le)));
+			assert_true(*p == ' ');
+			assert_true(parse_value(p + 1, &v));
+			if (le[0] != '\0') {
+				double lev;
+
+				/* Buckets are cumulative with increasing le. */
+				assert_true(parse_value(le, &lev));
+				if (lev <= last_le)
+					last_bucket = -1;
+				assert_true(v >= last_bucket);
+				last_bucket = v;
+				last_le = lev;
+			}
+			samples++;
+		}
+	}
+	free(copy);
+	return samples;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static void test_render_parses_and_escapes(void **state)
+{
+	static const char *const lr[] = {"link", "reason"};
+	static const char *const c1[] = {"controller"};
+	static const double b[] = {0.005, 0.1, 1};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_buf out = SL_BUF_INIT;
+	const char *hostile[] = {"we\"ird\\link\nname", "Reason"};
+	const char *c[] = {"schemalink"};
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(sl_metrics_declare(m, "schemalink_self_heal_total", SL_METRIC_COUNTER,
+	                         "Heals.\nSecond line \\ here.", lr, 2, NULL, 0, &err),
+	        0);
+	assert_int_equal(sl_metrics_declare(m, "controller_runtime_reconcile_time_seconds",
+	                         SL_METRIC_HISTOGRAM, "Time.", c1, 1, b, 3, &err),
+	        0);
+	assert_int_equal(sl_metrics_declare(m, "workqueue_depth", SL_METRIC_GAUGE, "Depth.", NULL,
+	                         0, NULL, 0, &err),
+	        0);
+	assert_int_equal(sl_metrics_add(m, "schemalink_self_heal_total", hostile, 2), 0);
+	assert_int_equal(
+	        sl_metrics_observe(m, "controller_runtime_reconcile_time_seconds", c, 0.003), 0);
+	assert_int_equal(
+	        sl_metrics_observe(m, "controller_runtime_reconcile_time_seconds", c, 0.5), 0);
+	assert_int_equal(
+	        sl_metrics_observe(m, "controller_runtime_reconcile_time_seconds", c, 7), 0);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_int_equal(check_exposition(out.data), 1 + 4 + 2 + 1);
+	assert_non_null(strstr(out.data, "schemalink_self_heal_total{link="
+	                                 "\"we\\\"ird\\\\link\\nname\",reason=\"Reason\"} 2\n"));
+	assert_non_null(strstr(
+	        out.data, "# HELP schemalink_self_heal_total Heals.\\nSecond line \\\\ here.\n"));
+	assert_non_null(strstr(out.data, "controller_runtime_reconcile_time_seconds_bucket{"
+	                                 "controller=\"schemalink\",le=\"0.005\"} 1\n"));
+	assert_non_null(strstr(out.data, "controller_runtime_reconcile_time_seconds_bucket{"
+	                                 "controller=\"schemalink\",le=\"1\"} 2\n"));
+	assert_non_null(strstr(out.data, "controller_runtime_reconcile_time_seconds_bucket{"
+	                                 "controller=\"schemalink\",le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(out.data,
+	        "controller_runtime_reconcile_time_seconds_count{controller=\"schemalink\"} 3\n"));
+	assert_non_null(strstr(out.data, "workqueue_depth 0\n"));
+	sl_buf_release(&out);
+	sl_metrics_free(m);
+}
+
+static void test_python_validates_when_available(void **state)
+{
+	static const char *const l[] = {"link", "state"};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_buf out = SL_BUF_INIT;
+	const char *v[] = {"a\"b", "RUNNING"};
+	char path[64];
+	char cmd[512];
+	FILE *f;
+	int fd, rc;
+
+	(void)state;
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		sl_metrics_free(m);
+		skip();
+	}
+	assert_int_equal(sl_metrics_declare(m, "schemalink_exporter_state", SL_METRIC_GAUGE, "S.",
+	                         l, 2, NULL, 0, NULL),
+	        0);
+	assert_int_equal(sl_metrics_set(m, "schemalink_exporter_state", v, 1), 0);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	/* mkstemp's template ends in six 'X'. */
+	snprintf(path, sizeof(path), "/tmp/sl-metrics-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(out.data, f);
+	fclose(f);
+	/* An independent reading of the grammar: a regular expression per sample line. */
+	f = fopen("/tmp/sl-metrics-check.py", "w");
+	assert_non_null(f);
+	fputs("import re, sys\n"
+	      "lab = r'[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\"'\n"
+	      "pat = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{' + lab + r'(,' + lab + "
+	      "r')*\\})? \\S+$')\n"
+	      "for l in open(sys.argv[1]).read().splitlines():\n"
+	      "    if l.startswith('# HELP ') or l.startswith('# TYPE '):\n"
+	      "        continue\n"
+	      "    if not pat.match(l):\n"
+	      "        sys.exit('bad line: ' + l)\n"
+	      "    float(l.rsplit(' ', 1)[1])\n",
+	        f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 /tmp/sl-metrics-check.py %s", path);
+	rc = system(cmd);
+	unlink(path);
+	unlink("/tmp/sl-metrics-check.py");
+	assert_int_equal(rc, 0);
+	sl_buf_release(&out);
+	sl_metrics_free(m);
+}
+
+static void test_rules(void **state)
+{
+	static const char *const l[] = {"link"};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_buf out = SL_BUF_INIT;
+	const char *a[] = {"a"}, *b2[] = {"b"};
+
+	(void)state;
+	assert_int_equal(
+	        sl_metrics_declare(m, "bad name", SL_METRIC_GAUGE, "", NULL, 0, NULL, 0, NULL),
+	        SL_EINVAL);
+	assert_int_equal(
+	        sl_metrics_declare(m, "c_total", SL_METRIC_COUNTER, "", l, 1, NULL, 0, NULL), 0);
+	assert_int_equal(
+	        sl_metrics_declare(m, "c_total", SL_METRIC_COUNTER, "", l, 1, NULL, 0, NULL),
+	        SL_EINVAL);
+	assert_int_equal(sl_metrics_add(m, "c_total", a, -1), SL_EINVAL);
+	assert_int_equal(sl_metrics_set(m, "c_total", a, 1), SL_EINVAL);
+	assert_int_equal(sl_metrics_add(m, "nope", a, 1), SL_ENOENT);
+	assert_int_equal(sl_metrics_add(m, "c_total", a, 1), 0);
+	assert_int_equal(sl_metrics_add(m, "c_total", b2, 3), 0);
+	assert_true(sl_metrics_value(m, "c_total", b2) == 3);
+	sl_metrics_remove_prefix(m, "c_total", "b");
+	assert_true(sl_metrics_value(m, "c_total", b2) == 0);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_null(strstr(out.data, "link=\"b\""));
+	assert_non_null(strstr(out.data, "c_total{link=\"a\"} 1\n"));
+	sl_buf_release(&out);
+	sl_metrics_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_render_parses_and_escapes),
+	        cmocka_unit_test(test_python_validates_when_available),
+	        cmocka_unit_test(test_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
