@@ -2,6 +2,8 @@
 # make bench: measured figures, printed (never asserted). Each section runs what is built.
 #   srlite: GET and POST throughput and p99 latency (wrk on loopback), RSS with 10,000
 #           subjects, durable registrations/s next to the disk's own fsync/s.
+#   exporters: time to export 10,000 subjects between two srlite processes (NONE exporter
+#           created after the registrations; until the destination lists them all).
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}
@@ -70,5 +72,14 @@ PY
 	kill "$PID_srl3"; wait "$PID_srl3" 2>/dev/null
 }
 
+bench_export() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== exporters (tests/bench/bench_export.sh)"
+	SL_BINDIR=$bin N=10000 tests/bench/bench_export.sh
+	SL_BINDIR=$bin N=10000 DATA_DIR=1 tests/bench/bench_export.sh | sed 's/$/, source with --data-dir/'
+}
+
 command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; }
 bench_srlite
+bench_export
