@@ -80,3 +80,72 @@ for l in open(sys.argv[1]).read().splitlines():
     float(m.group(4))
 PY
 }
+
+# ---- the real engine against srlite -----------------------------------------------------------
+
+# write_srlite_regs FILE SRC_URL TGT_URL: Registry "source" and "target" at real srlite URLs.
+write_srlite_regs() {
+	cat >"$1" <<YAML
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: source}
+spec: {url: "$2"}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: target}
+spec: {url: "$3"}
+YAML
+}
+
+# de_start NAME DIR [ARGS...]: starts schemalinkd with the real engine on a free port, state in
+# $T_TMP/state (unless ARGS give --state-dir); sets D_URL and waits for /livez.
+de_start() {
+	local name=$1 dir=$2 port; shift 2
+	port=$(free_port)
+	local st=(--state-dir "$T_TMP/state")
+	[[ " $* " == *" --state-dir "* ]] && st=()
+	sl_start "$name" schemalinkd --manifests "$dir" "${st[@]}" --listen "127.0.0.1:$port" "$@"
+	D_URL="http://127.0.0.1:$port"
+	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+}
+
+# cond KEY TYPE [DAEMON_URL]: "STATUS REASON ERRORCODE" of condition TYPE of object KEY
+# ("SchemaLink/l1") in /status/KEY of the daemon at DAEMON_URL (default $D_URL).
+cond() {
+	curl -s "${3:-$D_URL}/status/$1" | python3 -c '
+import json, sys
+try:
+    st = json.load(sys.stdin)
+    c = [c for c in st.get("conditions", []) if c["type"] == sys.argv[1]][0]
+    print(c["status"], c.get("reason") or "-", c.get("errorCode") or "-")
+except Exception:
+    print("? ? ?")' "$2"
+}
+
+# metric NAME [LABELS] [DAEMON_URL]: the value of sample NAME{LABELS} (LABELS as rendered,
+# e.g. 'link="l1",reason="X"'), 0 when absent.
+metric() {
+	local v sel=$1
+	[ -n "${2:-}" ] && sel="$1{$2}"
+	v=$(curl -s "${3:-$D_URL}/metrics" | awk -v s="$sel" '$1 == s {print $2}')
+	echo "${v:-0}"
+}
+
+# sr_count URL FIELD...: the sum of srlite's request counters FIELD (GET, POST, PUT, DELETE,
+# total) at URL. srlite counts every API request it serves; /_srlite/ requests are not counted.
+sr_count() {
+	local u=$1; shift
+	curl -s "$u/_srlite/requests" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(d[k] for k in sys.argv[1:]))' "$@"
+}
+sr_writes() { sr_count "$1" POST PUT DELETE; }
+
+# register URL SUBJECT SCHEMA_JSON_STRING: registers a schema (e.g. '"string"').
+register() {
+	curl -s -H 'Content-Type: application/json' \
+		-d "$(python3 -c 'import json,sys; print(json.dumps({"schema": sys.argv[1]}))' "$3")" \
+		"$1/subjects/$2/versions" >/dev/null
+}

@@ -626,7 +626,13 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 		sl_log(SL_LOG_INFO, &f, "healed (%d action%s)", r->heals, r->heals == 1 ? "" : "s");
 	}
 	if (r->drift_corrections > 0) {
-		const char *v[] = {ctl, r->heal_reason[0] ? r->heal_reason : "Unknown"};
+		/* kind is the object kind as manifests spell it ("SchemaLink"), not the
+		 * lower-case controller label. */
+		char kind[32];
+		const char *slash = strchr(key, '/');
+		const char *v[] = {kind, r->heal_reason[0] ? r->heal_reason : "Unknown"};
+
+		snprintf(kind, sizeof(kind), "%.*s", slash ? (int)(slash - key) : 31, key);
 		struct sl_log_fields f = {key, v[1], 0};
 
 		sl_metrics_add(c->m, M_DRIFT, v, r->drift_corrections);
