@@ -452,6 +452,16 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			goto out;
 		}
 		rc = observe_setting(e, c, &s, key, &oe);
+		/* A Registry that manages neither mode nor compatibility still proves that the
+		 * registry answers (one list), or a dead registry would report Ready. Any HTTP
+		 * answer proves it, even an error (a registry without contexts). */
+		if (rc == 0 && o->kind == SL_KIND_REGISTRY && s.mode_rc < 0 && s.compat_rc < 0) {
+			rc = obs_contexts(e, c, &oe);
+			if (rc < 0 && rc != SL_ENOMEM && !obs_conn_error(oe.code)) {
+				rc = 0;
+				sl_error_clear(&oe);
+			}
+		}
 		if (rc < 0 && rc != SL_ENOMEM) {
 			plan_failed(p, s.registry, &oe);
 			rc = 0;
