@@ -673,6 +673,12 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 			sl_metrics_remove_prefix(c->m, M_EXPORTER_STATE, name);
 			sl_metrics_remove(c->m, M_EXPORTER_OFFSET, v);
 		}
+	} else if ((rc < 0 || r->result == SL_RESULT_RETRY) && atomic_load(&c->cancel)) {
+		/* A failure once the shutdown cancelled in-flight calls is the cancel itself: the object keeps the status it had, so
+		 * the saved file does not claim an error nobody saw. */
+		struct sl_log_fields f = {key, NULL, 0};
+
+		sl_log(SL_LOG_DEBUG, &f, "reconcile cancelled by the shutdown");
 	} else if (sl_statusboard_update(c->board, &r->status, &chg) == 0) {
 		log_transitions(&r->status, &chg);
 		if (key_is(key, "SchemaLink", &name))
