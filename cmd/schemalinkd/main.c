@@ -11,6 +11,11 @@
  * cmd/schemalinkd/fake.c (done | retry | stalled | unreachable), so e2e tests can exercise the
  * loop, endpoints, signals and watcher without registries. It is never the default and is
  * not listed in --help.
+ *
+ * Hidden, TEST-ONLY flag: --test-rescan-interval DUR sets the period of the content-hash
+ * rescan (OPERATIONS.md: every 5 minutes), so an e2e test can show that a change the watcher
+ * cannot see is picked up without waiting 5 minutes. Not listed in --help; never needed in
+ * production.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -43,6 +48,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 	OPT_TEST_FAKE,
+	OPT_TEST_RESCAN,
 };
 
 #define DEFAULT_LISTEN "127.0.0.1:9464"
@@ -163,6 +169,7 @@ int main(int argc, char **argv)
 	        {"version", no_argument, NULL, OPT_VERSION},
 	        {"help", no_argument, NULL, 'h'},
 	        {"test-fake-reconciler", required_argument, NULL, OPT_TEST_FAKE},
+	        {"test-rescan-interval", required_argument, NULL, OPT_TEST_RESCAN},
 	        {NULL, 0, NULL, 0},
 	};
 	struct sl_error err = SL_ERROR_INIT;
@@ -173,7 +180,7 @@ int main(int argc, char **argv)
 	char state_buf[PATH_MAX], set_dir[PATH_MAX + 70], status_path[PATH_MAX + 100];
 	enum sl_log_level level = SL_LOG_INFO;
 	enum sl_log_format format = SL_LOG_TEXT;
-	int64_t resync_ms = 60000;
+	int64_t resync_ms = 60000, rescan_ms = 0;
 	bool prune = false, once = false, dry_run = false;
 	int c, rc;
 
@@ -193,6 +200,14 @@ int main(int argc, char **argv)
 				return bad_flag("--resync: %s", err.msg);
 			if (resync_ms <= 0)
 				return bad_flag("--resync: must be positive (got \"%s\")", optarg);
+			break;
+		case OPT_TEST_RESCAN:
+			if (sl_duration_parse(optarg, &rescan_ms, &err) < 0)
+				return bad_flag("--test-rescan-interval: %s", err.msg);
+			if (rescan_ms <= 0)
+				return bad_flag(
+				        "--test-rescan-interval: must be positive (got \"%s\")",
+				        optarg);
 			break;
 		case OPT_LOG_FORMAT:
 			if (sl_log_format_parse(optarg, &format, &err) < 0)
@@ -241,6 +256,11 @@ int main(int argc, char **argv)
 	cfg.status_path = status_path;
 	cfg.listen = once ? NULL : listen;
 	cfg.resync_ms = resync_ms;
+	cfg.rescan_ms = rescan_ms;
+	if (rescan_ms > 0)
+		sl_log(SL_LOG_WARN, NULL,
+		        "TEST ONLY: --test-rescan-interval: rescanning every %lld ms",
+		        (long long)rescan_ms);
 	cfg.workers = once ? 0 : WORKERS;
 	cfg.watch = !once;
 	cfg.sd_notify = !once;

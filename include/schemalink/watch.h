@@ -35,6 +35,9 @@ int sl_watch_process(struct sl_watch *w, bool *changed, struct sl_error *err);
 
 /* Number of directories currently watched (tests, metrics). */
 int sl_watch_count(const struct sl_watch *w);
+/* Number of times the kernel's event queue overflowed (events were lost and everything was
+ * rescanned). */
+uint64_t sl_watch_overflows(const struct sl_watch *w);
 /* True while the root does not exist (only its parent is watched). */
 bool sl_watch_root_missing(const struct sl_watch *w);
 

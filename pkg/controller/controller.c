@@ -1169,10 +1169,16 @@ int sl_controller_poll(struct sl_controller *c, int timeout_ms)
 
 		if (c->watch != NULL && fd == sl_watch_fd(c->watch)) {
 			struct sl_error err = SL_ERROR_INIT;
+			uint64_t lost = sl_watch_overflows(c->watch);
 			bool changed = false;
 
 			if (sl_watch_process(c->watch, &changed, &err) < 0)
 				sl_log(SL_LOG_WARN, NULL, "watcher: %s", err.msg);
+			if (sl_watch_overflows(c->watch) != lost)
+				sl_log(SL_LOG_WARN, NULL,
+				        "watcher: the inotify queue overflowed and events were "
+				        "lost; "
+				        "rescanning the manifests");
 			if (changed)
 				sl_debounce_event(&c->deb, mono(c));
 		} else if (fd == c->sigfd) {

@@ -30,6 +30,7 @@ struct sl_watch {
 	char *root_name; /* basename(root) */
 	int parent_wd; /* watch on the parent while the root is missing, else -1 */
 	struct sl_vec wds; /* struct wd_entry * for the root and its sub-directories */
+	uint64_t overflows; /* IN_Q_OVERFLOW events seen */
 };
 
 static void wd_free(void *p)
@@ -198,6 +199,11 @@ int sl_watch_count(const struct sl_watch *w)
 	return (int)w->wds.len;
 }
 
+uint64_t sl_watch_overflows(const struct sl_watch *w)
+{
+	return w->overflows;
+}
+
 bool sl_watch_root_missing(const struct sl_watch *w)
 {
 	return w->parent_wd >= 0;
@@ -227,6 +233,7 @@ int sl_watch_process(struct sl_watch *w, bool *changed, struct sl_error *err)
 			p += sizeof(*ev) + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
 				/* Events were lost: rescan everything. */
+				w->overflows++;
 				need_rebuild = true;
 				*changed = true;
 				continue;
