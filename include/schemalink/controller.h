@@ -6,7 +6,8 @@
  * stop; HUP: reload) and an eventfd the workers wake it with; the manifest snapshot in use
  * (immutable, swapped on a good load, kept on a bad one); a pool of worker threads that take
  * keys from the work queue and call the reconcile function; what the results mean for the
- * queue; the status board, its persistence and change log; the metrics of OPERATIONS.md; and
+ * queue; the status board, its persistence and change log; the logging of reconcile errors
+ * (a repeating one once per minute with a count, throttle.h); the metrics of OPERATIONS.md; and
  * the HTTP endpoints /livez, /readyz, /metrics, /status, /status/<kind>/<name>.
  * Depends on engine's contract types (status.h), manifest, watch, queue, metrics,
  * statusboard, sdnotify, httpd and base. It does not call the engine itself: the reconcile

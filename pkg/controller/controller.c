@@ -26,6 +26,7 @@
 #include "schemalink/manifest.h"
 #include "schemalink/sdnotify.h"
 #include "schemalink/strmap.h"
+#include "schemalink/throttle.h"
 #include "schemalink/vec.h"
 #include "schemalink/watch.h"
 
@@ -87,6 +88,7 @@ struct sl_controller {
 	struct sl_queue *q;
 	struct sl_metrics *m;
 	struct sl_statusboard *board;
+	struct sl_throttle *thr; /* repeating errors: logged once per minute with a count */
 	struct sl_watch *watch;
 	struct sl_httpd *httpd;
 	int epfd, sigfd, evfd;
@@ -554,6 +556,40 @@ static void link_metrics(
 	}
 }
 
+/* OPERATIONS.md: "a repeating error is logged once per minute with a count". A failure that
+ * changed a condition was just logged by log_transitions; one that repeats an unchanged
+ * condition is logged when the throttle allows, saying how often it repeated meanwhile. A
+ * success forgets the key, so its next failure is logged at once. */
+static void log_repeating(struct sl_controller *c, const char *key,
+        const struct sl_reconcile_result *r, bool failed, bool transitions)
+{
+	const struct sl_condition *cd = &r->status.cond[SL_COND_READY];
+	const char *reason = cd->reason[0] ? cd->reason : "Unknown";
+	struct sl_log_fields f = {key, reason, sl_queue_failures(c->q, key)};
+	uint64_t repeated;
+	int64_t since;
+	char tail[96] = "";
+
+	if (!failed) {
+		sl_throttle_forget(c->thr, key);
+		return;
+	}
+	if (transitions) {
+		sl_throttle_logged(c->thr, key, reason);
+		return;
+	}
+	if (!sl_throttle_hit(c->thr, key, reason, &repeated, &since))
+		return;
+	if (repeated > 0 && since < 2 * SL_THROTTLE_WINDOW_MS)
+		snprintf(tail, sizeof(tail), " (repeated %llu time%s in the last minute)",
+		        (unsigned long long)repeated, repeated == 1 ? "" : "s");
+	else if (repeated > 0)
+		snprintf(tail, sizeof(tail), " (repeated %llu time%s in the last %lld minutes)",
+		        (unsigned long long)repeated, repeated == 1 ? "" : "s",
+		        (long long)(since / 60000));
+	sl_log(SL_LOG_WARN, &f, "still failing: %s%s", cd->message[0] ? cd->message : reason, tail);
+}
+
 struct outcome {
 	enum sl_result result;
 	bool conn_failure;
@@ -567,7 +603,7 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 {
 	struct sl_reconcile_result *r = calloc(1, sizeof(*r));
 	struct sl_error err = SL_ERROR_INIT;
-	struct sl_status_change chg;
+	struct sl_status_change chg = {0};
 	const struct sl_object *obj = NULL;
 	char ctl[32];
 	const char *name, *gen = "";
@@ -709,6 +745,9 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 			break;
 		}
 	}
+	/* After the requeue, so the attempt field counts this failure. */
+	if (!(rc < 0 || r->result == SL_RESULT_RETRY) || !atomic_load(&c->cancel))
+		log_repeating(c, key, r, rc < 0 || r->result == SL_RESULT_RETRY, chg.n > 0);
 	free(r);
 }
 
@@ -1391,8 +1430,9 @@ struct sl_controller *sl_controller_new(
 	c->q = sl_queue_new(c->clock, cfg->limits);
 	c->m = sl_metrics_new();
 	c->board = sl_statusboard_new();
+	c->thr = sl_throttle_new(c->clock, 0, 0);
 	if (c->manifests == NULL || (cfg->status_path && c->status_path == NULL) || c->q == NULL ||
-	        c->m == NULL || c->board == NULL) {
+	        c->m == NULL || c->board == NULL || c->thr == NULL) {
 		sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -1517,6 +1557,7 @@ void sl_controller_free(struct sl_controller *c)
 	sl_strmap_release(&c->regs, free);
 	sl_buf_release(&c->last_fail);
 	sl_statusboard_free(c->board);
+	sl_throttle_free(c->thr);
 	sl_metrics_free(c->m);
 	sl_queue_free(c->q);
 	free(c->manifests);

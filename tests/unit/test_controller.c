@@ -448,6 +448,66 @@ static void test_retry_backs_off_then_forgets(void **state)
 	sl_controller_free(c);
 }
 
+/* OPERATIONS.md: a repeating error is logged once per minute with a count (fake clock). */
+static void test_repeating_error_logged_once_per_minute(void **state)
+{
+	struct sl_controller *c;
+	int i;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	snprintf(fk.special_key, sizeof(fk.special_key), "Registry/target");
+	fk.special = SL_RESULT_RETRY;
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 2);
+	/* The first failure is logged once, by its transition (Ready -> False). */
+	assert_int_equal(count_in_log("Ready Unknown -> False: m object=Registry/target"), 1);
+	/* 39 retries, one every 1.5 s (a resync adds the key at once): none logged. */
+	for (i = 0; i < 39; i++) {
+		sl_clock_fake_advance(&fclock, 1500);
+		sl_controller_resync(c);
+		work_all(c);
+	}
+	assert_int_equal(count_in_log("still failing"), 0);
+	/* The next one, 60 s after the first, is logged with the count of those it stands for. */
+	sl_clock_fake_advance(&fclock, 1500);
+	sl_controller_resync(c);
+	work_all(c);
+	assert_int_equal(count_in_log("still failing: m (repeated 39 times in the last minute) "
+	                              "object=Registry/target reason=Broken attempt=41"),
+	        1);
+	/* Another minute: logged again, once. */
+	for (i = 0; i < 39; i++) {
+		sl_clock_fake_advance(&fclock, 1500);
+		sl_controller_resync(c);
+		work_all(c);
+	}
+	assert_int_equal(count_in_log("still failing"), 1);
+	sl_clock_fake_advance(&fclock, 1500);
+	sl_controller_resync(c);
+	work_all(c);
+	assert_int_equal(count_in_log("still failing"), 2);
+	assert_int_equal(count_in_log("(repeated 39 times in the last minute)"), 2);
+	/* A success forgets it; the next failure is news again (its transition logs it). */
+	fk.special = SL_RESULT_DONE;
+	sl_clock_fake_advance(&fclock, 1500);
+	sl_controller_resync(c);
+	work_all(c);
+	fk.special = SL_RESULT_RETRY;
+	sl_clock_fake_advance(&fclock, 1500);
+	sl_controller_resync(c);
+	work_all(c);
+	assert_int_equal(count_in_log("Ready True -> False: m object=Registry/target"), 1);
+	sl_clock_fake_advance(&fclock, 1500);
+	sl_controller_resync(c);
+	work_all(c);
+	assert_int_equal(count_in_log("still failing"), 2);
+	/* The other key, which succeeds, never logs an error. */
+	assert_int_equal(count_in_log("object=Registry/source reason=Broken"), 0);
+	sl_controller_free(c);
+}
+
 static void test_requeue_after(void **state)
 {
 	struct sl_controller *c;
@@ -748,6 +808,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_is_not_retried, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retry_backs_off_then_forgets, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_repeating_error_logged_once_per_minute, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_readyz_follows_registry_answers, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
