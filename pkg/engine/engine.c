@@ -852,8 +852,37 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 	return 0;
 }
 
+/* What can change in the inventory without a write: objects added or removed, and the
+ * scopes and the keys that need them (bookkeeping while planning). A cheap fingerprint of
+ * those, so a reconcile that changed nothing does not rewrite the whole file. */
+static uint64_t inv_shape(const struct sl_inventory *inv)
+{
+	uint64_t h = inv->objects.len;
+	size_t i;
+
+	for (i = 0; i < inv->scopes.len; i++) {
+		const struct sl_inv_scope *s = inv->scopes.items[i];
+
+		h = h * 1000003u + s->needed_by.len + 1;
+	}
+	return h * 1000003u + inv->scopes.len;
+}
+
+/* The stored status equals the new one but for updated_ms. Both are byte copies of
+ * NUL-padded buffers, so a byte comparison can only err towards "changed". */
+static bool same_status(const struct sl_object_status *a, const struct sl_object_status *b)
+{
+	struct sl_object_status x = *b;
+
+	x.updated_ms = a->updated_ms;
+	return memcmp(a, &x, sizeof(x)) == 0;
+}
+
+/* unchanged: the pass made no write and left the inventory's shape as it found it; then an
+ * unchanged status is not worth rewriting (and fsyncing) the inventory for: with 1,000 links
+ * every no-op resync did that 1,000 times. */
 static int save_status(struct sl_engine *e, const char *key, const struct sl_reconcile_result *r,
-        bool keep_object, struct sl_error *err)
+        bool keep_object, bool unchanged, struct sl_error *err)
 {
 	struct sl_inv_object *io;
 
@@ -863,6 +892,8 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 		io = sl_inventory_object_ensure(e->inv, key);
 		if (io == NULL)
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		if (unchanged && io->has_status && same_status(&io->status, &r->status))
+			return 0;
 		io->status = r->status;
 		io->has_status = true;
 	}
@@ -880,6 +911,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	struct sl_plan *p = NULL;
 	struct want_link w;
 	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL);
+	uint64_t shape = inv_shape(e->inv);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -933,9 +965,10 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 				sl_inv_scope_free(rel.items[i]);
 			sl_vec_release(&rel, NULL);
 			sl_inventory_object_remove(e->inv, key);
-			rc = save_status(e, key, out, false, err);
+			rc = save_status(e, key, out, false, false, err);
 		} else {
-			rc = save_status(e, key, out, o != NULL, err);
+			rc = save_status(e, key, out, o != NULL,
+			        out->writes == 0 && inv_shape(e->inv) == shape, err);
 		}
 	}
 	want_link_release(&w);
