@@ -82,7 +82,9 @@ void sl_controller_free(struct sl_controller *c);
 
 /* Loads the manifests now. force = false skips the load when the content hash of the tree
  * equals the one of the last attempt (the rescan). A good load swaps the snapshot and queues
- * every key (and every key that disappeared, so the reconciler can prune it); a bad one keeps
+ * every key that disappeared (so the reconciler can prune it) and: every key on the first
+ * load, a forced one (SIGHUP) or when a Registry was added, removed or changed; otherwise
+ * only the keys whose spec changed or that are new (the rest waits for the resync); a bad one keeps
  * the last good snapshot, counts schemalink_manifest_load_errors_total, is logged once and
  * makes /readyz fail with ManifestsInvalid. Returns 1 loaded, 0 skipped (unchanged), or
  * SL_EINVAL for a bad load. why ("start", "change", "SIGHUP", "rescan") goes to the log. */

@@ -288,7 +288,8 @@ static void test_bad_load_keeps_last_good_snapshot(void **state)
 	write_file("b.yaml", LINK(":.:*"));
 	assert_int_equal(sl_controller_load(c, "change", false), 1);
 	assert_int_equal(stats(c).generation, 2);
-	assert_int_equal(work_all(c), 3);
+	/* Only the new link is queued: the registries did not change. */
+	assert_int_equal(work_all(c), 1);
 	sl_buf_reset(&body);
 	assert_int_equal(sl_controller_readyz(c, &body), 200);
 	sl_buf_release(&body);
@@ -355,7 +356,7 @@ static void test_watch_sees_new_and_removed_files(void **state)
 		sl_clock_fake_advance(&fclock, 50);
 	}
 	assert_int_equal(stats(c).generation, 2);
-	assert_int_equal(work_all(c), 3);
+	assert_int_equal(work_all(c), 1); /* the new link only */
 	/* Removed: the link's key is queued once more (for prune) and its status dropped. */
 	snprintf(path, sizeof(path), "%s/sub/l.yaml", mdir);
 	assert_int_equal(unlink(path), 0);
@@ -365,8 +366,9 @@ static void test_watch_sees_new_and_removed_files(void **state)
 	}
 	assert_int_equal(stats(c).generation, 3);
 	fk.calls = 0;
-	assert_int_equal(work_all(c), 3);
-	assert_false(fk.last_snap_had_key && strcmp(fk.order[2], "SchemaLink/l1") == 0);
+	assert_int_equal(work_all(c), 1); /* the registries did not change */
+	assert_string_equal(fk.order[0], "SchemaLink/l1");
+	assert_false(fk.last_snap_had_key);
 	{
 		struct sl_object_status st;
 
@@ -398,7 +400,8 @@ static void test_stalled_is_not_retried(void **state)
 	write_file("b.yaml", LINK(":.:*"));
 	assert_int_equal(sl_controller_load(c, "change", false), 1);
 	fk.calls = 0;
-	assert_int_equal(work_all(c), 3);
+	assert_int_equal(work_all(c), 1);
+	assert_string_equal(fk.order[0], "SchemaLink/l1");
 	assert_int_equal(work_all(c), 0);
 	{
 		const char *v[] = {"schemalink", "stalled"};
@@ -505,6 +508,59 @@ static void test_repeating_error_logged_once_per_minute(void **state)
 	assert_int_equal(count_in_log("still failing"), 2);
 	/* The other key, which succeeds, never logs an error. */
 	assert_int_equal(count_in_log("object=Registry/source reason=Broken"), 0);
+	sl_controller_free(c);
+}
+
+/* A reload queues what changed: one edited link among unchanged objects is queued alone
+ * (not behind every other key); a Registry change, a new Registry or a forced reload (SIGHUP)
+ * queue everything; a removed key is queued for prune. */
+static void test_reload_queues_what_changed(void **state)
+{
+	struct sl_controller *c;
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK(":.:*"));
+	write_file("c.yaml",
+	        "apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: l2}\n"
+	        "spec: {source: target, destination: source, subjects: [':.:*']}\n");
+	c = make(0, false, &fclock, NULL);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 4);
+	/* Edit l1 only. */
+	write_file("b.yaml", LINK("s1"));
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	fk.calls = 0;
+	assert_int_equal(work_all(c), 1);
+	assert_string_equal(fk.order[0], "SchemaLink/l1");
+	/* The same content again: nothing. */
+	assert_int_equal(sl_controller_load(c, "rescan", false), 0);
+	assert_int_equal(work_all(c), 0);
+	/* A Registry's spec changes: every object is queued. */
+	write_file("a.yaml", REGS "  # no-op comment\n");
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	assert_int_equal(work_all(c), 0); /* a comment does not change a spec hash */
+	write_file("a.yaml",
+	        "apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: source}\n"
+	        "spec: {url: 'http://127.0.0.1:3'}\n---\n"
+	        "apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target}\n"
+	        "spec: {url: 'http://127.0.0.1:2'}\n");
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	assert_int_equal(work_all(c), 4);
+	/* SIGHUP: a forced reload queues everything. */
+	assert_int_equal(sl_controller_load(c, "SIGHUP", true), 1);
+	assert_int_equal(work_all(c), 4);
+	/* l2 removed: only its key, for prune. */
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/c.yaml", mdir);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(sl_controller_load(c, "change", false), 1);
+	fk.calls = 0;
+	assert_int_equal(work_all(c), 1);
+	assert_string_equal(fk.order[0], "SchemaLink/l2");
 	sl_controller_free(c);
 }
 
@@ -808,6 +864,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_is_not_retried, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retry_backs_off_then_forgets, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reload_queues_what_changed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_repeating_error_logged_once_per_minute, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
