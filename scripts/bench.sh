@@ -4,6 +4,9 @@
 #           subjects, durable registrations/s next to the disk's own fsync/s.
 #   exporters: time to export 10,000 subjects between two srlite processes (NONE exporter
 #           created after the registrations; until the destination lists them all).
+#   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
+#           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
+#           (tests/bench/bench_daemon.sh; OPERATIONS.md "Footprint targets").
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}
@@ -80,6 +83,14 @@ bench_export() {
 	SL_BINDIR=$bin N=10000 DATA_DIR=1 tests/bench/bench_export.sh | sed 's/$/, source with --data-dir/'
 }
 
+bench_daemon() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== schemalinkd (tests/bench/bench_daemon.sh)"
+	SL_BINDIR=$bin N=1000 RUNS=100 tests/bench/bench_daemon.sh
+}
+
 command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; }
 bench_srlite
 bench_export
+bench_daemon

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# bench_daemon.sh — schemalinkd's footprint against two srlite processes (OPERATIONS.md
+# "Footprint targets"); figures are printed, never asserted.
+#   1. N SchemaLinks (default 1,000; half source->target, half target->source, one explicit
+#      subject each) loaded from scratch: time until every exporter is RUNNING.
+#   2. Idle RSS of schemalinkd after convergence (VmRSS from /proc).
+#   3. One no-op resync: srlite request counters (GET, writes) of both registries and the
+#      daemon's CPU (utime+stime from /proc/PID/stat) before and after exactly one resync pass
+#      (detected by controller_runtime_reconcile_total growing by the number of objects).
+#   4. rename() of a new link manifest into the watched directory -> its exporter answering
+#      200 on the source (GET /exporters/<name> polled every 2 ms), over RUNS runs (default
+#      100) with the N links loaded: p50, p99, max.
+# Environment: SL_BINDIR (default bin/), N, RUNS, RESYNC (default 20s).
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${SL_BINDIR:-bin}
+N=${N:-1000}
+RUNS=${RUNS:-100}
+RESYNC=${RESYNC:-20s}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/slbench.XXXXXX")
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SP=$(port) TP=$(port) DP=$(port)
+SRC=http://127.0.0.1:$SP TGT=http://127.0.0.1:$TP D=http://127.0.0.1:$DP
+"$BIN/srlite" --listen "127.0.0.1:$SP" --enable-fault-injection >"$TMP/src.log" 2>&1 &
+PIDS+=($!)
+"$BIN/srlite" --listen "127.0.0.1:$TP" --enable-fault-injection >"$TMP/tgt.log" 2>&1 &
+PIDS+=($!)
+for u in "$SRC" "$TGT"; do
+	for _ in $(seq 100); do curl -s -o /dev/null "$u/" && break; sleep 0.05; done
+done
+
+M=$TMP/m STAGE=$TMP/stage
+mkdir -p "$M" "$STAGE"
+cat >"$M/registries.yaml" <<YAML
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: source}
+spec: {url: "$SRC"}
+---
+apiVersion: schemalink.io/v1alpha1
+kind: Registry
+metadata: {name: target}
+spec: {url: "$TGT"}
+YAML
+python3 - "$M" "$N" <<'PY'
+import sys
+m, n = sys.argv[1], int(sys.argv[2])
+doc = ("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\n"
+       "spec: {source: %s, destination: %s, subjects: [\"%s\"]}\n")
+files = {}
+for i in range(n):
+    fwd = i % 2 == 0
+    name = "link-%04d" % i
+    files.setdefault(i // 100, []).append(doc % (name, "source" if fwd else "target",
+                                                   "target" if fwd else "source", "s-%04d" % i))
+for k, docs in files.items():
+    open("%s/links-%02d.yaml" % (m, k), "w").write("".join(docs))
+PY
+
+running() { # number of links whose exporter is RUNNING, from /metrics
+	curl -s "$D/metrics" | awk '/^schemalink_exporter_state\{.*state="RUNNING"\} 1$/ {n++} END {print n + 0}'
+}
+metric() { curl -s "$D/metrics" | awk -v s="$1" '$1 == s {print $2}'; }
+reconciles() { # controller_runtime_reconcile_total summed over labels
+	curl -s "$D/metrics" | awk '/^controller_runtime_reconcile_total\{/ {n += $2} END {printf "%d\n", n}'
+}
+counts() { curl -s "$1/_srlite/requests"; }
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+
+start=$(date +%s%N)
+"$BIN/schemalinkd" --manifests "$M" --state-dir "$TMP/state" --listen "127.0.0.1:$DP" \
+	--resync "$RESYNC" >"$TMP/d.log" 2>&1 &
+DPID=$!
+PIDS+=($DPID)
+for _ in $(seq 100); do curl -s -o /dev/null "$D/livez" && break; sleep 0.05; done
+while [ "$(running)" -lt "$N" ]; do
+	sleep 0.2
+	kill -0 "$DPID" 2>/dev/null || { echo "schemalinkd died"; tail "$TMP/d.log"; exit 1; }
+	[ $(( ($(date +%s%N) - start) / 1000000000 )) -gt 300 ] && { echo "no convergence in 300 s ($(running)/$N running)"; exit 1; }
+done
+conv_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+printf 'daemon_converge_%d_links_ms=%d\n' "$N" "$conv_ms"
+
+# Idle: let the queue drain and the status flush, then read RSS.
+sleep 3
+printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' \
+	"$(awk '/^VmRSS/ {print $2}' "/proc/$DPID/status")" "$N"
+
+# One no-op resync: wait for a quiet queue right after a resync pass, sample, then wait for
+# the next pass to finish (reconciles grow by the number of objects) and sample again.
+objects=$(metric schemalink_manifest_objects)
+r=$(reconciles)
+while :; do # align to the end of a pass: reconciles stop growing for 1 s
+	sleep 1
+	r2=$(reconciles)
+	[ "$r2" = "$r" ] && break
+	r=$r2
+done
+s0=$(counts "$SRC") t0=$(counts "$TGT") c0=$(cpu_ticks "$DPID") r0=$(reconciles)
+while [ "$(( $(reconciles) - r0 ))" -lt "$objects" ]; do sleep 0.05; done
+sleep 0.5 # the pass's last responses
+s1=$(counts "$SRC") t1=$(counts "$TGT") c1=$(cpu_ticks "$DPID") r1=$(reconciles)
+python3 - "$s0" "$t0" "$s1" "$t1" "$c0" "$c1" "$N" "$objects" "$(( r1 - r0 ))" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+s0, t0, s1, t1 = (json.loads(x) for x in sys.argv[1:5])
+c0, c1, n, objects, recs, hz = (int(x) for x in sys.argv[5:11])
+get = (s1["GET"] - s0["GET"]) + (t1["GET"] - t0["GET"])
+writes = sum((s1[k] - s0[k]) + (t1[k] - t0[k]) for k in ("POST", "PUT", "DELETE"))
+cpu_ms = (c1 - c0) * 1000.0 / hz
+# Budget (OPERATIONS.md): 2 GETs per link + 1 per managed mode scope (here 2: .source on
+# target, .target on source) + 1 list per registry (2).
+budget = 2 * n + 2 + 2
+print("noop_resync_gets=%d (%.2f per link; budget %d = 2/link + 2 scopes + 2 lists) writes=%d "
+      "reconciles=%d objects=%d" % (get, get / n, budget, writes, recs, objects))
+print("noop_resync_cpu_ms=%.0f (%.3f ms per link; target < 0.2; clock tick %.0f ms)"
+      % (cpu_ms, cpu_ms / n, 1000.0 / hz))
+PY
+
+# rename() -> exporter on the registry, RUNS times, with the N links loaded.
+python3 - "$M" "$STAGE" "$SP" "$RUNS" <<'PY'
+import http.client, os, sys, time
+m, stage, sp, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+conn = http.client.HTTPConnection("127.0.0.1", sp)
+def exists(name):
+    conn.request("GET", "/exporters/" + name)
+    r = conn.getresponse()
+    r.read()
+    return r.status == 200
+lat = []
+for i in range(runs):
+    name = "bench-rename-%03d" % i
+    tmp = os.path.join(stage, name + ".yaml")
+    with open(tmp, "w") as f:
+        f.write("apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\n"
+                "spec: {source: source, destination: target, subjects: [\"r-%03d\"]}\n" % (name, i))
+    t0 = time.monotonic()
+    os.rename(tmp, os.path.join(m, name + ".yaml"))
+    while not exists(name):
+        if time.monotonic() - t0 > 30:
+            sys.exit("exporter %s not created within 30 s" % name)
+        time.sleep(0.002)
+    lat.append((time.monotonic() - t0) * 1000.0)
+    time.sleep(0.05)
+lat.sort()
+pct = lambda p: lat[min(len(lat) - 1, int(round(p / 100.0 * len(lat) + 0.5)) - 1)]
+print("rename_to_exporter_ms p50=%.1f p99=%.1f max=%.1f (runs=%d; target p99 < 300)"
+      % (pct(50), pct(99), lat[-1], len(lat)))
+PY
