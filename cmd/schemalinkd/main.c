@@ -148,6 +148,16 @@ static bool daemon_cancelled(void *cls)
 	return d->ctl != NULL && sl_controller_cancelled(d->ctl);
 }
 
+static void engine_pass_begin(void *cls)
+{
+	sl_engine_begin_pass(((struct daemon *)cls)->engine);
+}
+
+static void engine_pass_end(void *cls)
+{
+	sl_engine_end_pass(((struct daemon *)cls)->engine);
+}
+
 static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err)
 {
@@ -298,6 +308,8 @@ int main(int argc, char **argv)
 		}
 		cfg.reconcile = engine_reconcile;
 		cfg.reconcile_cls = &d;
+		cfg.pass_begin = engine_pass_begin;
+		cfg.pass_end = engine_pass_end;
 	}
 
 	d.ctl = sl_controller_new(&cfg, &err);

@@ -66,6 +66,13 @@ struct sl_controller_config {
 	const struct sl_queue_limits *limits; /* NULL = OPERATIONS.md defaults */
 	sl_reconcile_fn reconcile; /* required */
 	void *reconcile_cls;
+	/* Optional: a resync is run as a pass (sl_engine_begin_pass / end_pass), so lists
+	 * that every link reads (GET /exporters of its source) are read once per registry and
+	 * resync, not once per link. Called from worker threads, with reconcile_cls: begin
+	 * before the first key processed after a resync; end when the queue is idle (nothing
+	 * ready or processing) or the pass has lasted one resync period. --once runs as one pass. */
+	void (*pass_begin)(void *cls);
+	void (*pass_end)(void *cls);
 };
 
 struct sl_controller;

@@ -114,6 +114,9 @@ struct sl_controller {
 
 	pthread_t *threads;
 	int nthreads;
+	atomic_bool pass_want; /* a resync asked for a pass */
+	bool pass_on; /* a pass is running (under lock) */
+	int64_t pass_start; /* mono ms */
 	atomic_int stop_req;
 	atomic_bool cancel;
 	int abandoned;
@@ -751,6 +754,44 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 	free(r);
 }
 
+/* Resync passes (see pass_begin in controller.h). Begin and end run in workers: they take
+ * the engine's lock, which a worker stuck in a stalled call holds, and the loop must never
+ * wait for that. */
+static void pass_maybe_begin(struct sl_controller *c)
+{
+	bool begin = false;
+
+	if (c->cfg.pass_begin == NULL || !atomic_exchange(&c->pass_want, false))
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (!c->pass_on) {
+		c->pass_on = begin = true;
+		c->pass_start = mono(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (begin)
+		c->cfg.pass_begin(c->cfg.reconcile_cls);
+}
+
+static void pass_maybe_end(struct sl_controller *c)
+{
+	struct sl_queue_stats qs;
+	bool end = false;
+
+	if (c->cfg.pass_end == NULL)
+		return;
+	sl_queue_stats(c->q, &qs);
+	pthread_mutex_lock(&c->lock);
+	if (c->pass_on && ((qs.depth == 0 && qs.processing == 0) ||
+	                          mono(c) - c->pass_start >= c->cfg.resync_ms)) {
+		c->pass_on = false;
+		end = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (end)
+		c->cfg.pass_end(c->cfg.reconcile_cls);
+}
+
 int sl_controller_work(struct sl_controller *c, int wait_ms)
 {
 	struct snapref *ref;
@@ -763,11 +804,13 @@ int sl_controller_work(struct sl_controller *c, int wait_ms)
 		return 0;
 	if (rc < 0)
 		return rc;
+	pass_maybe_begin(c);
 	ref = snap_acquire(c);
 	process_key(c, ref, key, true, &oc);
 	snap_release(c, ref);
 	sl_queue_done(c->q, key);
 	free(key);
+	pass_maybe_end(c);
 	wake(c);
 	return 1;
 }
@@ -804,8 +847,10 @@ void sl_controller_resync(struct sl_controller *c)
 {
 	struct snapref *ref = snap_acquire(c);
 
-	if (ref != NULL)
+	if (ref != NULL) {
+		atomic_store(&c->pass_want, true);
 		enqueue_all(c, ref->snap);
+	}
 	snap_release(c, ref);
 }
 
@@ -1390,6 +1435,8 @@ int sl_controller_once(struct sl_controller *c)
 	for (i = 0; i < board_keys.len; i++)
 		if (snap_find(ref->snap, board_keys.items[i]) == NULL)
 			sl_vec_push(&keys, board_keys.items[i]);
+	if (c->cfg.pass_begin != NULL)
+		c->cfg.pass_begin(c->cfg.reconcile_cls);
 	for (i = 0; i < keys.len && atomic_load(&c->stop_req) == 0; i++) {
 		struct outcome oc;
 
@@ -1397,6 +1444,8 @@ int sl_controller_once(struct sl_controller *c)
 		failed |= oc.failed;
 		unreachable |= oc.conn_failure;
 	}
+	if (c->cfg.pass_end != NULL)
+		c->cfg.pass_end(c->cfg.reconcile_cls);
 	if (atomic_load(&c->stop_req) != 0)
 		failed = true;
 	snap_release(c, ref);

@@ -564,6 +564,64 @@ static void test_reload_queues_what_changed(void **state)
 	sl_controller_free(c);
 }
 
+static int passes_begun, passes_ended;
+
+static void count_begin(void *cls)
+{
+	(void)cls;
+	assert_int_equal(passes_begun, passes_ended); /* never nested */
+	passes_begun++;
+}
+
+static void count_end(void *cls)
+{
+	(void)cls;
+	passes_ended++;
+}
+
+/* A resync runs as one pass: begun before its first key, ended once the queue is idle. */
+static void test_resync_is_one_pass(void **state)
+{
+	struct sl_controller_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller *c;
+
+	(void)state;
+	passes_begun = passes_ended = 0;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK(":.:*"));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.manifests = mdir;
+	cfg.clock = &fclock;
+	cfg.reconcile = fake_reconcile;
+	cfg.reconcile_cls = &fk;
+	cfg.pass_begin = count_begin;
+	cfg.pass_end = count_end;
+	c = sl_controller_new(&cfg, &err);
+	assert_non_null(c);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	/* Keys queued by a load are not a pass. */
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(passes_begun, 0);
+	sl_controller_resync(c);
+	assert_int_equal(sl_controller_work(c, 0), 1);
+	assert_int_equal(passes_begun, 1);
+	assert_int_equal(passes_ended, 0); /* two keys still ready */
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(passes_ended, 1);
+	/* Two resyncs before any work: still one pass. */
+	sl_controller_resync(c);
+	sl_controller_resync(c);
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(passes_begun, 2);
+	assert_int_equal(passes_ended, 2);
+	/* --once is one pass. */
+	assert_int_equal(sl_controller_once(c), 0);
+	assert_int_equal(passes_begun, 3);
+	assert_int_equal(passes_ended, 3);
+	sl_controller_free(c);
+}
+
 static void test_requeue_after(void **state)
 {
 	struct sl_controller *c;
@@ -864,6 +922,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_is_not_retried, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retry_backs_off_then_forgets, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_resync_is_one_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reload_queues_what_changed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_repeating_error_logged_once_per_minute, setup, teardown),
