@@ -53,6 +53,10 @@ void sl_queue_free(struct sl_queue *q);
 /* Makes key ready now (unless it is already waiting to run). A key delayed for later is
  * moved up. Returns 0, SL_ENOMEM, SL_ELIMIT (queue full) or SL_ESTATE (shut down). */
 int sl_queue_add(struct sl_queue *q, const char *key);
+/* As sl_queue_add, but the key goes to the front of the ready keys (moved there when it was
+ * already waiting): a change somebody just made is not queued behind a resync of 1,000
+ * unchanged keys. A key being processed runs again after sl_queue_done, as with add. */
+int sl_queue_add_first(struct sl_queue *q, const char *key);
 /* Makes key ready after delay_ms; an earlier pending time for the key wins. */
 int sl_queue_add_after(struct sl_queue *q, const char *key, int64_t delay_ms);
 /* Retry: counts a failure for key and adds it after the limiter's delay, which is stored in

@@ -1026,15 +1026,15 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 	if (old == NULL || force || registries_changed(old->snap, snap)) {
 		enqueue_all(c, snap);
 	} else {
-		/* An edit of one link among 1,000 queues that link, not 1,000 keys ahead of it
-		 * (OPERATIONS.md: rename -> exporter p99 under 300 ms). What did not change is
-		 * re-read by the next resync, as drift is. */
+		/* An edit of one link among 1,000 queues that link, at the front: not behind 1,000
+		 * keys of a reload or a resync in progress (OPERATIONS.md: rename -> exporter p99
+		 * under 300 ms). What did not change is re-read by the next resync, as drift is. */
 		for (i = 0; i < snap->objects.len; i++) {
 			const struct sl_object *o = snap->objects.items[i];
 			const struct sl_object *was = snap_find(old->snap, o->key);
 
 			if (was == NULL || strcmp(was->spec_hash, o->spec_hash) != 0)
-				sl_queue_add(c->q, o->key);
+				sl_queue_add_first(c->q, o->key);
 		}
 	}
 	for (i = 0; i < gone.len; i++)

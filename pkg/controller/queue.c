@@ -145,6 +145,42 @@ int sl_queue_add(struct sl_queue *q, const char *key)
 	return rc;
 }
 
+int sl_queue_add_first(struct sl_queue *q, const char *key)
+{
+	bool dirty, busy;
+	size_t i, at = 0;
+	char *copy = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	sl_strmap_get(&q->dirty, key, &dirty);
+	sl_strmap_get(&q->processing, key, &busy);
+	if (q->shut || busy || !dirty) {
+		/* Not waiting in the ready list: an ordinary add (appends, or marks a key
+		 * being processed to run again). */
+		rc = add_locked(q, key);
+		if (rc < 0 || busy || q->shut || ready_len(q) < 2) {
+			pthread_mutex_unlock(&q->lock);
+			return rc;
+		}
+		at = q->ready.len - 1; /* just appended: move it up below */
+	} else {
+		for (at = q->ready_head; at < q->ready.len; at++)
+			if (strcmp(q->ready.items[at], key) == 0)
+				break;
+		if (at == q->ready.len) { /* dirty but not listed: cannot happen; stay put */
+			pthread_mutex_unlock(&q->lock);
+			return 0;
+		}
+	}
+	copy = q->ready.items[at];
+	for (i = at; i > q->ready_head; i--)
+		q->ready.items[i] = q->ready.items[i - 1];
+	q->ready.items[q->ready_head] = copy;
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
 static int add_after_locked(struct sl_queue *q, const char *key, int64_t delay_ms)
 {
 	int64_t due, *slot;

@@ -30,6 +30,63 @@ static char *get_now(struct sl_queue *q)
 	return k;
 }
 
+/* next KEY: takes the next ready key, expects KEY, and marks it done. */
+static void expect_next(struct sl_queue *q, const char *want)
+{
+	char *k = get_now(q);
+
+	assert_non_null(k);
+	assert_string_equal(k, want);
+	sl_queue_done(q, k);
+	free(k);
+}
+
+static void add_first_jumps_the_queue(void **state)
+{
+	struct sl_clock clk;
+	struct sl_queue *q;
+	struct sl_queue_stats st;
+	char *k;
+
+	(void)state;
+	sl_clock_fake_init(&clk, 1000, 1000);
+	q = sl_queue_new(&clk, NULL);
+	assert_non_null(q);
+	assert_int_equal(sl_queue_add(q, "a"), 0);
+	assert_int_equal(sl_queue_add(q, "b"), 0);
+	assert_int_equal(sl_queue_add(q, "c"), 0);
+	/* New key: first. */
+	assert_int_equal(sl_queue_add_first(q, "new"), 0);
+	/* Already waiting: moved up, not duplicated. */
+	assert_int_equal(sl_queue_add_first(q, "c"), 0);
+	sl_queue_stats(q, &st);
+	assert_int_equal(st.depth, 4);
+	assert_int_equal(st.adds, 4);
+	expect_next(q, "c");
+	expect_next(q, "new");
+	expect_next(q, "a");
+	/* Being processed: not handed out twice, runs again after done (as with add). */
+	k = get_now(q);
+	assert_string_equal(k, "b");
+	assert_int_equal(sl_queue_add(q, "d"), 0);
+	assert_int_equal(sl_queue_add_first(q, "b"), 0);
+	sl_queue_stats(q, &st);
+	assert_int_equal(st.depth, 1);
+	sl_queue_done(q, k);
+	free(k);
+	expect_next(q, "d");
+	expect_next(q, "b");
+	assert_null(get_now(q));
+	/* A delayed key is made ready now, at the front. */
+	assert_int_equal(sl_queue_add(q, "x"), 0);
+	assert_int_equal(sl_queue_add_after(q, "later", 5000), 0);
+	assert_int_equal(sl_queue_add_first(q, "later"), 0);
+	expect_next(q, "later");
+	expect_next(q, "x");
+	assert_int_equal(sl_queue_next_due_ms(q), -1);
+	sl_queue_free(q);
+}
+
 static void dedup_while_waiting(void **state)
 {
 	struct sl_clock clk;
@@ -346,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(dedup_while_waiting),
+	        cmocka_unit_test(add_first_jumps_the_queue),
 	        cmocka_unit_test(never_twice_at_once),
 	        cmocka_unit_test(delayed_adds),
 	        cmocka_unit_test(backoff_doubles_to_cap_and_forget_resets),
