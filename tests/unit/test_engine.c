@@ -567,6 +567,39 @@ static void test_destination_has_local_writes(void **state)
 	assert_non_null(strstr(r.status.cond[SL_COND_READY].message, "version 3"));
 }
 
+/* A person froze the destination (READONLY) where schemalink had set IMPORT: never forced
+ * back (DestinationReadOnly), the subjects not even read, and the exporter's state and the
+ * trace's first line still reported. */
+static void test_destination_read_only_never_forced(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	const struct step steps[] = {
+	        {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
+	        {"source", "GET /exporters/src-to-tgt-link", 200, INFO_OK},
+	        {"source", "GET /exporters/src-to-tgt-link/status", 200,
+	                STATUS("PAUSED", RCE "Subject :.source:pageviews-value in context "
+	                                     ":.source: is in read-only mode; error code: "
+	                                     "42205\\n\\tat io.confluent.Task.run")},
+	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200,
+	                "{\"mode\":\"READONLY\"}"},
+	};
+
+	engine_up(w);
+	w->snap = load(w, "\"pageviews-value\"", NULL);
+	created(w);
+	run(w, KEY, steps, N(steps), &r);
+	assert_int_equal(r.writes, 0);
+	assert_int_equal(r.reads, 4);
+	assert_int_equal(r.result, SL_RESULT_STALLED);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "DestinationReadOnly");
+	assert_int_equal(r.status.cond[SL_COND_STALLED].status, SL_COND_TRUE);
+	assert_string_equal(r.status.exporter_state, "PAUSED");
+	assert_int_equal(r.status.exporter_offset, 4);
+	assert_non_null(strstr(r.status.trace_first_line, "read-only mode; error code: 42205"));
+	assert_null(strstr(r.status.trace_first_line, "Task.run"));
+}
+
 static void test_destination_not_empty_never_forced(void **state)
 {
 	struct world *w = *state;
@@ -944,6 +977,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_mode_flipped_by_hand_restored, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_destination_has_local_writes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_destination_read_only_never_forced, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_destination_not_empty_never_forced, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_import_mode_required_healed, setup, teardown),
