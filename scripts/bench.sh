@@ -4,6 +4,9 @@
 #           subjects, durable registrations/s next to the disk's own fsync/s.
 #   exporters: time to export 10,000 subjects between two srlite processes (NONE exporter
 #           created after the registrations; until the destination lists them all).
+#   engine: slctl plan, apply and a no-op apply with 1, 100 and 1,000 links: wall time, CPU
+#           and HTTP requests per link from srlite's request counter, against the
+#           OPERATIONS.md no-op target (tests/bench/bench_engine.sh).
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}
@@ -80,6 +83,14 @@ bench_export() {
 	SL_BINDIR=$bin N=10000 DATA_DIR=1 tests/bench/bench_export.sh | sed 's/$/, source with --data-dir/'
 }
 
+bench_engine() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== engine (tests/bench/bench_engine.sh)"
+	SL_BINDIR=$bin tests/bench/bench_engine.sh
+}
+
 command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; }
 bench_srlite
 bench_export
+bench_engine

@@ -96,12 +96,21 @@ void sl_engine_begin_pass(struct sl_engine *e)
 	pthread_mutex_unlock(&e->mu);
 }
 
-void sl_engine_end_pass(struct sl_engine *e)
+int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 {
+	int rc = 0;
+
 	pthread_mutex_lock(&e->mu);
 	e->in_pass = false;
 	forget_lists(e);
+	if (e->inv_dirty && (rc = sl_inventory_save(e->inv, err)) < 0) {
+		if (err)
+			err->code = SL_EIO;
+		rc = SL_EIO;
+	}
+	e->inv_dirty = false;
 	pthread_mutex_unlock(&e->mu);
+	return rc;
 }
 
 /* ---- clients ----------------------------------------------------------------------------- */
@@ -857,6 +866,12 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 		io->status = r->status;
 		io->has_status = true;
 	}
+	/* Only a status changed: saved once at the end of the pass (sl_engine_end_pass). */
+	if (e->in_pass && keep_object && e->writes == 0) {
+		e->inv_dirty = true;
+		return 0;
+	}
+	e->inv_dirty = false; /* this save writes every pending status too */
 	if (sl_inventory_save(e->inv, err) < 0) {
 		if (err)
 			err->code = SL_EIO;
