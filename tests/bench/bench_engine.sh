@@ -3,8 +3,8 @@
 # links (default 1, 100 and 1,000) between two srlite processes, measured with srlite's request
 # counter (GET /_srlite/requests, which does not count itself). Each link is a CUSTOM exporter
 # with its own destination context and one subject, so it manages one mode scope.
-# The exporters write to a third srlite (the target Registry's linkUrl), so the counters of
-# the source and the target see slctl's requests only. Prints one line per phase and N:
+# The exporters write to other srlite processes (the target Registries' linkUrl), so the
+# counters of the source and the target see slctl's requests only. Prints one line per phase and N:
 #   engine N=<n> <phase>: <ms> ms, <cpu> ms CPU, GET <g> (<g/n> per link), writes <w> (...)
 # and, for the no-op, the OPERATIONS.md target: 2 GETs per link + 1 per managed scope + 1 list
 # per registry, no writes.
@@ -61,32 +61,52 @@ phase() {
 }
 
 for n in $NS; do
-	start src; start tgt; start sink
+	# An srlite serves at most 512 connections and every running exporter keeps one open to
+	# its destination: one sink per 400 links, each behind its own target Registry (same url,
+	# its own linkUrl).
+	start src; start tgt
+	sinks=$(( (n + 399) / 400 ))
 	m=$TMP/m$n
 	mkdir -p "$m" "$TMP/state$n"
-	cat >"$m/registries.yaml" <<EOF
-apiVersion: schemalink.io/v1alpha1
-kind: Registry
-metadata: {name: source}
-spec: {url: $URL_src}
----
-apiVersion: schemalink.io/v1alpha1
-kind: Registry
-metadata: {name: target}
-spec: {url: $URL_tgt, linkUrl: $URL_sink}
-EOF
-	python3 - "$m/links.yaml" "$n" <<'PY'
+	printf 'apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: source}\nspec: {url: %s}\n' "$URL_src" >"$m/registries.yaml"
+	SINK_PIDS=()
+	for ((k = 0; k < sinks; k++)); do
+		start sink
+		SINK_PIDS+=("$PID_sink")
+		printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target-%d}\nspec: {url: %s, linkUrl: %s}\n' \
+			"$k" "$URL_tgt" "$URL_sink" >>"$m/registries.yaml"
+	done
+	python3 - "$m/links.yaml" "$n" "$sinks" <<'PY'
 import sys
+n, sinks = int(sys.argv[2]), int(sys.argv[3])
 with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
+    for i in range(n):
         f.write("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
                 "metadata: {name: link-%05d}\n"
-                "spec: {source: source, destination: target, subjects: [s%05d-value], "
-                "context: {type: CUSTOM, name: c%05d}}\n" % (i, i, i))
+                "spec: {source: source, destination: target-%d, subjects: [s%05d-value], "
+                "context: {type: CUSTOM, name: c%05d}}\n" % (i, i % sinks, i, i))
 PY
 	S=(--state-dir "$TMP/state$n" -f "$m")
 	phase "plan (diff)" "$n" "$BIN/slctl" diff "${S[@]}"
 	phase "apply" "$n" "$BIN/slctl" apply "${S[@]}"
+	# Let every exporter reach RUNNING first, so the no-op pass finds nothing to do (outside
+	# the measured phase: these reads come before its counters are taken).
+	python3 - "$URL_src" "$n" <<'PY'
+import http.client, json, sys, time
+u = sys.argv[1].split("//")[1]; n = int(sys.argv[2])
+c = http.client.HTTPConnection(*u.split(":"))
+t0 = time.monotonic()
+while True:
+    states = {}
+    for i in range(n):
+        c.request("GET", "/exporters/link-%05d/status" % i); r = c.getresponse()
+        d = json.loads(r.read()); k = d.get("state", "?") + (" with trace" if d.get("trace") else "")
+        states[k] = states.get(k, 0) + 1
+    if states.get("RUNNING", 0) == n or time.monotonic() - t0 > 60:
+        break
+    time.sleep(0.2)
+print("engine N=%d exporters before the no-op: %s (after %.1f s)" % (n, states, time.monotonic() - t0))
+PY
 	phase "no-op apply" "$n" "$BIN/slctl" apply "${S[@]}"
 	target=$((3 * n + 1))
 	if [ "$WR" -eq 0 ] && [ "$G" -le "$target" ]; then
@@ -95,6 +115,6 @@ PY
 		echo "engine N=$n no-op OVER target: $G GETs (target $target), $WR writes"
 	fi
 	phase "plan (diff)" "$n" "$BIN/slctl" diff "${S[@]}"
-	stop "$PID_src" "$PID_tgt" "$PID_sink"
+	stop "$PID_src" "$PID_tgt" "${SINK_PIDS[@]}"
 	PIDS=()
 done
