@@ -18,7 +18,7 @@ failed_names=()
 
 VG=""
 if [ "$mode" = "--valgrind" ]; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
+	VG="valgrind -q --max-threads=2000 --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
 	export SL_WRAP="$VG"
 fi
 
