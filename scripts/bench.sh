@@ -4,6 +4,9 @@
 #           subjects, durable registrations/s next to the disk's own fsync/s.
 #   exporters: time to export 10,000 subjects between two srlite processes (NONE exporter
 #           created after the registrations; until the destination lists them all).
+#   engine: slctl plan, apply and a no-op apply with 1, 100 and 1,000 links: wall time, CPU
+#           and HTTP requests per link from srlite's request counter, against the
+#           OPERATIONS.md no-op target (tests/bench/bench_engine.sh).
 #   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
 #           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
 #           (tests/bench/bench_daemon.sh; OPERATIONS.md "Footprint targets").
@@ -83,6 +86,13 @@ bench_export() {
 	SL_BINDIR=$bin N=10000 DATA_DIR=1 tests/bench/bench_export.sh | sed 's/$/, source with --data-dir/'
 }
 
+bench_engine() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== engine (tests/bench/bench_engine.sh)"
+	SL_BINDIR=$bin tests/bench/bench_engine.sh
+}
+
 bench_daemon() {
 	local bin
 	bin=$(cd "$BINDIR" && pwd)
@@ -93,4 +103,5 @@ bench_daemon() {
 command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; }
 bench_srlite
 bench_export
+bench_engine
 bench_daemon

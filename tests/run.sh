@@ -18,7 +18,10 @@ failed_names=()
 
 VG=""
 if [ "$mode" = "--valgrind" ]; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
+	# -q: a log file stays empty unless valgrind found something; servers started by e2e
+	# scripts (whose exit codes nobody sees) are judged by their logs at the end.
+	VGLOG=$(mktemp -d "${TMPDIR:-/tmp}/sl-vg.XXXXXX")
+	VG="valgrind -q --log-file=$VGLOG/vg.%p.log --max-threads=2000 --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no"
 	export SL_WRAP="$VG"
 fi
 
@@ -69,6 +72,14 @@ else
 	for s in tests/e2e/*.sh; do [ -f "$s" ] && run_script "$s"; done
 fi
 
+if [ -n "${VGLOG:-}" ]; then
+	for f in "$VGLOG"/vg.*.log; do
+		[ -s "$f" ] || continue
+		echo "== valgrind found errors (${f##*/}):"; head -40 "$f"
+		failed=$((failed + 1)); failed_names+=("valgrind:${f##*/}")
+	done
+	rm -rf "$VGLOG"
+fi
 echo
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]}"

@@ -155,7 +155,12 @@ static void engine_pass_begin(void *cls)
 
 static void engine_pass_end(void *cls)
 {
-	sl_engine_end_pass(((struct daemon *)cls)->engine);
+	struct sl_error err = SL_ERROR_INIT;
+
+	/* A failed save is retried by the next one (every write saves, and so does the next
+	 * pass); the status itself is served and persisted by the controller. */
+	if (sl_engine_end_pass(((struct daemon *)cls)->engine, &err) < 0)
+		sl_log(SL_LOG_ERROR, NULL, "cannot save the inventory: %s", err.msg);
 }
 
 static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,

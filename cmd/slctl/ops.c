@@ -231,7 +231,7 @@ int slctl_diff(const struct slctl_ctx *x)
 		sl_plan_format(p, &out);
 		sl_plan_free(p);
 	}
-	sl_engine_end_pass(e);
+	(void)sl_engine_end_pass(e, NULL); /* read-only state: nothing to save */
 	if (x->output && strcmp(x->output, "text") != 0) {
 		emit_json(arr, x->output);
 	} else {
@@ -336,7 +336,7 @@ int slctl_apply(const struct slctl_ctx *x)
 				fprintf(stderr, "slctl: %s: %s\n", (char *)keys.items[i], err.msg);
 				failed = true;
 				rc = err.code == SL_EIO ? SLCTL_EXIT_USAGE : SLCTL_EXIT_FAIL;
-				sl_engine_end_pass(e);
+				(void)sl_engine_end_pass(e, NULL); /* already failing */
 				goto out;
 			}
 			if (r.unreachable)
@@ -350,7 +350,15 @@ int slctl_apply(const struct slctl_ctx *x)
 				print_result(&r, x->dry_run,
 				        o && o->kind == SL_KIND_SCHEMALINK && o->link.suspend);
 		}
-		sl_engine_end_pass(e);
+		{
+			struct sl_error err = SL_ERROR_INIT;
+
+			if (sl_engine_end_pass(e, &err) < 0) {
+				fprintf(stderr, "slctl: apply: %s\n", err.msg);
+				rc = SLCTL_EXIT_USAGE;
+				goto out;
+			}
+		}
 		if (!x->wait || x->dry_run || unreachable || all_ready)
 			break;
 		if (sl_clock_mono_ms(sl_clock_system()) >= deadline) {
@@ -612,7 +620,7 @@ int slctl_get(const struct slctl_ctx *x)
 		}
 		sl_plan_free(p);
 	}
-	sl_engine_end_pass(e);
+	(void)sl_engine_end_pass(e, NULL); /* read-only state: nothing to save */
 	if (name && !found) {
 		fprintf(stderr, "slctl: get: no %s named \"%s\" in the manifests\n", kind, name);
 		rc = SLCTL_EXIT_FAIL;
@@ -821,7 +829,14 @@ int slctl_delete(const struct slctl_ctx *x)
 			                  : "nothing to delete (schemalink changed nothing)");
 		}
 	}
-	sl_engine_end_pass(e);
+	{
+		struct sl_error err = SL_ERROR_INIT;
+
+		if (sl_engine_end_pass(e, &err) < 0) {
+			fprintf(stderr, "slctl: delete: %s\n", err.msg);
+			failed = true;
+		}
+	}
 	rc = unreachable ? SLCTL_EXIT_UNREACHABLE : failed ? SLCTL_EXIT_FAIL : SLCTL_EXIT_OK;
 out:
 	sl_vec_release(&keys, free);

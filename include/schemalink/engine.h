@@ -76,9 +76,13 @@ int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, con
 
 /* Starts a pass over a snapshot: per-registry lists (GET /exporters, GET /contexts) are read
  * at most once per pass and shared by the keys reconciled in it. Without a pass (the daemon
- * reconciling single keys) every reconcile reads them afresh. */
+ * reconciling single keys) every reconcile reads them afresh.
+ * Inside a pass, a reconcile that wrote to a registry saves the inventory at once (what it
+ * owns must survive a crash), while one that only observed leaves its new status in memory
+ * and sl_engine_end_pass saves it once: a no-op pass over 1,000 links writes the state file
+ * once, not 1,000 times. end_pass returns 0, or SL_EIO with err set when that save failed. */
 void sl_engine_begin_pass(struct sl_engine *e);
-void sl_engine_end_pass(struct sl_engine *e);
+int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err);
 
 /* Keys the inventory owns that snap does not declare (borrowed strings copied into out as
  * owned char *, sorted): what --prune would delete. */

@@ -4,7 +4,8 @@
  * Owns: struct sl_faults, the fault rules and the request counters, and the /_srlite
  * endpoints that manage them:
  *   POST   /_srlite/faults    add a rule {method, pathPrefix, status, errorCode, message,
- *                             rawBody, contentType, delayMs, count}; answers the rule with its id
+ *                             rawBody, contentType, headers, delayMs, count}; answers the rule
+ *                             with its id
  *   GET    /_srlite/faults    the rules still active
  *   DELETE /_srlite/faults    clears every rule
  *   GET    /_srlite/requests  {"GET":n,"POST":n,"PUT":n,"DELETE":n,"total":n}
@@ -16,8 +17,11 @@
  * status, errorCode or rawBody answers instead of the registry: status (default: the
  * errorCode's family, e.g. 50301 -> 503, else 200 with rawBody, else 500) with rawBody as the
  * body when given (contentType, default the registry's JSON type), else
- * {"error_code": errorCode or status, "message": message or the status' reason}. A rule with
- * only delayMs delays the real answer.
+ * {"error_code": errorCode or status, "message": message or the status' reason}. headers, an
+ * object of at most SL_FAULTS_MAX_HEADERS names to string values (not Content-Type or
+ * Content-Length, no CR/LF), adds those response headers to such an answer, e.g.
+ * {"status":429,"headers":{"Retry-After":"2"}}. A rule with only delayMs delays the real
+ * answer (headers are then ignored).
  * Depends on httpd, base and jansson. Never logs. Thread-safe.
  */
 #ifndef SCHEMALINK_FAULTS_H
@@ -29,6 +33,7 @@
 
 #define SL_FAULTS_MAX_RULES 1000
 #define SL_FAULTS_MAX_DELAY_MS 600000
+#define SL_FAULTS_MAX_HEADERS 16
 
 struct sl_faults;
 

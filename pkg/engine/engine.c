@@ -2,6 +2,7 @@
  * prune and delete; the imperative link operations of slctl. */
 #include "schemalink/engine.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,12 +96,21 @@ void sl_engine_begin_pass(struct sl_engine *e)
 	pthread_mutex_unlock(&e->mu);
 }
 
-void sl_engine_end_pass(struct sl_engine *e)
+int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 {
+	int rc = 0;
+
 	pthread_mutex_lock(&e->mu);
 	e->in_pass = false;
 	forget_lists(e);
+	if (e->inv_dirty && (rc = sl_inventory_save(e->inv, err)) < 0) {
+		if (err)
+			err->code = SL_EIO;
+		rc = SL_EIO;
+	}
+	e->inv_dirty = false;
 	pthread_mutex_unlock(&e->mu);
+	return rc;
 }
 
 /* ---- clients ----------------------------------------------------------------------------- */
@@ -897,6 +907,12 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 		io->status = r->status;
 		io->has_status = true;
 	}
+	/* Only a status changed: saved once at the end of the pass (sl_engine_end_pass). */
+	if (e->in_pass && keep_object && e->writes == 0) {
+		e->inv_dirty = true;
+		return 0;
+	}
+	e->inv_dirty = false; /* this save writes every pending status too */
 	if (sl_inventory_save(e->inv, err) < 0) {
 		if (err)
 			err->code = SL_EIO;
@@ -1083,6 +1099,130 @@ out:
 	return rc;
 }
 
+/* Appends s as a YAML double-quoted scalar (JSON string syntax is valid YAML). */
+static int yaml_quoted(struct sl_buf *b, const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	int rc = q ? sl_buf_adds(b, q) : SL_ENOMEM;
+
+	free(q);
+	json_decref(j);
+	return rc;
+}
+
+static int yaml_secret_ref(struct sl_buf *b, const struct sl_secret_ref *r)
+{
+	const char *k = r->kind == SL_SECRET_ENV    ? "env"
+	                : r->kind == SL_SECRET_FILE ? "file"
+	                                            : "value";
+	int rc = sl_buf_addf(b, "{%s: ", k);
+
+	rc = rc ? rc : yaml_quoted(b, r->ref);
+	return rc ? rc : sl_buf_adds(b, "}");
+}
+
+/* The whole SchemaLink document of o as promoted (state Paused, destinationMode Unmanaged),
+ * so it can replace the declared one as it is. References to secrets only, never values. */
+static int promoted_document(const struct sl_object *o, struct sl_buf *b)
+{
+	const struct sl_link_spec *l = &o->link;
+	size_t i;
+	int rc;
+
+	rc = sl_buf_addf(
+	        b, "apiVersion: %s\nkind: SchemaLink\nmetadata:\n  name: ", SL_API_VERSION);
+	rc = rc ? rc : yaml_quoted(b, o->name);
+	for (i = 0; rc == 0 && i < o->labels.len; i++) {
+		const struct sl_kv *kv = o->labels.items[i];
+
+		rc = sl_buf_adds(b, i ? "\n    " : "\n  labels:\n    ");
+		rc = rc ? rc : yaml_quoted(b, kv->key);
+		rc = rc ? rc : sl_buf_adds(b, ": ");
+		rc = rc ? rc : yaml_quoted(b, kv->value);
+	}
+	rc = rc ? rc : sl_buf_adds(b, "\nspec:\n  source: ");
+	rc = rc ? rc : yaml_quoted(b, l->source);
+	rc = rc ? rc : sl_buf_adds(b, "\n  destination: ");
+	rc = rc ? rc : yaml_quoted(b, l->destination);
+	rc = rc ? rc : sl_buf_adds(b, "\n  subjects: [");
+	for (i = 0; rc == 0 && i < l->subjects.len; i++) {
+		rc = i ? sl_buf_adds(b, ", ") : 0;
+		rc = rc ? rc : yaml_quoted(b, l->subjects.items[i]);
+	}
+	rc = rc ? rc
+	        : sl_buf_addf(b, "]\n  context: {type: %s", sl_context_type_name(l->context_type));
+	if (rc == 0 && l->context_type == SL_CONTEXT_CUSTOM) {
+		rc = sl_buf_adds(b, ", name: ");
+		rc = rc ? rc : yaml_quoted(b, l->context_name ? l->context_name : l->source);
+	}
+	rc = rc ? rc : sl_buf_adds(b, "}\n");
+	if (rc == 0 && l->subject_rename_format) {
+		rc = sl_buf_adds(b, "  subjectRenameFormat: ");
+		rc = rc ? rc : yaml_quoted(b, l->subject_rename_format);
+		rc = rc ? rc : sl_buf_adds(b, "\n");
+	}
+	for (i = 0; rc == 0 && i < l->config.len; i++) {
+		const struct sl_kv *kv = l->config.items[i];
+
+		rc = sl_buf_adds(b, i ? "    " : "  config:\n    ");
+		rc = rc ? rc : yaml_quoted(b, kv->key);
+		rc = rc ? rc : sl_buf_adds(b, ": ");
+		rc = rc ? rc : yaml_quoted(b, kv->value);
+		rc = rc ? rc : sl_buf_adds(b, "\n");
+	}
+	for (i = 0; rc == 0 && i < l->secret_config.len; i++) {
+		const struct sl_secret_kv *kv = l->secret_config.items[i];
+
+		rc = sl_buf_adds(b, i ? "    " : "  secretConfig:\n    ");
+		rc = rc ? rc : yaml_quoted(b, kv->key);
+		rc = rc ? rc : sl_buf_adds(b, ": ");
+		rc = rc ? rc : yaml_secret_ref(b, &kv->ref);
+		rc = rc ? rc : sl_buf_adds(b, "\n");
+	}
+	rc = rc ? rc
+	        : sl_buf_addf(b,
+	                  "  state: Paused\n  suspend: %s\n  destinationMode: Unmanaged\n"
+	                  "  selfHeal: {enabled: %s, forceImport: %s, maxAttemptsPerHour: %d}\n"
+	                  "  resetOnUpdate: %s\n",
+	                  l->suspend ? "true" : "false", l->self_heal_enabled ? "true" : "false",
+	                  l->force_import ? "true" : "false", l->max_attempts_per_hour,
+	                  l->reset_on_update ? "true" : "false");
+	return rc;
+}
+
+static int promote_add_scope(struct obs_link *ob, const char *ctx)
+{
+	struct obs_scope *ns;
+	size_t j;
+
+	for (j = 0; j < ob->scopes.len; j++)
+		if (!strcmp(((struct obs_scope *)ob->scopes.items[j])->context, ctx))
+			return 0;
+	ns = calloc(1, sizeof(*ns));
+	if (ns == NULL || !(ns->context = strdup(ctx)) || !(ns->scope = scope_of_context(ctx)) ||
+	        sl_vec_push(&ob->scopes, ns) < 0) {
+		if (ns) {
+			free(ns->scope);
+			free(ns->context);
+		}
+		free(ns);
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+static const char *promote_scope_name(const char *scope, char *buf, size_t len)
+{
+	if (scope[0] == '\0')
+		snprintf(buf, len, "the top level");
+	else if (scope[0] == ':' && scope[1] == '.')
+		snprintf(buf, len, "context %.*s", (int)(strlen(scope) - 2), scope + 1);
+	else
+		snprintf(buf, len, "%s", scope);
+	return buf;
+}
+
 int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const char *name,
         struct sl_buf *change, struct sl_error *err)
 {
@@ -1142,9 +1282,24 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 			}
 		}
 	}
+	/* Recursively: contexts nested under the link's own (".source.x", written by a filter
+	 * that selects source contexts) are the link's too. */
+	if (strcmp(w.dest_ctx, ".") != 0 && (rc = obs_contexts(e, dst, err)) < 0)
+		goto out;
+	for (i = 0; strcmp(w.dest_ctx, ".") != 0 && i < dst->contexts.len; i++) {
+		const char *ctx = dst->contexts.items[i];
+		size_t n = strlen(w.dest_ctx);
+
+		if (strncmp(ctx, w.dest_ctx, n) == 0 && ctx[n] == '.' &&
+		        (rc = promote_add_scope(&ob, ctx)) < 0) {
+			sl_error_set(err, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	for (i = 0; i < ob.scopes.len; i++) {
 		const struct obs_scope *s = ob.scopes.items[i];
 
+		e->writes++;
 		if ((rc = sl_srclient_mode_put(dst->c, s->scope, "READWRITE", false, err)) < 0)
 			goto out;
 		/* The scope now belongs to the people writing there: never restored or forced. */
@@ -1157,22 +1312,20 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	        name, o->link.source, o->link.destination);
 	for (i = 0; i < ob.scopes.len; i++) {
 		const struct obs_scope *s = ob.scopes.items[i];
+		char sn[300];
 
-		sl_buf_addf(
-		        change, "%s %s", i ? "," : "", s->scope[0] ? s->scope : "the top level");
+		sl_buf_addf(change, "%s %s", i ? "," : "",
+		        promote_scope_name(s->scope, sn, sizeof(sn)));
 	}
 	sl_buf_addf(change,
-	        ".\n# Commit this change to %s (SchemaLink %s, line %d), or schemalink will undo "
-	        "the failover:\n"
-	        "apiVersion: schemalink.io/v1alpha1\n"
-	        "kind: SchemaLink\n"
-	        "metadata:\n"
-	        "  name: %s\n"
-	        "spec:\n"
-	        "  state: Paused                 # was %s\n"
-	        "  destinationMode: Unmanaged    # was %s\n",
-	        o->file, name, o->line, name, sl_link_state_name(o->link.state),
+	        ".\n# Replace SchemaLink %s in %s (line %d) with this document and commit it, or "
+	        "schemalink will undo the failover\n# (state was %s, destinationMode was %s):\n",
+	        name, o->file, o->line, sl_link_state_name(o->link.state),
 	        sl_dest_mode_name(o->link.destination_mode));
+	if ((rc = promoted_document(o, change)) < 0) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
 	rc = 0;
 out:
 	pthread_mutex_unlock(&e->mu);

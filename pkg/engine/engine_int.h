@@ -129,6 +129,7 @@ struct sl_engine {
 	pthread_mutex_t mu; /* one reconcile at a time: clients and inventory are shared */
 	struct sl_strmap clients; /* Registry name (or "url:<url>") -> struct reg_client * */
 	bool in_pass;
+	bool inv_dirty; /* statuses changed in this pass and not saved yet */
 	int reads, writes; /* of the current operation */
 };
 

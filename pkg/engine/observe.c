@@ -466,7 +466,10 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 			if (rc < 0)
 				return rc;
 			s->mode_rc = rc;
-			if (rc == 1 && !strcmp(s->mode, "IMPORT"))
+			/* IMPORT is what the link needs; a read-only scope stalls it whatever it
+			 * holds (plan_modes), so neither needs its subjects read. */
+			if (rc == 1 &&
+			        (!strcmp(s->mode, "IMPORT") || !strncmp(s->mode, "READONLY", 8)))
 				continue;
 			is = sl_inventory_scope(e->inv, l->destination, "mode", s->scope);
 			s->owned = is && sl_inv_scope_needed_by(is, key);

@@ -627,6 +627,23 @@ static int plan_modes(
 		if (prev && !strcmp(prev, "IMPORT"))
 			continue;
 		scope_name(s->scope, sn, sizeof(sn));
+		if (prev && !strncmp(prev, "READONLY", 8)) {
+			/* A read-only scope is a deliberate freeze (ARCHITECTURE.md table:
+			 * DestinationReadOnly, no fix): never forced, even where schemalink set
+			 * IMPORT before. */
+			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationReadOnly", 0,
+			        "%s of %s is %s; link %s cannot write there and schemalink does "
+			        "not "
+			        "override a read-only mode",
+			        sn, dst, prev, w->obj->name);
+			put(p->fix, sizeof(p->fix),
+			        "when %s of %s may take the export again, set its mode to IMPORT "
+			        "by "
+			        "hand (or remove the READONLY override); otherwise pause link %s",
+			        sn, dst, w->obj->name);
+			*stall = true;
+			return 0;
+		}
 		if (!s->nonempty) {
 			why = s->owned ? "set to another mode by hand; schemalink set IMPORT before"
 			               : "the link writes there";
@@ -755,6 +772,13 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		        "7.x+ with Schema Linking, Confluent Cloud, or srlite)");
 		return 0;
 	}
+	/* What the exporter shows, also when a mode stalls the link below (get, describe). */
+	if (o->exists) {
+		copy_str(p->exporter_state, sizeof(p->exporter_state), st);
+		p->exporter_offset = o->status.offset;
+		p->exporter_ts = o->status.ts;
+		sl_trace_first_line(trace, p->trace_first_line, sizeof(p->trace_first_line));
+	}
 	if ((rc = plan_modes(w, o, p, &stall)) < 0)
 		return rc;
 	if (stall)
@@ -782,10 +806,6 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		        w->obj->name);
 		return 0;
 	}
-	copy_str(p->exporter_state, sizeof(p->exporter_state), st);
-	p->exporter_offset = o->status.offset;
-	p->exporter_ts = o->status.ts;
-	sl_trace_first_line(trace, p->trace_first_line, sizeof(p->trace_first_line));
 	if ((rc = compare_link(w, o, inv, p, &d)) < 0)
 		return rc;
 	if (d.differs) {

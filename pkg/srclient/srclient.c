@@ -619,7 +619,11 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			         (resp.status > 0 &&
 			                 retryable_status(resp.status, err->registry_code)))
 				wait_ms = (long)BACKOFF_BASE_MS << (attempt - 1);
-			if (wait_ms >= 0 && resp.status > 0 && resp.retry_after_s >= 0)
+			/* Retry-After means "come back then" only on 429 and 503 (RFC 9110
+			 * 10.2.3); on another 5xx it is noise, and honouring it would let a
+			 * failing proxy stretch every retry to the 10 s cap. */
+			if (wait_ms >= 0 && (resp.status == 429 || resp.status == 503) &&
+			        resp.retry_after_s >= 0)
 				wait_ms = resp.retry_after_s > SL_SRCLIENT_RETRY_AFTER_CAP_MS / 1000
 				                  ? SL_SRCLIENT_RETRY_AFTER_CAP_MS
 				                  : resp.retry_after_s * 1000;

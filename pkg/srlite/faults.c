@@ -20,6 +20,7 @@ struct rule {
 	char *message;
 	char *raw_body;
 	char *content_type;
+	json_t *headers; /* owned object of string values, or NULL */
 	long delay_ms;
 	long left; /* requests still to get it; -1 = unlimited */
 };
@@ -43,6 +44,7 @@ static void rule_free(struct rule *r)
 	free(r->message);
 	free(r->raw_body);
 	free(r->content_type);
+	json_decref(r->headers);
 	free(r);
 }
 
@@ -109,6 +111,8 @@ static json_t *rule_json(const struct rule *r)
 		json_object_set_new(o, "rawBody", json_string(r->raw_body));
 	if (r->content_type != NULL)
 		json_object_set_new(o, "contentType", json_string(r->content_type));
+	if (r->headers != NULL)
+		json_object_set_new(o, "headers", json_deep_copy(r->headers));
 	if (r->delay_ms > 0)
 		json_object_set_new(o, "delayMs", json_integer(r->delay_ms));
 	if (r->left >= 0)
@@ -149,6 +153,32 @@ static bool opt_int(json_t *o, const char *k, long lo, long hi, long *out)
 	return true;
 }
 
+/* Reads the optional "headers" object: at most SL_FAULTS_MAX_HEADERS members with string
+ * values that can go on the wire as they are (no CR/LF/NUL, names without ':'); Content-Type
+ * and Content-Length belong to the reply functions. False when it is anything else. */
+static bool opt_headers(json_t *o, json_t **out)
+{
+	json_t *v = json_object_get(o, "headers"), *hv;
+	const char *name;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_object(v) || json_object_size(v) > SL_FAULTS_MAX_HEADERS)
+		return false;
+	json_object_foreach(v, name, hv)
+	{
+		if (!json_is_string(hv) || name[0] == '\0' || strpbrk(name, ":\r\n") != NULL ||
+		        strpbrk(json_string_value(hv), "\r\n") != NULL ||
+		        strlen(json_string_value(hv)) != json_string_length(hv) ||
+		        strcasecmp(name, "Content-Type") == 0 ||
+		        strcasecmp(name, "Content-Length") == 0)
+			return false;
+	}
+	*out = json_incref(v);
+	return true;
+}
+
 static int add_rule(
         struct sl_faults *f, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
 {
@@ -168,6 +198,9 @@ static int add_rule(
 	         !opt_str(o, "message", &r->message) || !opt_str(o, "rawBody", &r->raw_body) ||
 	         !opt_str(o, "contentType", &r->content_type))
 		bad = "method, pathPrefix, message, rawBody and contentType must be strings";
+	else if (!opt_headers(o, &r->headers))
+		bad = "headers must be an object of at most 16 header names to string values "
+		      "(not Content-Type or Content-Length)";
 	else if (!opt_int(o, "status", 100, 599, &status))
 		bad = "status must be an integer in 100..599";
 	else if (!opt_int(o, "errorCode", 1, 99999, &code))
@@ -274,7 +307,8 @@ bool sl_faults_apply(
 {
 	struct rule hit;
 	bool found = false, answers;
-	const char *m = req->method;
+	const char *m = req->method, *hname;
+	json_t *hval;
 	int status;
 
 	memset(&hit, 0, sizeof(hit));
@@ -300,6 +334,8 @@ bool sl_faults_apply(
 		hit.message = r->message != NULL ? strdup(r->message) : NULL;
 		hit.raw_body = r->raw_body != NULL ? strdup(r->raw_body) : NULL;
 		hit.content_type = r->content_type != NULL ? strdup(r->content_type) : NULL;
+		/* A copy, not a reference: it is used and freed after the lock is dropped. */
+		hit.headers = r->headers != NULL ? json_deep_copy(r->headers) : NULL;
 		hit.method = hit.prefix = NULL;
 		found = true;
 		if (r->left > 0 && --r->left == 0) {
@@ -330,7 +366,13 @@ bool sl_faults_apply(
 			sl_httpd_reply_error(resp, status,
 			        hit.error_code != 0 ? hit.error_code : status,
 			        hit.message != NULL ? hit.message : reason(status));
+		/* Validated when the rule was added; a failure here can only be memory. */
+		json_object_foreach(hit.headers, hname, hval)
+		{
+			sl_httpd_response_header(resp, hname, json_string_value(hval));
+		}
 	}
+	json_decref(hit.headers);
 	free(hit.message);
 	free(hit.raw_body);
 	free(hit.content_type);

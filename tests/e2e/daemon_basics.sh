@@ -80,7 +80,8 @@ printf 'apiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: x
 d_start d2 "$T_TMP/bad" done
 expect_eq "invalid manifests: /livez 200" "$(curl -s -o /dev/null -w '%{http_code}' "$D_URL/livez")" 200
 expect_eq "invalid manifests: /readyz 503" "$(curl -s -o /dev/null -w '%{http_code}' "$D_URL/readyz")" 503
-expect_match "invalid manifests: reason ManifestsInvalid" "$(curl -s "$D_URL/readyz")" '"reason":"ManifestsInvalid"'
+# The first load runs right after start; before it, /readyz says ManifestsNotLoaded.
+wait_until "invalid manifests: reason ManifestsInvalid" 10 'curl -s "$D_URL/readyz" | grep -q "\"reason\":\"ManifestsInvalid\""'
 expect_match "invalid manifests: the error names the file" "$(curl -s "$D_URL/readyz")" 'x.yaml'
 expect_match "load errors counted" "$(curl -s "$D_URL/metrics")" 'schemalink_manifest_load_errors_total 1'
 expect_eq "the error is logged once" "$(grep -c 'failed, keeping the last good snapshot' "$T_TMP/d2.log")" 1

@@ -191,6 +191,14 @@ check "rawBody replaces the body (200)" GET "$DST/config" - 200 '^\{"compatibili
 check "rawBody with status and type" POST "$DST/_srlite/faults" '{"pathPrefix":"/mode","status":503,"rawBody":"<html>busy</html>","contentType":"text/html","count":1}' 200 'text/html'
 ctype=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$DST/mode")
 expect_eq "HTML 503" "$ctype" "503 text/html"
+check "headers rule" POST "$DST/_srlite/faults" '{"pathPrefix":"/mode","status":429,"headers":{"Retry-After":"2","X-Fault":"yes"},"count":1}' 200 '"headers":\{"Retry-After":"2","X-Fault":"yes"\}'
+hdrs=$(curl -s -D - -o /dev/null "$DST/mode" | tr -d '\r')
+expect_match "headers rule: 429 with Retry-After" "$hdrs" $'^HTTP/1.1 429.*\nRetry-After: 2\n'
+expect_match "headers rule: every header" "$hdrs" $'\nX-Fault: yes\n'
+check "headers must be strings" POST "$DST/_srlite/faults" '{"status":429,"headers":{"Retry-After":2}}' 422 '"error_code":422'
+check "headers must not set Content-Type" POST "$DST/_srlite/faults" '{"status":429,"headers":{"content-type":"x"}}' 422 '"error_code":422'
+check "header values without CR/LF" POST "$DST/_srlite/faults" '{"status":429,"headers":{"X-A":"a\r\nX-B: b"}}' 422 '"error_code":422'
+check "headers must be an object" POST "$DST/_srlite/faults" '{"status":429,"headers":["Retry-After: 2"]}' 422 '"error_code":422'
 check "delay rule" POST "$DST/_srlite/faults" '{"pathPrefix":"/schemas","delayMs":1500,"count":1}' 200 '"delayMs":1500'
 start=$(date +%s%N)
 curl -s -o "$T_TMP/slow.out" "$DST/schemas" &
@@ -210,7 +218,7 @@ check "unlimited 2" DELETE "$DST/subjects/x" - 429 '"error_code":429'
 check "rules listed" GET "$DST/_srlite/faults" - 200 '^\[\{"id":[0-9]+,"method":"DELETE","status":429\}\]$'
 check "DELETE /_srlite/faults clears" DELETE "$DST/_srlite/faults" - 200 '^\{\}$'
 check "cleared" DELETE "$DST/subjects/x" - 404 '"error_code":40401'
-check "counts (faulted ones too, /_srlite not)" GET "$DST/_srlite/requests" - 200 '^\{"GET":8,"POST":1,"PUT":0,"DELETE":3,"total":12\}$'
+check "counts (faulted ones too, /_srlite not)" GET "$DST/_srlite/requests" - 200 '^\{"GET":9,"POST":1,"PUT":0,"DELETE":3,"total":13\}$'
 check "counter reset" DELETE "$DST/_srlite/requests" - 200 '"total":0'
 check "counter after reset" GET "$DST/_srlite/requests" - 200 '^\{"GET":0,"POST":0,"PUT":0,"DELETE":0,"total":0\}$'
 t_done

@@ -593,16 +593,32 @@ static void test_retry_after(void **state)
 	struct sl_fake_reply r429 = {
 	        429, "{\"error_code\":429,\"message\":\"slow down\"}", 3, NULL, 0, 0};
 	struct sl_fake_reply big = {429, "", 3600, NULL, 0, 0};
+	struct sl_fake_reply r503 = {503, "", 2, NULL, 0, 0};
+	/* Only 429 and 503 carry a meaningful Retry-After: a 500 or 502 keeps the backoff. */
+	struct sl_fake_reply r500 = {500, "", 7, NULL, 0, 0};
+	struct sl_fake_reply r502 = {502, "", 7, NULL, 0, 0};
 	char *v = NULL;
 
 	assert_int_equal(sl_fake_transport_push(x->f, &r429), 0);
 	assert_int_equal(sl_fake_transport_push(x->f, &big), 0);
+	assert_int_equal(sl_fake_transport_push(x->f, &r503), 0);
+	reply(x, 200, "{\"mode\":\"READWRITE\"}");
+	assert_int_equal(sl_srclient_mode_get(x->c, NULL, &v, &err), 1);
+	free(v);
+	assert_int_equal(x->nsleeps, 3);
+	assert_int_equal(x->sleeps[0], 3000);
+	assert_int_equal(x->sleeps[1], SL_SRCLIENT_RETRY_AFTER_CAP_MS);
+	assert_int_equal(x->sleeps[2], 2000);
+
+	x->nsleeps = 0;
+	assert_int_equal(sl_fake_transport_push(x->f, &r500), 0);
+	assert_int_equal(sl_fake_transport_push(x->f, &r502), 0);
 	reply(x, 200, "{\"mode\":\"READWRITE\"}");
 	assert_int_equal(sl_srclient_mode_get(x->c, NULL, &v, &err), 1);
 	free(v);
 	assert_int_equal(x->nsleeps, 2);
-	assert_int_equal(x->sleeps[0], 3000);
-	assert_int_equal(x->sleeps[1], SL_SRCLIENT_RETRY_AFTER_CAP_MS);
+	assert_int_equal(x->sleeps[0], 250);
+	assert_int_equal(x->sleeps[1], 500);
 }
 
 static void test_no_retry_on_4xx(void **state)
