@@ -1392,6 +1392,12 @@ static void drain(struct sl_controller *c)
 		for (i = 0; i < c->nthreads; i++)
 			pthread_join(c->threads[i], NULL);
 		c->nthreads = 0;
+		/* A pass cut short by the stop still ends, so what it deferred is saved (not
+		 * when a worker is stuck: it may hold what pass_end needs). */
+		if (c->pass_on && c->cfg.pass_end != NULL) {
+			c->pass_on = false;
+			c->cfg.pass_end(c->cfg.reconcile_cls);
+		}
 	}
 	save_status(c);
 }
