@@ -539,6 +539,17 @@ static void link_metrics(
 
 	if (st->exporter_state[0] == '\0')
 		return;
+	/* Unchanged state (the common case of a resync): only the offset may have moved. The
+	 * full rewrite below scans every series of the family, once per link. */
+	{
+		const char *v[] = {link, st->exporter_state};
+		const char *v1[] = {link};
+
+		if (sl_metrics_value(c->m, M_EXPORTER_STATE, v) == 1) {
+			sl_metrics_set(c->m, M_EXPORTER_OFFSET, v1, (double)st->exporter_offset);
+			return;
+		}
+	}
 	sl_metrics_remove_prefix(c->m, M_EXPORTER_STATE, link);
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		const char *v[] = {link, states[i]};

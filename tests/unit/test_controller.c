@@ -45,6 +45,8 @@ struct fake {
 	struct sl_controller *ctl;
 	bool last_snap_had_key;
 	uint64_t objects_seen;
+	char exporter_state[16]; /* reported for SchemaLink keys when set */
+	int64_t exporter_offset;
 };
 
 static struct fake fk;
@@ -85,6 +87,11 @@ static int fake_reconcile(void *cls, const struct sl_snapshot *snap, const char 
 	out->result = r;
 	out->requeue_ms = f->requeue_ms;
 	snprintf(out->status.key, sizeof(out->status.key), "%s", key);
+	if (strncmp(key, "SchemaLink/", 11) == 0) {
+		snprintf(out->status.exporter_state, sizeof(out->status.exporter_state), "%s",
+		        f->exporter_state);
+		out->status.exporter_offset = f->exporter_offset;
+	}
 	sl_status_set_condition(&out->status, SL_COND_READY,
 	        r == SL_RESULT_DONE ? SL_COND_TRUE : SL_COND_FALSE,
 	        unreachable           ? SL_REASON_REGISTRY_UNREACHABLE
@@ -622,6 +629,60 @@ static void test_resync_is_one_pass(void **state)
 	sl_controller_free(c);
 }
 
+/* schemalink_exporter_state: one series at 1 for the state last seen, the others 0; an
+ * unchanged state only moves the offset. */
+static void test_exporter_state_metrics(void **state)
+{
+	struct sl_controller *c;
+	struct sl_metrics *m;
+	const char *running[] = {"l1", "RUNNING"}, *paused[] = {"l1", "PAUSED"};
+	const char *odd[] = {"l1", "WEIRD"}, *link[] = {"l1"};
+
+	(void)state;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK(":.:*"));
+	c = make(0, false, &fclock, NULL);
+	m = sl_controller_metrics(c);
+	snprintf(fk.exporter_state, sizeof(fk.exporter_state), "RUNNING");
+	fk.exporter_offset = 3;
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	work_all(c);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", running) == 1);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", paused) == 0);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_offset", link) == 3);
+	/* Same state, new offset. */
+	fk.exporter_offset = 7;
+	sl_controller_resync(c);
+	work_all(c);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", running) == 1);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_offset", link) == 7);
+	/* PAUSED: the series swap. */
+	snprintf(fk.exporter_state, sizeof(fk.exporter_state), "PAUSED");
+	sl_controller_resync(c);
+	work_all(c);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", running) == 0);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", paused) == 1);
+	/* An unknown state gets its own series, which goes away with the next known one. */
+	snprintf(fk.exporter_state, sizeof(fk.exporter_state), "WEIRD");
+	sl_controller_resync(c);
+	work_all(c);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", odd) == 1);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", paused) == 0);
+	snprintf(fk.exporter_state, sizeof(fk.exporter_state), "RUNNING");
+	sl_controller_resync(c);
+	work_all(c);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", odd) == 0);
+	assert_true(sl_metrics_value(m, "schemalink_exporter_state", running) == 1);
+	{
+		struct sl_buf out = SL_BUF_INIT;
+
+		assert_int_equal(sl_metrics_render(m, &out), 0);
+		assert_null(strstr(out.data, "WEIRD"));
+		sl_buf_release(&out);
+	}
+	sl_controller_free(c);
+}
+
 static void test_requeue_after(void **state)
 {
 	struct sl_controller *c;
@@ -922,6 +983,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_is_not_retried, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_retry_backs_off_then_forgets, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_exporter_state_metrics, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resync_is_one_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reload_queues_what_changed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
