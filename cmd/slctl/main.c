@@ -72,6 +72,97 @@ static const char usage_text[] =
         "Directories are read recursively (*.yaml, *.yml; hidden and editor files skipped).\n"
         "A UTF-8 byte order mark is accepted; enum values are case-insensitive.\n";
 
+/* Per-command help: `slctl COMMAND --help`. */
+static const struct {
+	const char *command;
+	const char *text;
+} command_help[] = {
+        {"validate",
+                "Usage: slctl validate -f PATH [--strict]\n\n"
+                "Parse and check manifests; print every error and warning as file:line:col: field: "
+                "message.\n"
+                "Touches no registry.\n\n"
+                "  -f, --filename PATH  file, directory or - (repeatable; default $SLCTL_FILES)\n"
+                "      --strict         treat warnings (e.g. replication loop risk) as errors\n\n"
+                "Exit: 0 valid, 2 errors (or warnings with --strict).\n"},
+        {"diff", "Usage: slctl diff -f PATH [--state-dir DIR] [--set NAME] [-o text|json|yaml]\n\n"
+                 "Read live state and print the plan: what changes, and the "
+                 "pause/update/reset/resume and\n"
+                 "mode steps it implies. Secrets appear only as \"changed\".\n\n"
+                 "Exit: 0 nothing to write, 1 writes planned, 2 usage or manifest errors, 3 a "
+                 "registry\n"
+                 "could not be reached. A stalled object with no write planned is reported on "
+                 "stderr.\n"},
+        {"apply", "Usage: slctl apply -f PATH [--dry-run] [--prune] [--wait] [--timeout 60s]\n"
+                  "                   [--state-dir DIR] [--set NAME]\n\n"
+                  "One reconcile pass of everything in PATH: modes first, then exporters; heal "
+                  "what is safe.\n\n"
+                  "      --dry-run        plan and report, write nothing\n"
+                  "      --prune          delete what this set created (inventory) and PATH no "
+                  "longer declares\n"
+                  "      --wait           wait until every object is Ready (or --timeout)\n"
+                  "      --timeout DUR    how long --wait waits (default 60s)\n\n"
+                  "Exit: 0 success, 1 failure or not Ready at the timeout, 2 manifest errors, 3 "
+                  "unreachable.\n"},
+        {"get", "Usage: slctl get registries|links|contexts|subjects [NAME] -f PATH\n"
+                "                 [-o text|wide|json|yaml]\n\n"
+                "Live state next to desired, one row per object, with READY and REASON columns.\n"},
+        {"describe", "Usage: slctl describe link|context|subject|registry NAME -f PATH\n\n"
+                     "Spec, live exporter info (secrets masked), status, the trace's first line, "
+                     "conditions,\n"
+                     "heal history and a suggested fix.\n"},
+        {"delete", "Usage: slctl delete -f PATH\n"
+                   "       slctl delete link NAME -f PATH\n\n"
+                   "Pause and delete the exporters, then restore the modes schemalink changed to "
+                   "their\n"
+                   "previous values (only where no remaining link needs them).\n"},
+        {"pause", "Usage: slctl pause link NAME -f PATH\n\n"
+                  "Pause the exporter (schema-exporter --pause). Warns when the manifest says "
+                  "Running: a\n"
+                  "running daemon or the next apply resumes it unless spec.state: Paused or "
+                  "spec.suspend.\n"},
+        {"resume", "Usage: slctl resume link NAME -f PATH\n\n"
+                   "Resume the exporter (schema-exporter --resume). Warns when the manifest says "
+                   "Paused.\n"},
+        {"reset", "Usage: slctl reset link NAME -f PATH\n\n"
+                  "Reset a paused exporter's progress so the next resume re-exports everything\n"
+                  "(schema-exporter --reset). The exporter must be paused.\n"},
+        {"promote", "Usage: slctl promote link NAME -f PATH\n\n"
+                    "Failover: pause the link, make its destination scopes writable (READWRITE, "
+                    "also the\n"
+                    "contexts nested under the link's), and print the manifest change to commit so "
+                    "the\n"
+                    "daemon does not undo it.\n"},
+        {"export", "Usage: slctl export --registry NAME -f PATH [-o yaml]\n\n"
+                   "Print manifests for what lives on registry NAME: one SchemaLink per exporter, "
+                   "Context and\n"
+                   "Subject documents for mode and compatibility overrides. Export then diff is "
+                   "clean.\n"},
+        {"version",
+                "Usage: slctl version\n\n"
+                "Print the version of slctl and of libcurl, libyaml, jansson and libmicrohttpd.\n"},
+};
+
+static const char common_flags[] =
+        "\nCommon flags: -f/--filename PATH, --state-dir DIR, --set NAME, -o/--output FORMAT,\n"
+        "-h/--help. See 'slctl --help' and slctl(1).\n";
+
+/* Prints the help of command c (or the general usage when c has none). */
+static void print_help(const char *c)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && i < sizeof(command_help) / sizeof(command_help[0]); i++) {
+		if (strcmp(command_help[i].command, c) == 0) {
+			fputs(command_help[i].text, stdout);
+			if (strcmp(c, "version") != 0)
+				fputs(common_flags, stdout);
+			return;
+		}
+	}
+	fputs(usage_text, stdout);
+}
+
 static const char *const commands[] = {"validate", "diff", "apply", "get", "describe", "delete",
         "pause", "resume", "reset", "promote", "export", "version", NULL};
 
@@ -225,7 +316,7 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); goto out;
+		case 'h': print_help(o.command); goto out;
 		case ':': rc = usage_error("flag %s needs a value", argv[optind - 1]); goto out;
 		default: rc = usage_error("unknown flag \"%s\"", argv[optind - 1]); goto out;
 		}

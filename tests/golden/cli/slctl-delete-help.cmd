@@ -1,0 +1,1 @@
+slctl delete --help

@@ -1,0 +1,1 @@
+slctl promote --help

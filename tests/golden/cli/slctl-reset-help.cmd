@@ -1,0 +1,1 @@
+slctl reset --help

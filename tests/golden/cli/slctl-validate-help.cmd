@@ -1,0 +1,1 @@
+slctl validate --help
