@@ -3,7 +3,10 @@
 # "Footprint targets"); figures are printed, never asserted.
 #   1. N SchemaLinks (default 1,000; half source->target, half target->source, one explicit
 #      subject each) loaded from scratch: time until every exporter is RUNNING.
-#   2. Idle RSS of schemalinkd after convergence (VmRSS from /proc).
+#   2. Idle RSS of schemalinkd after convergence (VmRSS, split into anonymous and file-backed
+#      pages, from /proc), next to the same daemon with no links and to the floor every
+#      program linking the same libraries pays (tests/bench/rss_floor.c: libcurl with
+#      OpenSSL, libmicrohttpd with GnuTLS, jansson, libyaml, after curl_global_init).
 #   3. One no-op resync: srlite request counters (GET, writes) of both registries and the
 #      daemon's CPU (utime+stime from /proc/PID/stat) before and after exactly one resync pass
 #      (detected by controller_runtime_reconcile_total growing by the number of objects).
@@ -74,6 +77,28 @@ reconciles() { # controller_runtime_reconcile_total summed over labels
 counts() { curl -s "$1/_srlite/requests"; }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
+rss() { # VmRSS (anon A, file F) of PID, KiB
+	awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2}
+		END {printf "%d (anon %d, file %d)", r, a, f}' "/proc/$1/status"
+}
+# The libraries' floor, and the daemon with the two Registries and no links.
+if cc -O2 -o "$TMP/rss_floor" tests/bench/rss_floor.c \
+	$(pkg-config --cflags --libs yaml-0.1 libcurl jansson libmicrohttpd) 2>"$TMP/cc.log"; then
+	"$TMP/rss_floor" | awk '{printf "libraries_floor_rss_kib=%d (anon %d, file %d; tests/bench/rss_floor.c)\n", $1, $2, $3}'
+else
+	echo "libraries_floor_rss_kib=? (tests/bench/rss_floor.c did not build: $(head -1 "$TMP/cc.log"))"
+fi
+mkdir -p "$TMP/m0"
+cp "$M/registries.yaml" "$TMP/m0/"
+"$BIN/schemalinkd" --manifests "$TMP/m0" --state-dir "$TMP/state0" --listen "127.0.0.1:$DP" \
+	--resync "$RESYNC" >"$TMP/d0.log" 2>&1 &
+D0=$!
+PIDS+=($D0)
+for _ in $(seq 100); do curl -sf -o /dev/null "$D/readyz" && break; sleep 0.05; done
+sleep 2
+printf 'daemon_idle_rss_0_links_kib=%s\n' "$(rss "$D0")"
+kill "$D0"; wait "$D0" 2>/dev/null
+
 start=$(date +%s%N)
 "$BIN/schemalinkd" --manifests "$M" --state-dir "$TMP/state" --listen "127.0.0.1:$DP" \
 	--resync "$RESYNC" >"$TMP/d.log" 2>&1 &
@@ -90,8 +115,7 @@ printf 'daemon_converge_%d_links_ms=%d\n' "$N" "$conv_ms"
 
 # Idle: let the queue drain and the status flush, then read RSS.
 sleep 3
-printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' \
-	"$(awk '/^VmRSS/ {print $2}' "/proc/$DPID/status")" "$N"
+printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' "$(rss "$DPID")" "$N"
 
 # One no-op resync: wait for a quiet queue right after a resync pass, sample, then wait for
 # the next pass to finish (reconciles grow by the number of objects) and sample again.
