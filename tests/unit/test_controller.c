@@ -41,6 +41,7 @@ struct fake {
 	char order[32][64]; /* keys in call order (first 32) */
 	int sleep_until_cancel; /* sleep up to 30 s, polling cancel */
 	bool term_on_entry; /* send SIGTERM to the process when entered */
+	bool term_in_pass; /* in a resync pass: send SIGTERM and sleep until cancelled */
 	atomic_bool entered, saw_cancel;
 	struct sl_controller *ctl;
 	bool last_snap_had_key;
@@ -50,6 +51,7 @@ struct fake {
 };
 
 static struct fake fk;
+static atomic_int passes_begun, passes_ended; /* pass_begin / pass_end calls */
 
 static int fake_reconcile(void *cls, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err)
@@ -61,9 +63,9 @@ static int fake_reconcile(void *cls, const struct sl_snapshot *snap, const char 
 
 	(void)err;
 	atomic_store(&f->entered, true);
-	if (f->term_on_entry)
+	if (f->term_on_entry || (f->term_in_pass && atomic_load(&passes_begun) > 0))
 		kill(getpid(), SIGTERM);
-	if (f->sleep_until_cancel) {
+	if (f->sleep_until_cancel || (f->term_in_pass && atomic_load(&passes_begun) > 0)) {
 		int i;
 
 		for (i = 0; i < 3000; i++) {
@@ -571,8 +573,6 @@ static void test_reload_queues_what_changed(void **state)
 	sl_controller_free(c);
 }
 
-static int passes_begun, passes_ended;
-
 static void count_begin(void *cls)
 {
 	(void)cls;
@@ -840,6 +840,41 @@ static void test_sigterm_drains_within_10s(void **state)
 	sl_controller_free(c);
 }
 
+/* SIGTERM in the middle of a resync pass: the in-flight reconcile is cancelled and the pass
+ * still ends, so what the engine deferred to the pass's end (the inventory save) happens. */
+static void test_sigterm_ends_the_pass(void **state)
+{
+	struct sl_controller_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller *c;
+
+	(void)state;
+	passes_begun = passes_ended = 0;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK(":.:*"));
+	fk.term_in_pass = true;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.manifests = mdir;
+	cfg.status_path = status_path;
+	cfg.workers = 1;
+	cfg.watch = true;
+	cfg.resync_ms = 300; /* longer than the cancelled reconcile: the pass is not over by time */
+	cfg.drain_grace_ms = 10;
+	cfg.reconcile = fake_reconcile;
+	cfg.reconcile_cls = &fk;
+	cfg.pass_begin = count_begin;
+	cfg.pass_end = count_end;
+	c = sl_controller_new(&cfg, &err);
+	assert_non_null(c);
+	fk.ctl = c;
+	assert_int_equal(sl_controller_run(c), 0);
+	assert_true(atomic_load(&fk.saw_cancel));
+	assert_int_equal(sl_controller_abandoned(c), 0);
+	assert_int_equal(passes_begun, 1);
+	assert_int_equal(passes_ended, 1);
+	sl_controller_free(c);
+}
+
 static void test_livez_answers_while_reconcile_stalls(void **state)
 {
 	struct sl_controller *c;
@@ -994,6 +1029,7 @@ int main(void)
 	                test_status_persisted_and_transition_time_kept, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sighup_reloads, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_sigterm_drains_within_10s, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sigterm_ends_the_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_livez_answers_while_reconcile_stalls, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_once_exit_codes, setup, teardown),
