@@ -38,6 +38,7 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	e->cfg = *cfg;
 	e->clock = cfg->clock ? cfg->clock : sl_clock_system();
 	sl_strmap_init(&e->clients);
+	sl_strmap_init(&e->imports);
 	pthread_mutex_init(&e->mu, NULL);
 	if ((cfg->state_dir && !(e->state_dir = strdup(cfg->state_dir))) ||
 	        !(e->set = strdup(cfg->set ? cfg->set : "default"))) {
@@ -67,6 +68,7 @@ void sl_engine_free(struct sl_engine *e)
 	if (e == NULL)
 		return;
 	sl_strmap_release(&e->clients, client_free);
+	obs_imports_release(e);
 	sl_inventory_free(e->inv);
 	pthread_mutex_destroy(&e->mu);
 	free(e->state_dir);

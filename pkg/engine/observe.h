@@ -17,6 +17,8 @@ int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char 
         struct sl_error *err);
 int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err);
+/* Frees the declared imports (sl_engine_free). */
+void obs_imports_release(struct sl_engine *e);
 
 /* Observes link w (key "SchemaLink/<name>") into o (initialized with obs_link_init). */
 int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
