@@ -117,7 +117,8 @@ int plan_link(const struct want_link *w, const struct obs_link *o,
         const struct sl_inv_object *inv_obj, struct sl_plan *p);
 int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p);
 
-/* A registry client with the lists read once per pass. */
+/* A registry client with what is read once per pass: the lists, and the mode and compatibility
+ * of each scope (observe.c; a write to a scope drops its entry, obs_forget_scope). */
 struct reg_client {
 	char *name;
 	char hash[65]; /* spec hash of the Registry it was built from */
@@ -129,10 +130,13 @@ struct reg_client {
 	int exp_rc;
 	struct sl_error exp_err;
 	struct sl_vec exporters; /* owned char * */
+	struct sl_strmap exporter_set; /* the same names -> NULL, for membership */
 	bool ctx_read;
 	int ctx_rc;
 	struct sl_error ctx_err;
 	struct sl_vec contexts; /* owned char * */
+	struct sl_strmap modes; /* scope -> struct scope_read * (observe.c), in a pass only */
+	struct sl_strmap configs; /* likewise for the compatibility */
 };
 
 struct sl_engine {

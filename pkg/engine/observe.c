@@ -105,6 +105,7 @@ static int is_down(struct reg_client *c, struct sl_error *err)
 
 int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
 {
+	size_t i;
 	int rc;
 
 	if (c->exp_read && e->in_pass) {
@@ -114,8 +115,13 @@ int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *er
 	if ((rc = is_down(c, err)) < 0)
 		return rc;
 	sl_vec_release(&c->exporters, free);
+	sl_strmap_release(&c->exporter_set, NULL);
 	sl_error_clear(&c->exp_err);
 	rc = note(e, c, sl_srclient_exporters_list(c->c, &c->exporters, &c->exp_err), &c->exp_err);
+	/* The set answers observe_link's "does the exporter exist" without a scan per link. */
+	for (i = 0; rc >= 0 && i < c->exporters.len; i++)
+		if (sl_strmap_set(&c->exporter_set, c->exporters.items[i], NULL, NULL) < 0)
+			rc = sl_error_set(&c->exp_err, SL_ENOMEM, "out of memory");
 	c->exp_rc = rc < 0 ? rc : 0;
 	c->exp_read = true;
 	*err = c->exp_err;
@@ -141,20 +147,92 @@ int obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err
 	return c->ctx_rc;
 }
 
+/* One answer of this pass to GET /mode or GET /config of a scope. */
+struct scope_read {
+	int rc; /* 1 set, 0 not set, or the error */
+	char *value; /* when rc is 1 */
+	struct sl_error err; /* when rc < 0 */
+};
+
+static void scope_read_free(void *p)
+{
+	struct scope_read *r = p;
+
+	if (r == NULL)
+		return;
+	free(r->value);
+	free(r);
+}
+
+void obs_client_forget(struct reg_client *c)
+{
+	sl_strmap_release(&c->modes, scope_read_free);
+	sl_strmap_release(&c->configs, scope_read_free);
+}
+
+void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
+{
+	bool mode = strcmp(what, "mode") == 0;
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (sl_strmap_next(&e->clients, &pos, &k, &v)) {
+		struct reg_client *c = v;
+
+		scope_read_free(sl_strmap_del(mode ? &c->modes : &c->configs, scope, NULL));
+	}
+}
+
+/* obs_mode (cache c->modes) and obs_config (c->configs). 1,000 links into one destination
+ * context would otherwise read its mode 1,000 times a pass (OPERATIONS.md: one GET per
+ * managed scope). */
+static int read_scope(struct sl_engine *e, struct reg_client *c, struct sl_strmap *cache,
+        const char *scope, char **v, struct sl_error *err)
+{
+	struct scope_read *r = e->in_pass ? sl_strmap_get(cache, scope, NULL) : NULL;
+	int rc;
+
+	if (r != NULL) {
+		*v = NULL;
+		if (r->rc < 0)
+			*err = r->err;
+		else if (r->rc == 1 && (*v = strdup(r->value)) == NULL)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		return r->rc;
+	}
+	if ((rc = is_down(c, err)) < 0)
+		return rc;
+	rc = note(e, c,
+	        cache == &c->modes ? sl_srclient_mode_get(c->c, scope, v, err)
+	                           : sl_srclient_config_get(c->c, scope, v, err),
+	        err);
+	if (!e->in_pass || rc == SL_ENOMEM)
+		return rc;
+	/* Only a saving: without the memory to keep it, the next link reads again. */
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (rc == 1 && (r->value = strdup(*v)) == NULL)) {
+		scope_read_free(r);
+		return rc;
+	}
+	r->rc = rc;
+	if (rc < 0)
+		r->err = *err;
+	if (sl_strmap_set(cache, scope, r, NULL) < 0)
+		scope_read_free(r);
+	return rc;
+}
+
 int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
-	int rc = is_down(c, err);
-
-	return rc < 0 ? rc : note(e, c, sl_srclient_mode_get(c->c, scope, v, err), err);
+	return read_scope(e, c, &c->modes, scope, v, err);
 }
 
 int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
-	int rc = is_down(c, err);
-
-	return rc < 0 ? rc : note(e, c, sl_srclient_config_get(c->c, scope, v, err), err);
+	return read_scope(e, c, &c->configs, scope, v, err);
 }
 
 static int obs_subjects(struct sl_engine *e, struct reg_client *c, const char *prefix,
@@ -482,9 +560,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 	}
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < src->exporters.len; i++)
-		if (!strcmp(src->exporters.items[i], w->obj->name))
-			o->exists = true;
+	sl_strmap_get(&src->exporter_set, w->obj->name, &o->exists);
 	if (o->exists) {
 		rc = note(
 		        e, src, sl_srclient_exporter_get(src->c, w->obj->name, &o->info, err), err);

@@ -1,6 +1,8 @@
-/* test_engine_pass.c — what the engine derives once and shares between the objects it
- * reconciles (OPERATIONS.md "Footprint targets": a no-op pass stays linear in the links).
- * Each scenario scripts the fake registries and asserts every request each one got. */
+/* test_engine_pass.c — what the engine reads or derives once and shares between the objects
+ * it reconciles (OPERATIONS.md "Footprint targets": per link the exporter info and status,
+ * one GET per managed scope, one list per registry; nothing walked per link), and that a
+ * scope written in a pass is read live again. Each scenario scripts the fake registries and
+ * asserts every request each one got. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -140,6 +142,28 @@ static void add_link(struct sl_buf *b, const char *name, const char *src, const 
 	        name, src, dst, subjects, context);
 }
 
+/* n links l-00.. from source into target's context .source, each with its own subject. */
+static void add_links(struct sl_buf *b, int n)
+{
+	char name[32], subj[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "l-%02d", i);
+		snprintf(subj, sizeof(subj), "\"s-%02d\"", i);
+		add_link(b, name, "source", "target", subj, "{type: CUSTOM, name: source}");
+	}
+}
+
+/* A Context object on target: spec is the YAML flow mapping's inside after the context. */
+static void add_context(struct sl_buf *b, const char *name, const char *ctx, const char *spec)
+{
+	sl_buf_addf(b,
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: Context\nmetadata: {name: %s}\n"
+	        "spec: {registry: target, context: %s, %s}\n",
+	        name, ctx, spec);
+}
+
 /* Loads registries_yaml plus docs as w->snap (freeing the one before). */
 static void load(struct world *w, const struct sl_buf *docs)
 {
@@ -177,6 +201,19 @@ static void reply(struct sl_fake_transport *f, int status, const char *body)
 	assert_int_equal(sl_fake_transport_reply(f, status, body), 0);
 }
 
+/* The exporter `name` as the engine wants it (a CUSTOM "source" link into target). */
+static void reply_info(struct sl_fake_transport *f, const char *name, const char *subjects)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+	        "{\"name\":\"%s\",\"contextType\":\"CUSTOM\",\"context\":\"source\","
+	        "\"subjects\":[%s],\"subjectRenameFormat\":\"${subject}\","
+	        "\"config\":{\"schema.registry.url\":\"http://target.test:8082\"}}",
+	        name, subjects);
+	reply(f, 200, body);
+}
+
 static void reply_status(
         struct sl_fake_transport *f, const char *name, const char *state, const char *trace)
 {
@@ -187,6 +224,20 @@ static void reply_status(
 	        "\"trace\":\"%s\"}",
 	        name, state, trace);
 	reply(f, 200, body);
+}
+
+/* GET /exporters answering l-00 .. l-(n-1). */
+static void reply_list(struct sl_fake_transport *f, int n)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	int i;
+
+	sl_buf_adds(&b, "[");
+	for (i = 0; i < n; i++)
+		sl_buf_addf(&b, "%s\"l-%02d\"", i ? "," : "", i);
+	sl_buf_adds(&b, "]");
+	reply(f, 200, b.data);
+	sl_buf_release(&b);
 }
 
 /* Asserts that f got exactly the requests want[0..n) ("METHOD path"), in order, and used
@@ -212,6 +263,34 @@ static void expect_calls(
 	sl_fake_transport_reset(f);
 }
 
+#define NLINKS 50
+
+/* A list of expected requests built one at a time, for expect_calls(f, reg, c.p, c.n). */
+struct calls {
+	char buf[2 * NLINKS + 4][80];
+	const char *p[2 * NLINKS + 4];
+	size_t n;
+};
+
+static void calls_add(struct calls *c, const char *line)
+{
+	assert_true(c->n < sizeof(c->buf) / sizeof(c->buf[0]));
+	snprintf(c->buf[c->n], sizeof(c->buf[0]), "%s", line);
+	c->p[c->n] = c->buf[c->n];
+	c->n++;
+}
+
+/* What a reconcile of an existing exporter l-NN reads besides the list: info, status. */
+static void calls_add_info_status(struct calls *c, int i)
+{
+	char line[80];
+
+	snprintf(line, sizeof(line), "GET /exporters/l-%02d", i);
+	calls_add(c, line);
+	snprintf(line, sizeof(line), "GET /exporters/l-%02d/status", i);
+	calls_add(c, line);
+}
+
 static void reconcile(struct world *w, const char *key, struct sl_reconcile_result *r)
 {
 	struct sl_error err = SL_ERROR_INIT;
@@ -228,7 +307,334 @@ static void end_pass(struct world *w)
 		fail_msg("end pass: %s", err.msg);
 }
 
+static void assert_running(const struct sl_reconcile_result *r)
+{
+	assert_int_equal(r->writes, 0);
+	assert_int_equal(r->result, SL_RESULT_DONE);
+	assert_string_equal(r->status.cond[SL_COND_READY].reason, "Running");
+}
+
 /* ---- scenarios ---------------------------------------------------------------------------- */
+
+/* 50 links into one destination context: one pass reads the exporter list once, each link's
+ * info and status, and the context's mode once (it was read once per link). l-49 is not in
+ * the list: the set built from it tells it apart and it is created. Outside a pass every
+ * reconcile reads the list and the mode again. */
+static void test_pass_reads_scope_mode_once(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct calls src = {0}, dst = {0};
+	char key[64];
+	int i;
+
+	add_links(&docs, NLINKS);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, NLINKS - 1);
+	for (i = 0; i < NLINKS - 1; i++) {
+		char subj[16];
+
+		snprintf(key, sizeof(key), "l-%02d", i);
+		snprintf(subj, sizeof(subj), "\"s-%02d\"", i);
+		reply_info(w->src, key, subj);
+		reply_status(w->src, key, "RUNNING", "");
+	}
+	reply(w->src, 200, "{\"name\":\"l-49\"}");
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	for (i = 0; i < NLINKS; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l-%02d", i);
+		reconcile(w, key, &r);
+		if (i == 0)
+			assert_int_equal(r.reads, 4); /* list, info, status, mode */
+		else if (i < NLINKS - 1)
+			assert_int_equal(r.reads, 2); /* info, status */
+		if (i < NLINKS - 1) {
+			assert_running(&r);
+		} else {
+			assert_int_equal(r.reads, 0);
+			assert_int_equal(r.writes, 1);
+			assert_string_equal(
+			        r.status.cond[SL_COND_READY].reason, "ExporterStarting");
+		}
+	}
+	end_pass(w);
+	calls_add(&src, "GET /exporters");
+	for (i = 0; i < NLINKS - 1; i++)
+		calls_add_info_status(&src, i);
+	calls_add(&src, "POST /exporters");
+	expect_calls(w->src, "source", src.p, src.n);
+	calls_add(&dst, "GET " MODE_PATH);
+	expect_calls(w->dst, "target", dst.p, dst.n);
+
+	/* No pass: the list and the mode are read for each link. */
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), "l-%02d", i);
+		reply_list(w->src, NLINKS);
+		reply_info(w->src, key, i ? "\"s-01\"" : "\"s-00\"");
+		reply_status(w->src, key, "RUNNING", "");
+		reply(w->dst, 200, IMPORT);
+		snprintf(key, sizeof(key), "SchemaLink/l-%02d", i);
+		reconcile(w, key, &r);
+		assert_running(&r);
+		assert_int_equal(r.reads, 4);
+	}
+	src.n = dst.n = 0;
+	for (i = 0; i < 2; i++) {
+		calls_add(&src, "GET /exporters");
+		calls_add_info_status(&src, i);
+		calls_add(&dst, "GET " MODE_PATH);
+	}
+	expect_calls(w->src, "source", src.p, src.n);
+	expect_calls(w->dst, "target", dst.p, dst.n);
+	sl_buf_release(&docs);
+}
+
+/* The cache lives for one pass: the next pass reads the mode (and the list) again. */
+static void test_next_pass_reads_again(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct calls src = {0};
+	const char *const dst_want[] = {"GET " MODE_PATH};
+	int pass, i;
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	for (pass = 0; pass < 2; pass++) {
+		reply_list(w->src, 2);
+		reply_info(w->src, "l-00", "\"s-00\"");
+		reply_status(w->src, "l-00", "RUNNING", "");
+		reply_info(w->src, "l-01", "\"s-01\"");
+		reply_status(w->src, "l-01", "RUNNING", "");
+		reply(w->dst, 200, IMPORT);
+		sl_engine_begin_pass(w->e);
+		for (i = 0; i < 2; i++) {
+			reconcile(w, i ? "SchemaLink/l-01" : "SchemaLink/l-00", &r);
+			assert_running(&r);
+		}
+		end_pass(w);
+		src.n = 0;
+		calls_add(&src, "GET /exporters");
+		calls_add_info_status(&src, 0);
+		calls_add_info_status(&src, 1);
+		expect_calls(w->src, "source", src.p, src.n);
+		expect_calls(w->dst, "target", dst_want, 1);
+	}
+	sl_buf_release(&docs);
+}
+
+/* l-00's exporter paused on 42205: the heal sets IMPORT on .source. l-01, reconciled next in
+ * the same pass, needs .source too and must see the mode as it is now (IMPORT), not the "not
+ * set" l-00 read before its heal: with a stale answer it would read the subjects and set
+ * IMPORT again. */
+static void test_heal_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status", "PUT /exporters/l-00/resume", "GET /exporters/l-01",
+	        "GET /exporters/l-01/status"};
+	const char *const dst_want[] = {"GET " MODE_PATH,
+	        "GET /subjects?subjectPrefix=%3A.source%3A", "PUT /mode/%3A.source%3A",
+	        "GET " MODE_PATH};
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "PAUSED",
+	        RCE "Subject :.source:s-00 is not in import mode; error code: 42205\\n\\tat "
+	            "x.y(Z.java:1)");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply_info(w->src, "l-01", "\"s-01\"");
+	reply_status(w->src, "l-01", "RUNNING", "");
+	reply(w->dst, 404, NOT_SET_MODE);
+	reply(w->dst, 200, "[]");
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 2);
+	assert_int_equal(r.heals, 2);
+	assert_string_equal(r.heal_reason, "ImportModeRequired");
+	reconcile(w, "SchemaLink/l-01", &r);
+	assert_running(&r);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, sizeof(src_want) / sizeof(src_want[0]));
+	expect_calls(w->dst, "target", dst_want, sizeof(dst_want) / sizeof(dst_want[0]));
+	sl_buf_release(&docs);
+}
+
+/* A Context object sets IMPORT on .source; the link into .source reconciled after it in the
+ * same pass reads the mode again and finds IMPORT (a stale "not set" would make it read the
+ * subjects and set the mode a second time). */
+static void test_setting_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "POST /exporters"};
+	const char *const dst_want[] = {
+	        "GET " MODE_PATH, "PUT /mode/%3A.source%3A", "GET " MODE_PATH};
+
+	add_links(&docs, 1);
+	add_context(&docs, "tgt-source", ".source", "mode: IMPORT");
+	engine_up(w);
+	load(w, &docs);
+	reply(w->src, 200, "[]");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply(w->dst, 404, NOT_SET_MODE);
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 1);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 1); /* the exporter only */
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 2);
+	expect_calls(w->dst, "target", dst_want, 3);
+	sl_buf_release(&docs);
+}
+
+/* Context ctx-a set compatibility FULL on .orders and was renamed ctx-b. In one pass ctx-b
+ * reads FULL (in sync), the prune of ctx-a restores "no override" (DELETE), and ctx-b,
+ * reconciled again, must read the compatibility live and set it back. */
+static void test_prune_restore_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const first[] = {
+	        "GET /config/%3A.orders%3A?defaultToGlobal=false", "PUT /config/%3A.orders%3A"};
+	const char *const dst_want[] = {"GET /config/%3A.orders%3A?defaultToGlobal=false",
+	        "DELETE /config/%3A.orders%3A", "GET /config/%3A.orders%3A?defaultToGlobal=false",
+	        "PUT /config/%3A.orders%3A"};
+
+	w->prune = true;
+	engine_up(w);
+	add_context(&docs, "ctx-a", ".orders", "compatibility: FULL");
+	load(w, &docs);
+	reply(w->dst, 404, NOT_SET_CONFIG);
+	reply(w->dst, 200, "{\"compatibility\":\"FULL\"}");
+	reconcile(w, "Context/ctx-a", &r);
+	assert_int_equal(r.writes, 1);
+	expect_calls(w->dst, "target", first, 2);
+
+	sl_buf_reset(&docs);
+	add_context(&docs, "ctx-b", ".orders", "compatibility: FULL");
+	load(w, &docs);
+	reply(w->dst, 200, "{\"compatibilityLevel\":\"FULL\"}");
+	reply(w->dst, 200, "{\"compatibilityLevel\":\"FULL\"}");
+	reply(w->dst, 404, NOT_SET_CONFIG);
+	reply(w->dst, 200, "{\"compatibility\":\"FULL\"}");
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/ctx-b", &r);
+	assert_int_equal(r.writes, 0);
+	reconcile(w, "Context/ctx-a", &r);
+	assert_int_equal(r.op, SL_PLAN_DELETE);
+	assert_int_equal(r.writes, 1);
+	reconcile(w, "Context/ctx-b", &r);
+	assert_int_equal(r.writes, 1);
+	end_pass(w);
+	expect_calls(w->dst, "target", dst_want, 4);
+	sl_buf_release(&docs);
+}
+
+/* slctl promote inside a pass sets READWRITE on .source: a Context that wants IMPORT there,
+ * reconciled after it in the pass, reads the mode live (READWRITE) and sets IMPORT. */
+static void test_promote_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT, change = SL_BUF_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status", "PUT /exporters/l-00/pause"};
+	const char *const dst_want[] = {"GET " MODE_PATH, "GET /contexts",
+	        "PUT /mode/%3A.source%3A", "GET " MODE_PATH, "PUT /mode/%3A.source%3A"};
+
+	add_links(&docs, 1);
+	add_context(&docs, "tgt-source", ".source", "mode: IMPORT");
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 1);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, "[\".\",\".source\"]");
+	reply(w->dst, 200, "{\"mode\":\"READWRITE\"}");
+	reply(w->dst, 200, "{\"mode\":\"READWRITE\"}");
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 0);
+	if (sl_engine_promote(w->e, w->snap, "l-00", &change, &err) != 0)
+		fail_msg("promote: %s", err.msg);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 1);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 4);
+	expect_calls(w->dst, "target", dst_want, 5);
+	sl_buf_release(&change);
+	sl_buf_release(&docs);
+}
+
+/* A connection failure reading the mode marks the destination down for the rest of the pass:
+ * the next link gets the same error without a request; the next pass tries again. */
+static void test_unreachable_mode_read_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	int i;
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply_info(w->src, "l-01", "\"s-01\"");
+	reply_status(w->src, "l-01", "RUNNING", "");
+	for (i = 0; i < 3; i++)
+		sl_fake_transport_fail(w->dst, SL_ECONN);
+	sl_engine_begin_pass(w->e);
+	for (i = 0; i < 2; i++) {
+		reconcile(w, i ? "SchemaLink/l-01" : "SchemaLink/l-00", &r);
+		assert_int_equal(r.result, SL_RESULT_RETRY);
+		assert_string_equal(r.status.cond[SL_COND_READY].reason, "RegistryUnreachable");
+		assert_non_null(strstr(r.status.cond[SL_COND_READY].message, "registry target"));
+	}
+	end_pass(w);
+	assert_int_equal(sl_fake_transport_ncalls(w->dst), 3);
+	assert_int_equal(w->sleeps, 2);
+	sl_fake_transport_reset(w->dst);
+	sl_fake_transport_reset(w->src);
+
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply(w->dst, 200, IMPORT);
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_running(&r);
+	end_pass(w);
+	assert_int_equal(sl_fake_transport_ncalls(w->dst), 1);
+	sl_buf_release(&docs);
+}
 
 /* The import contexts declared on source by five links from target (CUSTOM alpha twice, AUTO,
  * CUSTOM beta, NONE). Link fwd ("*" from source into .source on target) skips the declared
@@ -303,6 +709,18 @@ static void test_declared_imports_of_many_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_pass_reads_scope_mode_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_next_pass_reads_again, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_heal_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_setting_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_prune_restore_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_promote_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_unreachable_mode_read_in_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_declared_imports_of_many_links, setup, teardown),
 	};
