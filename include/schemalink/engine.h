@@ -74,9 +74,10 @@ int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, con
 
 /* ---- passes ---------------------------------------------------------------------------- */
 
-/* Starts a pass over a snapshot: per-registry lists (GET /exporters, GET /contexts) are read
- * at most once per pass and shared by the keys reconciled in it. Without a pass (the daemon
- * reconciling single keys) every reconcile reads them afresh.
+/* Starts a pass over a snapshot: per-registry lists (GET /exporters, GET /contexts) and the
+ * mode and compatibility of each scope are read at most once per pass and shared by the keys
+ * reconciled in it; a scope the engine writes in the pass is read live again. Without a pass
+ * (the daemon reconciling single keys) every reconcile reads them afresh.
  * Inside a pass, a reconcile that wrote to a registry saves the inventory at once (what it
  * owns must survive a crash), while one that only observed leaves its new status in memory
  * and sl_engine_end_pass saves it once: a no-op pass over 1,000 links writes the state file

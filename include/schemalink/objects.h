@@ -243,6 +243,10 @@ struct sl_snapshot {
 	struct sl_strmap by_key; /* key -> struct sl_object * (borrowed from objects) */
 	size_t files; /* number of files read for this load (informational) */
 	bool sealed;
+	/* Set by sl_snapshot_seal: unique among the snapshots this process sealed, never 0, so
+	 * a cache keyed on it cannot mistake a new snapshot that malloc placed at a freed one's
+	 * address for the old one (pkg/engine's declared imports). 0 while not sealed. */
+	uint64_t id;
 };
 
 /* Returns an empty snapshot, or NULL when out of memory. */
@@ -252,8 +256,8 @@ void sl_snapshot_free(struct sl_snapshot *s);
 /* Takes o. Fails with SL_EEXIST (o is then NOT taken; the caller frees it) when an object of
  * the same kind and name is present, SL_ESTATE when sealed, SL_ENOMEM. */
 int sl_snapshot_add(struct sl_snapshot *s, struct sl_object *o, struct sl_error *err);
-/* Sorts the objects (kind in enum order, then name in byte order), computes every spec hash
- * and freezes s. Returns 0 or SL_ENOMEM. */
+/* Sorts the objects (kind in enum order, then name in byte order), computes every spec hash,
+ * gives s its id and freezes s. Thread-safe for distinct snapshots. Returns 0 or SL_ENOMEM. */
 int sl_snapshot_seal(struct sl_snapshot *s);
 /* Borrowed object of kind k named name, or NULL. */
 const struct sl_object *sl_snapshot_get(

@@ -23,7 +23,9 @@ static void client_free(void *p)
 	free(c->name);
 	free(c->url);
 	sl_vec_release(&c->exporters, free);
+	sl_strmap_release(&c->exporter_set, NULL);
 	sl_vec_release(&c->contexts, free);
+	obs_client_forget(c);
 	free(c);
 }
 
@@ -38,6 +40,7 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	e->cfg = *cfg;
 	e->clock = cfg->clock ? cfg->clock : sl_clock_system();
 	sl_strmap_init(&e->clients);
+	sl_strmap_init(&e->imports);
 	pthread_mutex_init(&e->mu, NULL);
 	if ((cfg->state_dir && !(e->state_dir = strdup(cfg->state_dir))) ||
 	        !(e->set = strdup(cfg->set ? cfg->set : "default"))) {
@@ -67,6 +70,7 @@ void sl_engine_free(struct sl_engine *e)
 	if (e == NULL)
 		return;
 	sl_strmap_release(&e->clients, client_free);
+	obs_imports_release(e);
 	sl_inventory_free(e->inv);
 	pthread_mutex_destroy(&e->mu);
 	free(e->state_dir);
@@ -85,6 +89,7 @@ static void forget_lists(struct sl_engine *e)
 
 		c->exp_read = c->ctx_read = false;
 		c->down = false;
+		obs_client_forget(c);
 	}
 }
 
@@ -130,7 +135,10 @@ static struct reg_client *make_client(struct sl_engine *e, const char *key, cons
 		return NULL;
 	}
 	sl_vec_init(&c->exporters);
+	sl_strmap_init(&c->exporter_set);
 	sl_vec_init(&c->contexts);
+	sl_strmap_init(&c->modes);
+	sl_strmap_init(&c->configs);
 	copy_str(c->hash, sizeof(c->hash), hash);
 	cc.base_url = url;
 	if (r != NULL) {
@@ -698,6 +706,11 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 		break;
 	default: rc = sl_error_set(err, SL_EINVAL, "unknown action");
 	}
+	/* Written, or perhaps written (a timeout): what this pass read of the scope is stale. */
+	if (a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_MODE_DELETE)
+		obs_forget_scope(e, "mode", a->target);
+	else if (a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE)
+		obs_forget_scope(e, "config", a->target);
 	/* Deleting what is already gone is done. */
 	if (rc < 0 && (a->kind == SL_ACT_EXPORTER_DELETE || a->kind == SL_ACT_EXPORTER_PAUSE) &&
 	        sl_srclient_err_is(err, 40450) && (!w || !w->obj)) {
@@ -1300,7 +1313,9 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 		const struct obs_scope *s = ob.scopes.items[i];
 
 		e->writes++;
-		if ((rc = sl_srclient_mode_put(dst->c, s->scope, "READWRITE", false, err)) < 0)
+		rc = sl_srclient_mode_put(dst->c, s->scope, "READWRITE", false, err);
+		obs_forget_scope(e, "mode", s->scope);
+		if (rc < 0)
 			goto out;
 		/* The scope now belongs to the people writing there: never restored or forced. */
 		sl_inventory_scope_forget(e->inv, o->link.destination, "mode", s->scope);

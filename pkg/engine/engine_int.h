@@ -57,12 +57,23 @@ struct obs_import {
 	char *writer;
 };
 
+/* The import contexts the manifests declare on one registry: what the links into it write,
+ * one per context, the first link in snapshot order naming the writer. observe.c builds them
+ * for every registry in one walk of a snapshot and keeps them until another snapshot comes. */
+struct decl_imports {
+	struct sl_vec list; /* struct obs_import *, owned, in snapshot order */
+	struct sl_strmap by_context; /* context -> struct obs_import * (borrowed from list) */
+};
+
 struct obs_link {
 	bool unsupported;
 	bool exists;
 	struct sl_exporter info;
 	struct sl_exporter_status status;
 	struct sl_vec scopes; /* struct obs_scope * */
+	/* The import contexts on the source: the declared ones (borrowed from the engine's
+	 * cache, NULL for none), then those found live (owned, none of them declared). */
+	const struct decl_imports *declared;
 	struct sl_vec imports; /* struct obs_import * */
 	int attempts_last_hour;
 };
@@ -95,6 +106,9 @@ char *scope_of_context(const char *ctx);
 
 void obs_link_init(struct obs_link *o);
 void obs_link_release(struct obs_link *o);
+/* Fills out with up to max import contexts of o, declared first, then live; the strings stay
+ * borrowed from o. Returns how many. */
+size_t obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max);
 void obs_setting_release(struct obs_setting *o);
 
 /* The pure planners. inv_obj may be NULL (nothing recorded). now_ms stamps nothing; it is
@@ -103,7 +117,8 @@ int plan_link(const struct want_link *w, const struct obs_link *o,
         const struct sl_inv_object *inv_obj, struct sl_plan *p);
 int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p);
 
-/* A registry client with the lists read once per pass. */
+/* A registry client with what is read once per pass: the lists, and the mode and compatibility
+ * of each scope (observe.c; a write to a scope drops its entry, obs_forget_scope). */
 struct reg_client {
 	char *name;
 	char hash[65]; /* spec hash of the Registry it was built from */
@@ -115,10 +130,13 @@ struct reg_client {
 	int exp_rc;
 	struct sl_error exp_err;
 	struct sl_vec exporters; /* owned char * */
+	struct sl_strmap exporter_set; /* the same names -> NULL, for membership */
 	bool ctx_read;
 	int ctx_rc;
 	struct sl_error ctx_err;
 	struct sl_vec contexts; /* owned char * */
+	struct sl_strmap modes; /* scope -> struct scope_read * (observe.c), in a pass only */
+	struct sl_strmap configs; /* likewise for the compatibility */
 };
 
 struct sl_engine {
@@ -129,6 +147,8 @@ struct sl_engine {
 	pthread_mutex_t mu; /* one reconcile at a time: clients and inventory are shared */
 	struct sl_strmap clients; /* Registry name (or "url:<url>") -> struct reg_client * */
 	bool in_pass;
+	uint64_t imports_snap; /* sl_snapshot id the declared imports were built from; 0: none */
+	struct sl_strmap imports; /* registry name -> struct decl_imports * (observe.c) */
 	bool inv_dirty; /* statuses changed in this pass and not saved yet */
 	int reads, writes; /* of the current operation */
 };

@@ -51,6 +51,24 @@ void obs_link_release(struct obs_link *o)
 	sl_exporter_status_release(&o->status);
 	sl_vec_release(&o->scopes, scope_free);
 	sl_vec_release(&o->imports, import_free);
+	o->declared = NULL;
+}
+
+size_t obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max)
+{
+	const struct sl_vec *lists[2] = {o->declared ? &o->declared->list : NULL, &o->imports};
+	size_t n = 0, i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; lists[k] && i < lists[k]->len && n < max; i++) {
+			const struct obs_import *im = lists[k]->items[i];
+
+			out[n].context = im->context;
+			out[n].writer = im->writer;
+			n++;
+		}
+	}
+	return n;
 }
 
 void obs_setting_release(struct obs_setting *o)
@@ -87,6 +105,7 @@ static int is_down(struct reg_client *c, struct sl_error *err)
 
 int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
 {
+	size_t i;
 	int rc;
 
 	if (c->exp_read && e->in_pass) {
@@ -96,8 +115,13 @@ int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *er
 	if ((rc = is_down(c, err)) < 0)
 		return rc;
 	sl_vec_release(&c->exporters, free);
+	sl_strmap_release(&c->exporter_set, NULL);
 	sl_error_clear(&c->exp_err);
 	rc = note(e, c, sl_srclient_exporters_list(c->c, &c->exporters, &c->exp_err), &c->exp_err);
+	/* The set answers observe_link's "does the exporter exist" without a scan per link. */
+	for (i = 0; rc >= 0 && i < c->exporters.len; i++)
+		if (sl_strmap_set(&c->exporter_set, c->exporters.items[i], NULL, NULL) < 0)
+			rc = sl_error_set(&c->exp_err, SL_ENOMEM, "out of memory");
 	c->exp_rc = rc < 0 ? rc : 0;
 	c->exp_read = true;
 	*err = c->exp_err;
@@ -123,20 +147,92 @@ int obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err
 	return c->ctx_rc;
 }
 
+/* One answer of this pass to GET /mode or GET /config of a scope. */
+struct scope_read {
+	int rc; /* 1 set, 0 not set, or the error */
+	char *value; /* when rc is 1 */
+	struct sl_error err; /* when rc < 0 */
+};
+
+static void scope_read_free(void *p)
+{
+	struct scope_read *r = p;
+
+	if (r == NULL)
+		return;
+	free(r->value);
+	free(r);
+}
+
+void obs_client_forget(struct reg_client *c)
+{
+	sl_strmap_release(&c->modes, scope_read_free);
+	sl_strmap_release(&c->configs, scope_read_free);
+}
+
+void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
+{
+	bool mode = strcmp(what, "mode") == 0;
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (sl_strmap_next(&e->clients, &pos, &k, &v)) {
+		struct reg_client *c = v;
+
+		scope_read_free(sl_strmap_del(mode ? &c->modes : &c->configs, scope, NULL));
+	}
+}
+
+/* obs_mode (cache c->modes) and obs_config (c->configs). 1,000 links into one destination
+ * context would otherwise read its mode 1,000 times a pass (OPERATIONS.md: one GET per
+ * managed scope). */
+static int read_scope(struct sl_engine *e, struct reg_client *c, struct sl_strmap *cache,
+        const char *scope, char **v, struct sl_error *err)
+{
+	struct scope_read *r = e->in_pass ? sl_strmap_get(cache, scope, NULL) : NULL;
+	int rc;
+
+	if (r != NULL) {
+		*v = NULL;
+		if (r->rc < 0)
+			*err = r->err;
+		else if (r->rc == 1 && (*v = strdup(r->value)) == NULL)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		return r->rc;
+	}
+	if ((rc = is_down(c, err)) < 0)
+		return rc;
+	rc = note(e, c,
+	        cache == &c->modes ? sl_srclient_mode_get(c->c, scope, v, err)
+	                           : sl_srclient_config_get(c->c, scope, v, err),
+	        err);
+	if (!e->in_pass || rc == SL_ENOMEM)
+		return rc;
+	/* Only a saving: without the memory to keep it, the next link reads again. */
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (rc == 1 && (r->value = strdup(*v)) == NULL)) {
+		scope_read_free(r);
+		return rc;
+	}
+	r->rc = rc;
+	if (rc < 0)
+		r->err = *err;
+	if (sl_strmap_set(cache, scope, r, NULL) < 0)
+		scope_read_free(r);
+	return rc;
+}
+
 int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
-	int rc = is_down(c, err);
-
-	return rc < 0 ? rc : note(e, c, sl_srclient_mode_get(c->c, scope, v, err), err);
+	return read_scope(e, c, &c->modes, scope, v, err);
 }
 
 int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
-	int rc = is_down(c, err);
-
-	return rc < 0 ? rc : note(e, c, sl_srclient_config_get(c->c, scope, v, err), err);
+	return read_scope(e, c, &c->configs, scope, v, err);
 }
 
 static int obs_subjects(struct sl_engine *e, struct reg_client *c, const char *prefix,
@@ -197,25 +293,30 @@ static bool has_import(const struct obs_link *o, const char *ctx)
 {
 	size_t i;
 
+	if (o->declared && sl_strmap_get(&o->declared->by_context, ctx, NULL))
+		return true;
 	for (i = 0; i < o->imports.len; i++)
 		if (!strcmp(((struct obs_import *)o->imports.items[i])->context, ctx))
 			return true;
 	return false;
 }
 
-static int add_import(struct obs_link *o, const char *ctx, const char *writer)
+/* Appends a new import (ctx, writer) to v. Returns 0 or SL_ENOMEM. */
+static int push_import(struct sl_vec *v, const char *ctx, const char *writer)
 {
-	struct obs_import *im;
+	struct obs_import *im = calloc(1, sizeof(*im));
 
-	if (has_import(o, ctx))
-		return 0;
-	im = calloc(1, sizeof(*im));
 	if (im == NULL || !(im->context = strdup(ctx)) || !(im->writer = strdup(writer)) ||
-	        sl_vec_push(&o->imports, im) < 0) {
+	        sl_vec_push(v, im) < 0) {
 		import_free(im);
 		return SL_ENOMEM;
 	}
 	return 0;
+}
+
+static int add_import(struct obs_link *o, const char *ctx, const char *writer)
+{
+	return has_import(o, ctx) ? 0 : push_import(&o->imports, ctx, writer);
 }
 
 static int add_scope(struct obs_link *o, const char *ctx)
@@ -235,38 +336,87 @@ static int add_scope(struct obs_link *o, const char *ctx)
 	return 0;
 }
 
-/* The import contexts of registry `reg` declared in the manifests: what links into it write. */
-static int manifest_imports(const struct sl_snapshot *snap, const char *reg, struct obs_link *o)
+static void decl_imports_free(void *p)
+{
+	struct decl_imports *d = p;
+
+	if (d == NULL)
+		return;
+	sl_strmap_release(&d->by_context, NULL);
+	sl_vec_release(&d->list, import_free);
+	free(d);
+}
+
+void obs_imports_release(struct sl_engine *e)
+{
+	sl_strmap_release(&e->imports, decl_imports_free);
+	e->imports_snap = 0;
+}
+
+/* Records that link writer writes import context ctx into registry reg; the first link
+ * (in snapshot order) that names a context is its writer. */
+static int declare_import(struct sl_engine *e, const char *reg, const char *ctx, const char *writer)
+{
+	struct decl_imports *d = sl_strmap_get(&e->imports, reg, NULL);
+
+	if (d == NULL) {
+		if ((d = calloc(1, sizeof(*d))) == NULL)
+			return SL_ENOMEM;
+		if (sl_strmap_set(&e->imports, reg, d, NULL) < 0) {
+			free(d);
+			return SL_ENOMEM;
+		}
+	}
+	if (sl_strmap_get(&d->by_context, ctx, NULL) != NULL)
+		return 0;
+	if (push_import(&d->list, ctx, writer) < 0)
+		return SL_ENOMEM;
+	if (sl_strmap_set(&d->by_context, ctx, d->list.items[d->list.len - 1], NULL) < 0) {
+		import_free(sl_vec_pop(&d->list));
+		return SL_ENOMEM;
+	}
+	return 0;
+}
+
+/* *out: the import contexts of registry reg declared in the manifests (what links into it
+ * write), or NULL for none. Built for every registry in one walk of snap and kept while the
+ * engine is handed the same snapshot (by id: a new one may reuse a freed one's address), so
+ * a pass walks the manifests once instead of once per link. */
+static int declared_imports(struct sl_engine *e, const struct sl_snapshot *snap, const char *reg,
+        const struct decl_imports **out)
 {
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i < sl_snapshot_count(snap); i++) {
-		const struct sl_object *x = sl_snapshot_at(snap, i);
-		struct want_link w;
-		struct sl_error e = SL_ERROR_INIT;
-
-		if (x->kind != SL_KIND_SCHEMALINK || strcmp(x->link.destination, reg) != 0)
-			continue;
-		/* Only the context arithmetic is needed; secrets are not read for it. */
-		memset(&w, 0, sizeof(w));
-		if (x->link.context_type == SL_CONTEXT_NONE)
-			continue;
-		{
-			const struct sl_object *src =
-			        sl_snapshot_get(snap, SL_KIND_REGISTRY, x->link.source);
-			const char *name = x->link.context_type == SL_CONTEXT_CUSTOM
-			                           ? (x->link.context_name ? x->link.context_name
-			                                                   : x->link.source)
-			                           : (src ? src->registry.cluster_id : NULL);
+	if (snap->id == 0 || snap->id != e->imports_snap) {
+		obs_imports_release(e);
+		for (i = 0; rc == 0 && i < sl_snapshot_count(snap); i++) {
+			const struct sl_object *x = sl_snapshot_at(snap, i);
+			const struct sl_object *src;
+			const char *name;
 			char *ctx = NULL;
+			struct sl_error e2 = SL_ERROR_INIT;
 
+			if (x->kind != SL_KIND_SCHEMALINK || x->link.destination == NULL ||
+			        x->link.context_type == SL_CONTEXT_NONE)
+				continue;
+			/* Only the context arithmetic is needed; secrets are not read for it. */
+			src = sl_snapshot_get(snap, SL_KIND_REGISTRY, x->link.source);
+			name = x->link.context_type == SL_CONTEXT_CUSTOM
+			               ? (x->link.context_name ? x->link.context_name
+			                                       : x->link.source)
+			               : (src ? src->registry.cluster_id : NULL);
 			if (name && sl_export_dest_context(
-			                    x->link.context_type, name, ".", &ctx, &e) == 0)
-				rc = add_import(o, ctx, x->name);
+			                    x->link.context_type, name, ".", &ctx, &e2) == 0)
+				rc = declare_import(e, x->link.destination, ctx, x->name);
 			free(ctx);
 		}
+		if (rc < 0)
+			obs_imports_release(e);
+		else
+			e->imports_snap = snap->id;
 	}
+	*out = rc < 0 ? NULL : sl_strmap_get(&e->imports, reg, NULL);
 	return rc;
 }
 
@@ -410,9 +560,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 	}
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < src->exporters.len; i++)
-		if (!strcmp(src->exporters.items[i], w->obj->name))
-			o->exists = true;
+	sl_strmap_get(&src->exporter_set, w->obj->name, &o->exists);
 	if (o->exists) {
 		rc = note(
 		        e, src, sl_srclient_exporter_get(src->c, w->obj->name, &o->info, err), err);
@@ -430,7 +578,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 		if (rc < 0)
 			return rc;
 	}
-	if ((rc = manifest_imports(snap, l->source, o)) < 0)
+	if ((rc = declared_imports(e, snap, l->source, &o->declared)) < 0)
 		return rc;
 	if ((rc = add_scope(o, w->dest_ctx)) < 0)
 		return rc;

@@ -861,13 +861,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		for (i = 0; i < o->scopes.len && i < 64; i++)
 			needed[i] = ((struct obs_scope *)o->scopes.items[i])->context;
 		in.n_needed = i;
-		for (i = 0; i < o->imports.len && i < 64; i++) {
-			const struct obs_import *im = o->imports.items[i];
-
-			imports[i].context = im->context;
-			imports[i].writer = im->writer;
-		}
-		in.n_imports = i;
+		in.n_imports = obs_link_imports(o, imports, 64);
 		in.link = w->obj->name;
 		in.source_registry = l->source;
 		in.dest_registry = l->destination;

@@ -2,6 +2,7 @@
 #include "schemalink/objects.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,6 +538,9 @@ static int object_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The last snapshot id given out; loaders seal in several threads. */
+static atomic_uint_fast64_t last_snapshot_id;
+
 int sl_snapshot_seal(struct sl_snapshot *s)
 {
 	size_t i;
@@ -547,6 +551,7 @@ int sl_snapshot_seal(struct sl_snapshot *s)
 	for (i = 0; i < s->objects.len; i++)
 		if (sl_object_hash(s->objects.items[i]) < 0)
 			return SL_ENOMEM;
+	s->id = (uint64_t)atomic_fetch_add(&last_snapshot_id, 1) + 1;
 	s->sealed = true;
 	return 0;
 }

