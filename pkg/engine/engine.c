@@ -471,10 +471,12 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 		}
 		rc = observe_setting(e, c, &s, key, &oe);
 		/* A Registry that manages neither mode nor compatibility still proves that the
-		 * registry answers (one list), or a dead registry would report Ready. Any HTTP
-		 * answer proves it, even an error (a registry without contexts). */
+		 * registry answers, or a dead registry would report Ready. It reads the exporter
+		 * list, which the links of a pass read anyway (one list per registry and pass,
+		 * OPERATIONS.md). Any HTTP answer proves it, even an error (a registry without
+		 * the exporters API). */
 		if (rc == 0 && o->kind == SL_KIND_REGISTRY && s.mode_rc < 0 && s.compat_rc < 0) {
-			rc = obs_contexts(e, c, &oe);
+			rc = obs_exporters(e, c, &oe);
 			if (rc < 0 && rc != SL_ENOMEM && !obs_conn_error(oe.code)) {
 				rc = 0;
 				sl_error_clear(&oe);

@@ -636,6 +636,64 @@ static void test_unreachable_mode_read_in_pass(void **state)
 	sl_buf_release(&docs);
 }
 
+/* A Registry that manages no mode or compatibility proves that its registry answers with the
+ * exporter list, the one the links of the pass read anyway: one list per registry and pass
+ * (OPERATIONS.md). A registry without the exporters API (404) still answered; one that cannot
+ * be reached is not Ready. */
+static void test_registry_liveness_shares_the_list(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status", "GET /exporters/l-01", "GET /exporters/l-01/status"};
+	const char *const dst_want[] = {"GET /exporters", "GET " MODE_PATH};
+	const char *const list_only[] = {"GET /exporters"};
+
+	add_links(&docs, 2);
+	engine_up(w);
+	load(w, &docs);
+	reply_list(w->src, 2);
+	reply(w->dst, 200, "[]");
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	reply_info(w->src, "l-01", "\"s-01\"");
+	reply_status(w->src, "l-01", "RUNNING", "");
+	reply(w->dst, 200, IMPORT);
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Registry/source", &r);
+	assert_int_equal(r.status.cond[SL_COND_READY].status, SL_COND_TRUE);
+	reconcile(w, "Registry/target", &r);
+	assert_int_equal(r.status.cond[SL_COND_READY].status, SL_COND_TRUE);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_running(&r);
+	reconcile(w, "SchemaLink/l-01", &r);
+	assert_running(&r);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 5);
+	expect_calls(w->dst, "target", dst_want, 2);
+
+	/* No exporters API: an HTTP answer all the same. */
+	reply(w->src, 404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Registry/source", &r);
+	assert_int_equal(r.status.cond[SL_COND_READY].status, SL_COND_TRUE);
+	end_pass(w);
+	expect_calls(w->src, "source", list_only, 1);
+
+	/* Unreachable: not Ready, and said so. */
+	sl_fake_transport_fail(w->src, SL_ECONN);
+	sl_fake_transport_fail(w->src, SL_ECONN);
+	sl_fake_transport_fail(w->src, SL_ECONN);
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Registry/source", &r);
+	assert_int_equal(r.status.cond[SL_COND_READY].status, SL_COND_FALSE);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "RegistryUnreachable");
+	end_pass(w);
+	sl_fake_transport_reset(w->src);
+	sl_buf_release(&docs);
+}
+
 /* The import contexts declared on source by five links from target (CUSTOM alpha twice, AUTO,
  * CUSTOM beta, NONE). Link fwd ("*" from source into .source on target) skips the declared
  * ones among the source's contexts (only .gamma becomes a scope to read) and names the first
@@ -721,6 +779,8 @@ int main(void)
 	                test_promote_write_is_read_live_in_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_unreachable_mode_read_in_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_registry_liveness_shares_the_list, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_declared_imports_of_many_links, setup, teardown),
 	};
