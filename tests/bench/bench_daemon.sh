@@ -9,7 +9,8 @@
 #      OpenSSL, libmicrohttpd with GnuTLS, jansson, libyaml, after curl_global_init).
 #   3. One no-op resync: srlite request counters (GET, writes) of both registries and the
 #      daemon's CPU (utime+stime from /proc/PID/stat) before and after exactly one resync pass
-#      (detected by controller_runtime_reconcile_total growing by the number of objects).
+#      (followed on srlite's counters; controller_runtime_reconcile_total, read outside the
+#      window, confirms it reconciled every object once).
 #   4. rename() of a new link manifest into the watched directory -> its exporter answering
 #      200 on the source (GET /exporters/<name> polled every 2 ms), over RUNS runs (default
 #      100) with the N links loaded: p50, p99, max.
@@ -117,20 +118,31 @@ printf 'daemon_converge_%d_links_ms=%d\n' "$N" "$conv_ms"
 sleep 3
 printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' "$(rss "$DPID")" "$N"
 
-# One no-op resync: wait for a quiet queue right after a resync pass, sample, then wait for
-# the next pass to finish (reconciles grow by the number of objects) and sample again.
+# One no-op resync. The pass is followed from the registries' request counters (another
+# process), not by polling the daemon: each /metrics render would be counted as the pass's CPU.
+# Align to a quiet moment between passes (no GET for 1 s), sample, wait for the next pass to
+# start and then to go quiet again, sample again.
+gets() { echo $(( $(sr_gets "$SRC") + $(sr_gets "$TGT") )); }
+sr_gets() { curl -s "$1/_srlite/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GET"])'; }
+quiet() { # waits until the GET counters stand still for 1 s
+	local g g2
+	g=$(gets)
+	while :; do
+		sleep 1
+		g2=$(gets)
+		[ "$g2" = "$g" ] && return
+		g=$g2
+	done
+}
 objects=$(metric schemalink_manifest_objects)
-r=$(reconciles)
-while :; do # align to the end of a pass: reconciles stop growing for 1 s
-	sleep 1
-	r2=$(reconciles)
-	[ "$r2" = "$r" ] && break
-	r=$r2
-done
-s0=$(counts "$SRC") t0=$(counts "$TGT") c0=$(cpu_ticks "$DPID") r0=$(reconciles)
-while [ "$(( $(reconciles) - r0 ))" -lt "$objects" ]; do sleep 0.05; done
-sleep 0.5 # the pass's last responses
-s1=$(counts "$SRC") t1=$(counts "$TGT") c1=$(cpu_ticks "$DPID") r1=$(reconciles)
+quiet
+r0=$(reconciles)
+s0=$(counts "$SRC") t0=$(counts "$TGT") c0=$(cpu_ticks "$DPID")
+g=$(gets)
+while [ "$(gets)" = "$g" ]; do sleep 0.1; done
+quiet
+c1=$(cpu_ticks "$DPID") s1=$(counts "$SRC") t1=$(counts "$TGT")
+r1=$(reconciles)
 python3 - "$s0" "$t0" "$s1" "$t1" "$c0" "$c1" "$N" "$objects" "$(( r1 - r0 ))" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 s0, t0, s1, t1 = (json.loads(x) for x in sys.argv[1:5])
@@ -146,6 +158,16 @@ print("noop_resync_gets=%d (%.2f per link; budget %d = 2/link + 2 scopes + 2 lis
 print("noop_resync_cpu_ms=%.0f (%.3f ms per link; target < 0.2; clock tick %.0f ms)"
       % (cpu_ms, cpu_ms / n, 1000.0 / hz))
 PY
+
+# What a scrape costs the daemon with N links: CPU of 20 GET /metrics and 20 GET /status.
+for ep in metrics status; do
+	c0=$(cpu_ticks "$DPID")
+	for _ in $(seq 20); do curl -s -o "$TMP/$ep.out" "$D/$ep"; done
+	c1=$(cpu_ticks "$DPID")
+	printf 'daemon_render_%s_ms=%.1f (CPU per GET /%s with %d links; %d bytes)\n' "$ep" \
+		"$(awk -v d=$(( c1 - c0 )) -v hz="$(getconf CLK_TCK)" 'BEGIN { print d * 1000 / hz / 20 }')" \
+		"$ep" "$N" "$(wc -c <"$TMP/$ep.out")"
+done
 
 # rename() -> exporter on the registry, RUNS times, with the N links loaded.
 python3 - "$M" "$STAGE" "$SP" "$RUNS" <<'PY'
