@@ -37,7 +37,9 @@ struct sl_inv_object {
 	char *url; /* that registry's url when last written, to prune without the manifest */
 	char *exporter; /* SchemaLink: exporter name */
 	struct sl_strmap secret_hashes; /* config key -> owned hex hash */
-	int64_t attempts[SL_INV_MAX_ATTEMPTS]; /* wall ms of resume-after-failure heals */
+	/* Wall ms of resume-after-failure heals, oldest first: n_attempts of them, at most
+	 * SL_INV_MAX_ATTEMPTS, grown by sl_inv_object_add_attempt (NULL while none). */
+	int64_t *attempts;
 	int n_attempts;
 	/* Last reported status (conditions, heal history), packed; NULL when none. Read and
 	 * written through sl_inv_object_get_status / sl_inv_object_set_status. */
@@ -80,6 +82,9 @@ struct sl_inv_object *sl_inventory_object_ensure(struct sl_inventory *inv, const
 void sl_inventory_object_remove(struct sl_inventory *inv, const char *key);
 /* Sets a string field of an object record (copied). Returns 0 or SL_ENOMEM. */
 int sl_inv_set_str(char **field, const char *value);
+/* Records a resume-after-failure heal at at_ms, dropping the oldest beyond
+ * SL_INV_MAX_ATTEMPTS. Returns 0 or SL_ENOMEM. */
+int sl_inv_object_add_attempt(struct sl_inv_object *o, int64_t at_ms);
 /* Copies o's last reported status into *out. Returns 0, or SL_ENOENT (*out untouched) when
  * there is none. */
 int sl_inv_object_get_status(const struct sl_inv_object *o, struct sl_object_status *out);

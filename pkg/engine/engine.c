@@ -754,14 +754,9 @@ static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, co
 		}
 	}
 	if (a->kind == SL_ACT_EXPORTER_RESUME && a->heal &&
-	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL) {
-		if (io->n_attempts == SL_INV_MAX_ATTEMPTS) {
-			memmove(io->attempts, io->attempts + 1,
-			        sizeof(io->attempts[0]) * (SL_INV_MAX_ATTEMPTS - 1));
-			io->n_attempts--;
-		}
-		io->attempts[io->n_attempts++] = sl_clock_wall_ms(e->clock);
-	}
+	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL &&
+	        sl_inv_object_add_attempt(io, sl_clock_wall_ms(e->clock)) < 0)
+		return SL_ENOMEM;
 	return 0;
 }
 

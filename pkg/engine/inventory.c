@@ -36,7 +36,27 @@ static void inv_object_free(void *p)
 	free(o->exporter);
 	sl_strmap_release(&o->secret_hashes, free);
 	sl_status_packed_free(o->status);
+	free(o->attempts);
 	free(o);
+}
+
+int sl_inv_object_add_attempt(struct sl_inv_object *o, int64_t at_ms)
+{
+	int64_t *a;
+
+	if (o->n_attempts >= SL_INV_MAX_ATTEMPTS) {
+		memmove(o->attempts, o->attempts + 1,
+		        sizeof(o->attempts[0]) * (SL_INV_MAX_ATTEMPTS - 1));
+		o->n_attempts = SL_INV_MAX_ATTEMPTS - 1;
+	} else {
+		/* One at a time: heals are rare and most objects never have one. */
+		a = realloc(o->attempts, sizeof(*a) * (size_t)(o->n_attempts + 1));
+		if (a == NULL)
+			return SL_ENOMEM;
+		o->attempts = a;
+	}
+	o->attempts[o->n_attempts++] = at_ms;
+	return 0;
 }
 
 int sl_inv_object_get_status(const struct sl_inv_object *o, struct sl_object_status *out)
@@ -356,7 +376,9 @@ static int parse(struct sl_inventory *inv, const char *text, struct sl_error *er
 		}
 		for (i = 0; json_is_array(a) && i < json_array_size(a) && i < SL_INV_MAX_ATTEMPTS;
 		        i++)
-			o->attempts[o->n_attempts++] = json_integer_value(json_array_get(a, i));
+			if (sl_inv_object_add_attempt(o, json_integer_value(json_array_get(a, i))) <
+			        0)
+				goto oom;
 		if (json_is_object(json_object_get(v, "status"))) {
 			status_from_json(json_object_get(v, "status"), &st);
 			if (sl_inv_object_set_status(o, &st) < 0)

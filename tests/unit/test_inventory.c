@@ -118,7 +118,7 @@ static void fill(struct sl_inventory *inv)
 			        0);
 		}
 		if (i % 4 == 1)
-			o->attempts[o->n_attempts++] = 1700000000000 + i;
+			assert_int_equal(sl_inv_object_add_attempt(o, 1700000000000 + i), 0);
 		if (i % 5 != 0) {
 			link_status(&st, key, i % SL_HEAL_HISTORY);
 			assert_int_equal(sl_inv_object_set_status(o, &st), 0);
@@ -172,6 +172,9 @@ static void save_load_save_is_stable(void **state)
 		assert_non_null(a);
 		assert_non_null(b);
 		assert_int_equal(a->n_attempts, b->n_attempts);
+		if (a->n_attempts > 0)
+			assert_memory_equal(a->attempts, b->attempts,
+			        sizeof(a->attempts[0]) * (size_t)a->n_attempts);
 		assert_int_equal(sl_inv_object_get_status(a, want) == 0,
 		        sl_inv_object_get_status(b, got) == 0);
 		if (a->status != NULL) {
@@ -236,6 +239,13 @@ static void status_accessors(void **state)
 	assert_int_equal(sl_inv_object_set_status(o, st), 0);
 	assert_int_equal(sl_inv_object_get_status(o, out), 0);
 	assert_memory_equal(out, st, sizeof(*st));
+	/* Heal attempts: the newest SL_INV_MAX_ATTEMPTS, oldest first. */
+	assert_null(o->attempts);
+	for (int i = 0; i < SL_INV_MAX_ATTEMPTS + 6; i++)
+		assert_int_equal(sl_inv_object_add_attempt(o, 1000 + i), 0);
+	assert_int_equal(o->n_attempts, SL_INV_MAX_ATTEMPTS);
+	assert_int_equal(o->attempts[0], 1006);
+	assert_int_equal(o->attempts[SL_INV_MAX_ATTEMPTS - 1], 1000 + SL_INV_MAX_ATTEMPTS + 5);
 	/* In memory only: nothing to write. */
 	assert_int_equal(sl_inventory_save(inv, NULL), 0);
 	sl_inventory_object_remove(inv, "SchemaLink/x");
