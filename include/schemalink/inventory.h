@@ -37,10 +37,13 @@ struct sl_inv_object {
 	char *url; /* that registry's url when last written, to prune without the manifest */
 	char *exporter; /* SchemaLink: exporter name */
 	struct sl_strmap secret_hashes; /* config key -> owned hex hash */
-	int64_t attempts[SL_INV_MAX_ATTEMPTS]; /* wall ms of resume-after-failure heals */
+	/* Wall ms of resume-after-failure heals, oldest first: n_attempts of them, at most
+	 * SL_INV_MAX_ATTEMPTS, grown by sl_inv_object_add_attempt (NULL while none). */
+	int64_t *attempts;
 	int n_attempts;
-	bool has_status;
-	struct sl_object_status status; /* last reported status (conditions, heal history) */
+	/* Last reported status (conditions, heal history), packed; NULL when none. Read and
+	 * written through sl_inv_object_get_status / sl_inv_object_set_status. */
+	struct sl_status_packed *status;
 };
 
 struct sl_inv_scope {
@@ -67,7 +70,8 @@ struct sl_inventory {
 struct sl_inventory *sl_inventory_load(const char *dir, const char *set, struct sl_error *err);
 void sl_inventory_free(struct sl_inventory *inv);
 /* Writes the inventory atomically (mode 0600), creating dir/set when missing. A no-op for an
- * in-memory inventory. */
+ * in-memory inventory. Streamed object by object (members in sorted order, two-space indent),
+ * so it needs memory for one object's JSON, not the file's. */
 int sl_inventory_save(const struct sl_inventory *inv, struct sl_error *err);
 
 /* The object record for key (borrowed), or NULL. */
@@ -78,6 +82,17 @@ struct sl_inv_object *sl_inventory_object_ensure(struct sl_inventory *inv, const
 void sl_inventory_object_remove(struct sl_inventory *inv, const char *key);
 /* Sets a string field of an object record (copied). Returns 0 or SL_ENOMEM. */
 int sl_inv_set_str(char **field, const char *value);
+/* Records a resume-after-failure heal at at_ms, dropping the oldest beyond
+ * SL_INV_MAX_ATTEMPTS. Returns 0 or SL_ENOMEM. */
+int sl_inv_object_add_attempt(struct sl_inv_object *o, int64_t at_ms);
+/* Copies o's last reported status into *out. Returns 0, or SL_ENOENT (*out untouched) when
+ * there is none. */
+int sl_inv_object_get_status(const struct sl_inv_object *o, struct sl_object_status *out);
+/* Replaces o's last reported status with a copy of st (borrowed). Returns 0, or SL_ENOMEM
+ * with the old status kept. */
+int sl_inv_object_set_status(struct sl_inv_object *o, const struct sl_object_status *st);
+/* True when o has a status and it equals st in every field but updated_ms. */
+bool sl_inv_object_same_status(const struct sl_inv_object *o, const struct sl_object_status *st);
 
 /* The scope record (registry, what, scope), borrowed, or NULL. */
 struct sl_inv_scope *sl_inventory_scope(

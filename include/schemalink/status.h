@@ -12,6 +12,7 @@
 #define SCHEMALINK_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "schemalink/error.h"
@@ -84,6 +85,32 @@ struct sl_reconcile_result {
 	int planned; /* writes planned (made, unless dry-run, suspend or a failure) */
 	bool unreachable; /* a registry could not be reached (slctl exit 3) */
 };
+
+/*
+ * Stored statuses. struct sl_object_status is the working value (filled and compared on the
+ * stack, ~10.7 KB of fixed buffers); what is kept per object (the daemon's statusboard, the
+ * inventory) is its packed form: one allocation holding the numeric fields and only the used
+ * bytes of each string, so a typical Ready status costs a few hundred bytes. Immutable once
+ * built: to change a stored status, unpack, edit, pack, and swap the pointer.
+ */
+struct sl_status_packed;
+
+/* Returns an owned packed copy of st (borrowed), or NULL when out of memory. Each string is
+ * kept up to its buffer's size - 1 bytes; n_history is taken within 0..SL_HEAL_HISTORY. */
+struct sl_status_packed *sl_status_pack(const struct sl_object_status *st);
+
+/* Fills *out with what p holds; every byte after each string's terminator is zero. */
+void sl_status_unpack(const struct sl_status_packed *p, struct sl_object_status *out);
+
+/* NULL-safe. */
+void sl_status_packed_free(struct sl_status_packed *p);
+
+/* Bytes of p's allocation (what storing it costs, allocator overhead aside). */
+size_t sl_status_packed_size(const struct sl_status_packed *p);
+
+/* True when unpacking p would give st in every field but updated_ms (strings compared as
+ * strings, not buffers). Allocates nothing. */
+bool sl_status_packed_same(const struct sl_status_packed *p, const struct sl_object_status *st);
 
 /* Sets condition t of st to status/reason/message/code for generation gen at now_ms, keeping
  * last_transition_ms unless the status changes (or was never set). Strings may be NULL. */

@@ -2,11 +2,12 @@
  * statusboard.h — the daemon's table of object statuses: what /status serves and what
  * --state-dir/<set>/status.json keeps.
  *
- * Owns: one struct sl_object_status per object key, merged from each reconcile so that a
- * condition's lastTransitionTime moves only when its status does and heal history
- * accumulates; the JSON shape of ARCHITECTURE.md "Conditions" (type, status, reason, message,
- * errorCode, observedGeneration, lastTransitionTime as RFC 3339); loading and atomically
- * saving that JSON. Depends on base (fileio, log's redaction) and status.h; uses jansson.
+ * Owns: one status per object key, stored packed (sl_status_pack: a few hundred bytes, not a
+ * whole struct sl_object_status), merged from each reconcile so that a condition's
+ * lastTransitionTime moves only when its status does and heal history accumulates; the JSON
+ * shape of ARCHITECTURE.md "Conditions" (type, status, reason, message, errorCode,
+ * observedGeneration, lastTransitionTime as RFC 3339); loading and atomically saving that
+ * JSON. Depends on base (fileio, log's redaction), status.h and jsonw.h; uses jansson.
  * Thread-safe: workers update while the HTTP thread renders; nothing blocks under the lock.
  */
 #ifndef SCHEMALINK_STATUSBOARD_H
@@ -69,13 +70,16 @@ size_t sl_statusboard_len(struct sl_statusboard *b);
 /* True when an update or removal happened since the last successful save (or clear). */
 bool sl_statusboard_dirty(struct sl_statusboard *b);
 
-/* Appends JSON: with key NULL {"objects":[...every entry in key order...]}; else the one
- * object, or SL_ENOENT. Messages, fixes and traces pass through sl_redact. Returns 0,
- * SL_ENOENT or SL_ENOMEM. */
+/* Appends JSON: with key NULL {"objects":[...every entry in key order...]}, built one entry
+ * at a time (an entry removed meanwhile is left out); else the one object, or SL_ENOENT.
+ * Messages, fixes and traces pass through sl_redact. Returns 0, SL_ENOENT or SL_ENOMEM
+ * (nothing appended). */
 int sl_statusboard_json(struct sl_statusboard *b, const char *key, struct sl_buf *out);
 
 /* Writes the whole board to path atomically (mode 0600) when dirty; clears dirty on
- * success. Returns 1 when written, 0 when nothing changed, or a negative code. */
+ * success. Streamed entry by entry into the temporary file, so a save needs memory for one
+ * entry's JSON, not the file's. Returns 1 when written, 0 when nothing changed, or a
+ * negative code. */
 int sl_statusboard_save(struct sl_statusboard *b, const char *path, struct sl_error *err);
 
 /* Reads a file written by sl_statusboard_save into the board (entries replace those with the

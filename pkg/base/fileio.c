@@ -49,47 +49,130 @@ static int sync_parent(const char *path, struct sl_error *err)
 	return rc;
 }
 
+int sl_file_writer_open(
+        struct sl_file_writer *w, const char *path, mode_t mode, struct sl_error *err)
+{
+	int n;
+
+	w->fd = -1;
+	w->path = path;
+	w->len = 0;
+	w->rc = 0;
+	sl_error_clear(&w->err);
+	/* A unique name per call, so concurrent writers of one path never share a temp file. */
+	n = snprintf(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(w->tmp)) {
+		w->tmp[0] = '\0';
+		return sl_error_set(err, SL_EINVAL, "path \"%s\" is too long", path);
+	}
+	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	if (w->fd < 0) {
+		int rc = sl_error_errno(err, errno, w->tmp);
+
+		w->tmp[0] = '\0'; /* not ours: abort must not remove it */
+		return rc;
+	}
+	if (fchmod(w->fd, mode) < 0) {
+		int rc = sl_error_errno(err, errno, w->tmp);
+
+		sl_file_writer_abort(w);
+		return rc;
+	}
+	return 0;
+}
+
+static int flush(struct sl_file_writer *w)
+{
+	if (w->rc == 0 && w->len > 0 && sl_write_all(w->fd, w->buf, w->len) < 0)
+		w->rc = sl_error_errno(&w->err, errno, w->tmp);
+	w->len = 0;
+	return w->rc;
+}
+
+int sl_file_writer_add(struct sl_file_writer *w, const void *data, size_t len)
+{
+	const char *p = data;
+
+	if (w->fd < 0 && w->rc == 0)
+		w->rc = sl_error_set(&w->err, SL_EINVAL, "file writer is not open");
+	/* What would not fit the buffer anyway goes out in one write. */
+	if (w->rc == 0 && len >= sizeof(w->buf)) {
+		if (flush(w) == 0 && sl_write_all(w->fd, p, len) < 0)
+			w->rc = sl_error_errno(&w->err, errno, w->tmp);
+		return w->rc;
+	}
+	while (w->rc == 0 && len > 0) {
+		size_t n = sizeof(w->buf) - w->len;
+
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		p += n;
+		len -= n;
+		if (w->len == sizeof(w->buf))
+			flush(w);
+	}
+	return w->rc;
+}
+
+int sl_file_writer_commit(struct sl_file_writer *w, struct sl_error *err)
+{
+	int rc;
+
+	if (w->fd < 0 && w->rc == 0)
+		w->rc = sl_error_set(&w->err, SL_EINVAL, "file writer is not open");
+	if (flush(w) < 0)
+		goto fail;
+	if (fsync(w->fd) < 0) {
+		w->rc = sl_error_errno(&w->err, errno, w->tmp);
+		goto fail;
+	}
+	rc = close(w->fd);
+	w->fd = -1;
+	if (rc < 0) {
+		w->rc = sl_error_errno(&w->err, errno, w->tmp);
+		goto fail;
+	}
+	if (rename(w->tmp, w->path) < 0) {
+		w->rc = sl_error_errno(&w->err, errno, w->path);
+		goto fail;
+	}
+	w->tmp[0] = '\0'; /* renamed: nothing left to remove */
+	w->rc = sync_parent(w->path, &w->err);
+	if (w->rc < 0)
+		goto fail;
+	return 0;
+fail:
+	rc = w->rc;
+	if (err)
+		*err = w->err;
+	sl_file_writer_abort(w);
+	return rc;
+}
+
+void sl_file_writer_abort(struct sl_file_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp[0] != '\0')
+		unlink(w->tmp);
+	w->tmp[0] = '\0';
+	w->len = 0;
+}
+
 int sl_file_write_atomic(
         const char *path, const void *data, size_t len, mode_t mode, struct sl_error *err)
 {
-	char tmp[PATH_MAX];
-	int fd = -1, rc = 0, n;
+	struct sl_file_writer w = SL_FILE_WRITER_INIT;
+	int rc;
 
-	/* A unique name per call, so concurrent writers of one path never share a temp file. */
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return sl_error_set(err, SL_EINVAL, "path \"%s\" is too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return sl_error_errno(err, errno, tmp);
-	if (fchmod(fd, mode) < 0) {
-		rc = sl_error_errno(err, errno, tmp);
-		goto out;
+	rc = sl_file_writer_open(&w, path, mode, err);
+	if (rc == 0) {
+		sl_file_writer_add(&w, data, len);
+		rc = sl_file_writer_commit(&w, err);
 	}
-	if (sl_write_all(fd, data, len) < 0) {
-		rc = sl_error_errno(err, errno, tmp);
-		goto out;
-	}
-	if (fsync(fd) < 0) {
-		rc = sl_error_errno(err, errno, tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = sl_error_errno(err, errno, tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = sl_error_errno(err, errno, path);
-		goto out;
-	}
-	rc = sync_parent(path, err);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
 	return rc;
 }
 

@@ -17,7 +17,9 @@ struct series {
 	double value; /* counter, gauge */
 	double sum; /* histogram */
 	uint64_t count;
-	uint64_t buckets[SL_METRICS_MAX_BUCKETS]; /* observations per bucket, not cumulative */
+	/* Observations per bucket, not cumulative: the family's nbuckets counters, in the same
+	 * allocation (none for counters and gauges, the thousands of per-link series). */
+	uint64_t *buckets;
 };
 
 struct family {
@@ -212,7 +214,9 @@ static struct series *get_series(struct family *f, const char *const *values, bo
 		*rc = SL_ELIMIT;
 		goto out;
 	}
-	s = calloc(1, sizeof(*s));
+	s = calloc(1, sizeof(*s) + f->nbuckets * sizeof(uint64_t));
+	if (s != NULL)
+		s->buckets = (uint64_t *)(s + 1);
 	if (s == NULL ||
 	        (f->nlabels > 0 && (s->values = calloc(f->nlabels, sizeof(char *))) == NULL))
 		goto nomem;
@@ -467,7 +471,8 @@ int sl_metrics_render(struct sl_metrics *m, struct sl_buf *out)
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->nfam && rc == 0; i++) {
 		struct family *f = m->fam[i];
-		struct series zero = {0};
+		uint64_t no_buckets[SL_METRICS_MAX_BUCKETS] = {0};
+		struct series zero = {.buckets = no_buckets};
 
 		if (sl_buf_addf(out, "# HELP %s ", f->name) < 0 || escape_help(out, f->help) < 0 ||
 		        sl_buf_addf(out, "\n# TYPE %s %s\n", f->name, types[f->type]) < 0) {

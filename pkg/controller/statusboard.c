@@ -10,6 +10,7 @@
 
 #include "schemalink/clock.h"
 #include "schemalink/fileio.h"
+#include "schemalink/jsonw.h"
 #include "schemalink/log.h"
 #include "schemalink/objects.h"
 #include "schemalink/strmap.h"
@@ -19,7 +20,7 @@
 
 struct sl_statusboard {
 	pthread_mutex_t lock;
-	struct sl_strmap map; /* key -> struct sl_object_status * */
+	struct sl_strmap map; /* key -> struct sl_status_packed * (owned) */
 	bool dirty;
 };
 
@@ -34,11 +35,16 @@ struct sl_statusboard *sl_statusboard_new(void)
 	return b;
 }
 
+static void packed_free(void *p)
+{
+	sl_status_packed_free(p);
+}
+
 void sl_statusboard_free(struct sl_statusboard *b)
 {
 	if (b == NULL)
 		return;
-	sl_strmap_release(&b->map, free);
+	sl_strmap_release(&b->map, packed_free);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -73,11 +79,25 @@ static bool has_record(const struct sl_object_status *st, const struct sl_heal_r
 	return false;
 }
 
+/* Packs st and stores it under its key (lock held). Returns 0 or SL_ENOMEM. */
+static int store(struct sl_statusboard *b, const struct sl_object_status *st)
+{
+	struct sl_status_packed *p = sl_status_pack(st), *old = NULL;
+	int rc = p ? sl_strmap_set(&b->map, st->key, p, (void **)&old) : SL_ENOMEM;
+
+	if (rc < 0)
+		sl_status_packed_free(p);
+	sl_status_packed_free(old);
+	return rc;
+}
+
 int sl_statusboard_update(
         struct sl_statusboard *b, const struct sl_object_status *st, struct sl_status_change *chg)
 {
 	struct sl_status_change local;
-	struct sl_object_status *cur, *old = NULL, *next;
+	/* Working copies on the stack; the board keeps only packed ones. */
+	struct sl_object_status next, cur;
+	const struct sl_status_packed *stored;
 	int i, rc = 0;
 
 	if (chg == NULL)
@@ -85,33 +105,31 @@ int sl_statusboard_update(
 	memset(chg, 0, sizeof(*chg));
 	if (st->key[0] == '\0')
 		return SL_EINVAL;
-	next = malloc(sizeof(*next));
-	if (next == NULL)
-		return SL_ENOMEM;
-	*next = *st;
-	next->key[sizeof(next->key) - 1] = '\0';
+	next = *st;
+	next.key[sizeof(next.key) - 1] = '\0';
 	pthread_mutex_lock(&b->lock);
-	cur = sl_strmap_get(&b->map, next->key, NULL);
-	if (cur == NULL) {
+	stored = sl_strmap_get(&b->map, next.key, NULL);
+	if (stored == NULL) {
 		chg->is_new = true;
 		chg->changed = true;
 		for (i = 0; i < SL_COND_COUNT; i++) {
-			if (next->cond[i].last_transition_ms == 0)
-				next->cond[i].last_transition_ms = next->updated_ms;
+			if (next.cond[i].last_transition_ms == 0)
+				next.cond[i].last_transition_ms = next.updated_ms;
 			chg->t[chg->n++] = (struct sl_status_transition){
-			        (enum sl_cond_type)i, SL_COND_UNKNOWN, next->cond[i].status, false};
+			        (enum sl_cond_type)i, SL_COND_UNKNOWN, next.cond[i].status, false};
 		}
 	} else {
+		sl_status_unpack(stored, &cur);
 		for (i = 0; i < SL_COND_COUNT; i++) {
-			struct sl_condition *n = &next->cond[i];
-			const struct sl_condition *o = &cur->cond[i];
+			struct sl_condition *n = &next.cond[i];
+			const struct sl_condition *o = &cur.cond[i];
 
 			/* lastTransitionTime moves only when status does ("Conditions"). */
 			if (n->status == o->status && o->last_transition_ms != 0)
 				n->last_transition_ms = o->last_transition_ms;
 			else if (n->status != o->status &&
 			         n->last_transition_ms <= o->last_transition_ms)
-				n->last_transition_ms = next->updated_ms;
+				n->last_transition_ms = next.updated_ms;
 			if (!cond_same(n, o))
 				chg->changed = true;
 			if (n->status != o->status || strcmp(n->reason, o->reason) != 0)
@@ -120,60 +138,48 @@ int sl_statusboard_update(
 				                o->status, n->status, n->status == o->status};
 		}
 		/* Keep the stored history and append what is new. */
-		{
-			struct sl_object_status merged = *cur;
-
-			for (i = 0; i < st->n_history; i++)
-				if (!has_record(&merged, &st->history[i]))
-					sl_status_add_history(&merged, st->history[i].at_ms,
-					        st->history[i].reason, st->history[i].action);
-			if (merged.n_history != cur->n_history ||
-			        (merged.n_history > 0 &&
-			                !has_record(cur, &merged.history[merged.n_history - 1])))
-				chg->changed = true;
-			memcpy(next->history, merged.history, sizeof(next->history));
-			next->n_history = merged.n_history;
-		}
-		if (strcmp(next->fix, cur->fix) != 0 ||
-		        strcmp(next->exporter_state, cur->exporter_state) != 0 ||
-		        next->exporter_offset != cur->exporter_offset ||
-		        strcmp(next->trace_first_line, cur->trace_first_line) != 0)
+		memcpy(next.history, cur.history, sizeof(next.history));
+		next.n_history = cur.n_history;
+		for (i = 0; i < st->n_history; i++)
+			if (!has_record(&next, &st->history[i]))
+				sl_status_add_history(&next, st->history[i].at_ms,
+				        st->history[i].reason, st->history[i].action);
+		if (next.n_history != cur.n_history ||
+		        (next.n_history > 0 &&
+		                !has_record(&cur, &next.history[next.n_history - 1])))
+			chg->changed = true;
+		if (strcmp(next.fix, cur.fix) != 0 ||
+		        strcmp(next.exporter_state, cur.exporter_state) != 0 ||
+		        next.exporter_offset != cur.exporter_offset ||
+		        strcmp(next.trace_first_line, cur.trace_first_line) != 0)
 			chg->changed = true;
 	}
-	rc = sl_strmap_set(&b->map, next->key, next, (void **)&old);
-	if (rc < 0) {
-		free(next);
+	rc = store(b, &next);
+	if (rc < 0)
 		chg->changed = false;
-	} else if (chg->changed) {
+	else if (chg->changed)
 		b->dirty = true;
-	}
 	pthread_mutex_unlock(&b->lock);
-	free(old);
 	return rc;
 }
 
 int sl_statusboard_seed(struct sl_statusboard *b, const char *key, const char *gen, int64_t now_ms)
 {
-	struct sl_object_status *st;
+	struct sl_object_status st;
 	int i, rc = 1;
 
+	memset(&st, 0, sizeof(st));
+	snprintf(st.key, sizeof(st.key), "%s", key);
+	for (i = 0; i < SL_COND_COUNT; i++)
+		sl_status_set_condition(&st, (enum sl_cond_type)i, SL_COND_UNKNOWN, "Pending",
+		        "not reconciled yet", 0, gen, now_ms);
+	st.updated_ms = now_ms;
 	pthread_mutex_lock(&b->lock);
-	if (sl_strmap_get(&b->map, key, NULL) != NULL) {
+	if (sl_strmap_get(&b->map, st.key, NULL) != NULL) {
 		rc = 0;
 		goto out;
 	}
-	st = calloc(1, sizeof(*st));
-	if (st == NULL) {
-		rc = SL_ENOMEM;
-		goto out;
-	}
-	snprintf(st->key, sizeof(st->key), "%s", key);
-	for (i = 0; i < SL_COND_COUNT; i++)
-		sl_status_set_condition(st, (enum sl_cond_type)i, SL_COND_UNKNOWN, "Pending",
-		        "not reconciled yet", 0, gen, now_ms);
-	st->updated_ms = now_ms;
-	if (sl_strmap_set(&b->map, st->key, st, NULL) < 0) {
-		free(st);
+	if (store(b, &st) < 0) {
 		rc = SL_ENOMEM;
 		goto out;
 	}
@@ -188,7 +194,7 @@ bool sl_statusboard_remove(struct sl_statusboard *b, const char *key)
 	bool found;
 
 	pthread_mutex_lock(&b->lock);
-	free(sl_strmap_del(&b->map, key, &found));
+	sl_status_packed_free(sl_strmap_del(&b->map, key, &found));
 	if (found)
 		b->dirty = true;
 	pthread_mutex_unlock(&b->lock);
@@ -197,13 +203,13 @@ bool sl_statusboard_remove(struct sl_statusboard *b, const char *key)
 
 int sl_statusboard_get(struct sl_statusboard *b, const char *key, struct sl_object_status *out)
 {
-	struct sl_object_status *st;
+	const struct sl_status_packed *st;
 	int rc = SL_ENOENT;
 
 	pthread_mutex_lock(&b->lock);
 	st = sl_strmap_get(&b->map, key, NULL);
 	if (st != NULL) {
-		*out = *st;
+		sl_status_unpack(st, out);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&b->lock);
@@ -336,20 +342,27 @@ static json_t *status_json(const struct sl_object_status *st)
 	return o;
 }
 
-/* The whole board as {"objects":[...]} in key order (lock held). */
-static json_t *board_json(struct sl_statusboard *b)
+/* The whole board as {"objects":[...]} in key order, written through w one object at a time:
+ * each entry is unpacked under the lock and turned into JSON after it, so neither a tree of
+ * every object nor the lock is held while the document is written. An entry removed while
+ * writing is left out. Returns 0 or a negative code. */
+static int board_write(struct sl_statusboard *b, struct sl_jsonw *w)
 {
 	struct sl_vec keys = SL_VEC_INIT;
-	json_t *root = json_object(), *arr = json_array();
+	struct sl_object_status st;
 	size_t i;
+	int rc;
 
-	sl_strmap_keys(&b->map, &keys);
-	for (i = 0; i < keys.len; i++)
-		json_array_append_new(
-		        arr, status_json(sl_strmap_get(&b->map, keys.items[i], NULL)));
-	sl_vec_release(&keys, NULL);
-	json_object_set_new(root, "objects", arr);
-	return root;
+	rc = sl_statusboard_keys(b, &keys);
+	sl_jsonw_open(w, NULL, '{');
+	sl_jsonw_open(w, "objects", '[');
+	for (i = 0; rc == 0 && i < keys.len; i++)
+		if (sl_statusboard_get(b, keys.items[i], &st) == 0)
+			sl_jsonw_add(w, NULL, status_json(&st));
+	sl_jsonw_close(w);
+	sl_jsonw_close(w);
+	sl_vec_release(&keys, free);
+	return rc < 0 ? rc : sl_jsonw_finish(w);
 }
 
 static int dump(json_t *j, size_t flags, struct sl_buf *out)
@@ -371,21 +384,24 @@ static int dump(json_t *j, size_t flags, struct sl_buf *out)
 
 int sl_statusboard_json(struct sl_statusboard *b, const char *key, struct sl_buf *out)
 {
-	json_t *j = NULL;
+	struct sl_object_status st;
+	struct sl_jsonw w;
+	size_t len = out->len;
+	json_t *j;
 	int rc;
 
-	pthread_mutex_lock(&b->lock);
 	if (key == NULL) {
-		j = board_json(b);
-	} else {
-		struct sl_object_status *st = sl_strmap_get(&b->map, key, NULL);
-
-		if (st != NULL)
-			j = status_json(st);
+		sl_jsonw_init(&w, JSON_INDENT(2) | JSON_PRESERVE_ORDER, sl_jsonw_to_buf, out);
+		rc = board_write(b, &w);
+		if (rc == 0)
+			rc = sl_buf_addch(out, '\n');
+		if (rc < 0)
+			sl_buf_truncate(out, len);
+		return rc;
 	}
-	pthread_mutex_unlock(&b->lock);
-	if (j == NULL && key != NULL)
+	if (sl_statusboard_get(b, key, &st) < 0)
 		return SL_ENOENT;
+	j = status_json(&st);
 	rc = dump(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER, out);
 	json_decref(j);
 	return rc;
@@ -393,8 +409,8 @@ int sl_statusboard_json(struct sl_statusboard *b, const char *key, struct sl_buf
 
 int sl_statusboard_save(struct sl_statusboard *b, const char *path, struct sl_error *err)
 {
-	struct sl_buf text = SL_BUF_INIT;
-	json_t *j;
+	struct sl_file_writer fw = SL_FILE_WRITER_INIT;
+	struct sl_jsonw w;
 	int rc;
 
 	pthread_mutex_lock(&b->lock);
@@ -402,17 +418,24 @@ int sl_statusboard_save(struct sl_statusboard *b, const char *path, struct sl_er
 		pthread_mutex_unlock(&b->lock);
 		return 0;
 	}
-	j = board_json(b);
-	/* Cleared before writing: an update racing with the write marks it dirty again. */
+	/* Cleared before reading: an update racing with the write marks it dirty again. */
 	b->dirty = false;
 	pthread_mutex_unlock(&b->lock);
-	rc = dump(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &text);
-	json_decref(j);
-	if (rc == 0)
-		rc = sl_file_write_atomic(path, text.data, text.len, 0600, err);
-	else
-		sl_error_set(err, rc, "status: out of memory");
-	sl_buf_release(&text);
+	rc = sl_file_writer_open(&fw, path, 0600, err);
+	if (rc == 0) {
+		/* Streamed into the temporary file: memory for one object's JSON at a time. */
+		sl_jsonw_init(&w, JSON_INDENT(2) | JSON_PRESERVE_ORDER, sl_jsonw_to_file, &fw);
+		rc = board_write(b, &w);
+		if (rc == 0)
+			rc = sl_file_writer_add(&fw, "\n", 1);
+		/* A failure of the file itself is the writer's to report. */
+		if (rc < 0 && fw.rc == 0) {
+			sl_file_writer_abort(&fw);
+			sl_error_set(err, rc, "status: out of memory");
+		} else {
+			rc = sl_file_writer_commit(&fw, err);
+		}
+	}
 	if (rc < 0) {
 		pthread_mutex_lock(&b->lock);
 		b->dirty = true;
@@ -450,7 +473,7 @@ static void copy_str(char *dst, size_t len, const json_t *j)
 
 static int load_entry(struct sl_statusboard *b, const json_t *o)
 {
-	struct sl_object_status *st, *old = NULL;
+	struct sl_object_status stv, *st = &stv;
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 	const char *name = json_string_value(json_object_get(o, "name"));
 	const json_t *conds = json_object_get(o, "conditions"), *c, *h, *e;
@@ -459,9 +482,7 @@ static int load_entry(struct sl_statusboard *b, const json_t *o)
 
 	if (kind == NULL || name == NULL || !json_is_array(conds))
 		return SL_EPROTO;
-	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		return SL_ENOMEM;
+	memset(st, 0, sizeof(*st));
 	snprintf(st->key, sizeof(st->key), "%s/%s", kind, name);
 	json_array_foreach(conds, i, c)
 	{
@@ -506,11 +527,8 @@ static int load_entry(struct sl_statusboard *b, const json_t *o)
 	}
 	st->updated_ms = parse_time(json_object_get(o, "updatedTime"));
 	pthread_mutex_lock(&b->lock);
-	rc = sl_strmap_set(&b->map, st->key, st, (void **)&old);
+	rc = store(b, st);
 	pthread_mutex_unlock(&b->lock);
-	free(old);
-	if (rc < 0)
-		free(st);
 	return rc;
 }
 

@@ -769,14 +769,9 @@ static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, co
 		}
 	}
 	if (a->kind == SL_ACT_EXPORTER_RESUME && a->heal &&
-	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL) {
-		if (io->n_attempts == SL_INV_MAX_ATTEMPTS) {
-			memmove(io->attempts, io->attempts + 1,
-			        sizeof(io->attempts[0]) * (SL_INV_MAX_ATTEMPTS - 1));
-			io->n_attempts--;
-		}
-		io->attempts[io->n_attempts++] = sl_clock_wall_ms(e->clock);
-	}
+	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL &&
+	        sl_inv_object_add_attempt(io, sl_clock_wall_ms(e->clock)) < 0)
+		return SL_ENOMEM;
 	return 0;
 }
 
@@ -788,8 +783,8 @@ static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char
 	int64_t now = sl_clock_wall_ms(e->clock);
 	bool reconciling = p->result == SL_RESULT_REQUEUE_AFTER;
 
-	if (io && io->has_status)
-		*st = io->status;
+	if (io)
+		sl_inv_object_get_status(io, st);
 	copy_str(st->key, sizeof(st->key), p->key);
 	sl_status_set_condition(
 	        st, SL_COND_READY, p->ready, p->reason, p->message, p->error_code, gen, now);
@@ -893,16 +888,6 @@ static uint64_t inv_shape(const struct sl_inventory *inv)
 	return h * 1000003u + inv->scopes.len;
 }
 
-/* The stored status equals the new one but for updated_ms. Both are byte copies of
- * NUL-padded buffers, so a byte comparison can only err towards "changed". */
-static bool same_status(const struct sl_object_status *a, const struct sl_object_status *b)
-{
-	struct sl_object_status x = *b;
-
-	x.updated_ms = a->updated_ms;
-	return memcmp(a, &x, sizeof(x)) == 0;
-}
-
 /* unchanged: the pass made no write and left the inventory's shape as it found it; then an
  * unchanged status is not worth rewriting (and fsyncing) the inventory for: with 1,000 links
  * every no-op resync did that 1,000 times. */
@@ -917,10 +902,10 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 		io = sl_inventory_object_ensure(e->inv, key);
 		if (io == NULL)
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
-		if (unchanged && io->has_status && same_status(&io->status, &r->status))
+		if (unchanged && sl_inv_object_same_status(io, &r->status))
 			return 0;
-		io->status = r->status;
-		io->has_status = true;
+		if (sl_inv_object_set_status(io, &r->status) < 0)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
 	}
 	/* Only a status changed: saved once at the end of the pass (sl_engine_end_pass). */
 	if (e->in_pass && keep_object && e->writes == 0) {
@@ -965,8 +950,8 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	{
 		const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
 
-		if (io && io->has_status)
-			out->status = io->status;
+		if (io)
+			sl_inv_object_get_status(io, &out->status);
 	}
 	if (p->suspended && p->actions.len) {
 		/* spec.suspend: observe and report only (ARCHITECTURE.md steps 1 and 5). */
@@ -1036,10 +1021,8 @@ int sl_engine_last_status(struct sl_engine *e, const char *key, struct sl_object
 
 	pthread_mutex_lock(&e->mu);
 	io = sl_inventory_object(e->inv, key);
-	if (io && io->has_status) {
-		*out = io->status;
+	if (io && sl_inv_object_get_status(io, out) == 0)
 		found = 1;
-	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
 }

@@ -9,6 +9,7 @@
 
 #include "schemalink/buf.h"
 #include "schemalink/fileio.h"
+#include "schemalink/jsonw.h"
 
 #define INV_MAX_BYTES (64u * 1024 * 1024)
 
@@ -34,7 +35,52 @@ static void inv_object_free(void *p)
 	free(o->url);
 	free(o->exporter);
 	sl_strmap_release(&o->secret_hashes, free);
+	sl_status_packed_free(o->status);
+	free(o->attempts);
 	free(o);
+}
+
+int sl_inv_object_add_attempt(struct sl_inv_object *o, int64_t at_ms)
+{
+	int64_t *a;
+
+	if (o->n_attempts >= SL_INV_MAX_ATTEMPTS) {
+		memmove(o->attempts, o->attempts + 1,
+		        sizeof(o->attempts[0]) * (SL_INV_MAX_ATTEMPTS - 1));
+		o->n_attempts = SL_INV_MAX_ATTEMPTS - 1;
+	} else {
+		/* One at a time: heals are rare and most objects never have one. */
+		a = realloc(o->attempts, sizeof(*a) * (size_t)(o->n_attempts + 1));
+		if (a == NULL)
+			return SL_ENOMEM;
+		o->attempts = a;
+	}
+	o->attempts[o->n_attempts++] = at_ms;
+	return 0;
+}
+
+int sl_inv_object_get_status(const struct sl_inv_object *o, struct sl_object_status *out)
+{
+	if (o->status == NULL)
+		return SL_ENOENT;
+	sl_status_unpack(o->status, out);
+	return 0;
+}
+
+int sl_inv_object_set_status(struct sl_inv_object *o, const struct sl_object_status *st)
+{
+	struct sl_status_packed *p = sl_status_pack(st);
+
+	if (p == NULL)
+		return SL_ENOMEM;
+	sl_status_packed_free(o->status);
+	o->status = p;
+	return 0;
+}
+
+bool sl_inv_object_same_status(const struct sl_inv_object *o, const struct sl_object_status *st)
+{
+	return o->status != NULL && sl_status_packed_same(o->status, st);
 }
 
 void sl_inv_scope_free(struct sl_inv_scope *s)
@@ -291,6 +337,7 @@ static json_t *status_to_json(const struct sl_object_status *st)
 
 static int parse(struct sl_inventory *inv, const char *text, struct sl_error *err)
 {
+	struct sl_object_status st;
 	json_error_t je;
 	json_t *root = json_loads(text, 0, &je), *objs, *scopes, *v;
 	const char *k;
@@ -329,10 +376,13 @@ static int parse(struct sl_inventory *inv, const char *text, struct sl_error *er
 		}
 		for (i = 0; json_is_array(a) && i < json_array_size(a) && i < SL_INV_MAX_ATTEMPTS;
 		        i++)
-			o->attempts[o->n_attempts++] = json_integer_value(json_array_get(a, i));
+			if (sl_inv_object_add_attempt(o, json_integer_value(json_array_get(a, i))) <
+			        0)
+				goto oom;
 		if (json_is_object(json_object_get(v, "status"))) {
-			status_from_json(json_object_get(v, "status"), &o->status);
-			o->has_status = true;
+			status_from_json(json_object_get(v, "status"), &st);
+			if (sl_inv_object_set_status(o, &st) < 0)
+				goto oom;
 		}
 	}
 	scopes = json_object_get(root, "scopes");
@@ -412,61 +462,55 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* One object record; st is scratch space for its unpacked status. */
+static json_t *object_to_json(const struct sl_inv_object *o, struct sl_object_status *st)
+{
+	json_t *jo = json_object(), *h = json_object(), *a = json_array();
+	size_t pos = 0, j;
+	const char *hk;
+	void *hv;
+
+	json_object_set_new(jo, "registry", str_or_null(o->registry));
+	json_object_set_new(jo, "url", str_or_null(o->url));
+	if (o->exporter)
+		json_object_set_new(jo, "exporter", json_string(o->exporter));
+	while (sl_strmap_next(&o->secret_hashes, &pos, &hk, &hv))
+		json_object_set_new(h, hk, json_string(hv));
+	json_object_set_new(jo, "secretHashes", h);
+	for (j = 0; j < (size_t)o->n_attempts; j++)
+		json_array_append_new(a, json_integer(o->attempts[j]));
+	json_object_set_new(jo, "healAttempts", a);
+	if (sl_inv_object_get_status(o, st) == 0)
+		json_object_set_new(jo, "status", status_to_json(st));
+	return jo;
+}
+
+static json_t *scope_to_json(const struct sl_inv_scope *s)
+{
+	json_t *nb = json_array();
+	size_t j;
+
+	for (j = 0; j < s->needed_by.len; j++)
+		json_array_append_new(nb, json_string(s->needed_by.items[j]));
+	return json_pack("{s:s,s:o,s:s,s:s,s:o,s:o,s:o}", "registry", s->registry, "url",
+	        str_or_null(s->url), "what", s->what, "scope", s->scope, "previous",
+	        str_or_null(s->had_previous ? s->previous : NULL), "value", str_or_null(s->value),
+	        "neededBy", nb);
+}
+
 int sl_inventory_save(const struct sl_inventory *inv, struct sl_error *err)
 {
-	json_t *root, *objs, *scopes;
+	struct sl_file_writer fw = SL_FILE_WRITER_INIT;
+	struct sl_object_status st;
 	struct sl_vec keys = SL_VEC_INIT;
-	char *text = NULL, *dir = NULL, *slash;
-	size_t i, j;
+	struct sl_jsonw w;
+	char *dir = NULL, *slash;
+	size_t i;
 	int rc = 0;
 
 	if (inv->path == NULL)
 		return 0;
-	root = json_object();
-	objs = json_object();
-	scopes = json_array();
-	json_object_set_new(root, "apiVersion", json_string("schemalink.io/v1alpha1"));
-	json_object_set_new(root, "kind", json_string("Inventory"));
-	json_object_set_new(root, "set", json_string(inv->set));
 	if (sl_strmap_keys(&inv->objects, &keys) < 0)
-		goto oom;
-	for (i = 0; i < keys.len; i++) {
-		const struct sl_inv_object *o = sl_inventory_object(inv, keys.items[i]);
-		json_t *jo = json_object(), *h = json_object(), *a = json_array();
-		size_t pos = 0;
-		const char *hk;
-		void *hv;
-
-		json_object_set_new(jo, "registry", str_or_null(o->registry));
-		json_object_set_new(jo, "url", str_or_null(o->url));
-		if (o->exporter)
-			json_object_set_new(jo, "exporter", json_string(o->exporter));
-		while (sl_strmap_next(&o->secret_hashes, &pos, &hk, &hv))
-			json_object_set_new(h, hk, json_string(hv));
-		json_object_set_new(jo, "secretHashes", h);
-		for (j = 0; j < (size_t)o->n_attempts; j++)
-			json_array_append_new(a, json_integer(o->attempts[j]));
-		json_object_set_new(jo, "healAttempts", a);
-		if (o->has_status)
-			json_object_set_new(jo, "status", status_to_json(&o->status));
-		json_object_set_new(objs, keys.items[i], jo);
-	}
-	json_object_set_new(root, "objects", objs);
-	for (i = 0; i < inv->scopes.len; i++) {
-		const struct sl_inv_scope *s = inv->scopes.items[i];
-		json_t *nb = json_array();
-
-		for (j = 0; j < s->needed_by.len; j++)
-			json_array_append_new(nb, json_string(s->needed_by.items[j]));
-		json_array_append_new(scopes,
-		        json_pack("{s:s,s:o,s:s,s:s,s:o,s:o,s:o}", "registry", s->registry, "url",
-		                str_or_null(s->url), "what", s->what, "scope", s->scope, "previous",
-		                str_or_null(s->had_previous ? s->previous : NULL), "value",
-		                str_or_null(s->value), "neededBy", nb));
-	}
-	json_object_set_new(root, "scopes", scopes);
-	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL)
 		goto oom;
 	dir = strdup(inv->path);
 	if (dir == NULL)
@@ -476,14 +520,36 @@ int sl_inventory_save(const struct sl_inventory *inv, struct sl_error *err)
 		*slash = '\0';
 	if ((rc = sl_mkdir_p(dir, 0700, err)) < 0)
 		goto out;
-	rc = sl_file_write_atomic(inv->path, text, strlen(text), 0600, err);
+	if ((rc = sl_file_writer_open(&fw, inv->path, 0600, err)) < 0)
+		goto out;
+	/* One object's JSON at a time, members in the order JSON_SORT_KEYS printed the whole
+	 * tree this used to build: the same bytes, without a copy of the file in memory. */
+	sl_jsonw_init(&w, JSON_INDENT(2) | JSON_SORT_KEYS, sl_jsonw_to_file, &fw);
+	sl_jsonw_open(&w, NULL, '{');
+	sl_jsonw_add(&w, "apiVersion", json_string("schemalink.io/v1alpha1"));
+	sl_jsonw_add(&w, "kind", json_string("Inventory"));
+	sl_jsonw_open(&w, "objects", '{');
+	for (i = 0; i < keys.len; i++)
+		sl_jsonw_add(&w, keys.items[i],
+		        object_to_json(sl_inventory_object(inv, keys.items[i]), &st));
+	sl_jsonw_close(&w);
+	sl_jsonw_open(&w, "scopes", '[');
+	for (i = 0; i < inv->scopes.len; i++)
+		sl_jsonw_add(&w, NULL, scope_to_json(inv->scopes.items[i]));
+	sl_jsonw_close(&w);
+	sl_jsonw_add(&w, "set", json_string(inv->set));
+	sl_jsonw_close(&w);
+	/* A failure of the file itself is the writer's to report; anything else is jansson's. */
+	if (sl_jsonw_finish(&w) < 0 && fw.rc == 0) {
+		sl_file_writer_abort(&fw);
+		goto oom;
+	}
+	rc = sl_file_writer_commit(&fw, err);
 	goto out;
 oom:
 	rc = sl_error_set(err, SL_ENOMEM, "inventory: out of memory");
 out:
 	free(dir);
-	free(text);
 	sl_vec_release(&keys, NULL);
-	json_decref(root);
 	return rc;
 }

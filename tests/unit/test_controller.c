@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "schemalink/controller.h"
+#include "schemalink/fileio.h"
 #include "schemalink/log.h"
 #include "schemalink/statusboard.h"
 
@@ -1005,6 +1007,125 @@ static void test_statusboard_merge(void **state)
 	sl_statusboard_free(b);
 }
 
+/* Every field the status file keeps comes back from it (strings as strings). */
+static void assert_loaded_back(const struct sl_object_status *a, const struct sl_object_status *b)
+{
+	int t, i;
+
+	assert_string_equal(a->key, b->key);
+	for (t = 0; t < SL_COND_COUNT; t++) {
+		assert_int_equal(a->cond[t].status, b->cond[t].status);
+		assert_string_equal(a->cond[t].reason, b->cond[t].reason);
+		assert_string_equal(a->cond[t].message, b->cond[t].message);
+		assert_int_equal(a->cond[t].error_code, b->cond[t].error_code);
+		assert_string_equal(a->cond[t].observed_generation, b->cond[t].observed_generation);
+		assert_int_equal(a->cond[t].last_transition_ms, b->cond[t].last_transition_ms);
+	}
+	assert_string_equal(a->fix, b->fix);
+	assert_string_equal(a->exporter_state, b->exporter_state);
+	assert_int_equal(a->exporter_offset, b->exporter_offset);
+	assert_int_equal(a->exporter_ts, b->exporter_ts);
+	assert_string_equal(a->trace_first_line, b->trace_first_line);
+	assert_int_equal(a->n_history, b->n_history);
+	for (i = 0; i < a->n_history; i++) {
+		assert_int_equal(a->history[i].at_ms, b->history[i].at_ms);
+		assert_string_equal(a->history[i].reason, b->history[i].reason);
+		assert_string_equal(a->history[i].action, b->history[i].action);
+	}
+	assert_int_equal(a->updated_ms, b->updated_ms);
+}
+
+/* status.json is streamed entry by entry: the bytes json_dumps gives for the whole board (what
+ * the save wrote when it built one tree), the same as GET /status, and read back exactly. */
+static void test_statusboard_save_streams_whole_board(void **state)
+{
+	struct sl_statusboard *b = sl_statusboard_new(), *back = sl_statusboard_new();
+	struct sl_object_status st, a, z;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_buf file = SL_BUF_INIT, all = SL_BUF_INIT;
+	struct sl_vec keys = SL_VEC_INIT;
+	json_error_t je;
+	json_t *root;
+	char *again, key[64];
+	struct stat sb;
+	size_t i;
+	int n;
+
+	(void)state;
+	assert_non_null(b);
+	assert_non_null(back);
+	/* Empty: still a document. */
+	assert_int_equal(sl_statusboard_json(b, NULL, &all), 0);
+	assert_string_equal(all.data, "{\n  \"objects\": []\n}\n");
+	sl_buf_reset(&all);
+	for (n = 0; n < 60; n++) {
+		snprintf(key, sizeof(key), "%s/obj-%02d", n % 3 ? "SchemaLink" : "Subject",
+		        (n * 7) % 60);
+		if (n % 4 == 0) {
+			assert_int_equal(sl_statusboard_seed(b, key, "g0", 1800000000000 + n), 1);
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		snprintf(st.key, sizeof(st.key), "%s", key);
+		sl_status_set_condition(&st, SL_COND_READY, n % 2 ? SL_COND_TRUE : SL_COND_FALSE,
+		        "Running", "exporter \"x\" is running \xe2\x9c\x93", n % 2 ? 0 : 42205,
+		        "0123abcd", 1800000000000 + n);
+		sl_status_set_condition(&st, SL_COND_RECONCILING, SL_COND_FALSE, "", "", 0,
+		        "0123abcd", 1800000000000 + n);
+		sl_status_set_condition(&st, SL_COND_STALLED, SL_COND_UNKNOWN, "Pending",
+		        "line one\nline two", 0, "other", 1800000000000 + n);
+		if (n % 5 == 0)
+			snprintf(st.fix, sizeof(st.fix), "set spec.subjects");
+		if (n % 3) {
+			snprintf(st.exporter_state, sizeof(st.exporter_state), "RUNNING");
+			st.exporter_offset = n;
+			st.exporter_ts = 1800000000000 + n;
+			snprintf(st.trace_first_line, sizeof(st.trace_first_line),
+			        "at x.y(Z.java:%d)", n);
+		}
+		for (i = 0; i < (size_t)(n % 5); i++)
+			sl_status_add_history(&st, 1800000001000 + (int64_t)i, "ExporterRecreated",
+			        "created\tagain");
+		st.updated_ms = 1800000002000 + n;
+		assert_int_equal(sl_statusboard_update(b, &st, NULL), 0);
+	}
+	assert_true(sl_statusboard_remove(b, "SchemaLink/obj-07"));
+	assert_int_equal(sl_statusboard_save(b, status_path, &err), 1);
+	assert_int_equal(sl_statusboard_save(b, status_path, &err), 0); /* clean: not rewritten */
+	assert_int_equal(stat(status_path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(sl_file_read(status_path, 1 << 24, &file, NULL), 0);
+	root = json_loadb(file.data, file.len, 0, &je);
+	assert_non_null(root);
+	assert_int_equal(json_array_size(json_object_get(root, "objects")), 59);
+	again = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(again);
+	assert_int_equal(file.len, strlen(again) + 1);
+	assert_memory_equal(file.data, again, strlen(again));
+	assert_int_equal(file.data[file.len - 1], '\n');
+	free(again);
+	json_decref(root);
+	assert_int_equal(sl_statusboard_json(b, NULL, &all), 0);
+	assert_string_equal(all.data, file.data);
+	/* Read back: every entry as it was. */
+	assert_int_equal(sl_statusboard_load(back, status_path, &err), 59);
+	assert_int_equal(sl_statusboard_keys(b, &keys), 0);
+	assert_int_equal(keys.len, 59);
+	for (i = 0; i < keys.len; i++) {
+		assert_int_equal(sl_statusboard_get(b, keys.items[i], &a), 0);
+		assert_int_equal(sl_statusboard_get(back, keys.items[i], &z), 0);
+		assert_loaded_back(&a, &z);
+	}
+	sl_buf_reset(&all);
+	assert_int_equal(sl_statusboard_json(back, NULL, &all), 0);
+	assert_string_equal(all.data, file.data);
+	sl_vec_release(&keys, free);
+	sl_buf_release(&file);
+	sl_buf_release(&all);
+	sl_statusboard_free(b);
+	sl_statusboard_free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1156,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_once_exit_codes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tree_hash, setup, teardown),
 	        cmocka_unit_test(test_statusboard_merge),
+	        cmocka_unit_test_setup_teardown(
+	                test_statusboard_save_streams_whole_board, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

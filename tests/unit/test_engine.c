@@ -700,6 +700,18 @@ static void test_import_mode_required_healed(void **state)
 	assert_string_equal(r.heal_reason, "ImportModeRequired");
 	assert_int_equal(r.result, SL_RESULT_REQUEUE_AFTER);
 	assert_string_equal(r.status.history[0].reason, "ImportModeRequired");
+	/* The resume is a heal attempt: recorded (with the clock's time) for maxAttemptsPerHour. */
+	{
+		struct sl_buf inv = SL_BUF_INIT;
+		char path[512], want[64];
+
+		snprintf(path, sizeof(path), "%s/default/inventory.json", w->dir);
+		assert_int_equal(sl_file_read(path, 1 << 20, &inv, NULL), 0);
+		snprintf(want, sizeof(want), "\"healAttempts\": [\n        %lld\n      ]",
+		        (long long)sl_clock_wall_ms(&w->clock));
+		assert_non_null(strstr(inv.data, want));
+		sl_buf_release(&inv);
+	}
 }
 
 static const char loop_extra[] = "---\n"

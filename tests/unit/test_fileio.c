@@ -320,6 +320,87 @@ static void test_write_path_too_long(void **state)
 	free(path);
 }
 
+/* Pieces of every size, across and above the buffer, come out in order. */
+static void test_writer_in_pieces(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_file_writer w = SL_FILE_WRITER_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_buf want = SL_BUF_INIT, got = SL_BUF_INIT;
+	size_t sizes[] = {0, 1, 7, SL_FILE_WRITER_BUF - 1, 2, SL_FILE_WRITER_BUF,
+	        3 * SL_FILE_WRITER_BUF + 5, 100, 1};
+	struct stat st;
+	size_t i, j;
+	int temps;
+
+	write_plain(f->path, "old\n");
+	assert_int_equal(sl_file_writer_open(&w, f->path, 0600, &err), 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t at = want.len;
+
+		for (j = 0; j < sizes[i]; j++)
+			assert_int_equal(sl_buf_addch(&want, (char)('a' + (at + j) % 26)), 0);
+		assert_int_equal(sl_file_writer_add(&w, want.data + at, sizes[i]), 0);
+		/* Nothing shows before the commit. */
+		assert_file_content(f->path, "old\n");
+	}
+	assert_int_equal(count_entries(f->dir, &temps), 2);
+	assert_int_equal(temps, 1);
+	assert_int_equal(sl_file_writer_commit(&w, &err), 0);
+	sl_file_writer_abort(&w); /* a no-op once committed */
+	assert_int_equal(sl_file_read(f->path, 1 << 20, &got, NULL), 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(count_entries(f->dir, &temps), 1);
+	assert_int_equal(temps, 0);
+	sl_buf_release(&want);
+	sl_buf_release(&got);
+}
+
+static void test_writer_abort_keeps_old_file(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_file_writer w = SL_FILE_WRITER_INIT;
+	int temps;
+
+	sl_file_writer_abort(&w); /* never opened: nothing to do */
+	write_plain(f->path, "old\n");
+	assert_int_equal(sl_file_writer_open(&w, f->path, 0600, NULL), 0);
+	assert_int_equal(sl_file_writer_add(&w, "new", 3), 0);
+	sl_file_writer_abort(&w);
+	sl_file_writer_abort(&w);
+	assert_file_content(f->path, "old\n");
+	assert_int_equal(count_entries(f->dir, &temps), 1);
+	assert_int_equal(temps, 0);
+}
+
+/* A rename that fails (a directory is in the way) removes the temporary file and says why. */
+static void test_writer_commit_failure_cleans_up(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_file_writer w = SL_FILE_WRITER_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	int temps;
+
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	assert_int_equal(sl_file_writer_open(&w, f->path, 0600, NULL), 0);
+	assert_int_equal(sl_file_writer_add(&w, "x", 1), 0);
+	assert_int_equal(sl_file_writer_commit(&w, &err), SL_EIO);
+	assert_non_null(strstr(err.msg, f->path));
+	assert_int_equal(count_entries(f->dir, &temps), 1);
+	assert_int_equal(temps, 0);
+	/* Finished: adding or committing again fails without touching anything. */
+	assert_true(sl_file_writer_add(&w, "y", 1) < 0);
+	assert_true(sl_file_writer_commit(&w, NULL) < 0);
+	/* Opening where no directory exists fails and leaves nothing to abort. */
+	snprintf(f->path, sizeof(f->path), "%s/missing/state.json", f->dir);
+	assert_int_equal(sl_file_writer_open(&w, f->path, 0600, &err), SL_EIO);
+	sl_file_writer_abort(&w);
+	assert_int_equal(count_entries(f->dir, &temps), 1);
+}
+
 static void test_read_appends(void **state)
 {
 	struct fixture *f = *state;
@@ -505,6 +586,9 @@ int main(void)
 	        T(test_write_over_directory_fails_cleanly),
 	        T(test_write_read_only_dir),
 	        T(test_write_path_too_long),
+	        T(test_writer_in_pieces),
+	        T(test_writer_abort_keeps_old_file),
+	        T(test_writer_commit_failure_cleans_up),
 	        T(test_read_appends),
 	        T(test_read_cap),
 	        T(test_read_cap_large_file),

@@ -219,6 +219,42 @@ static void test_render_parses_and_escapes(void **state)
 	sl_metrics_free(m);
 }
 
+/* A histogram's buckets live with each of its series; a label-less one renders its zero
+ * series (every bucket 0) before the first observation, and counts after it. */
+static void test_histogram_without_labels(void **state)
+{
+	static const double b[] = {0.1, 0.5, 1, 5};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_buf out = SL_BUF_INIT;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(
+	        sl_metrics_declare(m, "t_seconds", SL_METRIC_HISTOGRAM, "T.", NULL, 0, b, 4, NULL),
+	        0);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_int_equal(check_exposition(out.data), 4 + 1 + 2);
+	assert_non_null(strstr(out.data, "t_seconds_bucket{le=\"0.1\"} 0\n"
+	                                 "t_seconds_bucket{le=\"0.5\"} 0\n"
+	                                 "t_seconds_bucket{le=\"1\"} 0\n"
+	                                 "t_seconds_bucket{le=\"5\"} 0\n"
+	                                 "t_seconds_bucket{le=\"+Inf\"} 0\n"
+	                                 "t_seconds_sum 0\nt_seconds_count 0\n"));
+	assert_int_equal(sl_metrics_observe(m, "t_seconds", NULL, 0.25), 0);
+	assert_int_equal(sl_metrics_observe(m, "t_seconds", NULL, 2), 0);
+	assert_int_equal(sl_metrics_observe(m, "t_seconds", NULL, 50), 0);
+	sl_buf_reset(&out);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_non_null(strstr(out.data, "t_seconds_bucket{le=\"0.1\"} 0\n"
+	                                 "t_seconds_bucket{le=\"0.5\"} 1\n"
+	                                 "t_seconds_bucket{le=\"1\"} 1\n"
+	                                 "t_seconds_bucket{le=\"5\"} 2\n"
+	                                 "t_seconds_bucket{le=\"+Inf\"} 3\n"
+	                                 "t_seconds_sum 52.25\nt_seconds_count 3\n"));
+	sl_buf_release(&out);
+	sl_metrics_free(m);
+}
+
 static void test_python_validates_when_available(void **state)
 {
 	static const char *const l[] = {"link", "state"};
@@ -306,6 +342,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_render_parses_and_escapes),
+	        cmocka_unit_test(test_histogram_without_labels),
 	        cmocka_unit_test(test_python_validates_when_available),
 	        cmocka_unit_test(test_rules),
 	};

@@ -1,0 +1,168 @@
+/* jsonw.c — a JSON document streamed in json_dumps's own format. */
+#include "schemalink/jsonw.h"
+
+#include <string.h>
+
+#include "schemalink/buf.h"
+#include "schemalink/error.h"
+#include "schemalink/fileio.h"
+
+void sl_jsonw_init(struct sl_jsonw *w, size_t flags,
+        int (*write)(void *cls, const char *data, size_t len), void *cls)
+{
+	memset(w, 0, sizeof(*w));
+	w->write = write;
+	w->cls = cls;
+	w->flags = flags;
+}
+
+static int emit(struct sl_jsonw *w, const char *data, size_t len)
+{
+	if (w->rc == 0 && len > 0)
+		w->rc = w->write(w->cls, data, len);
+	return w->rc;
+}
+
+/* A newline and the indentation of depth, as jansson's dump_indent writes them. */
+static int newline(struct sl_jsonw *w, int depth)
+{
+	static const char spaces[] = "                                ";
+	size_t n = (size_t)depth * (w->flags & JSON_MAX_INDENT);
+
+	emit(w, "\n", 1);
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		emit(w, spaces, k);
+		n -= k;
+	}
+	return w->rc;
+}
+
+/* What comes before an item of the innermost container: ",", then a newline and indent or
+ * a space (jansson without JSON_INDENT separates ", " unless JSON_COMPACT). */
+static int separate(struct sl_jsonw *w)
+{
+	bool first;
+
+	if (w->depth == 0)
+		return w->rc;
+	first = w->empty[w->depth - 1];
+	w->empty[w->depth - 1] = false;
+	if (!first)
+		emit(w, ",", 1);
+	if (w->flags & JSON_MAX_INDENT)
+		return newline(w, w->depth);
+	if (!first && !(w->flags & JSON_COMPACT))
+		emit(w, " ", 1);
+	return w->rc;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+	struct sl_jsonw *w = data;
+	const char *nl;
+
+	/* Strings are escaped: every newline in the text is indentation, to be deepened. */
+	while (size > 0 && (nl = memchr(buffer, '\n', size)) != NULL) {
+		emit(w, buffer, (size_t)(nl - buffer));
+		newline(w, w->depth);
+		size -= (size_t)(nl - buffer) + 1;
+		buffer = nl + 1;
+	}
+	emit(w, buffer, size);
+	return w->rc < 0 ? -1 : 0;
+}
+
+static int dump(struct sl_jsonw *w, const json_t *v, size_t flags)
+{
+	if (json_dump_callback(v, dump_cb, w, flags) < 0 && w->rc == 0)
+		w->rc = SL_ENOMEM;
+	return w->rc;
+}
+
+/* Checks that key matches the innermost container and writes the separator and "key": . */
+static int member(struct sl_jsonw *w, const char *key, bool *skip)
+{
+	bool in_object = w->depth > 0 && w->close[w->depth - 1] == '}';
+	json_t *k;
+
+	*skip = false;
+	if (w->rc < 0)
+		return w->rc;
+	if (in_object != (key != NULL) || (w->depth == 0 && w->done))
+		return w->rc = SL_EINVAL;
+	if (key == NULL)
+		return separate(w);
+	k = json_string(key);
+	if (k == NULL) {
+		*skip = true;
+		return w->rc;
+	}
+	separate(w);
+	dump(w, k, (w->flags & ~(size_t)JSON_MAX_INDENT) | JSON_ENCODE_ANY);
+	json_decref(k);
+	return emit(w, w->flags & JSON_COMPACT ? ":" : ": ", w->flags & JSON_COMPACT ? 1 : 2);
+}
+
+int sl_jsonw_open(struct sl_jsonw *w, const char *key, char open)
+{
+	bool skip;
+
+	if (w->rc == 0 && ((open != '{' && open != '[') || w->depth == SL_JSONW_MAX_DEPTH))
+		w->rc = SL_EINVAL;
+	if (member(w, key, &skip) < 0)
+		return w->rc;
+	if (skip)
+		return w->rc = SL_EINVAL;
+	emit(w, &open, 1);
+	w->close[w->depth] = open == '{' ? '}' : ']';
+	w->empty[w->depth] = true;
+	w->depth++;
+	return w->rc;
+}
+
+int sl_jsonw_add(struct sl_jsonw *w, const char *key, json_t *v)
+{
+	bool skip;
+
+	if (v != NULL && member(w, key, &skip) == 0 && !skip) {
+		dump(w, v, w->flags | JSON_ENCODE_ANY);
+		if (w->depth == 0)
+			w->done = true;
+	}
+	json_decref(v);
+	return w->rc;
+}
+
+int sl_jsonw_close(struct sl_jsonw *w)
+{
+	if (w->rc < 0)
+		return w->rc;
+	if (w->depth == 0)
+		return w->rc = SL_EINVAL;
+	w->depth--;
+	if (!w->empty[w->depth] && (w->flags & JSON_MAX_INDENT))
+		newline(w, w->depth);
+	emit(w, &w->close[w->depth], 1);
+	if (w->depth == 0)
+		w->done = true;
+	return w->rc;
+}
+
+int sl_jsonw_finish(const struct sl_jsonw *w)
+{
+	if (w->rc < 0)
+		return w->rc;
+	return w->depth == 0 ? 0 : SL_EINVAL;
+}
+
+int sl_jsonw_to_buf(void *cls, const char *data, size_t len)
+{
+	return sl_buf_add(cls, data, len);
+}
+
+int sl_jsonw_to_file(void *cls, const char *data, size_t len)
+{
+	return sl_file_writer_add(cls, data, len);
+}
