@@ -394,6 +394,16 @@ static void shortest(char *out, size_t len, double v)
 	}
 }
 
+/* A finite number as Prometheus clients print it: integers in full ("10", not "1e+01", which
+ * %g gives for a bucket bound of 10), others in the shortest form that reads back exactly. */
+static void number(char *out, size_t len, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(out, len, "%.0f", v);
+	else
+		shortest(out, len, v);
+}
+
 static int add_value(struct sl_buf *out, double v)
 {
 	char s[64];
@@ -402,9 +412,7 @@ static int add_value(struct sl_buf *out, double v)
 		return sl_buf_adds(out, "NaN");
 	if (isinf(v))
 		return sl_buf_adds(out, v > 0 ? "+Inf" : "-Inf");
-	if (v == floor(v) && fabs(v) < 1e15)
-		return sl_buf_addf(out, "%.0f", v);
-	shortest(s, sizeof(s), v);
+	number(s, sizeof(s), v);
 	return sl_buf_adds(out, s);
 }
 
@@ -444,7 +452,7 @@ static int render_series(struct sl_buf *out, const struct family *f, const struc
 	for (i = 0; i <= f->nbuckets; i++) {
 		if (i < f->nbuckets) {
 			cum += s->buckets[i];
-			shortest(le, sizeof(le), f->bounds[i]);
+			number(le, sizeof(le), f->bounds[i]);
 		} else {
 			cum = s->count;
 			snprintf(le, sizeof(le), "+Inf");

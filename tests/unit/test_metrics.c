@@ -220,24 +220,27 @@ static void test_render_parses_and_escapes(void **state)
 }
 
 /* A histogram's buckets live with each of its series; a label-less one renders its zero
- * series (every bucket 0) before the first observation, and counts after it. */
+ * series (every bucket 0) before the first observation, and counts after it. Bounds print as
+ * Prometheus clients print them: 10 as "10" (not %g's "1e+01"), 0.1 as "0.1". */
 static void test_histogram_without_labels(void **state)
 {
-	static const double b[] = {0.1, 0.5, 1, 5};
+	static const double b[] = {0.1, 0.5, 1, 5, 10, 60};
 	struct sl_metrics *m = sl_metrics_new();
 	struct sl_buf out = SL_BUF_INIT;
 
 	(void)state;
 	assert_non_null(m);
 	assert_int_equal(
-	        sl_metrics_declare(m, "t_seconds", SL_METRIC_HISTOGRAM, "T.", NULL, 0, b, 4, NULL),
+	        sl_metrics_declare(m, "t_seconds", SL_METRIC_HISTOGRAM, "T.", NULL, 0, b, 6, NULL),
 	        0);
 	assert_int_equal(sl_metrics_render(m, &out), 0);
-	assert_int_equal(check_exposition(out.data), 4 + 1 + 2);
+	assert_int_equal(check_exposition(out.data), 6 + 1 + 2);
 	assert_non_null(strstr(out.data, "t_seconds_bucket{le=\"0.1\"} 0\n"
 	                                 "t_seconds_bucket{le=\"0.5\"} 0\n"
 	                                 "t_seconds_bucket{le=\"1\"} 0\n"
 	                                 "t_seconds_bucket{le=\"5\"} 0\n"
+	                                 "t_seconds_bucket{le=\"10\"} 0\n"
+	                                 "t_seconds_bucket{le=\"60\"} 0\n"
 	                                 "t_seconds_bucket{le=\"+Inf\"} 0\n"
 	                                 "t_seconds_sum 0\nt_seconds_count 0\n"));
 	assert_int_equal(sl_metrics_observe(m, "t_seconds", NULL, 0.25), 0);
@@ -249,6 +252,8 @@ static void test_histogram_without_labels(void **state)
 	                                 "t_seconds_bucket{le=\"0.5\"} 1\n"
 	                                 "t_seconds_bucket{le=\"1\"} 1\n"
 	                                 "t_seconds_bucket{le=\"5\"} 2\n"
+	                                 "t_seconds_bucket{le=\"10\"} 2\n"
+	                                 "t_seconds_bucket{le=\"60\"} 3\n"
 	                                 "t_seconds_bucket{le=\"+Inf\"} 3\n"
 	                                 "t_seconds_sum 52.25\nt_seconds_count 3\n"));
 	sl_buf_release(&out);
