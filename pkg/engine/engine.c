@@ -719,6 +719,12 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 		sl_error_clear(err);
 		rc = 0;
 	}
+	/* The pass's exporter list follows what was created or deleted. */
+	if (a->kind == SL_ACT_EXPORTER_CREATE && w && w->obj)
+		obs_exporter_written(e, c, w->obj->name, rc < 0 ? 0 : 1);
+	else if (a->kind == SL_ACT_EXPORTER_DELETE)
+		obs_exporter_written(
+		        e, c, a->target, rc < 0 && !sl_srclient_err_is(err, 40450) ? 0 : -1);
 	if (rc < 0 && obs_conn_error(err->code) && e->in_pass) {
 		c->down = true;
 		c->down_err = *err;

@@ -170,6 +170,56 @@ void obs_client_forget(struct reg_client *c)
 	sl_strmap_release(&c->configs, scope_read_free);
 }
 
+/* Adds or removes name in c's cached list and set. Returns 0 or SL_ENOMEM (the list is then
+ * dropped, to be read again). */
+static int edit_list(struct reg_client *c, const char *name, bool created)
+{
+	bool found = false;
+	size_t i;
+	char *copy;
+
+	sl_strmap_get(&c->exporter_set, name, &found);
+	if (created && !found) {
+		copy = strdup(name);
+		if (copy == NULL || sl_vec_push(&c->exporters, copy) < 0) {
+			free(copy);
+			c->exp_read = false;
+			return SL_ENOMEM;
+		}
+		if (sl_strmap_set(&c->exporter_set, name, NULL, NULL) < 0) {
+			c->exp_read = false; /* the next read releases the list, copy with it */
+			return SL_ENOMEM;
+		}
+	} else if (!created && found) {
+		sl_strmap_del(&c->exporter_set, name, NULL);
+		for (i = 0; i < c->exporters.len; i++)
+			if (!strcmp(c->exporters.items[i], name)) {
+				free(sl_vec_remove(&c->exporters, i));
+				break;
+			}
+	}
+	return 0;
+}
+
+void obs_exporter_written(
+        struct sl_engine *e, const struct reg_client *c, const char *name, int outcome)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (sl_strmap_next(&e->clients, &pos, &k, &v)) {
+		struct reg_client *x = v;
+
+		if (!x->exp_read || x->exp_rc < 0 || strcmp(x->url, c->url) != 0)
+			continue;
+		if (outcome == 0)
+			x->exp_read = false; /* perhaps written: read the list again */
+		else
+			(void)edit_list(x, name, outcome > 0);
+	}
+}
+
 void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
 {
 	bool mode = strcmp(what, "mode") == 0;

@@ -23,6 +23,12 @@ int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, cha
  * drops what any client read of it, so the next read is live. Any client, since two Registry
  * objects may name the same registry. */
 void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope);
+/* The engine created (outcome 1), deleted (-1) or perhaps wrote (0: a failure that may have
+ * been applied) exporter name on c's registry: the pass's cached exporter list of every client
+ * of that registry follows, or is dropped to be read again. So a link requeued in the same pass
+ * (STARTING) finds the exporter it created instead of creating it again. */
+void obs_exporter_written(
+        struct sl_engine *e, const struct reg_client *c, const char *name, int outcome);
 /* Drops the modes and compatibilities c read in this pass (begin and end of a pass, free). */
 void obs_client_forget(struct reg_client *c);
 /* Frees the declared imports (sl_engine_free). */

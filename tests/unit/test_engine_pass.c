@@ -694,6 +694,66 @@ static void test_registry_liveness_shares_the_list(void **state)
 	sl_buf_release(&docs);
 }
 
+/* l-00 is missing: the pass creates it (STARTING, requeued). Reconciled again in the same
+ * pass, it must find the exporter it created in the pass's list, and read it, not POST again;
+ * after a delete (prune) the pass's list forgets it. */
+static void test_created_exporter_is_in_the_pass_list(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_buf docs = SL_BUF_INIT;
+	const char *const src_want[] = {"GET /exporters", "POST /exporters", "GET /exporters/l-00",
+	        "GET /exporters/l-00/status"};
+	const char *const dst_want[] = {"GET " MODE_PATH};
+	const char *const pruned_src[] = {"GET /exporters", "PUT /exporters/l-00/pause",
+	        "DELETE /exporters/l-00", "POST /exporters"};
+
+	w->prune = true;
+	add_links(&docs, 1);
+	engine_up(w);
+	load(w, &docs);
+	reply(w->src, 200, "[]");
+	reply(w->dst, 200, IMPORT);
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply_info(w->src, "l-00", "\"s-00\"");
+	reply_status(w->src, "l-00", "RUNNING", "");
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 1);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "ExporterStarting");
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_running(&r);
+	assert_int_equal(r.writes, 0);
+	end_pass(w);
+	expect_calls(w->src, "source", src_want, 4);
+	expect_calls(w->dst, "target", dst_want, 1);
+
+	/* Pruned in a pass (the manifests dropped it), then declared again in the same pass:
+	 * the pass's list (read by the Registry) no longer has it, so it is created at once. */
+	sl_buf_reset(&docs);
+	add_links(&docs, 0);
+	load(w, &docs);
+	reply_list(w->src, 1);
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	sl_engine_begin_pass(w->e);
+	reconcile(w, "Registry/source", &r);
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.op, SL_PLAN_DELETE);
+	assert_int_equal(r.writes, 2);
+	add_links(&docs, 1);
+	load(w, &docs);
+	reply(w->dst, 200, IMPORT);
+	reply(w->src, 200, "{\"name\":\"l-00\"}");
+	reconcile(w, "SchemaLink/l-00", &r);
+	assert_int_equal(r.writes, 1);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "ExporterStarting");
+	end_pass(w);
+	expect_calls(w->src, "source", pruned_src, 4);
+	expect_calls(w->dst, "target", dst_want, 1);
+	sl_buf_release(&docs);
+}
+
 /* The import contexts declared on source by five links from target (CUSTOM alpha twice, AUTO,
  * CUSTOM beta, NONE). Link fwd ("*" from source into .source on target) skips the declared
  * ones among the source's contexts (only .gamma becomes a scope to read) and names the first
@@ -781,6 +841,8 @@ int main(void)
 	                test_unreachable_mode_read_in_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_registry_liveness_shares_the_list, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_created_exporter_is_in_the_pass_list, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_declared_imports_of_many_links, setup, teardown),
 	};
