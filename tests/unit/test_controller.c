@@ -26,6 +26,7 @@
 #include "schemalink/fileio.h"
 #include "schemalink/log.h"
 #include "schemalink/statusboard.h"
+#include "status_assert.h"
 
 static char top[64], mdir[128], status_path[160], logpath[160];
 static struct sl_clock fclock;
@@ -588,6 +589,20 @@ static void count_end(void *cls)
 	passes_ended++;
 }
 
+/* Two registries and a link, and a config that counts passes (no workers, no watch). */
+static void pass_setup(struct sl_controller_config *cfg)
+{
+	passes_begun = passes_ended = 0;
+	write_file("a.yaml", REGS);
+	write_file("b.yaml", LINK(":.:*"));
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->manifests = mdir;
+	cfg->reconcile = fake_reconcile;
+	cfg->reconcile_cls = &fk;
+	cfg->pass_begin = count_begin;
+	cfg->pass_end = count_end;
+}
+
 /* A resync runs as one pass: begun before its first key, ended once the queue is idle. */
 static void test_resync_is_one_pass(void **state)
 {
@@ -596,16 +611,8 @@ static void test_resync_is_one_pass(void **state)
 	struct sl_controller *c;
 
 	(void)state;
-	passes_begun = passes_ended = 0;
-	write_file("a.yaml", REGS);
-	write_file("b.yaml", LINK(":.:*"));
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.manifests = mdir;
+	pass_setup(&cfg);
 	cfg.clock = &fclock;
-	cfg.reconcile = fake_reconcile;
-	cfg.reconcile_cls = &fk;
-	cfg.pass_begin = count_begin;
-	cfg.pass_end = count_end;
 	c = sl_controller_new(&cfg, &err);
 	assert_non_null(c);
 	assert_int_equal(sl_controller_load(c, "start", true), 1);
@@ -851,21 +858,13 @@ static void test_sigterm_ends_the_pass(void **state)
 	struct sl_controller *c;
 
 	(void)state;
-	passes_begun = passes_ended = 0;
-	write_file("a.yaml", REGS);
-	write_file("b.yaml", LINK(":.:*"));
+	pass_setup(&cfg);
 	fk.term_in_pass = true;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.manifests = mdir;
 	cfg.status_path = status_path;
 	cfg.workers = 1;
 	cfg.watch = true;
 	cfg.resync_ms = 300; /* longer than the cancelled reconcile: the pass is not over by time */
 	cfg.drain_grace_ms = 10;
-	cfg.reconcile = fake_reconcile;
-	cfg.reconcile_cls = &fk;
-	cfg.pass_begin = count_begin;
-	cfg.pass_end = count_end;
 	c = sl_controller_new(&cfg, &err);
 	assert_non_null(c);
 	fk.ctl = c;
@@ -1007,34 +1006,6 @@ static void test_statusboard_merge(void **state)
 	sl_statusboard_free(b);
 }
 
-/* Every field the status file keeps comes back from it (strings as strings). */
-static void assert_loaded_back(const struct sl_object_status *a, const struct sl_object_status *b)
-{
-	int t, i;
-
-	assert_string_equal(a->key, b->key);
-	for (t = 0; t < SL_COND_COUNT; t++) {
-		assert_int_equal(a->cond[t].status, b->cond[t].status);
-		assert_string_equal(a->cond[t].reason, b->cond[t].reason);
-		assert_string_equal(a->cond[t].message, b->cond[t].message);
-		assert_int_equal(a->cond[t].error_code, b->cond[t].error_code);
-		assert_string_equal(a->cond[t].observed_generation, b->cond[t].observed_generation);
-		assert_int_equal(a->cond[t].last_transition_ms, b->cond[t].last_transition_ms);
-	}
-	assert_string_equal(a->fix, b->fix);
-	assert_string_equal(a->exporter_state, b->exporter_state);
-	assert_int_equal(a->exporter_offset, b->exporter_offset);
-	assert_int_equal(a->exporter_ts, b->exporter_ts);
-	assert_string_equal(a->trace_first_line, b->trace_first_line);
-	assert_int_equal(a->n_history, b->n_history);
-	for (i = 0; i < a->n_history; i++) {
-		assert_int_equal(a->history[i].at_ms, b->history[i].at_ms);
-		assert_string_equal(a->history[i].reason, b->history[i].reason);
-		assert_string_equal(a->history[i].action, b->history[i].action);
-	}
-	assert_int_equal(a->updated_ms, b->updated_ms);
-}
-
 /* status.json is streamed entry by entry: the bytes json_dumps gives for the whole board (what
  * the save wrote when it built one tree), the same as GET /status, and read back exactly. */
 static void test_statusboard_save_streams_whole_board(void **state)
@@ -1114,7 +1085,7 @@ static void test_statusboard_save_streams_whole_board(void **state)
 	for (i = 0; i < keys.len; i++) {
 		assert_int_equal(sl_statusboard_get(b, keys.items[i], &a), 0);
 		assert_int_equal(sl_statusboard_get(back, keys.items[i], &z), 0);
-		assert_loaded_back(&a, &z);
+		assert_same_status(&a, &z);
 	}
 	sl_buf_reset(&all);
 	assert_int_equal(sl_statusboard_json(back, NULL, &all), 0);
