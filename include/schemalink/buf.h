@@ -37,6 +37,14 @@ int sl_buf_vaddf(struct sl_buf *b, const char *fmt, va_list ap)
 void sl_buf_reset(struct sl_buf *b);
 /* Shortens the buffer to len (no-op when len >= b->len). */
 void sl_buf_truncate(struct sl_buf *b, size_t len);
+/* Drops a UTF-8 sequence cut short at the end of s (what snprintf leaves when it truncates in
+ * the middle of a character), so a truncated message stays valid UTF-8 for JSON. Returns the
+ * new length. */
+size_t sl_utf8_trim_cut(char *s);
+/* snprintf(dst, len, "%s", src) (NULL src as ""), cut at a character boundary when it does not
+ * fit. len > 0. */
+void sl_strlcpy_utf8(char *dst, size_t len, const char *src);
+
 /* Returns the contents as an owned malloc'd string (never NULL unless out of memory) and
  * leaves b empty. The caller frees it. */
 char *sl_buf_detach(struct sl_buf *b);

@@ -111,6 +111,32 @@ void sl_buf_truncate(struct sl_buf *b, size_t len)
 	b->data[len] = '\0';
 }
 
+size_t sl_utf8_trim_cut(char *s)
+{
+	size_t n = strlen(s), i = n, want;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0)
+		return n;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0xC0)
+		return n; /* ASCII (or a stray continuation byte, which is not ours to fix) */
+	want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (n - (i - 1) < want) {
+		s[i - 1] = '\0';
+		return i - 1;
+	}
+	return n;
+}
+
+void sl_strlcpy_utf8(char *dst, size_t len, const char *src)
+{
+	if ((size_t)snprintf(dst, len, "%s", src ? src : "") >= len)
+		sl_utf8_trim_cut(dst);
+}
+
 char *sl_buf_detach(struct sl_buf *b)
 {
 	char *s;

@@ -698,8 +698,8 @@ static void process_key(struct sl_controller *c, struct snapref *ref, const char
 		if (s != NULL) {
 			s->at_ms = mono(c);
 			s->ok = !oc->conn_failure;
-			snprintf(s->msg, sizeof(s->msg), "%.*s", (int)sizeof(s->msg) - 1,
-			        r->status.cond[SL_COND_READY].message);
+			sl_strlcpy_utf8(
+			        s->msg, sizeof(s->msg), r->status.cond[SL_COND_READY].message);
 			pthread_mutex_lock(&c->lock);
 			if (sl_strmap_set(&c->regs, name, s, (void **)&old) < 0)
 				old = s;

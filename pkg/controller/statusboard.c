@@ -267,17 +267,16 @@ static json_t *jstr(const char *s)
 		sl_buf_release(&b);
 		return json_string("[redacted]");
 	}
-	j = json_stringn_nocheck(b.data, b.len);
-	if (j != NULL && !json_is_string(j))
-		j = NULL;
-	sl_buf_release(&b);
-	/* jansson refuses invalid UTF-8: fall back to an ASCII-only quote of it. */
+	j = json_stringn(b.data, b.len); /* checked: NULL on invalid UTF-8 */
+	/* jansson refuses invalid UTF-8: fall back to an ASCII-only quote of the redacted text
+	 * (never of s itself, which may hold a secret). */
 	if (j == NULL) {
 		char q[256];
 
-		sl_quote(s, q, sizeof(q));
+		sl_quote(b.data, q, sizeof(q));
 		j = json_string(q);
 	}
+	sl_buf_release(&b);
 	return j;
 }
 

@@ -11,14 +11,15 @@
 
 void copy_str(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	sl_strlcpy_utf8(dst, len, src);
 }
 
 static void putv(char *out, size_t len, const char *fmt, va_list ap)
         __attribute__((format(printf, 3, 0)));
 static void putv(char *out, size_t len, const char *fmt, va_list ap)
 {
-	vsnprintf(out, len, fmt, ap);
+	if ((size_t)vsnprintf(out, len, fmt, ap) >= len)
+		sl_utf8_trim_cut(out);
 }
 
 static void put(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schemalink/buf.h"
+
+/* Cut at a character boundary: a message cut inside a UTF-8 sequence would make the whole
+ * status document unencodable as JSON. */
 static void copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	sl_strlcpy_utf8(dst, len, src);
 }
 
 void sl_status_set_condition(struct sl_object_status *st, enum sl_cond_type t,

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "schemalink/buf.h"
@@ -358,6 +359,39 @@ static void test_release_leaves_usable_empty(void **state)
 	assert_terminated(b);
 }
 
+/* A string cut inside a UTF-8 sequence loses the partial character, nothing else. */
+static void test_utf8_trim_cut(void **state)
+{
+	struct {
+		const char *in, *out;
+	} cases[] = {
+	        {"", ""}, {"abc", "abc"}, {"ab\xC3", "ab"}, /* first byte of a 2-byte "\xC3\xA9" */
+	        {"ab\xC3\xA9", "ab\xC3\xA9"},
+	        {"ab\xE2\x82", "ab"}, /* 2 of the 3 bytes of the euro sign */
+	        {"ab\xE2", "ab"}, {"ab\xE2\x82\xAC", "ab\xE2\x82\xAC"},
+	        {"\xF0\x9F\x98", ""}, /* 3 of 4 */
+	        {"x\xF0\x9F\x98\x80", "x\xF0\x9F\x98\x80"},
+	        {"ab\x80", "ab\x80"}, /* a stray continuation byte is left as it is */
+	};
+	char buf[16], small[6];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		assert_int_equal(sl_utf8_trim_cut(buf), strlen(cases[i].out));
+		assert_string_equal(buf, cases[i].out);
+	}
+	/* "é" is 2 bytes: 3 of them do not fit in 5 bytes + NUL... */
+	sl_strlcpy_utf8(small, sizeof(small), "\xC3\xA9\xC3\xA9\xC3\xA9");
+	assert_string_equal(small, "\xC3\xA9\xC3\xA9");
+	/* ...and what fits is copied whole; NULL is "". */
+	sl_strlcpy_utf8(small, sizeof(small), "ab\xC3\xA9");
+	assert_string_equal(small, "ab\xC3\xA9");
+	sl_strlcpy_utf8(small, sizeof(small), NULL);
+	assert_string_equal(small, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +417,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_detach_nonempty, setup_buf, teardown_buf),
 	        cmocka_unit_test_setup_teardown(
 	                test_release_leaves_usable_empty, setup_buf, teardown_buf),
+	        cmocka_unit_test(test_utf8_trim_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

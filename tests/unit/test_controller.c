@@ -1001,6 +1001,16 @@ static void test_statusboard_merge(void **state)
 	assert_null(strstr(out.data, "hunter2"));
 	assert_non_null(strstr(out.data, "\"errorCode\": 40101"));
 	assert_non_null(strstr(out.data, "\"lastTransitionTime\": \"1970-01-01T00:00:07.000Z\""));
+	/* Bytes that are not UTF-8 (which jansson refuses) come out quoted, still redacted, and
+	 * the document is still served. */
+	snprintf(st.cond[SL_COND_READY].message, sizeof(st.cond[0].message),
+	        "bad \xff byte password=hunter2");
+	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
+	sl_buf_reset(&out);
+	assert_int_equal(sl_statusboard_json(b, "SchemaLink/x", &out), 0);
+	assert_null(strstr(out.data, "hunter2"));
+	assert_non_null(strstr(out.data, "bad "));
+	assert_non_null(strstr(out.data, "password=[redacted]"));
 	assert_int_equal(sl_statusboard_json(b, "SchemaLink/nope", &out), SL_ENOENT);
 	sl_buf_release(&out);
 	sl_statusboard_free(b);

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,21 @@ static void long_messages_are_cut_not_overflowed(void **state)
 	assert_int_equal(strlen(st.cond[SL_COND_STALLED].message), SL_COND_MSG_MAX - 1);
 	assert_int_equal(strlen(st.cond[SL_COND_STALLED].reason), 63);
 	assert_int_equal(strlen(st.cond[SL_COND_STALLED].observed_generation), 64);
+	/* Cut at a character boundary: 1,023 bytes would end inside a 2-byte "\xC3\xA9", which
+	 * would make the whole status document unencodable as JSON. */
+	for (size_t i = 0; i + 2 < sizeof(big); i += 2)
+		memcpy(big + i, "\xC3\xA9", 2);
+	big[sizeof(big) - 2] = '\0';
+	sl_status_set_condition(&st, SL_COND_STALLED, SL_COND_TRUE, "R", big, 0, "g", 2);
+	sl_status_add_history(&st, 2, "R", big);
+	assert_int_equal(strlen(st.cond[SL_COND_STALLED].message), SL_COND_MSG_MAX - 2);
+	assert_int_equal(strlen(st.history[0].action), sizeof(st.history[0].action) - 2);
+	{
+		json_t *j = json_string(st.cond[SL_COND_STALLED].message);
+
+		assert_non_null(j); /* valid UTF-8 */
+		json_decref(j);
+	}
 }
 
 static void history_keeps_the_newest(void **state)
