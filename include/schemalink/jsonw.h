@@ -39,8 +39,9 @@ void sl_jsonw_init(struct sl_jsonw *w, size_t flags,
 int sl_jsonw_open(struct sl_jsonw *w, const char *key, char open);
 
 /* Adds v (taken, as json_object_set_new takes it) as member key or (key NULL) as an element.
- * As json_object_set_new and json_array_append_new would, a NULL v or a key that is not
- * UTF-8 adds nothing. Returns 0 or the first failure. */
+ * As json_object_set_new would, a key that is not UTF-8 adds nothing. A NULL v (a value that
+ * could not be built: out of memory, or a string that is not UTF-8) fails the document with
+ * SL_ENOMEM, so a save never silently leaves an object out. Returns 0 or the first failure. */
 int sl_jsonw_add(struct sl_jsonw *w, const char *key, json_t *v);
 
 /* Closes the innermost open container. Returns 0 or the first failure. */

@@ -126,6 +126,8 @@ int sl_jsonw_add(struct sl_jsonw *w, const char *key, json_t *v)
 {
 	bool skip;
 
+	if (v == NULL && w->rc == 0)
+		w->rc = SL_ENOMEM; /* a value that could not be built: never save without it */
 	if (v != NULL && member(w, key, &skip) == 0 && !skip) {
 		dump(w, v, w->flags | JSON_ENCODE_ANY);
 		if (w->depth == 0)
