@@ -17,6 +17,7 @@
 #include "schemalink/fileio.h"
 #include "schemalink/manifest.h"
 #include "schemalink/srclient.h"
+#include "engine_fixture.h"
 
 #define CANARY "canary-Pa55w0rd-7f3e"
 
@@ -116,48 +117,23 @@ static const char link_yaml[] = "---\n"
 
 static struct sl_snapshot *load(struct world *w, const char *subjects, const char *extra)
 {
-	struct sl_manifest_loader *l = sl_manifest_loader_new();
-	struct sl_snapshot *s = NULL;
+	struct sl_snapshot *s;
 	struct sl_buf b = SL_BUF_INIT;
-	size_t i;
 
 	sl_buf_adds(&b, base_yaml);
 	if (subjects)
 		sl_buf_addf(&b, link_yaml, subjects, extra ? extra : "");
 	else if (extra)
 		sl_buf_adds(&b, extra);
-	assert_int_equal(sl_manifest_add_buffer(l, "links.yaml", w->dir, b.data, b.len), 0);
-	if (sl_manifest_finish(l, &s) != 0) {
-		const struct sl_diags *d = sl_manifest_diags(l);
-
-		for (i = 0; i < d->items.len; i++) {
-			struct sl_buf line = SL_BUF_INIT;
-
-			sl_diag_format(d->items.items[i], &line);
-			fprintf(stderr, "%s\n", line.data);
-			sl_buf_release(&line);
-		}
-		fail_msg("manifest did not load");
-	}
-	sl_manifest_loader_free(l);
+	s = fixture_load("links.yaml", w->dir, b.data, b.len);
 	sl_buf_release(&b);
 	return s;
 }
 
 static void fakes_free(struct world *w)
 {
-	struct sl_transport *t;
-
-	if (w->src && !w->src_taken) {
-		t = sl_fake_transport_base(w->src);
-		t->free(t);
-	}
-	if (w->dst && !w->dst_taken) {
-		t = sl_fake_transport_base(w->dst);
-		t->free(t);
-	}
-	w->src = w->dst = NULL;
-	w->src_taken = w->dst_taken = false;
+	fixture_fake_free(&w->src, &w->src_taken);
+	fixture_fake_free(&w->dst, &w->dst_taken);
 }
 
 static void engine_up(struct world *w)

@@ -17,6 +17,7 @@
 #include "schemalink/engine.h"
 #include "schemalink/manifest.h"
 #include "schemalink/srclient.h"
+#include "engine_fixture.h"
 
 #define MODE_PATH "/mode/%3A.source%3A?defaultToGlobal=false"
 #define NOT_SET_MODE "{\"error_code\":40409,\"message\":\"mode not configured\"}"
@@ -55,18 +56,8 @@ static void no_sleep(void *arg, long ms)
 
 static void fakes_free(struct world *w)
 {
-	struct sl_transport *t;
-
-	if (w->src && !w->src_taken) {
-		t = sl_fake_transport_base(w->src);
-		t->free(t);
-	}
-	if (w->dst && !w->dst_taken) {
-		t = sl_fake_transport_base(w->dst);
-		t->free(t);
-	}
-	w->src = w->dst = NULL;
-	w->src_taken = w->dst_taken = false;
+	fixture_fake_free(&w->src, &w->src_taken);
+	fixture_fake_free(&w->dst, &w->dst_taken);
 }
 
 static void engine_up(struct world *w)
@@ -167,28 +158,13 @@ static void add_context(struct sl_buf *b, const char *name, const char *ctx, con
 /* Loads registries_yaml plus docs as w->snap (freeing the one before). */
 static void load(struct world *w, const struct sl_buf *docs)
 {
-	struct sl_manifest_loader *l = sl_manifest_loader_new();
-	struct sl_snapshot *s = NULL;
+	struct sl_snapshot *s;
 	struct sl_buf b = SL_BUF_INIT;
-	size_t i;
 
 	sl_buf_adds(&b, registries_yaml);
 	if (docs && docs->data)
 		sl_buf_adds(&b, docs->data);
-	assert_int_equal(sl_manifest_add_buffer(l, "m.yaml", w->dir, b.data, b.len), 0);
-	if (sl_manifest_finish(l, &s) != 0) {
-		const struct sl_diags *d = sl_manifest_diags(l);
-
-		for (i = 0; i < d->items.len; i++) {
-			struct sl_buf line = SL_BUF_INIT;
-
-			sl_diag_format(d->items.items[i], &line);
-			fprintf(stderr, "%s\n", line.data);
-			sl_buf_release(&line);
-		}
-		fail_msg("manifest did not load");
-	}
-	sl_manifest_loader_free(l);
+	s = fixture_load("m.yaml", w->dir, b.data, b.len);
 	sl_buf_release(&b);
 	sl_snapshot_free(w->snap);
 	w->snap = s;
