@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "schemalink/api.h"
+#include "schemalink/clusterid.h"
 #include "schemalink/error.h"
 #include "schemalink/exporter.h"
 #include "schemalink/faults.h"
@@ -40,7 +41,10 @@ static const char usage_text[] =
         "Flags:\n"
         "      --listen ADDR               listen address (default 127.0.0.1:8081)\n"
         "      --data-dir DIR              keep data durably in DIR (default: in memory)\n"
-        "      --cluster-id ID             cluster id, names AUTO contexts (default srlite-PORT)\n"
+        "      --cluster-id ID             the registry's identity at /v1/metadata/id and the\n"
+        "                                  name of AUTO contexts; 1-64 of [A-Za-z0-9_-]\n"
+        "                                  (default: random, kept in DIR/cluster-id with\n"
+        "                                  --data-dir; AUTO contexts then srlite-PORT)\n"
         "      --wildcard-scope SCOPE      what \"*\" in exporter subjects matches:\n"
         "                                  all-contexts (default) or default-context\n"
         "      --basic-auth-file F         require HTTP basic auth; F has user:password lines\n"
@@ -98,7 +102,9 @@ static int serve(const struct options *o)
 	struct sl_faults *faults = NULL;
 	struct replay_ctx rctx;
 	struct sl_api api;
-	char cluster_id[64];
+	char auto_name[SL_CLUSTER_ID_MAX + 1]; /* names AUTO contexts */
+	char identity[SL_CLUSTER_ID_MAX + 1]; /* GET /v1/metadata/id */
+	int r;
 	sigset_t sigs;
 	int sig = 0, status = 1;
 
@@ -132,6 +138,24 @@ static int serve(const struct options *o)
 		        (unsigned long long)stats.records);
 		sl_store_attach_journal(store, journal);
 	}
+	/* The identity: the flag's, else the one kept with the data (made at first start),
+	 * else a new one per start, since an in-memory registry restarted empty is another
+	 * registry to anyone who remembers the old one. */
+	if (o->cluster_id != NULL) {
+		snprintf(identity, sizeof(identity), "%s", o->cluster_id);
+	} else if (o->data_dir != NULL) {
+		r = sl_cluster_id_load(o->data_dir, identity, sizeof(identity), &err);
+		if (r < 0) {
+			sl_errorf("cannot read the cluster id: %s", err.msg);
+			goto out;
+		}
+		if (r == 1)
+			sl_info("generated cluster id %s in %s/%s", identity, o->data_dir,
+			        SL_CLUSTER_ID_FILE);
+	} else if (sl_cluster_id_generate(identity, sizeof(identity), &err) != 0) {
+		sl_errorf("cannot generate a cluster id: %s", err.msg);
+		goto out;
+	}
 	if (o->auth_file != NULL) {
 		auth = sl_httpd_auth_load(o->auth_file, &err);
 		if (auth == NULL) {
@@ -142,6 +166,7 @@ static int serve(const struct options *o)
 	api.store = store;
 	api.exporters = exporters;
 	api.faults = faults;
+	api.cluster_id = identity;
 	cfg.listen = o->listen;
 	cfg.threading = SL_HTTPD_THREAD_PER_CONNECTION;
 	cfg.tls_cert_file = o->cert;
@@ -156,11 +181,14 @@ static int serve(const struct options *o)
 		sl_errorf("cannot serve on %s: %s", o->listen, err.msg);
 		goto out;
 	}
+	/* AUTO contexts keep their srlite-PORT default when no id is given (REGISTRY-API.md
+	 * §8): manifests name them through spec.clusterId, and a random name would change
+	 * with every in-memory start. */
 	if (o->cluster_id != NULL)
-		snprintf(cluster_id, sizeof(cluster_id), "%s", o->cluster_id);
+		snprintf(auto_name, sizeof(auto_name), "%s", o->cluster_id);
 	else
-		snprintf(cluster_id, sizeof(cluster_id), "srlite-%u", sl_httpd_port(srv));
-	if (sl_exporters_start(exporters, cluster_id, &err) != 0) {
+		snprintf(auto_name, sizeof(auto_name), "srlite-%u", sl_httpd_port(srv));
+	if (sl_exporters_start(exporters, auto_name, &err) != 0) {
 		sl_errorf("cannot start the exporters: %s", err.msg);
 		goto out;
 	}
@@ -170,9 +198,11 @@ static int serve(const struct options *o)
 		int hlen = colon != NULL ? (int)(colon - host) : (int)strlen(host);
 
 		fprintf(stderr,
-		        "srlite: listening on %s://%.*s:%u (cluster id %s, wildcard scope %s%s)\n",
+		        "srlite: listening on %s://%.*s:%u (cluster id %s%s%s, wildcard scope "
+		        "%s%s)\n",
 		        o->cert != NULL ? "https" : "http", hlen, host, sl_httpd_port(srv),
-		        cluster_id,
+		        identity, o->cluster_id != NULL ? "" : ", AUTO contexts .",
+		        o->cluster_id != NULL ? "" : auto_name,
 		        o->wildcard == SL_WILDCARD_ALL_CONTEXTS ? "all-contexts"
 		                                                : "default-context",
 		        auth != NULL ? ", basic auth" : "");
@@ -202,6 +232,21 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* The usage error for a --cluster-id that sl_cluster_id_check refused: the value is shown
+ * with anything but printable ASCII as '?' and cut at 80 bytes, so the message stays one
+ * readable line whatever was passed. */
+static int bad_cluster_id(const char *arg, const struct sl_error *err)
+{
+	char shown[84], msg[SL_ERROR_MSG_MAX + 128];
+	size_t i;
+
+	for (i = 0; arg[i] != '\0' && i < 80; i++)
+		shown[i] = arg[i] > 0x20 && arg[i] < 0x7f ? arg[i] : '?';
+	snprintf(shown + i, sizeof(shown) - i, "%s", arg[i] != '\0' ? "..." : "");
+	snprintf(msg, sizeof(msg), "--cluster-id \"%s\": %s", shown, err->msg);
+	return usage_error("%s", msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -219,6 +264,7 @@ int main(int argc, char **argv)
 	};
 	struct options o = {
 	        "127.0.0.1:8081", NULL, NULL, SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false};
+	struct sl_error err = SL_ERROR_INIT;
 	int c;
 
 	opterr = 0;
@@ -227,10 +273,8 @@ int main(int argc, char **argv)
 		case OPT_LISTEN: o.listen = optarg; break;
 		case OPT_DATA_DIR: o.data_dir = optarg; break;
 		case OPT_CLUSTER_ID:
-			if (optarg[0] == '\0' || strchr(optarg, ':') != NULL)
-				return usage_error(
-				        "--cluster-id: must be non-empty without ':' (got \"%s\")",
-				        optarg);
+			if (sl_cluster_id_check(optarg, &err) != 0)
+				return bad_cluster_id(optarg, &err);
 			o.cluster_id = optarg;
 			break;
 		case OPT_AUTH_FILE: o.auth_file = optarg; break;

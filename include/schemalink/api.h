@@ -1,7 +1,7 @@
 /*
  * api.h — srlite's REST routing: the Confluent Schema Registry endpoints of REGISTRY-API.md
  * §0, §1, §2.1-§2.6 mapped onto the store, the exporters (exporter.h) and the test
- * endpoints (faults.h).
+ * endpoints (faults.h), and GET /v1/metadata/id (the registry's identity, clusterid.h).
  *
  * Owns: request parsing (paths, query parameters, JSON bodies), schema validation before the
  * store (Avro canonical form, JSON well-formedness, non-empty Protobuf) and the JSON answers.
@@ -27,6 +27,9 @@ struct sl_api {
 	/* Borrowed; non-NULL only with --enable-fault-injection: then every request outside
 	 * /_srlite is counted and may get a fault, and /_srlite answers. NULL: /_srlite is 404. */
 	struct sl_faults *faults;
+	/* Borrowed; the registry's identity for GET /v1/metadata/id. NULL answers it 404, as a
+	 * registry older than that endpoint does. */
+	const char *cluster_id;
 };
 
 /* The sl_httpd_handler for srlite; cls is a struct sl_api *. Thread-safe. */

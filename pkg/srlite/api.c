@@ -709,6 +709,35 @@ static int route_contexts(struct call *c)
 	return not_found(c);
 }
 
+/* ---------- /v1/metadata ---------- */
+
+/* Name srlite reports as its "schema-registry-cluster": Confluent reports its
+ * schema.registry.group.id there (default "schema-registry"). */
+#define SRLITE_GROUP_ID "srlite"
+
+/* GET /v1/metadata/id, the shape of Confluent's ServerMetadataResource.getClusterId, which
+ * answers ServerClusterId.of(kafkaClusterId, groupId):
+ *   {"scope":{"path":[],"clusters":{"kafka-cluster":K,"schema-registry-cluster":G}}}
+ * Confluent's "id" is always "" and so left out (@JsonInclude NON_EMPTY); srlite fills it with
+ * the cluster id too, which clients that read only "id" can use and Confluent's own client
+ * ignores (@JsonIgnoreProperties(ignoreUnknown = true)). srlite has no Kafka cluster: its own
+ * cluster id stands in as "kafka-cluster", which is what tells two srlites apart.
+ * /contexts/{ctx}/v1/metadata/id is 404: srlite's URL-prefix form covers subjects, schemas,
+ * mode and config only. */
+static int route_metadata(struct call *c)
+{
+	const char *id = c->api->cluster_id;
+
+	if (id == NULL || c->n != 3 || strcmp(c->seg[1], "metadata") != 0 ||
+	        strcmp(c->seg[2], "id") != 0)
+		return not_found(c);
+	if (!method_is(c, "GET"))
+		return not_allowed(c);
+	return reply_json(c, 200,
+	        json_pack("{s:s, s:{s:[], s:{s:s, s:s}}}", "id", id, "scope", "path", "clusters",
+	                "kafka-cluster", id, "schema-registry-cluster", SRLITE_GROUP_ID));
+}
+
 /* ---------- entry ---------- */
 
 static int dispatch(struct call *c)
@@ -745,6 +774,8 @@ static int dispatch(struct call *c)
 		return route_config(c);
 	if (strcmp(first, "contexts") == 0)
 		return route_contexts(c);
+	if (strcmp(first, "v1") == 0)
+		return route_metadata(c);
 	if (strcmp(first, "exporters") == 0 && c->ctxq == NULL && c->api->exporters != NULL)
 		return sl_exporters_handle(c->api->exporters, c->req, c->seg, c->n, c->resp);
 	return not_found(c);

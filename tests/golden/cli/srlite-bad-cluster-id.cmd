@@ -1,0 +1,1 @@
+srlite --cluster-id east:1
