@@ -1,6 +1,7 @@
 /*
  * srlite — a small Confluent-compatible schema registry (MANIFESTS.md §5, REGISTRY-API.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@ enum {
 	OPT_LISTEN = 256,
 	OPT_DATA_DIR,
 	OPT_CLUSTER_ID,
+	OPT_MAX_EXPORTERS,
 	OPT_WILDCARD,
 	OPT_AUTH_FILE,
 	OPT_TLS_CERT,
@@ -45,6 +47,8 @@ static const char usage_text[] =
         "                                  name of AUTO contexts; 1-64 of [A-Za-z0-9_-]\n"
         "                                  (default: random, kept in DIR/cluster-id with\n"
         "                                  --data-dir; AUTO contexts then srlite-PORT)\n"
+        "      --max-exporters N           refuse to create more than N exporters\n"
+        "                                  (default 10000)\n"
         "      --wildcard-scope SCOPE      what \"*\" in exporter subjects matches:\n"
         "                                  all-contexts (default) or default-context\n"
         "      --basic-auth-file F         require HTTP basic auth; F has user:password lines\n"
@@ -57,6 +61,7 @@ struct options {
 	const char *listen;
 	const char *data_dir;
 	const char *cluster_id;
+	size_t max_exporters;
 	enum sl_wildcard_scope wildcard;
 	const char *auth_file;
 	const char *cert;
@@ -119,6 +124,10 @@ static int serve(const struct options *o)
 	faults = o->faults ? sl_faults_new() : NULL;
 	if (store == NULL || exporters == NULL || (o->faults && faults == NULL)) {
 		sl_errorf("out of memory");
+		goto out;
+	}
+	if (sl_exporters_set_max(exporters, o->max_exporters, &err) != 0) {
+		sl_errorf("--max-exporters: %s", err.msg);
 		goto out;
 	}
 	if (o->data_dir != NULL) {
@@ -253,6 +262,7 @@ int main(int argc, char **argv)
 	        {"listen", required_argument, NULL, OPT_LISTEN},
 	        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
 	        {"cluster-id", required_argument, NULL, OPT_CLUSTER_ID},
+	        {"max-exporters", required_argument, NULL, OPT_MAX_EXPORTERS},
 	        {"wildcard-scope", required_argument, NULL, OPT_WILDCARD},
 	        {"basic-auth-file", required_argument, NULL, OPT_AUTH_FILE},
 	        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
@@ -262,9 +272,11 @@ int main(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct options o = {
-	        "127.0.0.1:8081", NULL, NULL, SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false};
+	struct options o = {"127.0.0.1:8081", NULL, NULL, SL_EXPORTERS_DEFAULT_MAX,
+	        SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false};
 	struct sl_error err = SL_ERROR_INIT;
+	char *end = NULL;
+	long n;
 	int c;
 
 	opterr = 0;
@@ -276,6 +288,16 @@ int main(int argc, char **argv)
 			if (sl_cluster_id_check(optarg, &err) != 0)
 				return bad_cluster_id(optarg, &err);
 			o.cluster_id = optarg;
+			break;
+		case OPT_MAX_EXPORTERS:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
+			        n < 1 || n > SL_EXPORTERS_LIMIT_MAX)
+				return usage_error("--max-exporters: must be a whole number from 1 "
+				                   "to 1000000 (got \"%s\")",
+				        optarg);
+			o.max_exporters = (size_t)n;
 			break;
 		case OPT_AUTH_FILE: o.auth_file = optarg; break;
 		case OPT_FAULTS: o.faults = true; break;

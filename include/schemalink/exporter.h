@@ -28,8 +28,12 @@
 #include "schemalink/qsubject.h"
 #include "schemalink/store.h"
 
-/* §8: at most this many exporters per registry (else 40964). */
-#define SL_EXPORTERS_MAX 1000
+/* §8: at most this many exporters per registry (else 40964) unless sl_exporters_set_max
+ * says otherwise (srlite --max-exporters). Each exporter has a worker thread, so the bound
+ * is what keeps a client from creating threads without end. */
+#define SL_EXPORTERS_DEFAULT_MAX 10000
+/* The largest limit sl_exporters_set_max accepts. */
+#define SL_EXPORTERS_LIMIT_MAX 1000000
 /* §8: transient destination failures are retried for this long before the exporter pauses. */
 #define SL_EXPORT_RETRY_WINDOW_MS 30000
 /* Change-log entries one worker reads, exports and then journals its offset for. */
@@ -40,6 +44,11 @@ struct sl_exporters;
 /* Returns an owned, empty, not yet started set exporting from store (borrowed; must outlive
  * the set) with "*" filters read under wildcard. NULL when out of memory. */
 struct sl_exporters *sl_exporters_new(struct sl_store *store, enum sl_wildcard_scope wildcard);
+
+/* Sets how many exporters x may hold (1-SL_EXPORTERS_LIMIT_MAX); a create beyond it fails
+ * with 40964. Exporters replayed from the journal are kept even when there are more, so a
+ * lower limit never loses data: it only stops new ones. Returns 0 or SL_EINVAL. */
+int sl_exporters_set_max(struct sl_exporters *x, size_t max, struct sl_error *err);
 
 /* Applies one journal record during replay, before sl_exporters_start. Returns 0, SL_EUNSUP
  * when the record is not an exporter record, or SL_EINVAL when it is malformed. Borrows rec. */

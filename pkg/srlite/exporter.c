@@ -474,6 +474,7 @@ struct sl_exporters *sl_exporters_new(struct sl_store *store, enum sl_wildcard_s
 		return NULL;
 	x->store = store;
 	x->wildcard = wildcard;
+	x->max = SL_EXPORTERS_DEFAULT_MAX;
 	sl_vec_init(&x->list);
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_mutex_init(&x->jmu, NULL);
@@ -483,6 +484,17 @@ struct sl_exporters *sl_exporters_new(struct sl_store *store, enum sl_wildcard_s
 	pthread_condattr_destroy(&ca);
 	atomic_init(&x->stopping, false);
 	return x;
+}
+
+int sl_exporters_set_max(struct sl_exporters *x, size_t max, struct sl_error *err)
+{
+	if (max < 1 || max > SL_EXPORTERS_LIMIT_MAX)
+		return sl_error_set(err, SL_EINVAL, "exporter limit %zu is not in 1-%d", max,
+		        SL_EXPORTERS_LIMIT_MAX);
+	pthread_mutex_lock(&x->mu);
+	x->max = max;
+	pthread_mutex_unlock(&x->mu);
+	return 0;
 }
 
 int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, struct sl_error *err)
@@ -721,9 +733,9 @@ static int create(
 	pthread_mutex_lock(&x->mu);
 	if (find(x, e->name) >= 0)
 		sl_registry_error(&err, 40960, "Exporter %s already exists.", e->name);
-	else if (x->list.len >= SL_EXPORTERS_MAX)
-		sl_registry_error(&err, 40964, "Too many exporters: at most %d are allowed.",
-		        SL_EXPORTERS_MAX);
+	else if (x->list.len >= x->max)
+		sl_registry_error(
+		        &err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
 	else
 		rec = xp_record(e);
 	pthread_mutex_unlock(&x->mu);

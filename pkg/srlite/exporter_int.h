@@ -50,6 +50,7 @@ struct sl_exporters {
 	struct sl_store *store;
 	enum sl_wildcard_scope wildcard;
 	char *cluster_id; /* set by sl_exporters_start */
+	size_t max; /* creates beyond this many exporters fail with 40964 */
 	pthread_mutex_t jmu; /* orders journal writes; taken before mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* CLOCK_MONOTONIC; any change a worker may wait for */

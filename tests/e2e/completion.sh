@@ -121,6 +121,8 @@ WANT="all-contexts default-context"; comp "srlite --wildcard-scope" _srlite srli
 WANT="--tls-cert --tls-key"; comp "srlite --tls" _srlite srlite --tls
 WANT="$T_TMP/m/regs.yaml"; comp "srlite --basic-auth-file: files" _srlite srlite --basic-auth-file "$T_TMP/m/r"
 WANT="--enable-fault-injection"; comp "srlite --en" _srlite srlite --en
+WANT="--max-exporters"; comp "srlite --max" _srlite srlite --max
+WANT=""; comp "srlite --max-exporters: a number, nothing offered" _srlite srlite --max-exporters ""
 WANT=""; comp "srlite --cluster-id: an id, nothing offered" _srlite srlite --cluster-id ""
 
 t_done

@@ -88,4 +88,30 @@ run srlite --tls-cert x
 expect_eq "--tls-cert alone exit 2" "$RC" "2"
 start flags --cluster-id east --wildcard-scope default-context --enable-fault-injection
 expect_match "cluster id and scope parsed" "$(cat "$T_TMP/flags.log")" "cluster id east, wildcard scope default-context"
+
+# --- --max-exporters ---
+# mkexp NAME: POST /exporters for an exporter that matches nothing; prints status and body.
+mkexp() {
+	curl -s -w ' %{http_code}' -H "$CT" -X POST --data-binary \
+		"{\"name\":\"$1\",\"contextType\":\"NONE\",\"subjects\":[\"nothing-matches\"],\"config\":{\"schema.registry.url\":\"$URL\"}}" \
+		"$URL/exporters"
+}
+run srlite --max-exporters 0
+expect_eq "--max-exporters 0 exit 2" "$RC" "2"
+expect_match "--max-exporters 0 says why" "$ERR" 'must be a whole number from 1 to 1000000 \(got "0"\)'
+run srlite --max-exporters 2x
+expect_eq "--max-exporters 2x exit 2" "$RC" "2"
+start maxexp --max-exporters 2 --data-dir "$T_TMP/maxexp"
+expect_eq "--max-exporters 2: first" "$(mkexp x1)" '{"name":"x1"} 200'
+expect_eq "--max-exporters 2: second" "$(mkexp x2)" '{"name":"x2"} 200'
+expect_eq "--max-exporters 2: the third is refused (40964)" "$(mkexp x3)" \
+	'{"error_code":40964,"message":"Too many exporters: at most 2 are allowed."} 409'
+curl -s -o /dev/null -X PUT "$URL/exporters/x2/pause"
+expect_eq "--max-exporters 2: delete one" "$(curl -s -w ' %{http_code}' -X DELETE "$URL/exporters/x2")" ' 200'
+expect_eq "--max-exporters 2: room again after a delete" "$(mkexp x3)" '{"name":"x3"} 200'
+reg_stop() { kill -TERM "$1"; wait "$1" 2>/dev/null; }
+reg_stop "$PID_maxexp"
+start maxexp1 --max-exporters 1 --data-dir "$T_TMP/maxexp"
+expect_eq "a lower limit keeps the exporters already there" "$(curl -s "$URL/exporters")" '["x1","x3"]'
+expect_match "a lower limit refuses new ones" "$(mkexp x4)" '"error_code":40964,"message":"Too many exporters: at most 1 are allowed.".* 409$'
 t_done

@@ -1,0 +1,1 @@
+srlite --max-exporters 0
