@@ -225,6 +225,23 @@ bool sl_srclient_err_route_missing(const struct sl_error *err);
 /* True when err is an HTTP error with that registry error_code. */
 bool sl_srclient_err_is(const struct sl_error *err, int registry_code);
 
+/* ---- registry identity ---------------------------------------------------------------- */
+
+/* GET /v1/metadata/id: who the registry is, so a caller can notice that the registry behind a
+ * URL was replaced (or restarted empty, for srlite without --data-dir). Writes into out (room
+ * for len bytes, len > 0) "<kafka-cluster>/<schema-registry-cluster>" from scope.clusters
+ * when both are non-empty strings (Confluent's answer), else the answer's non-empty "id";
+ * either is cut at a character boundary to len - 1 bytes, and one with a control character
+ * (C0, DEL or C1) is not used. Returns:
+ *   1  an identity was written;
+ *   0  the registry gives none: out is "" and err is cleared. That is any 404 or 405 (a
+ *      registry without the route, see sl_srclient_err_route_missing), and a 2xx whose body
+ *      is not JSON or names no usable id;
+ *   <0 out is "" and err is set: connection failures, timeouts, 5xx after the usual retries
+ *      of an idempotent GET, other 4xx (401, 403...), redirects, cancellation, or SL_EINVAL
+ *      for out NULL or len 0. */
+int sl_srclient_cluster_id(struct sl_srclient *c, char *out, size_t len, struct sl_error *err);
+
 /* ---- exporters (REGISTRY-API.md §2.1) ------------------------------------------------- */
 
 enum sl_exporter_state {

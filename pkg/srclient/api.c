@@ -123,6 +123,83 @@ static int call_void(struct sl_srclient *c, const char *method, const char *path
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- registry identity ---------------------------------------------------------------- */
+
+/* True when the UTF-8 string s holds a C0 control, DEL or a C1 control (U+0080-U+009F,
+ * encoded 0xC2 0x80-0x9F): none belongs in an identity that ends up in logs and status. */
+static bool has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return true;
+	}
+	return false;
+}
+
+/* The string value of key in object o when it is a non-empty string, else NULL (borrowed). */
+static const char *nonempty(json_t *o, const char *key)
+{
+	json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
+
+	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+int sl_srclient_cluster_id(struct sl_srclient *c, char *out, size_t len, struct sl_error *err)
+{
+	static const char path[] = "/v1/metadata/id";
+	struct sl_error local = SL_ERROR_INIT;
+	struct sl_buf pair = SL_BUF_INIT;
+	const char *kafka, *group, *id = NULL;
+	json_t *j = NULL, *clusters;
+	int rc;
+
+	if (err == NULL)
+		err = &local;
+	if (out == NULL || len == 0)
+		return sl_error_set(err, SL_EINVAL, "GET %s: no room for the cluster id", path);
+	out[0] = '\0';
+	rc = sl_srclient_call_json(c, "GET", path, NULL, false, &j, err);
+	if (rc < 0) {
+		/* 404/405: a registry older than the route, or not a Confluent one. A 2xx that
+		 * does not parse (a catch-all page) says nothing about identity either. Neither
+		 * is worth failing a caller over: the identity is simply unknown. */
+		if (rc != SL_ESTATE && (err->http_status == 404 || err->http_status == 405 ||
+		                               (rc == SL_EPROTO && err->http_status >= 200 &&
+		                                       err->http_status < 300))) {
+			sl_error_clear(err);
+			rc = 0;
+		}
+		goto out;
+	}
+	rc = 0;
+	clusters = json_object_get(json_object_get(j, "scope"), "clusters");
+	kafka = nonempty(clusters, "kafka-cluster");
+	group = nonempty(clusters, "schema-registry-cluster");
+	if (kafka != NULL && group != NULL) {
+		if (sl_buf_addf(&pair, "%s/%s", kafka, group) < 0) {
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (!has_control(pair.data))
+			id = pair.data;
+	}
+	if (id == NULL) {
+		id = nonempty(j, "id");
+		if (id != NULL && has_control(id))
+			id = NULL;
+	}
+	if (id != NULL) {
+		sl_strlcpy_utf8(out, len, id);
+		rc = out[0] != '\0' ? 1 : 0;
+	}
+out:
+	json_decref(j);
+	sl_buf_release(&pair);
+	return rc;
+}
+
 /* ---- exporters ----------------------------------------------------------------------- */
 
 void sl_exporter_release(struct sl_exporter *e)

@@ -6,7 +6,8 @@
  * with it set, bytes 0-1 give a status 100 + ((b0 & 0x7f) << 8 | b1) % 500 and the body starts
  * at byte 2. The same reply (status + body, NUL bytes kept) is answered to every typed call:
  * exporters list, exporter info, status and config, mode and compatibility (top level and
- * scoped), mode delete, contexts, subjects, subject versions, one version, and a register.
+ * scoped), mode delete, contexts, subjects, subject versions, one version, a register, and
+ * the cluster id (into a small buffer, so the cap is exercised).
  * Each result is checked against srclient.h's contract: a failure sets err->code to the
  * returned code with a message, and whenever the server answered, err->http_status holds its
  * status.
@@ -140,6 +141,18 @@ static void fuzz_srclient_calls(
 	if (fuzz_srclient_push(f, in) == 0) {
 		rc = sl_srclient_register(c, "s", &reg, &id, &ver, &err);
 		fuzz_srclient_check(rc, &err, in->status);
+	}
+	if (fuzz_srclient_push(f, in) == 0) {
+		char cid[16];
+
+		rc = sl_srclient_cluster_id(c, cid, sizeof(cid), &err);
+		fuzz_srclient_check(rc, &err, in->status);
+		/* 1: a non-empty id without C0 controls; otherwise out is "". */
+		if (rc > 1 || (rc == 1) != (cid[0] != '\0') || (rc >= 0 && err.code != 0))
+			__builtin_trap();
+		for (i = 0; rc == 1 && cid[i] != '\0'; i++)
+			if ((unsigned char)cid[i] < 0x20 || cid[i] == 0x7f)
+				__builtin_trap();
 	}
 }
 

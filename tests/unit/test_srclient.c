@@ -286,6 +286,204 @@ static void test_exporters_route_missing(void **state)
 	assert_int_equal(sl_fake_transport_ncalls(x->f), 2);
 }
 
+/* ---- registry identity ------------------------------------------------------------------ */
+
+/* Confluent's answer (ServerClusterId: "id" left out) and srlite's (with "id"): the pair wins
+ * whenever both names are there. */
+static void test_cluster_id_shapes(void **state)
+{
+	struct fx *x = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	char id[128];
+
+	reply(x, 200,
+	        "{\"scope\":{\"path\":[],\"clusters\":{\"kafka-cluster\":"
+	        "\"MkU3OEVBNTcwNTJENDM2Qk\","
+	        "\"schema-registry-cluster\":\"schema-registry\"}}}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "MkU3OEVBNTcwNTJENDM2Qk/schema-registry");
+	assert_int_equal(err.code, 0);
+	expect_call(x, 0, "GET", "/v1/metadata/id", NULL);
+
+	reply(x, 200,
+	        "{\"id\":\"east\",\"scope\":{\"path\":[],\"clusters\":{\"kafka-cluster\":"
+	        "\"east\",\"schema-registry-cluster\":\"srlite\"}}}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "east/srlite");
+
+	/* Only "id": used as it is. An empty cluster name falls back to it too. */
+	reply(x, 200, "{\"id\":\"lsrc-abc123\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "lsrc-abc123");
+	reply(x, 200,
+	        "{\"id\":\"lsrc-abc123\",\"scope\":{\"clusters\":{\"kafka-cluster\":\"\","
+	        "\"schema-registry-cluster\":\"g\"}}}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "lsrc-abc123");
+	assert_int_equal(x->nsleeps, 0);
+	assert_int_equal(sl_fake_transport_ncalls(x->f), 4);
+}
+
+/* Answers without a usable id: 0, out "", err clear. */
+static void expect_no_id(struct fx *x, int status, const char *body, const char *what)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	char id[64] = "stale";
+	int rc;
+
+	sl_fake_transport_reset(x->f);
+	reply(x, status, body);
+	rc = sl_srclient_cluster_id(x->c, id, sizeof(id), &err);
+	if (rc != 0 || id[0] != '\0' || err.code != 0)
+		fail_msg("%s: rc %d, id \"%s\", err %d %s", what, rc, id, err.code, err.msg);
+	/* Never retried: none of these is transient. */
+	assert_int_equal(sl_fake_transport_ncalls(x->f), 1);
+}
+
+static void test_cluster_id_none(void **state)
+{
+	struct fx *x = *state;
+	struct sl_fake_reply html = {
+	        404, "<html><body>Not Found</body></html>", -1, "text/html", 0, 0};
+	struct sl_error err = SL_ERROR_INIT;
+	char id[64] = "stale";
+
+	expect_no_id(x, 404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}",
+	        "route-level 404");
+	expect_no_id(x, 404, "", "404 without a body");
+	expect_no_id(
+	        x, 404, "{\"error_code\":40401,\"message\":\"odd\"}", "404 with a registry code");
+	expect_no_id(
+	        x, 405, "{\"error_code\":405,\"message\":\"HTTP 405 Method Not Allowed\"}", "405");
+	expect_no_id(x, 200, "{}", "an empty object");
+	expect_no_id(x, 200, "[]", "an array");
+	expect_no_id(x, 200, "{\"id\":\"\"}", "Confluent's empty id alone");
+	expect_no_id(x, 200, "{\"id\":42}", "a number");
+	expect_no_id(x, 200, "{\"scope\":{\"clusters\":{\"kafka-cluster\":\"k\"}}}", "half a pair");
+	expect_no_id(x, 200, "{\"scope\":{\"clusters\":\"k/g\"}}", "clusters not an object");
+	/* Malformed JSON on a 2xx: a catch-all page, not an identity. */
+	expect_no_id(x, 200, "{\"id\":", "truncated JSON");
+	expect_no_id(x, 200, "<html>welcome</html>", "HTML on 200");
+	expect_no_id(x, 200, "", "an empty 200");
+	/* Control characters: C0, DEL and C1 (U+0085 is 0xC2 0x85). */
+	expect_no_id(x, 200, "{\"id\":\"a\\nb\"}", "newline in id");
+	expect_no_id(x, 200, "{\"id\":\"a\\u007fb\"}", "DEL in id");
+	expect_no_id(x, 200, "{\"id\":\"a\\u0085b\"}", "C1 control in id");
+	expect_no_id(x, 200, "{\"id\":\"a\\u0000b\"}", "NUL in id (jansson refuses it)");
+	expect_no_id(x, 200,
+	        "{\"scope\":{\"clusters\":{\"kafka-cluster\":\"k\\tx\",\"schema-registry-cluster\":"
+	        "\"g\"}}}",
+	        "tab in the pair, no id");
+
+	/* A pair with a control character does not hide a good "id". */
+	sl_fake_transport_reset(x->f);
+	reply(x, 200,
+	        "{\"id\":\"good\",\"scope\":{\"clusters\":{\"kafka-cluster\":\"k\\u001b[2J\","
+	        "\"schema-registry-cluster\":\"g\"}}}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "good");
+
+	/* An HTML 404 from a proxy. */
+	sl_fake_transport_reset(x->f);
+	assert_int_equal(sl_fake_transport_push(x->f, &html), 0);
+	strcpy(id, "stale");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 0);
+	assert_string_equal(id, "");
+	assert_int_equal(err.code, 0);
+}
+
+static void test_cluster_id_errors(void **state)
+{
+	struct fx *x = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	char id[64] = "stale";
+
+	/* 5xx: the usual retries of a GET, then the last error. */
+	for (int i = 0; i < SL_SRCLIENT_MAX_ATTEMPTS; i++)
+		reply(x, 500,
+		        "{\"error_code\":50001,\"message\":\"Error in the backend data store\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), SL_EHTTP);
+	assert_string_equal(id, "");
+	assert_int_equal(err.http_status, 500);
+	assert_int_equal(err.registry_code, 50001);
+	assert_non_null(strstr(err.msg, "GET /v1/metadata/id: HTTP 500"));
+	assert_non_null(strstr(err.msg, "(after 4 attempts)"));
+	assert_int_equal(sl_fake_transport_ncalls(x->f), SL_SRCLIENT_MAX_ATTEMPTS);
+	assert_int_equal(x->nsleeps, 3);
+
+	/* A 503 that recovers is an answer. */
+	sl_fake_transport_reset(x->f);
+	x->nsleeps = 0;
+	reply(x, 503, "");
+	reply(x, 200, "{\"id\":\"back\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "back");
+	assert_int_equal(x->nsleeps, 1);
+
+	/* Transport failures after their retries. */
+	sl_fake_transport_reset(x->f);
+	for (int i = 0; i <= SL_SRCLIENT_CONN_RETRIES; i++)
+		assert_int_equal(sl_fake_transport_fail(x->f, SL_ECONN), 0);
+	strcpy(id, "stale");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), SL_ECONN);
+	assert_string_equal(id, "");
+	assert_int_equal(sl_fake_transport_ncalls(x->f), SL_SRCLIENT_CONN_RETRIES + 1);
+
+	/* Other 4xx are errors: the registry is there but refuses us. */
+	sl_fake_transport_reset(x->f);
+	reply(x, 401, "{\"error_code\":401,\"message\":\"Unauthorized\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), SL_EHTTP);
+	assert_int_equal(err.http_status, 401);
+	assert_int_equal(sl_fake_transport_ncalls(x->f), 1);
+
+	/* So is a redirect: srclient never follows one. */
+	sl_fake_transport_reset(x->f);
+	reply(x, 302, "");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), SL_EPROTO);
+	assert_int_equal(err.http_status, 302);
+
+	/* No room at all; and a NULL err is allowed. */
+	sl_fake_transport_reset(x->f);
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, 0, &err), SL_EINVAL);
+	assert_int_equal(sl_srclient_cluster_id(x->c, NULL, 8, NULL), SL_EINVAL);
+	assert_int_equal(sl_fake_transport_ncalls(x->f), 0);
+	reply(x, 500, "");
+	reply(x, 500, "");
+	reply(x, 500, "");
+	reply(x, 500, "");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), NULL), SL_EHTTP);
+}
+
+/* The identity is cut to len - 1 bytes, never inside a UTF-8 character. */
+static void test_cluster_id_cap(void **state)
+{
+	struct fx *x = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	char id[8];
+
+	reply(x, 200, "{\"id\":\"abcdefghijkl\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "abcdefg");
+	/* "abcde" + "é" (2 bytes) + "z": 7 bytes fit exactly. */
+	reply(x, 200, "{\"id\":\"abcde\\u00e9zz\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "abcde\xc3\xa9");
+	/* "abcdef" + "é": the character does not fit whole and is left out. */
+	reply(x, 200, "{\"id\":\"abcdef\\u00e9\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "abcdef");
+	reply(x, 200,
+	        "{\"scope\":{\"clusters\":{\"kafka-cluster\":\"kafka01\",\"schema-registry-"
+	        "cluster\":"
+	        "\"sr\"}}}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "kafka01");
+	/* len 1 leaves room for nothing: no identity. */
+	reply(x, 200, "{\"id\":\"abc\"}");
+	assert_int_equal(sl_srclient_cluster_id(x->c, id, 1, &err), 0);
+	assert_string_equal(id, "");
+}
+
 /* ---- modes and compatibility ------------------------------------------------------------ */
 
 static void test_mode_tristate(void **state)
@@ -1447,7 +1645,7 @@ static void test_live_registry(void **state)
 	struct sl_register_request rr = {0};
 	struct sl_vec v = SL_VEC_INIT;
 	struct sl_srclient *c;
-	char *m = NULL;
+	char *m = NULL, ident[256];
 	int rc, id = 0, ver = 0;
 
 	(void)state;
@@ -1456,6 +1654,10 @@ static void test_live_registry(void **state)
 	cfg.base_url = url;
 	c = sl_srclient_new(&cfg, NULL, &err);
 	assert_non_null(c);
+	/* Every registry answers this one way or another: an identity, or none (older ones). */
+	rc = sl_srclient_cluster_id(c, ident, sizeof(ident), &err);
+	if (rc < 0)
+		fail_msg("sl_srclient_cluster_id: %s", err.msg);
 	rc = sl_srclient_exporters_list(c, &v, &err);
 	assert_true(rc == 0 || rc == SL_EUNSUP);
 	sl_vec_release(&v, free);
@@ -1489,6 +1691,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_exporter_info_decoding, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exporter_status_decoding, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exporters_route_missing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cluster_id_shapes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cluster_id_none, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cluster_id_errors, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cluster_id_cap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_mode_tristate, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_config_tristate, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_subjects_and_versions, setup, teardown),

@@ -1,7 +1,8 @@
 /* test_srclient_live.c — the registry client over real libcurl against srlite processes this
  * suite starts itself: basic auth from file secrets (and their rotation), HTTPS with a CA made
  * here, fault injection through /_srlite (retries, Retry-After, bad bodies, stalls, refused
- * connections, the body cap), and every typed call round-tripping through a real registry.
+ * connections, the body cap), every typed call round-tripping through a real registry, and
+ * the registry's identity (GET /v1/metadata/id) with and without --cluster-id.
  *
  * srlite is found in $SL_BINDIR (tests/run.sh exports it), else ./bin; the suite skips only
  * when that binary is missing. Each srlite listens on 127.0.0.1 at a port below 32768 (the
@@ -39,7 +40,7 @@
 /* base64("alice:Canary-Wrong-9c2e5d"): the header value must not leak either. */
 #define CANARY_WRONG_B64 "YWxpY2U6Q2FuYXJ5LVdyb25nLTljMmU1ZA=="
 
-enum { S_PLAIN, S_DEST, S_AUTH, S_TLS, NSRV };
+enum { S_PLAIN, S_DEST, S_AUTH, S_TLS, S_IDENT, NSRV };
 
 struct srv {
 	pid_t pid;
@@ -365,6 +366,10 @@ static struct srv *need(int idx)
 		args[3] = "--tls-key";
 		args[4] = key;
 		s->tls = true;
+		break;
+	case S_IDENT:
+		args[1] = "--cluster-id";
+		args[2] = "live-ident_1";
 		break;
 	default: break;
 	}
@@ -1399,6 +1404,50 @@ static void test_contexts_subjects_import(void **state)
 	sl_srclient_free(c);
 }
 
+/* ---- the registry's identity --------------------------------------------------------- */
+
+static void test_cluster_id(void **state)
+{
+	struct srv *plain = need(S_PLAIN), *named = need(S_IDENT), *tls = need(S_TLS);
+	struct sl_srclient *c = client_for(named);
+	struct sl_error err = SL_ERROR_INIT;
+	char id[128], again[128], small[6];
+
+	(void)state;
+	/* --cluster-id: the pair "<kafka-cluster>/<schema-registry-cluster>". */
+	fresh(named);
+	assert_int_equal(sl_srclient_cluster_id(c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "live-ident_1/srlite");
+	assert_int_equal(sl_srclient_cluster_id(c, small, sizeof(small), &err), 1);
+	assert_string_equal(small, "live-");
+	expect_requests(named, 2, 0);
+	/* A 503 run is retried like any GET, then answered. */
+	fault(named, "{\"pathPrefix\":\"/v1/metadata\",\"status\":503,\"count\":2}");
+	reset_counts();
+	assert_int_equal(sl_srclient_cluster_id(c, id, sizeof(id), &err), 1);
+	assert_string_equal(id, "live-ident_1/srlite");
+	expect_sleeps(2, 250L, 500L);
+	/* A registry without the route (a fault standing in for an older one): 0, no error. */
+	fault(named, "{\"pathPrefix\":\"/v1/metadata\",\"status\":404,\"count\":1}");
+	assert_int_equal(sl_srclient_cluster_id(c, id, sizeof(id), &err), 0);
+	assert_string_equal(id, "");
+	assert_int_equal(err.code, 0);
+	sl_srclient_free(c);
+
+	/* Without the flag: a random 22-character id, the same on every call; HTTPS too. */
+	c = client_for(plain);
+	assert_int_equal(sl_srclient_cluster_id(c, id, sizeof(id), &err), 1);
+	assert_int_equal(strlen(id), 22 + strlen("/srlite"));
+	assert_string_equal(id + 22, "/srlite");
+	assert_int_equal(sl_srclient_cluster_id(c, again, sizeof(again), &err), 1);
+	assert_string_equal(again, id);
+	sl_srclient_free(c);
+	c = client_for(tls);
+	assert_int_equal(sl_srclient_cluster_id(c, again, sizeof(again), &err), 1);
+	assert_string_not_equal(again, id);
+	sl_srclient_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1414,6 +1463,7 @@ int main(void)
 	        cmocka_unit_test(test_exporters_round_trip),
 	        cmocka_unit_test(test_modes_and_config),
 	        cmocka_unit_test(test_contexts_subjects_import),
+	        cmocka_unit_test(test_cluster_id),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
