@@ -22,11 +22,13 @@ write_link() {
 }
 
 # d_start NAME DIR FAKE [ARGS...]: starts schemalinkd with the test-only fake reconciler on a
-# free port, state in $T_TMP/state; sets D_URL and waits for /livez.
+# free port, state in $T_TMP/state (set "default" unless ARGS give --set); sets D_URL and waits for /livez.
 d_start() {
 	local name=$1 dir=$2 fake=$3 port; shift 3
 	port=$(free_port)
-	sl_start "$name" schemalinkd --manifests "$dir" --state-dir "$T_TMP/state" \
+	local set=(--set default) # these scripts read $T_TMP/state/default/
+	[[ " $* " == *" --set "* ]] && set=()
+	sl_start "$name" schemalinkd --manifests "$dir" --state-dir "$T_TMP/state" "${set[@]}" \
 		--listen "127.0.0.1:$port" --test-fake-reconciler "$fake" "$@"
 	D_URL="http://127.0.0.1:$port"
 	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
@@ -103,9 +105,11 @@ YAML
 de_start() {
 	local name=$1 dir=$2 port; shift 2
 	port=$(free_port)
-	local st=(--state-dir "$T_TMP/state")
+	local st=(--state-dir "$T_TMP/state") set=(--set default)
 	[[ " $* " == *" --state-dir "* ]] && st=()
-	sl_start "$name" schemalinkd --manifests "$dir" "${st[@]}" --listen "127.0.0.1:$port" "$@"
+	[[ " $* " == *" --set "* ]] && set=()
+	sl_start "$name" schemalinkd --manifests "$dir" "${st[@]}" "${set[@]}" \
+		--listen "127.0.0.1:$port" "$@"
 	D_URL="http://127.0.0.1:$port"
 	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
 }

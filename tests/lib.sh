@@ -85,3 +85,36 @@ srlite_start() {
 	cat "$T_TMP/$name.log" >&2
 	return 1
 }
+
+# inv_owned SETDIR: the exporters a set owns, as the next run would load them (inventory.json,
+# then journal.jsonl replayed; a torn last line ignored): one "KEY EXPORTER URL pending|done"
+# line each, sorted. Exit 1 when a file does not parse.
+inv_owned() {
+	python3 - "$1" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+owned, seq = {}, 0
+p = os.path.join(d, "inventory.json")
+if os.path.exists(p):
+    snap = json.load(open(p))
+    seq = snap.get("seq", 0)
+    if snap.get("version", 1) >= 2:
+        owned = dict(snap.get("owned", {}))
+    else:
+        for k, v in snap.get("objects", {}).items():
+            if v.get("exporter"):
+                owned[k] = {"key": k, "exporter": v["exporter"], "url": v.get("url"), "pending": False}
+j = os.path.join(d, "journal.jsonl")
+if os.path.exists(j):
+    lines = open(j).read().split("\n")
+    for n, line in enumerate(lines[:-1]):   # the part after the last newline is torn
+        e = json.loads(line)
+        if e["seq"] <= seq or e["type"] != "o":
+            continue
+        owned.pop(e["id"], None)
+        if e["op"] == "put":
+            owned[e["id"]] = e["v"]
+for v in sorted(owned.values(), key=lambda v: (v["key"], v["url"])):
+    print(v["key"], v["exporter"], v["url"], "pending" if v.get("pending") else "done")
+PY
+}

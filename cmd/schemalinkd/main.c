@@ -35,6 +35,7 @@
 #include "schemalink/engine.h"
 #include "schemalink/error.h"
 #include "schemalink/fileio.h"
+#include "schemalink/inventory.h"
 #include "schemalink/log.h"
 
 enum { EXIT_BADFLAGS = 64, EXIT_CANTCREAT = 73, EXIT_SOFTWARE = 70 };
@@ -45,6 +46,9 @@ enum {
 	OPT_LISTEN,
 	OPT_RESYNC,
 	OPT_PRUNE,
+	OPT_ADOPT,
+	OPT_ALLOW_PRUNE_ALL,
+	OPT_MAX_PRUNE,
 	OPT_ONCE,
 	OPT_DRY_RUN,
 	OPT_LOG_FORMAT,
@@ -67,10 +71,16 @@ static const char usage_text[] =
         "      --manifests DIR      manifest directory to watch (required)\n"
         "      --state-dir DIR      inventory and status (default $XDG_STATE_HOME/schemalink,\n"
         "                           else ~/.local/state/schemalink)\n"
-        "      --set NAME           manifest set name (default \"default\")\n"
+        "      --set NAME           the manifest set: what DIR owns in the state dir (default:\n"
+        "                           derived from DIR's path, NAME-<8 hex>, as slctl does)\n"
         "      --listen ADDR        HTTP listen address (default 127.0.0.1:9464)\n"
         "      --resync DURATION    periodic full reconcile (default 60s)\n"
         "      --prune              delete what this set created and no longer declares\n"
+        "      --max-prune N        refuse a prune of more than N objects at once (default:\n"
+        "                           half of what the set owns, at least 1)\n"
+        "      --allow-prune-all    allow a prune of everything the set owns, or past\n"
+        "                           --max-prune\n"
+        "      --adopt              take over declared exporters this set did not create\n"
         "      --once               one pass, then exit like 'slctl apply' (0/1/2/3)\n"
         "      --dry-run            plan and report, write nothing\n"
         "      --log-format FORMAT  text (default) or json\n"
@@ -139,6 +149,8 @@ struct daemon {
 	struct sl_controller *ctl;
 	struct fake_reconciler fake;
 	struct sl_engine *engine;
+	bool prune;
+	uint64_t refused_snap; /* the snapshot whose refused prune was logged */
 };
 
 static bool daemon_cancelled(void *cls)
@@ -151,6 +163,24 @@ static bool daemon_cancelled(void *cls)
 static void engine_pass_begin(void *cls)
 {
 	sl_engine_begin_pass(((struct daemon *)cls)->engine);
+}
+
+/* With --prune, what the set owns and no longer declares is reconciled (deleted, or kept
+ * with PruneRefused by the guard rails) at every load and resync. */
+static int engine_extra_keys(void *cls, const struct sl_snapshot *snap, struct sl_vec *out)
+{
+	struct daemon *d = cls;
+	char why[512];
+
+	if (!d->prune)
+		return 0;
+	/* Logged once per snapshot, not at every resync. */
+	if (!sl_engine_prune_allowed(d->engine, snap, why, sizeof(why)) &&
+	        d->refused_snap != snap->id) {
+		d->refused_snap = snap->id;
+		sl_log(SL_LOG_WARN, NULL, "%s", why);
+	}
+	return sl_engine_orphans(d->engine, snap, out, NULL);
 }
 
 static void engine_pass_end(void *cls)
@@ -180,6 +210,9 @@ int main(int argc, char **argv)
 	        {"listen", required_argument, NULL, OPT_LISTEN},
 	        {"resync", required_argument, NULL, OPT_RESYNC},
 	        {"prune", no_argument, NULL, OPT_PRUNE},
+	        {"adopt", no_argument, NULL, OPT_ADOPT},
+	        {"allow-prune-all", no_argument, NULL, OPT_ALLOW_PRUNE_ALL},
+	        {"max-prune", required_argument, NULL, OPT_MAX_PRUNE},
 	        {"once", no_argument, NULL, OPT_ONCE},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -193,7 +226,10 @@ int main(int argc, char **argv)
 	struct sl_error err = SL_ERROR_INIT;
 	struct sl_controller_config cfg;
 	static struct daemon d;
-	const char *manifests = NULL, *state_dir = NULL, *set = "default", *listen = DEFAULT_LISTEN;
+	const char *manifests = NULL, *state_dir = NULL, *set = NULL, *listen = DEFAULT_LISTEN;
+	char set_buf[80];
+	bool adopt = false, allow_prune_all = false;
+	int max_prune = 0;
 	const char *fake_spec = NULL;
 	char state_buf[PATH_MAX], set_dir[PATH_MAX + 70], status_path[PATH_MAX + 100];
 	enum sl_log_level level = SL_LOG_INFO;
@@ -210,6 +246,20 @@ int main(int argc, char **argv)
 		case OPT_SET: set = optarg; break;
 		case OPT_LISTEN: listen = optarg; break;
 		case OPT_PRUNE: prune = true; break;
+		case OPT_ADOPT: adopt = true; break;
+		case OPT_ALLOW_PRUNE_ALL: allow_prune_all = true; break;
+		case OPT_MAX_PRUNE: {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || n < 1 || n > 1000000)
+				return bad_flag(
+				        "--max-prune: a whole number from 1 to 1000000, not "
+				        "\"%s\"",
+				        optarg);
+			max_prune = (int)n;
+			break;
+		}
 		case OPT_ONCE: once = true; break;
 		case OPT_DRY_RUN: dry_run = true; break;
 		case OPT_TEST_FAKE: fake_spec = optarg; break;
@@ -245,6 +295,14 @@ int main(int argc, char **argv)
 		return bad_flag("unexpected argument \"%s\"", argv[optind]);
 	if (manifests == NULL || manifests[0] == '\0')
 		return bad_flag("%s", "--manifests DIR is required");
+	if (set == NULL) {
+		/* Two folders never share a set; the same folder always gets the same one. */
+		const char *paths[1] = {manifests};
+
+		if (sl_inventory_derive_set(paths, 1, set_buf, sizeof(set_buf), &err) < 0)
+			return bad_flag("--manifests: %s", err.msg);
+		set = set_buf;
+	}
 	if (!valid_set(set))
 		return bad_flag(
 		        "--set: must be 1-63 letters, digits, '-', '_' or '.' (got \"%s\")", set);
@@ -259,6 +317,15 @@ int main(int argc, char **argv)
 		state_dir = state_buf;
 	}
 	sl_log_setup(level, format, 2, NULL);
+	sl_log(SL_LOG_INFO, NULL, "manifest set \"%s\" in state dir %s", set, state_dir);
+	if (set == set_buf && sl_inventory_has_legacy_default(state_dir) &&
+	        snprintf(set_dir, sizeof(set_dir), "%s/%s", state_dir, set) <
+	                (int)sizeof(set_dir) &&
+	        access(set_dir, F_OK) < 0)
+		sl_log(SL_LOG_WARN, NULL,
+		        "%s holds the set \"default\" of an earlier version, and %s is set \"%s\"; "
+		        "if that state is its, restart with --set default",
+		        state_dir, manifests, set);
 #ifdef __GLIBC__
 	/* glibc gives each thread that allocates its own arena (64 MiB reserved, and pages
 	 * kept after use): with 4 workers and the HTTP thread that was about 10 MiB of idle RSS
@@ -304,17 +371,24 @@ int main(int argc, char **argv)
 		ec.set = set;
 		ec.dry_run = dry_run;
 		ec.prune = prune;
+		ec.holder = "schemalinkd";
+		ec.adopt = adopt;
+		ec.allow_prune_all = allow_prune_all;
+		ec.max_prune = max_prune;
 		ec.cancelled = daemon_cancelled;
 		ec.cancel_cls = &d;
 		d.engine = sl_engine_new(&ec, &err);
 		if (d.engine == NULL) {
 			sl_log(SL_LOG_ERROR, NULL, "cannot start the engine: %s", err.msg);
-			return err.code == SL_EIO ? EXIT_CANTCREAT : EXIT_SOFTWARE;
+			return err.code == SL_EIO || err.code == SL_ESTATE ? EXIT_CANTCREAT
+			                                                   : EXIT_SOFTWARE;
 		}
 		cfg.reconcile = engine_reconcile;
 		cfg.reconcile_cls = &d;
 		cfg.pass_begin = engine_pass_begin;
 		cfg.pass_end = engine_pass_end;
+		cfg.extra_keys = engine_extra_keys;
+		d.prune = prune;
 	}
 
 	d.ctl = sl_controller_new(&cfg, &err);

@@ -21,7 +21,17 @@
 #include "slctl.h"
 
 enum { EXIT_USAGE = 2 };
-enum { OPT_STRICT = 256, OPT_DRY_RUN, OPT_PRUNE, OPT_WAIT, OPT_TIMEOUT, OPT_OBSERVED };
+enum {
+	OPT_STRICT = 256,
+	OPT_DRY_RUN,
+	OPT_PRUNE,
+	OPT_WAIT,
+	OPT_TIMEOUT,
+	OPT_OBSERVED,
+	OPT_ADOPT,
+	OPT_ALLOW_PRUNE_ALL,
+	OPT_MAX_PRUNE,
+};
 
 struct slctl_opts {
 	const char *command;
@@ -32,7 +42,8 @@ struct slctl_opts {
 	const char *output;
 	const char *registry;
 	const char *observed; /* hidden: --observed FILE (tests/golden/plan) */
-	bool strict, dry_run, prune, wait;
+	bool strict, dry_run, prune, wait, adopt, allow_prune_all;
+	int max_prune;
 	int64_t timeout_ms;
 };
 
@@ -59,7 +70,8 @@ static const char usage_text[] =
         "                        colon-separated paths in $SLCTL_FILES)\n"
         "      --state-dir DIR   inventory location (default $SLCTL_STATE_DIR,\n"
         "                        $XDG_STATE_HOME/schemalink, ~/.local/state/schemalink)\n"
-        "      --set NAME        manifest set name within the state dir (default \"default\")\n"
+        "      --set NAME        the manifest set: what these manifests own in the state dir\n"
+        "                        (default: derived from the -f paths, NAME-<8 hex>)\n"
         "  -o, --output FORMAT   text (default), json, yaml; wide for get\n"
         "  -h, --help            this help\n"
         "\n"
@@ -94,12 +106,22 @@ static const struct {
                  "could not be reached. A stalled object with no write planned is reported on "
                  "stderr.\n"},
         {"apply", "Usage: slctl apply -f PATH [--dry-run] [--prune] [--wait] [--timeout 60s]\n"
+                  "                   [--adopt] [--allow-prune-all] [--max-prune N]\n"
                   "                   [--state-dir DIR] [--set NAME]\n\n"
                   "One reconcile pass of everything in PATH: modes first, then exporters; heal "
                   "what is safe.\n\n"
                   "      --dry-run        plan and report, write nothing\n"
                   "      --prune          delete what this set created (inventory) and PATH no "
                   "longer declares\n"
+                  "      --max-prune N    refuse a prune of more than N objects (default: half "
+                  "of what\n"
+                  "                       the set owns, at least 1)\n"
+                  "      --allow-prune-all  allow a prune of every object the set owns, or "
+                  "past --max-prune\n"
+                  "      --adopt          take over exporters PATH declares that exist but this "
+                  "set did\n"
+                  "                       not create (they are then updated and pruned like "
+                  "its own)\n"
                   "      --wait           wait until every object is Ready (or --timeout)\n"
                   "      --timeout DUR    how long --wait waits (default 60s)\n\n"
                   "Exit: 0 success, 1 failure or not Ready at the timeout, 2 manifest errors, 3 "
@@ -265,6 +287,9 @@ int main(int argc, char **argv)
 	        {"strict", no_argument, NULL, OPT_STRICT},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"prune", no_argument, NULL, OPT_PRUNE},
+	        {"adopt", no_argument, NULL, OPT_ADOPT},
+	        {"allow-prune-all", no_argument, NULL, OPT_ALLOW_PRUNE_ALL},
+	        {"max-prune", required_argument, NULL, OPT_MAX_PRUNE},
 	        {"wait", no_argument, NULL, OPT_WAIT},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	        {"observed", required_argument, NULL, OPT_OBSERVED},
@@ -277,7 +302,6 @@ int main(int argc, char **argv)
 
 	sl_vec_init(&o.files);
 	sl_vec_init(&o.args);
-	o.set = "default";
 	o.timeout_ms = 60000;
 	if (argc < 2) {
 		fputs(usage_text, stderr);
@@ -308,6 +332,22 @@ int main(int argc, char **argv)
 		case 'r': o.registry = optarg; break;
 		case OPT_DRY_RUN: o.dry_run = true; break;
 		case OPT_PRUNE: o.prune = true; break;
+		case OPT_ADOPT: o.adopt = true; break;
+		case OPT_ALLOW_PRUNE_ALL: o.allow_prune_all = true; break;
+		case OPT_MAX_PRUNE: {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || n < 1 || n > 1000000) {
+				rc = usage_error(
+				        "--max-prune: a whole number from 1 to 1000000, not "
+				        "\"%s\"",
+				        optarg);
+				goto out;
+			}
+			o.max_prune = (int)n;
+			break;
+		}
 		case OPT_WAIT: o.wait = true; break;
 		case OPT_OBSERVED: o.observed = optarg; break;
 		case OPT_TIMEOUT:
@@ -371,6 +411,9 @@ int main(int argc, char **argv)
 			x.observed = o.observed;
 			x.dry_run = o.dry_run;
 			x.prune = o.prune;
+			x.adopt = o.adopt;
+			x.allow_prune_all = o.allow_prune_all;
+			x.max_prune = o.max_prune;
 			x.wait = o.wait;
 			x.timeout_ms = o.timeout_ms;
 			signal(SIGPIPE, SIG_IGN);

@@ -1,16 +1,19 @@
 /* ops.c — the slctl commands that talk to registries through the engine (MANIFESTS.md §3):
  * diff, apply, get, describe, delete, pause/resume/reset/promote link. */
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "schemalink/buf.h"
 #include "schemalink/clock.h"
 #include "schemalink/engine.h"
+#include "schemalink/inventory.h"
 #include "schemalink/log.h"
 #include "schemalink/manifest.h"
 #include "schemalink/qsubject.h"
@@ -66,25 +69,78 @@ int slctl_load(const struct slctl_ctx *x, struct sl_snapshot **out)
 	return rc < 0 ? SLCTL_EXIT_USAGE : 0;
 }
 
+/* The set x names: --set, or derived from the manifest paths (docs/ownership.md). Writes
+ * at most len bytes; returns 0, or prints why and returns -1. */
+static int set_name(const struct slctl_ctx *x, char *out, size_t len)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	size_t i;
+
+	if (x->set) {
+		if (!sl_inventory_set_name_ok(x->set)) {
+			fprintf(stderr,
+			        "slctl: --set \"%s\": must be 1-63 letters, digits, '-', '_' or "
+			        "'.'\n",
+			        x->set);
+			return -1;
+		}
+		snprintf(out, len, "%s", x->set);
+		return 0;
+	}
+	for (i = 0; i < x->paths->len; i++)
+		if (!strcmp(x->paths->items[i], "-")) {
+			fprintf(stderr,
+			        "slctl: %s: manifests read from standard input belong to no "
+			        "folder; pass --set NAME to say which manifest set they are\n",
+			        x->command);
+			return -1;
+		}
+	if (sl_inventory_derive_set(
+	            (const char *const *)x->paths->items, x->paths->len, out, len, &err) < 0) {
+		fprintf(stderr, "slctl: %s: %s\n", x->command, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 struct sl_engine *slctl_engine(const struct slctl_ctx *x, bool read_only, bool dry_run, bool prune)
 {
 	struct sl_engine_config cfg = {0};
 	struct sl_error err = SL_ERROR_INIT;
-	struct sl_engine *e;
-	char *dir = state_dir_default(x);
+	struct sl_engine *e = NULL;
+	char *dir = state_dir_default(x), set[80], holder[64], setdir[PATH_MAX];
+	struct stat st;
 
+	if (set_name(x, set, sizeof(set)) < 0)
+		goto out;
+	snprintf(holder, sizeof(holder), "slctl %s", x->command);
 	cfg.state_dir = dir;
-	cfg.set = x->set;
+	cfg.set = set;
 	cfg.read_only_state = read_only;
 	cfg.dry_run = dry_run;
 	cfg.prune = prune;
+	cfg.holder = holder;
+	cfg.adopt = x->adopt;
+	cfg.allow_prune_all = x->allow_prune_all;
+	cfg.max_prune = x->max_prune;
 	if (x->observed) {
 		cfg.transport = slctl_observed_transport;
 		cfg.transport_cls = (void *)(uintptr_t)x->observed;
 	}
+	/* A derived set seen for the first time next to the "default" of an older version:
+	 * that state may be these manifests' (never forget what it owns: say so). */
+	if (x->set == NULL && dir &&
+	        snprintf(setdir, sizeof(setdir), "%s/%s", dir, set) < (int)sizeof(setdir) &&
+	        stat(setdir, &st) < 0 && sl_inventory_has_legacy_default(dir))
+		fprintf(stderr,
+		        "slctl: note: %s holds the set \"default\" of an earlier version, and "
+		        "these "
+		        "manifests are set \"%s\"; if that state is theirs, pass --set default\n",
+		        dir, set);
 	e = sl_engine_new(&cfg, &err);
 	if (e == NULL)
 		fprintf(stderr, "slctl: state dir %s: %s\n", dir ? dir : "?", err.msg);
+out:
 	free(dir);
 	return e;
 }
@@ -189,8 +245,9 @@ int slctl_diff(const struct slctl_ctx *x)
 	struct sl_vec keys = SL_VEC_INIT;
 	struct sl_buf out = SL_BUF_INIT;
 	json_t *arr = json_array();
-	size_t i, creates = 0, updates = 0, deletes = 0;
-	bool unreachable = false, error = false;
+	size_t i, creates = 0, updates = 0, deletes = 0, kept = 0;
+	bool unreachable = false, error = false, prune_ok = true;
+	char why[512] = "";
 	int rc;
 
 	if ((rc = slctl_load(x, &snap)) != 0)
@@ -200,11 +257,16 @@ int slctl_diff(const struct slctl_ctx *x)
 		rc = SLCTL_EXIT_USAGE;
 		goto out;
 	}
-	collect_keys(e, snap, x->prune, &keys);
+	/* What --prune would delete is shown either way, so a reviewer sees it before anyone
+	 * passes the flag; it counts as planned only with --prune. */
+	collect_keys(e, snap, true, &keys);
+	if (x->prune)
+		prune_ok = sl_engine_prune_allowed(e, snap, why, sizeof(why));
 	sl_engine_begin_pass(e);
 	for (i = 0; i < keys.len; i++) {
 		struct sl_plan *p = NULL;
 		struct sl_error err = SL_ERROR_INIT;
+		bool orphan;
 
 		if (sl_engine_plan(e, snap, keys.items[i], &p, &err) < 0) {
 			fprintf(stderr, "slctl: diff: %s\n", err.msg);
@@ -221,29 +283,53 @@ int slctl_diff(const struct slctl_ctx *x)
 		} else if (p->actions.len == 0 && p->stalled) {
 			print_stalled(p);
 		}
-		if (p->actions.len && !p->suspended) {
+		orphan = p->op == SL_PLAN_DELETE && !sl_strmap_get(&snap->by_key, p->key, NULL);
+		if (p->actions.len && !p->suspended && (!orphan || (x->prune && prune_ok))) {
 			creates += p->op == SL_PLAN_CREATE;
 			updates += p->op == SL_PLAN_UPDATE;
 			deletes += p->op == SL_PLAN_DELETE;
+		} else if (p->actions.len && orphan) {
+			kept++;
 		}
-		if (p->actions.len || x->output)
-			json_array_append_new(arr, plan_json(p));
+		if (p->actions.len || x->output) {
+			json_t *j = plan_json(p);
+
+			if (orphan && !x->prune)
+				json_object_set_new(j, "onlyWithPrune", json_true());
+			if (orphan && x->prune && !prune_ok)
+				json_object_set_new(j, "pruneRefused", json_true());
+			json_array_append_new(arr, j);
+		}
 		sl_plan_format(p, &out);
+		if (orphan && p->actions.len)
+			sl_buf_addf(&out, "    (%s)\n",
+			        !x->prune ? "not in the manifests: deleted only by 'apply --prune'"
+			        : prune_ok
+			                ? "not in the manifests: --prune deletes it"
+			                : "not in the manifests: the prune is refused, see below");
 		sl_plan_free(p);
 	}
 	(void)sl_engine_end_pass(e, NULL); /* read-only state: nothing to save */
 	if (x->output && strcmp(x->output, "text") != 0) {
 		emit_json(arr, x->output);
 	} else {
-		fputs(out.data, stdout);
+		if (out.data)
+			fputs(out.data, stdout);
 		if (creates + updates + deletes)
 			printf("Plan: %zu to create, %zu to change, %zu to delete.\n", creates,
 			        updates, deletes);
+		if (kept && !x->prune)
+			printf("%zu object(s) not in the manifests are kept; 'apply --prune' would "
+			       "delete them.\n",
+			        kept);
 	}
-	rc = unreachable                   ? SLCTL_EXIT_UNREACHABLE
-	     : error                       ? SLCTL_EXIT_USAGE
-	     : creates + updates + deletes ? SLCTL_EXIT_FAIL
-	                                   : SLCTL_EXIT_OK;
+	if (x->prune && !prune_ok && kept)
+		fprintf(stderr, "slctl: diff: %s\n", why);
+	rc = unreachable                     ? SLCTL_EXIT_UNREACHABLE
+	     : error                         ? SLCTL_EXIT_USAGE
+	     : creates + updates + deletes   ? SLCTL_EXIT_FAIL
+	     : x->prune && !prune_ok && kept ? SLCTL_EXIT_FAIL
+	                                     : SLCTL_EXIT_OK;
 out:
 	json_decref(arr);
 	sl_buf_release(&out);
@@ -283,6 +369,10 @@ static void print_result(const struct sl_reconcile_result *r, bool dry, bool sus
 		printf("%s: suspended (%d planned write(s) not made)\n", r->status.key, r->planned);
 		return;
 	}
+	if (r->prune_refused) {
+		printf("%s: kept (prune refused)\n", r->status.key);
+		return;
+	}
 	printf("%s: %s", r->status.key, verb(r, dry));
 	if (r->heals || r->drift_corrections)
 		printf(" (%s)", r->heal_reason);
@@ -312,7 +402,8 @@ int slctl_apply(const struct slctl_ctx *x)
 	struct sl_engine *e = NULL;
 	struct sl_vec keys = SL_VEC_INIT;
 	size_t i;
-	bool unreachable = false, failed = false, all_ready;
+	bool unreachable = false, failed = false, all_ready, refused;
+	char why[512];
 	int rc, pass;
 	int64_t deadline = sl_clock_mono_ms(sl_clock_system()) + x->timeout_ms;
 
@@ -323,6 +414,12 @@ int slctl_apply(const struct slctl_ctx *x)
 		goto out;
 	}
 	collect_keys(e, snap, x->prune, &keys);
+	/* Decided on the set as it is now, before this apply creates anything. */
+	if (x->prune && !sl_engine_prune_allowed(e, snap, why, sizeof(why))) {
+		fprintf(stderr, "slctl: apply: %s\n", why);
+		failed = true;
+	}
+	refused = failed;
 	for (pass = 0;; pass++) {
 		all_ready = true;
 		sl_engine_begin_pass(e);
@@ -359,7 +456,7 @@ int slctl_apply(const struct slctl_ctx *x)
 				goto out;
 			}
 		}
-		if (!x->wait || x->dry_run || unreachable || all_ready)
+		if (!x->wait || x->dry_run || unreachable || all_ready || refused)
 			break;
 		if (sl_clock_mono_ms(sl_clock_system()) >= deadline) {
 			fprintf(stderr, "slctl: apply: not every object is Ready after %lld ms\n",
@@ -369,7 +466,7 @@ int slctl_apply(const struct slctl_ctx *x)
 		}
 		if (pass == 0)
 			fprintf(stderr, "waiting for every object to be Ready...\n");
-		failed = false; /* judged again by the next pass */
+		failed = refused; /* judged again by the next pass */
 		sleep_ms(500);
 	}
 	if (x->wait && !x->dry_run && !unreachable && all_ready)

@@ -25,11 +25,12 @@ struct slctl_ctx {
 	const struct sl_vec *paths; /* manifest paths */
 	const struct sl_vec *args; /* positional arguments after the command */
 	const char *state_dir; /* --state-dir or NULL */
-	const char *set;
+	const char *set; /* --set, or NULL: derived from the paths */
 	const char *output; /* -o or NULL */
 	const char *registry; /* --registry (export) */
 	const char *observed; /* hidden --observed FILE (golden plan tests) or NULL */
-	bool dry_run, prune, wait;
+	bool dry_run, prune, wait, adopt, allow_prune_all;
+	int max_prune;
 	int64_t timeout_ms;
 };
 

@@ -73,6 +73,10 @@ struct sl_controller_config {
 	 * ready or processing) or the pass has lasted one resync period. --once runs as one pass. */
 	void (*pass_begin)(void *cls);
 	void (*pass_end)(void *cls);
+	/* Optional: keys to reconcile beyond the snapshot's objects at every load and resync
+	 * (what --prune would delete: sl_engine_orphans), appended to out as owned char *.
+	 * Called from the loop thread with reconcile_cls. */
+	int (*extra_keys)(void *cls, const struct sl_snapshot *snap, struct sl_vec *out);
 };
 
 struct sl_controller;

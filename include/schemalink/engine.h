@@ -55,6 +55,18 @@ struct sl_engine_config {
 	void *sleep_arg;
 	/* Optional: read the state dir but never write it (slctl diff, get, describe). */
 	bool read_only_state;
+	/* Who writes the set's state, for the lock ("slctl apply", "schemalinkd"); NULL: the
+	 * engine takes no lock (tests that share a state dir on purpose). */
+	const char *holder;
+	/* Take ownership of exporters the manifests declare that exist already and that this
+	 * set did not create (docs/ownership.md); without it such an exporter is observed and
+	 * resumed, never changed or deleted. */
+	bool adopt;
+	/* Prune guard rails (docs/ownership.md): a prune that would delete every object the set
+	 * owns, or more than max_prune of them (0: half of them, at least 1), is refused unless
+	 * allow_prune_all. A snapshot with no objects never prunes. */
+	bool allow_prune_all;
+	int max_prune;
 };
 
 /* Returns an owned engine or NULL with err set (e.g. SL_EIO when the state dir cannot be
@@ -85,10 +97,15 @@ int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, con
 void sl_engine_begin_pass(struct sl_engine *e);
 int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err);
 
-/* Keys the inventory owns that snap does not declare (borrowed strings copied into out as
- * owned char *, sorted): what --prune would delete. */
+/* What --prune would delete (owned char *, sorted): "Kind/name" for an owner snap does not
+ * declare, "Kind/name@URL" for what a declared object owns on a registry it no longer points
+ * at (its source or destination moved). Each can be passed as a key to reconcile and delete. */
 int sl_engine_orphans(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
         struct sl_error *err);
+/* Whether a prune of snap's orphans is allowed by the guard rails; when not, why gets the
+ * sentence (what would be deleted and the flag that allows it). Returns true when allowed. */
+bool sl_engine_prune_allowed(
+        struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len);
 
 /* ---- plans ----------------------------------------------------------------------------- */
 
@@ -120,6 +137,11 @@ struct sl_action {
 	bool record_scope;
 	char previous[32];
 	bool had_previous;
+	/* Deletes and restores of recorded things: the registry URL and cluster id recorded
+	 * ("" = the declared Registry's / none). The cluster id is checked live first: a registry
+	 * that changed identity is never written on the strength of an old record. */
+	char url[512];
+	char cluster_id[128];
 };
 
 enum sl_plan_op {

@@ -84,6 +84,7 @@ struct sl_reconcile_result {
 	int op; /* what the plan was: enum sl_plan_op of engine.h (0 = nothing to do) */
 	int planned; /* writes planned (made, unless dry-run, suspend or a failure) */
 	bool unreachable; /* a registry could not be reached (slctl exit 3) */
+	bool prune_refused; /* a prune the guard rails refused (nothing written) */
 };
 
 /*

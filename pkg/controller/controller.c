@@ -845,6 +845,7 @@ static void *worker_main(void *arg)
 
 static void enqueue_all(struct sl_controller *c, const struct sl_snapshot *s)
 {
+	struct sl_vec extra = SL_VEC_INIT;
 	size_t i;
 
 	for (i = 0; s != NULL && i < s->objects.len; i++) {
@@ -852,6 +853,13 @@ static void enqueue_all(struct sl_controller *c, const struct sl_snapshot *s)
 
 		sl_queue_add(c->q, o->key);
 	}
+	/* What the set owns and no longer declares, also after a restart (the old snapshot
+	 * that would have named it is gone). */
+	if (s != NULL && c->cfg.extra_keys &&
+	        c->cfg.extra_keys(c->cfg.reconcile_cls, s, &extra) == 0)
+		for (i = 0; i < extra.len; i++)
+			sl_queue_add(c->q, extra.items[i]);
+	sl_vec_release(&extra, free);
 }
 
 void sl_controller_resync(struct sl_controller *c)

@@ -22,6 +22,7 @@ static void client_free(void *p)
 	sl_srclient_free(c->c);
 	free(c->name);
 	free(c->url);
+	free(c->nurl);
 	sl_vec_release(&c->exporters, free);
 	sl_strmap_release(&c->exporter_set, NULL);
 	sl_vec_release(&c->contexts, free);
@@ -49,8 +50,13 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	}
 	e->cfg.state_dir = e->state_dir;
 	e->cfg.set = e->set;
+	e->cfg.holder = NULL; /* borrowed only while starting */
 	e->inv = sl_inventory_load(e->state_dir, e->set, err);
 	if (e->inv == NULL)
+		goto fail;
+	/* One writer per set: a second apply or daemon is told who holds it. */
+	if (e->state_dir && !cfg->read_only_state && !cfg->dry_run && cfg->holder &&
+	        sl_inventory_lock(e->inv, cfg->holder, err) < 0)
 		goto fail;
 	/* Prove the state dir is writable now rather than after the first registry write. */
 	if (e->state_dir && !cfg->read_only_state && !cfg->dry_run &&
@@ -88,6 +94,7 @@ static void forget_lists(struct sl_engine *e)
 		struct reg_client *c = v;
 
 		c->exp_read = c->ctx_read = false;
+		c->id_read = false;
 		c->down = false;
 		obs_client_forget(c);
 	}
@@ -108,7 +115,7 @@ int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 	pthread_mutex_lock(&e->mu);
 	e->in_pass = false;
 	forget_lists(e);
-	if (e->inv_dirty && (rc = sl_inventory_save(e->inv, err)) < 0) {
+	if (e->inv_dirty && (rc = sl_inventory_flush(e->inv, false, err)) < 0) {
 		if (err)
 			err->code = SL_EIO;
 		rc = SL_EIO;
@@ -129,7 +136,8 @@ static struct reg_client *make_client(struct sl_engine *e, const char *key, cons
 	void *old = NULL;
 
 	memset(&cc, 0, sizeof(cc));
-	if (c == NULL || !(c->name = strdup(name)) || !(c->url = strdup(url))) {
+	if (c == NULL || !(c->name = strdup(name)) || !(c->url = strdup(url)) ||
+	        !(c->nurl = sl_registry_url_normalize(url))) {
 		client_free(c);
 		sl_error_set(err, SL_ENOMEM, "out of memory");
 		return NULL;
@@ -203,20 +211,28 @@ static struct reg_client *client_for(
 	return make_client(e, name, name, &r->registry, r->registry.url, r->spec_hash, err);
 }
 
-/* A registry the manifests no longer declare (prune): by the inventory's name and url,
- * without credentials. */
-static struct reg_client *client_for_inv(struct sl_engine *e, const struct sl_snapshot *snap,
+/* The registry a record names (prune, delete, restore): the declared Registry of that name
+ * when it still has the recorded URL (its credentials go only to its own URL), else a client
+ * without credentials at the recorded URL. url NULL or "": the declared Registry. */
+static struct reg_client *client_for_url(struct sl_engine *e, const struct sl_snapshot *snap,
         const char *name, const char *url, struct sl_error *err)
 {
+	const struct sl_object *r = name ? sl_snapshot_get(snap, SL_KIND_REGISTRY, name) : NULL;
 	struct sl_buf k = SL_BUF_INIT;
 	struct reg_client *c;
+	char *n = NULL;
+	bool same = false;
 
-	if (name && sl_snapshot_get(snap, SL_KIND_REGISTRY, name))
+	if (r != NULL && url != NULL && url[0]) {
+		n = sl_registry_url_normalize(r->registry.url);
+		same = n && !strcmp(n, url);
+		free(n);
+	}
+	if (r != NULL && (same || url == NULL || !url[0]))
 		return client_for(e, snap, name, err);
-	if (url == NULL) {
+	if (url == NULL || !url[0]) {
 		sl_error_set(err, SL_EINVAL,
-		        "registry \"%s\" is not declared and the inventory has "
-		        "no url for it",
+		        "registry \"%s\" is not declared and the inventory has no url for it",
 		        name ? name : "?");
 		return NULL;
 	}
@@ -229,6 +245,36 @@ static struct reg_client *client_for_inv(struct sl_engine *e, const struct sl_sn
 		c = make_client(e, k.data, name ? name : url, NULL, url, "", err);
 	sl_buf_release(&k);
 	return c;
+}
+
+int engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+{
+	if (!c->id_read || !e->in_pass) {
+		c->id_err = (struct sl_error)SL_ERROR_INIT;
+		e->reads++;
+		c->id_rc = sl_srclient_cluster_id(
+		        c->c, c->cluster_id, sizeof(c->cluster_id), &c->id_err);
+		if (c->id_rc < 0)
+			c->cluster_id[0] = '\0';
+		c->id_read = true;
+	}
+	if (c->id_rc < 0) {
+		if (err)
+			*err = c->id_err;
+		return c->id_rc;
+	}
+	return 0;
+}
+
+/* Where a record made now on c lives. Borrows c's strings. */
+static struct sl_inv_where where_of(struct reg_client *c, const char *registry)
+{
+	struct sl_inv_where w;
+
+	w.registry = (char *)(uintptr_t)registry;
+	w.url = c->nurl;
+	w.cluster_id = c->cluster_id;
+	return w;
 }
 
 struct sl_srclient *sl_engine_client(
@@ -288,31 +334,65 @@ static int setting_of(const struct sl_object *o, struct obs_setting *s)
 	return s->scope ? 0 : SL_ENOMEM;
 }
 
-/* A delete of key from what the inventory recorded: pause + delete the exporter, restore
- * the scopes no other owner needs. declared: the link as the manifests still declare it. */
-static int plan_delete(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
-        const struct sl_object *declared, struct sl_plan *p)
+/* Splits an orphan id "Kind/name@URL" into the key and the URL it is limited to (NULL: the
+ * key's records everywhere). key gets at most len bytes. */
+static const char *split_orphan(const char *id, char *key, size_t len)
 {
-	const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
+	const char *at = strchr(id, '@');
+
+	snprintf(key, len, "%.*s", at ? (int)(at - id) : (int)strlen(id), id);
+	return at ? at + 1 : NULL;
+}
+
+/* A delete of id (a key, or an orphan id with a URL) from what the inventory recorded:
+ * pause + delete each exporter it created, restore the scopes no other owner needs. Never
+ * anything the inventory does not list (docs/ownership.md). */
+static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
+{
+	char key[320];
+	const char *url = split_orphan(id, key, sizeof(key));
+	struct sl_vec ids = SL_VEC_INIT;
 	size_t i, j;
+	int rc = 0;
 
 	p->op = SL_PLAN_DELETE;
-	if ((declared && declared->kind == SL_KIND_SCHEMALINK) || (io && io->exporter)) {
-		const char *reg = declared ? declared->link.source : io->registry;
-		const char *name = declared ? declared->name : io->exporter;
+	if (sl_strmap_keys(&e->inv->owned, &ids) < 0)
+		return SL_ENOMEM;
+	sl_vec_sort(&ids, sl_vec_cmp_str);
+	for (i = 0; rc == 0 && i < ids.len; i++) {
+		const struct sl_inv_owned *o = sl_strmap_get(&e->inv->owned, ids.items[i], NULL);
+		const char *reg = o->at.registry ? o->at.registry : o->at.url;
+		struct sl_action *a[2];
 
-		if (!plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, name, "") ||
-		        !plan_action(p, SL_ACT_EXPORTER_DELETE, reg, name, ""))
-			return SL_ENOMEM;
-		if (plan_change(p, "exporter %s on %s", name, reg) < 0)
-			return SL_ENOMEM;
+		if (strcmp(o->key, key) != 0 || (url && strcmp(o->at.url, url) != 0))
+			continue;
+		a[0] = plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, o->exporter, "");
+		a[1] = plan_action(p, SL_ACT_EXPORTER_DELETE, reg, o->exporter,
+		        o->adopted ? "adopted by this set" : "");
+		if (!a[0] || !a[1] || plan_change(p, "exporter %s on %s", o->exporter, reg) < 0) {
+			rc = SL_ENOMEM;
+			break;
+		}
+		for (j = 0; j < 2; j++) {
+			copy_str(a[j]->url, sizeof(a[j]->url), o->at.url);
+			copy_str(a[j]->cluster_id, sizeof(a[j]->cluster_id), o->at.cluster_id);
+		}
 	}
-	for (i = 0; i < e->inv->scopes.len; i++) {
-		const struct sl_inv_scope *s = e->inv->scopes.items[i];
+	sl_vec_release(&ids, NULL);
+	if (rc == 0 && sl_strmap_keys(&e->inv->scopes, &ids) < 0)
+		rc = SL_ENOMEM;
+	sl_vec_sort(&ids, sl_vec_cmp_str);
+	/* Modes first, then compatibility, each in id order. */
+	for (i = 0; rc == 0 && i < 2 * ids.len; i++) {
+		const struct sl_inv_scope *s =
+		        sl_strmap_get(&e->inv->scopes, ids.items[i % ids.len], NULL);
 		bool mode = !strcmp(s->what, "mode"), others = false;
+		const char *reg = s->at.registry ? s->at.registry : s->at.url;
 		struct sl_action *a;
 
-		if (!sl_inv_scope_needed_by(s, key))
+		if (mode != (i < ids.len))
+			continue;
+		if (!sl_inv_scope_needed_by(s, key) || (url && strcmp(s->at.url, url) != 0))
 			continue;
 		for (j = 0; j < s->needed_by.len; j++)
 			if (strcmp(s->needed_by.items[j], key) != 0)
@@ -320,19 +400,97 @@ static int plan_delete(struct sl_engine *e, const struct sl_snapshot *snap, cons
 		if (others)
 			continue;
 		if (s->had_previous) {
-			a = plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, s->registry,
+			a = plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, reg,
 			        s->scope, "restore the value schemalink replaced");
 			if (a)
 				copy_str(a->value, sizeof(a->value), s->previous);
 		} else {
-			a = plan_action(p, mode ? SL_ACT_MODE_DELETE : SL_ACT_CONFIG_DELETE,
-			        s->registry, s->scope, "no override was set before schemalink");
+			a = plan_action(p, mode ? SL_ACT_MODE_DELETE : SL_ACT_CONFIG_DELETE, reg,
+			        s->scope, "no override was set before schemalink");
 		}
-		if (a == NULL)
-			return SL_ENOMEM;
+		if (a == NULL) {
+			rc = SL_ENOMEM;
+			break;
+		}
+		copy_str(a->url, sizeof(a->url), s->at.url);
+		copy_str(a->cluster_id, sizeof(a->cluster_id), s->at.cluster_id);
 	}
-	(void)snap;
-	plan_verdict(p, SL_RESULT_DONE, SL_COND_UNKNOWN, "Deleting", 0, "%s is deleted", key);
+	sl_vec_release(&ids, NULL);
+	if (rc < 0)
+		return rc;
+	plan_verdict(p, SL_RESULT_DONE, SL_COND_UNKNOWN, "Deleting", 0, "%s is deleted", id);
+	return 0;
+}
+
+/* True when the inventory records anything for id (a key or an orphan id). */
+static bool inv_knows(const struct sl_engine *e, const char *id)
+{
+	char key[320];
+	const char *url = split_orphan(id, key, sizeof(key));
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	if (url == NULL && sl_inventory_object(e->inv, key) != NULL)
+		return true;
+	while (sl_strmap_next(&e->inv->owned, &pos, &k, &v)) {
+		const struct sl_inv_owned *o = v;
+
+		if (!strcmp(o->key, key) && (!url || !strcmp(o->at.url, url)))
+			return true;
+	}
+	pos = 0;
+	while (sl_strmap_next(&e->inv->scopes, &pos, &k, &v)) {
+		const struct sl_inv_scope *s = v;
+
+		if (sl_inv_scope_needed_by(s, key) && (!url || !strcmp(s->at.url, url)))
+			return true;
+	}
+	return false;
+}
+
+/* The ownership of link o's exporter on src, into ob (exporter_owned, adopt), settling what
+ * a crash left open: a create written ahead ("pending") is ours when the exporter exists and
+ * forgotten when it does not. With --adopt, an existing exporter this set did not create
+ * becomes its own. bookkeep false (diff, dry run): decide, record nothing. Returns 0, or a
+ * negative code with err set (the cluster id could not be read). */
+static int own_exporter(struct sl_engine *e, struct reg_client *src, const struct want_link *w,
+        const char *key, struct obs_link *ob, bool bookkeep, struct sl_error *err)
+{
+	const struct sl_object *o = w->obj;
+	struct sl_inv_owned *r = sl_inventory_owned(e->inv, src->nurl, NULL, o->name);
+	int rc;
+
+	/* A record made on another registry behind the same URL (its cluster id differs) is not
+	 * this exporter's. The identity is read only where a record decides a change (the live
+	 * exporter differs from the manifest) or one is to be made: a no-op pass reads nothing. */
+	if ((r != NULL && r->at.cluster_id[0] && ob->exists &&
+	            !want_link_matches(w, &ob->info, sl_inventory_object(e->inv, key))) ||
+	        (e->cfg.adopt && ob->exists && r == NULL)) {
+		if ((rc = engine_identity(e, src, err)) < 0)
+			return rc;
+		r = sl_inventory_owned(e->inv, src->nurl, src->cluster_id, o->name);
+		if (r == NULL)
+			r = sl_inventory_owned(e->inv, src->nurl, "", o->name);
+	}
+	ob->exporter_owned = r != NULL && (ob->exists || !r->pending);
+	ob->adopt = e->cfg.adopt;
+	if (!bookkeep)
+		return 0;
+	if (r != NULL && r->pending) {
+		if (ob->exists) {
+			r->pending = false; /* the create went through before the crash */
+			sl_inventory_owned_touch(e->inv, r->id);
+		} else {
+			sl_inventory_owned_remove(e->inv, r->id);
+		}
+	} else if (r == NULL && ob->exists && e->cfg.adopt) {
+		struct sl_inv_where at = where_of(src, o->link.source);
+
+		if (!sl_inventory_own(e->inv, key, o->name, &at, false, true))
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		ob->exporter_owned = true;
+	}
 	return 0;
 }
 
@@ -351,19 +509,16 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 	if (p == NULL)
 		return sl_error_set(err, SL_ENOMEM, "out of memory");
 	if (o == NULL || for_delete) {
-		if (o == NULL && sl_inventory_object(e->inv, key) == NULL) {
-			bool scoped = false;
-
-			for (size_t i = 0; i < e->inv->scopes.len; i++)
-				if (sl_inv_scope_needed_by(e->inv->scopes.items[i], key))
-					scoped = true;
-			if (!scoped) {
-				sl_plan_free(p);
-				return sl_error_set(
-				        err, SL_ENOENT, "%s: not declared and not owned", key);
-			}
+		if (!inv_knows(e, key)) {
+			sl_plan_free(p);
+			return sl_error_set(err, SL_ENOENT,
+			        o ? "%s: this manifest set owns nothing of it (it did not create "
+			            "its "
+			            "exporter nor set its modes)"
+			          : "%s: not declared and not owned",
+			        key);
 		}
-		rc = plan_delete(e, snap, key, o, p);
+		rc = plan_delete(e, key, p);
 		goto out;
 	}
 	if (o->kind == SL_KIND_SCHEMALINK) {
@@ -391,20 +546,30 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
 			size_t i;
 
-			rc = plan_link(w, &ob, io, p);
+			rc = own_exporter(e, src, w, key, &ob, bookkeep, &oe);
+			if (rc < 0 && rc != SL_ENOMEM) {
+				plan_failed(p, o->link.source, &oe);
+				rc = 0;
+				goto link_done;
+			}
+			rc = rc < 0 ? rc : plan_link(w, &ob, io, p);
 			p->exporter_exists = ob.exists;
 			/* A scope already IMPORT that this set manages: this link needs it too, so
 			 * deleting the link that wrote it does not restore it under this one. */
 			for (i = 0; rc == 0 && bookkeep && i < ob.scopes.len; i++) {
 				const struct obs_scope *s = ob.scopes.items[i];
-				const struct sl_inv_scope *is = sl_inventory_scope(
-				        e->inv, o->link.destination, "mode", s->scope);
+				const struct sl_inv_scope *is =
+				        sl_inventory_scope(e->inv, dst->nurl, "mode", s->scope);
 
 				if (is && s->mode_rc == 1 && !strcmp(s->mode, "IMPORT") &&
-				        !sl_inv_scope_needed_by(is, key))
-					rc = sl_inventory_scope_need(e->inv, o->link.destination,
-					        NULL, "mode", s->scope, is->had_previous,
-					        is->previous, is->value, key);
+				        !sl_inv_scope_needed_by(is, key)) {
+					struct sl_inv_where at = is->at;
+
+					if (!sl_inventory_scope_need(e->inv, &at, "mode", s->scope,
+					            is->had_previous, is->previous, is->value, key,
+					            is->pending))
+						rc = SL_ENOMEM;
+				}
 			}
 			if (ob.exists) {
 				struct sl_buf b = SL_BUF_INIT;
@@ -456,6 +621,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			if (o->link.suspend)
 				p->suspended = true;
 		}
+	link_done:
 		obs_link_release(&ob);
 	} else {
 		struct obs_setting s;
@@ -530,68 +696,200 @@ int sl_engine_plan(struct sl_engine *e, const struct sl_snapshot *snap, const ch
 	return rc;
 }
 
-int sl_engine_orphans(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
-        struct sl_error *err)
+/* The normalized URL of the registry key's declared object writes what the inventory
+ * recorded to: a link's source (exporters) or destination (scopes), a setting's registry.
+ * Owned, or NULL when key is not declared (or out of memory). */
+static char *declared_url(const struct sl_snapshot *snap, const char *key, bool exporter)
+{
+	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL), *r;
+	const char *reg;
+
+	if (o == NULL)
+		return NULL;
+	switch (o->kind) {
+	case SL_KIND_SCHEMALINK: reg = exporter ? o->link.source : o->link.destination; break;
+	case SL_KIND_REGISTRY: reg = o->name; break;
+	case SL_KIND_CONTEXT: reg = o->context.registry; break;
+	default: reg = o->subject.registry; break;
+	}
+	r = sl_snapshot_get(snap, SL_KIND_REGISTRY, reg);
+	return r ? sl_registry_url_normalize(r->registry.url) : NULL;
+}
+
+/* Adds the orphan id of key's record at url to seen when snap no longer covers it. */
+static int note_orphan(const struct sl_snapshot *snap, const char *key, const char *url,
+        bool exporter, struct sl_strmap *seen)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	char *now;
+	int rc = 0;
+
+	if (!sl_strmap_get(&snap->by_key, key, NULL))
+		return sl_strmap_set(seen, key, NULL, NULL);
+	now = declared_url(snap, key, exporter);
+	/* The object moved to another registry: what it made on the old one is left behind. */
+	if (now != NULL && strcmp(now, url) != 0 && url[0]) {
+		rc = sl_buf_addf(&b, "%s@%s", key, url);
+		rc = rc ? rc : sl_strmap_set(seen, b.data, NULL, NULL);
+	}
+	free(now);
+	sl_buf_release(&b);
+	return rc;
+}
+
+static int orphans_locked(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out)
 {
 	struct sl_strmap seen = SL_STRMAP_INIT;
-	size_t pos = 0, i, j;
+	struct sl_vec sorted = SL_VEC_INIT;
+	size_t pos = 0, j;
 	const char *k;
 	void *v;
 	int rc = 0;
 
-	pthread_mutex_lock(&e->mu);
+	while (rc == 0 && sl_strmap_next(&e->inv->owned, &pos, &k, &v)) {
+		const struct sl_inv_owned *o = v;
+
+		rc = note_orphan(snap, o->key, o->at.url, true, &seen);
+	}
+	pos = 0;
+	while (rc == 0 && sl_strmap_next(&e->inv->scopes, &pos, &k, &v)) {
+		const struct sl_inv_scope *s = v;
+
+		for (j = 0; rc == 0 && j < s->needed_by.len; j++)
+			rc = note_orphan(snap, s->needed_by.items[j], s->at.url, false, &seen);
+	}
+	/* Records that own nothing on a registry (statuses) go with their key. */
+	pos = 0;
 	while (rc == 0 && sl_strmap_next(&e->inv->objects, &pos, &k, &v))
 		if (!sl_strmap_get(&snap->by_key, k, NULL))
 			rc = sl_strmap_set(&seen, k, NULL, NULL);
-	for (i = 0; rc == 0 && i < e->inv->scopes.len; i++) {
-		const struct sl_inv_scope *s = e->inv->scopes.items[i];
-
-		for (j = 0; rc == 0 && j < s->needed_by.len; j++)
-			if (!sl_strmap_get(&snap->by_key, s->needed_by.items[j], NULL))
-				rc = sl_strmap_set(&seen, s->needed_by.items[j], NULL, NULL);
-	}
-	pos = 0;
-	while (rc == 0 && sl_strmap_next(&seen, &pos, &k, &v)) {
-		char *c = strdup(k);
+	/* Appended sorted, after whatever out holds already (the declared keys, in order). */
+	rc = rc ? rc : sl_strmap_keys(&seen, &sorted);
+	for (j = 0; rc == 0 && j < sorted.len; j++) {
+		char *c = strdup(sorted.items[j]);
 
 		if (c == NULL || sl_vec_push(out, c) < 0) {
 			free(c);
 			rc = SL_ENOMEM;
 		}
 	}
-	sl_vec_sort(out, sl_vec_cmp_str);
+	sl_vec_release(&sorted, NULL);
 	sl_strmap_release(&seen, NULL);
+	return rc;
+}
+
+int sl_engine_orphans(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
+        struct sl_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&e->mu);
+	rc = orphans_locked(e, snap, out);
 	pthread_mutex_unlock(&e->mu);
 	return rc < 0 ? sl_error_set(err, rc, "out of memory") : 0;
+}
+
+/* The keys that own something on a registry (an exporter or a scope), into owners. */
+static int owners_locked(const struct sl_engine *e, struct sl_strmap *owners)
+{
+	size_t pos = 0, j;
+	const char *k;
+	void *v;
+	int rc = 0;
+
+	while (rc == 0 && sl_strmap_next(&e->inv->owned, &pos, &k, &v))
+		rc = sl_strmap_set(owners, ((const struct sl_inv_owned *)v)->key, NULL, NULL);
+	pos = 0;
+	while (rc == 0 && sl_strmap_next(&e->inv->scopes, &pos, &k, &v)) {
+		const struct sl_inv_scope *s = v;
+
+		for (j = 0; rc == 0 && j < s->needed_by.len; j++)
+			rc = sl_strmap_set(owners, s->needed_by.items[j], NULL, NULL);
+	}
+	return rc;
+}
+
+/* The prune guard for snap, computed once per snapshot: the caller holds e->mu. */
+static bool guard_locked(struct sl_engine *e, const struct sl_snapshot *snap)
+{
+	struct sl_strmap owners = SL_STRMAP_INIT;
+	struct sl_vec orphans = SL_VEC_INIT;
+	size_t i, n = 0, limit;
+
+	if (snap->id != 0 && snap->id == e->guard_snap)
+		return e->guard_ok;
+	e->guard_ok = true;
+	e->guard_why[0] = '\0';
+	if (owners_locked(e, &owners) < 0 || orphans_locked(e, snap, &orphans) < 0) {
+		e->guard_ok = false;
+		copy_str(e->guard_why, sizeof(e->guard_why), "out of memory");
+		goto out;
+	}
+	/* Only what owns something counts: a status record deletes nothing. */
+	for (i = 0; i < orphans.len; i++) {
+		char key[320];
+
+		bool owns = false;
+
+		split_orphan(orphans.items[i], key, sizeof(key));
+		sl_strmap_get(&owners, key, &owns);
+		if (owns || strchr(orphans.items[i], '@'))
+			n++;
+	}
+	limit = e->cfg.max_prune > 0 ? (size_t)e->cfg.max_prune
+	                             : (owners.len / 2 > 0 ? owners.len / 2 : 1);
+	if (n == 0)
+		goto out;
+	if (snap->objects.len == 0) {
+		e->guard_ok = false;
+		snprintf(e->guard_why, sizeof(e->guard_why),
+		        "prune refused: the manifests declare no object, and a manifest set that "
+		        "loads nothing never prunes (%zu object(s) this set owns are kept)",
+		        owners.len);
+	} else if (e->cfg.allow_prune_all) {
+		goto out;
+	} else if (n >= owners.len) {
+		e->guard_ok = false;
+		snprintf(e->guard_why, sizeof(e->guard_why),
+		        "prune refused: it would delete every object this set owns (%zu); pass "
+		        "--allow-prune-all if that is meant",
+		        n);
+	} else if (n > limit) {
+		e->guard_ok = false;
+		snprintf(e->guard_why, sizeof(e->guard_why),
+		        "prune refused: it would delete %zu of the %zu objects this set owns, more "
+		        "than the %zu allowed at once (--max-prune); pass --max-prune %zu or "
+		        "--allow-prune-all if that is meant",
+		        n, owners.len, limit, n);
+	}
+out:
+	e->guard_snap = snap->id;
+	sl_strmap_release(&owners, NULL);
+	sl_vec_release(&orphans, free);
+	return e->guard_ok;
+}
+
+bool sl_engine_prune_allowed(
+        struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&e->mu);
+	ok = guard_locked(e, snap);
+	if (why && len)
+		copy_str(why, len, ok ? "" : e->guard_why);
+	pthread_mutex_unlock(&e->mu);
+	return ok;
 }
 
 /* ---- applying ---------------------------------------------------------------------------- */
 
 static struct reg_client *action_client(struct sl_engine *e, const struct sl_snapshot *snap,
-        const struct sl_action *a, const char *key, struct sl_error *err)
+        const struct sl_action *a, struct sl_error *err)
 {
-	const struct sl_inv_object *io = sl_inventory_object(e->inv, key);
-	const struct sl_inv_scope *s;
-	const char *url = NULL;
-
-	if (sl_snapshot_get(snap, SL_KIND_REGISTRY, a->registry))
-		return client_for(e, snap, a->registry, err);
-	if (a->kind >= SL_ACT_EXPORTER_CREATE && io && io->registry &&
-	        !strcmp(io->registry, a->registry))
-		url = io->url;
-	s = sl_inventory_scope(e->inv, a->registry,
-	        a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE ? "config" : "mode",
-	        a->target);
-	if (url == NULL && s)
-		url = s->url;
-	return client_for_inv(e, snap, a->registry, url, err);
-}
-
-static const char *registry_url(const struct sl_snapshot *snap, const char *name)
-{
-	const struct sl_object *r = sl_snapshot_get(snap, SL_KIND_REGISTRY, name);
-
-	return r ? r->registry.url : NULL;
+	if (a->url[0])
+		return client_for_url(e, snap, a->registry, a->url, err);
+	return client_for(e, snap, a->registry, err);
 }
 
 static int do_create(struct sl_engine *e, struct reg_client *c, const struct want_link *w,
@@ -651,10 +949,115 @@ static int do_update(
 	return rc < 0 ? rc : 0;
 }
 
+/* What write_ahead recorded, to settle once the write's outcome is known. */
+struct ahead {
+	char type; /* 'o' an exporter create, 's' a scope write, 0 nothing */
+	char *id; /* the record's id (owned) */
+	bool existed, was_needed, was_pending;
+};
+
+static const char *what_of(const struct sl_action *a)
+{
+	return a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE ? "config" : "mode";
+}
+
+/* Write-ahead (docs/ownership.md): before a write that makes this set own something, the
+ * record is on disk (fsync), marked pending, with the registry's identity. A crash after the
+ * write leaves a record the next run settles against the registry; never an orphan. */
+static int write_ahead(struct sl_engine *e, const char *key, const struct want_link *w,
+        const struct sl_action *a, struct reg_client *c, struct ahead *ah, struct sl_error *err)
+{
+	bool create = a->kind == SL_ACT_EXPORTER_CREATE && w && w->obj;
+	struct sl_inv_where at;
+	int rc;
+
+	if ((!create && !a->record_scope) || e->cfg.dry_run || e->cfg.read_only_state)
+		return 0;
+	if ((rc = engine_identity(e, c, err)) < 0)
+		return rc;
+	at = where_of(c, a->registry);
+	if (create) {
+		struct sl_inv_owned *o =
+		        sl_inventory_owned(e->inv, c->nurl, c->cluster_id, w->obj->name);
+
+		ah->existed = o != NULL;
+		ah->was_pending = o && o->pending;
+		o = sl_inventory_own(e->inv, key, w->obj->name, &at, true, false);
+		if (o == NULL || !(ah->id = strdup(o->id)))
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		ah->type = 'o';
+	} else {
+		struct sl_inv_scope *s = sl_inventory_scope(e->inv, c->nurl, what_of(a), a->target);
+		const char *val = a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_CONFIG_SET
+		                          ? a->value
+		                          : NULL;
+
+		ah->existed = s != NULL;
+		ah->was_needed = s && sl_inv_scope_needed_by(s, key);
+		ah->was_pending = s && s->pending;
+		s = sl_inventory_scope_need(e->inv, &at, what_of(a), a->target, a->had_previous,
+		        a->previous, val, key, !ah->existed || ah->was_pending);
+		if (s == NULL || !(ah->id = strdup(s->id)))
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		ah->type = 's';
+	}
+	if ((rc = sl_inventory_flush(e->inv, true, err)) < 0) {
+		if (err)
+			err->code = SL_EIO;
+		return SL_EIO;
+	}
+	return 0;
+}
+
+/* The write of ah is done (ok) or surely not made (ok false, a definite refusal): the record
+ * is confirmed, or put back as it was. An outcome still unknown (timeout, connection lost,
+ * 5xx) leaves it pending for the next run to settle. */
+static void settle(struct sl_engine *e, const char *key, struct ahead *ah, bool ok)
+{
+	if (ah->type == 'o') {
+		struct sl_inv_owned *o = sl_strmap_get(&e->inv->owned, ah->id, NULL);
+
+		if (o && ok) {
+			o->pending = false;
+			sl_inventory_owned_touch(e->inv, o->id);
+		} else if (o && !ah->existed) {
+			sl_inventory_owned_remove(e->inv, o->id);
+		} else if (o) {
+			o->pending = ah->was_pending;
+			sl_inventory_owned_touch(e->inv, o->id);
+		}
+	} else if (ah->type == 's') {
+		struct sl_inv_scope *s = sl_strmap_get(&e->inv->scopes, ah->id, NULL);
+
+		if (s && ok) {
+			s->pending = false;
+			sl_inventory_scope_touch(e->inv, s->id);
+		} else if (s && !ah->existed) {
+			sl_inventory_scope_forget(e->inv, s->id);
+		} else if (s) {
+			struct sl_vec rel = SL_VEC_INIT;
+
+			if (!ah->was_needed)
+				sl_inventory_scope_release(e->inv, key, s->at.url, &rel);
+			for (size_t i = 0; i < rel.len; i++)
+				sl_inv_scope_free(rel.items[i]);
+			sl_vec_release(&rel, NULL);
+			if ((s = sl_strmap_get(&e->inv->scopes, ah->id, NULL)) != NULL) {
+				s->pending = ah->was_pending;
+				sl_inventory_scope_touch(e->inv, s->id);
+			}
+		}
+	}
+	free(ah->id);
+	ah->id = NULL;
+	ah->type = 0;
+}
+
 static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         const struct want_link *w, const struct sl_action *a, struct sl_error *err)
 {
-	struct reg_client *c = action_client(e, snap, a, key, err);
+	struct reg_client *c = action_client(e, snap, a, err);
+	struct ahead ah = {0};
 	int rc;
 
 	if (c == NULL)
@@ -662,6 +1065,22 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 	if (c->down) {
 		*err = c->down_err;
 		return err->code;
+	}
+	/* What a record says is ours is written only on the registry the record was made on. */
+	if (a->cluster_id[0]) {
+		if ((rc = engine_identity(e, c, err)) < 0)
+			return rc;
+		if (strcmp(c->cluster_id, a->cluster_id) != 0)
+			return sl_error_set(err, SL_ESTATE,
+			        "the registry at %s is no longer the one schemalink wrote to "
+			        "(cluster "
+			        "id %s then, %s now): nothing is changed there and the record is "
+			        "kept",
+			        c->url, a->cluster_id, c->cluster_id[0] ? c->cluster_id : "none");
+	}
+	if ((rc = write_ahead(e, key, w, a, c, &ah, err)) < 0) {
+		settle(e, key, &ah, false);
+		return rc;
 	}
 	switch (a->kind) {
 	case SL_ACT_MODE_SET:
@@ -729,28 +1148,25 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 		c->down = true;
 		c->down_err = *err;
 	}
+	if (ah.type) {
+		bool unknown = rc < 0 && (obs_conn_error(err->code) || err->code == SL_ETIMEOUT ||
+		                                 err->http_status >= 500);
+
+		if (unknown) {
+			free(ah.id);
+		} else {
+			settle(e, key, &ah, rc >= 0);
+		}
+	}
 	return rc < 0 ? rc : 0;
 }
 
 /* Inventory bookkeeping after a successful action. */
-static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
-        const struct want_link *w, const struct sl_action *a)
+static int record_action(
+        struct sl_engine *e, const char *key, const struct want_link *w, const struct sl_action *a)
 {
 	struct sl_inv_object *io;
-	const char *url = registry_url(snap, a->registry);
 
-	if (a->record_scope) {
-		const char *what = a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE
-		                           ? "config"
-		                           : "mode";
-		const char *val = a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_CONFIG_SET
-		                          ? a->value
-		                          : NULL;
-
-		if (sl_inventory_scope_need(e->inv, a->registry, url, what, a->target,
-		            a->had_previous, a->previous, val, key) < 0)
-			return SL_ENOMEM;
-	}
 	if (w == NULL || w->obj == NULL)
 		return 0;
 	if (a->kind == SL_ACT_EXPORTER_CREATE || a->kind == SL_ACT_EXPORTER_UPDATE) {
@@ -759,9 +1175,7 @@ static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, co
 		void *v;
 
 		io = sl_inventory_object_ensure(e->inv, key);
-		if (io == NULL || sl_inv_set_str(&io->registry, a->registry) < 0 ||
-		        sl_inv_set_str(&io->url, url) < 0 ||
-		        sl_inv_set_str(&io->exporter, w->obj->name) < 0)
+		if (io == NULL)
 			return SL_ENOMEM;
 		sl_strmap_release(&io->secret_hashes, free);
 		while (sl_strmap_next(&w->secret, &pos, &k, &v)) {
@@ -773,11 +1187,14 @@ static int record_action(struct sl_engine *e, const struct sl_snapshot *snap, co
 				return SL_ENOMEM;
 			}
 		}
+		sl_inventory_object_touch(e->inv, key);
 	}
 	if (a->kind == SL_ACT_EXPORTER_RESUME && a->heal &&
-	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL &&
-	        sl_inv_object_add_attempt(io, sl_clock_wall_ms(e->clock)) < 0)
-		return SL_ENOMEM;
+	        (io = sl_inventory_object_ensure(e->inv, key)) != NULL) {
+		if (sl_inv_object_add_attempt(io, sl_clock_wall_ms(e->clock)) < 0)
+			return SL_ENOMEM;
+		sl_inventory_object_touch(e->inv, key);
+	}
 	return 0;
 }
 
@@ -826,6 +1243,20 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 		if (run_action(e, snap, p->key, w, a, &ae) < 0) {
 			sl_buf_reset(&b);
 			sl_action_format(a, &b);
+			if (ae.code == SL_ESTATE && a->cluster_id[0]) {
+				p->error = true;
+				plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
+				        "RegistryIdentityChanged", 0, "%s not done: %s", b.data,
+				        ae.msg);
+				copy_str(p->fix, sizeof(p->fix),
+				        "if the registry was replaced on purpose, delete what it "
+				        "held by "
+				        "hand and remove the set's record with 'slctl delete' "
+				        "against the "
+				        "old registry; otherwise point the Registry back at it");
+				sl_buf_release(&b);
+				return 0;
+			}
 			if (obs_conn_error(ae.code))
 				p->unreachable = true;
 			else
@@ -837,7 +1268,7 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 			sl_buf_release(&b);
 			return 0;
 		}
-		if (record_action(e, snap, p->key, w, a) < 0) {
+		if (record_action(e, p->key, w, a) < 0) {
 			sl_buf_release(&b);
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
 		}
@@ -878,20 +1309,12 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 	return 0;
 }
 
-/* What can change in the inventory without a write: objects added or removed, and the
- * scopes and the keys that need them (bookkeeping while planning). A cheap fingerprint of
- * those, so a reconcile that changed nothing does not rewrite the whole file. */
+/* What changed in the inventory without a write (bookkeeping while planning) shows as new
+ * entries to journal: a cheap fingerprint, so a reconcile that changed nothing journals
+ * nothing. */
 static uint64_t inv_shape(const struct sl_inventory *inv)
 {
-	uint64_t h = inv->objects.len;
-	size_t i;
-
-	for (i = 0; i < inv->scopes.len; i++) {
-		const struct sl_inv_scope *s = inv->scopes.items[i];
-
-		h = h * 1000003u + s->needed_by.len + 1;
-	}
-	return h * 1000003u + inv->scopes.len;
+	return inv->dirty.len;
 }
 
 /* unchanged: the pass made no write and left the inventory's shape as it found it; then an
@@ -912,19 +1335,48 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 			return 0;
 		if (sl_inv_object_set_status(io, &r->status) < 0)
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		sl_inventory_object_touch(e->inv, key);
 	}
 	/* Only a status changed: saved once at the end of the pass (sl_engine_end_pass). */
 	if (e->in_pass && keep_object && e->writes == 0) {
 		e->inv_dirty = true;
 		return 0;
 	}
-	e->inv_dirty = false; /* this save writes every pending status too */
-	if (sl_inventory_save(e->inv, err) < 0) {
+	e->inv_dirty = false; /* this flush writes every pending status too */
+	if (sl_inventory_flush(e->inv, e->writes > 0, err) < 0) {
 		if (err)
 			err->code = SL_EIO;
 		return SL_EIO;
 	}
 	return 0;
+}
+
+/* After a delete of id went through: its exporter records and its needs of scopes (at the
+ * orphan id's URL only, when it has one) leave the inventory, and with a plain key its
+ * status record too. */
+static int forget_deleted(struct sl_engine *e, const char *id)
+{
+	char key[320];
+	const char *url = split_orphan(id, key, sizeof(key));
+	struct sl_vec rel = SL_VEC_INIT, ids = SL_VEC_INIT;
+	size_t i;
+	int rc = sl_inventory_scope_release(e->inv, key, url, &rel);
+
+	for (i = 0; i < rel.len; i++)
+		sl_inv_scope_free(rel.items[i]);
+	sl_vec_release(&rel, NULL);
+	if (rc == 0 && (rc = sl_strmap_keys(&e->inv->owned, &ids)) == 0)
+		for (i = 0; i < ids.len; i++) {
+			const struct sl_inv_owned *o =
+			        sl_strmap_get(&e->inv->owned, ids.items[i], NULL);
+
+			if (!strcmp(o->key, key) && (!url || !strcmp(o->at.url, url)))
+				sl_inventory_owned_remove(e->inv, ids.items[i]);
+		}
+	sl_vec_release(&ids, NULL);
+	if (url == NULL)
+		sl_inventory_object_remove(e->inv, key);
+	return rc;
 }
 
 static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
@@ -941,6 +1393,20 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	if (o == NULL && !for_delete && !e->cfg.prune) {
 		copy_str(out->status.key, sizeof(out->status.key), key);
 		out->result = SL_RESULT_DONE;
+		return 0;
+	}
+	/* The guard is decided on the set as the snapshot found it, before this pass creates
+	 * anything (computed once per snapshot). */
+	if (e->cfg.prune && !guard_locked(e, snap) && o == NULL && !for_delete &&
+	        inv_knows(e, key)) {
+		copy_str(out->status.key, sizeof(out->status.key), key);
+		sl_status_set_condition(&out->status, SL_COND_READY, SL_COND_FALSE, "PruneRefused",
+		        e->guard_why, 0, "", sl_clock_wall_ms(e->clock));
+		sl_status_set_condition(&out->status, SL_COND_STALLED, SL_COND_TRUE, "PruneRefused",
+		        e->guard_why, 0, "", sl_clock_wall_ms(e->clock));
+		out->result = SL_RESULT_STALLED;
+		out->op = SL_PLAN_DELETE;
+		out->prune_refused = true;
 		return 0;
 	}
 	rc = plan_locked(
@@ -980,14 +1446,9 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 		memcpy(out->status.history, hist.history, sizeof(hist.history));
 		out->status.n_history = hist.n_history;
 		if (p->op == SL_PLAN_DELETE && !e->cfg.dry_run && !p->unreachable && !p->error) {
-			struct sl_vec rel = SL_VEC_INIT;
-
-			sl_inventory_scope_release(e->inv, key, &rel);
-			for (size_t i = 0; i < rel.len; i++)
-				sl_inv_scope_free(rel.items[i]);
-			sl_vec_release(&rel, NULL);
-			sl_inventory_object_remove(e->inv, key);
-			rc = save_status(e, key, out, false, false, err);
+			rc = forget_deleted(e, key);
+			rc = rc < 0 ? sl_error_set(err, rc, "out of memory")
+			            : save_status(e, key, out, false, false, err);
 		} else {
 			rc = save_status(e, key, out, o != NULL,
 			        out->writes == 0 && inv_shape(e->inv) == shape, err);
@@ -1235,7 +1696,9 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	struct want_link w;
 	struct obs_link ob;
 	struct sl_buf key = SL_BUF_INIT;
-	size_t i;
+	size_t i, pos;
+	const char *sk;
+	void *sv;
 	int rc;
 
 	if (o == NULL)
@@ -1260,11 +1723,12 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	if (ob.exists && (rc = sl_srclient_exporter_pause(src->c, name, err)) < 0)
 		goto out;
 	/* Every scope the link writes to, plus what the inventory says it needed. */
-	for (i = 0; i < e->inv->scopes.len; i++) {
-		const struct sl_inv_scope *s = e->inv->scopes.items[i];
+	pos = 0;
+	while (sl_strmap_next(&e->inv->scopes, &pos, &sk, &sv)) {
+		const struct sl_inv_scope *s = sv;
 		bool listed = false;
 
-		if (strcmp(s->registry, o->link.destination) || strcmp(s->what, "mode") ||
+		if (strcmp(s->at.url, dst->nurl) || strcmp(s->what, "mode") ||
 		        !sl_inv_scope_needed_by(s, key.data))
 			continue;
 		for (size_t j = 0; j < ob.scopes.len; j++)
@@ -1309,9 +1773,15 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 		if (rc < 0)
 			goto out;
 		/* The scope now belongs to the people writing there: never restored or forced. */
-		sl_inventory_scope_forget(e->inv, o->link.destination, "mode", s->scope);
+		{
+			struct sl_inv_scope *is =
+			        sl_inventory_scope(e->inv, dst->nurl, "mode", s->scope);
+
+			if (is)
+				sl_inventory_scope_forget(e->inv, is->id);
+		}
 	}
-	if (!e->cfg.read_only_state && (rc = sl_inventory_save(e->inv, err)) < 0)
+	if (!e->cfg.read_only_state && (rc = sl_inventory_flush(e->inv, true, err)) < 0)
 		goto out;
 	sl_buf_addf(change,
 	        "# Link %s is promoted: its exporter on %s is paused and %s accepts writes on",

@@ -76,6 +76,11 @@ struct obs_link {
 	const struct decl_imports *declared;
 	struct sl_vec imports; /* struct obs_import * */
 	int attempts_last_hour;
+	/* Ownership (engine.c fills these from the inventory before planning): this set created
+	 * (or adopted) the exporter on this registry, or may take it over (--adopt). An exporter
+	 * neither owned nor adoptable is observed and resumed, never changed. */
+	bool exporter_owned;
+	bool adopt;
 };
 
 /* A Registry / Context / Subject setting scope. */
@@ -123,7 +128,14 @@ struct reg_client {
 	char *name;
 	char hash[65]; /* spec hash of the Registry it was built from */
 	char *url;
+	char *nurl; /* url normalized: the registry's identity with cluster_id */
 	struct sl_srclient *c;
+	/* The registry's cluster id (GET /v1/metadata/id), read when a write or an ownership
+	 * decision needs it, at most once per pass; "" when it has none. */
+	bool id_read;
+	int id_rc;
+	char cluster_id[128];
+	struct sl_error id_err;
 	bool down; /* unreachable during this pass: later calls fail at once */
 	struct sl_error down_err;
 	bool exp_read;
@@ -151,7 +163,14 @@ struct sl_engine {
 	struct sl_strmap imports; /* registry name -> struct decl_imports * (observe.c) */
 	bool inv_dirty; /* statuses changed in this pass and not saved yet */
 	int reads, writes; /* of the current operation */
+	uint64_t guard_snap; /* sl_snapshot id the prune guard was computed for; 0: none */
+	bool guard_ok;
+	char guard_why[512];
 };
+
+/* The registry's cluster id into c->cluster_id, read once per pass (engine.c). Returns 0
+ * (c->cluster_id "" when the registry has none) or a negative code with err set. */
+int engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
 
 /* Allocation helpers shared by the engine files. */
 struct sl_plan *plan_new(const char *key, const struct sl_object *obj);

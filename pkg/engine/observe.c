@@ -669,7 +669,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 			if (rc == 1 &&
 			        (!strcmp(s->mode, "IMPORT") || !strncmp(s->mode, "READONLY", 8)))
 				continue;
-			is = sl_inventory_scope(e->inv, l->destination, "mode", s->scope);
+			is = sl_inventory_scope(e->inv, dst->nurl, "mode", s->scope);
 			s->owned = is && sl_inv_scope_needed_by(is, key);
 			rc = obs_subjects(e, dst, s->scope[0] ? s->scope : NULL, &subs, err);
 			if (rc == 0 && subs.len) {
@@ -707,14 +707,14 @@ int observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_settin
 		if ((rc = obs_mode(e, c, o->scope, &o->mode, err)) < 0)
 			return rc;
 		o->mode_rc = rc;
-		is = sl_inventory_scope(e->inv, o->registry, "mode", o->scope);
+		is = sl_inventory_scope(e->inv, c->nurl, "mode", o->scope);
 		o->mode_owned = is && sl_inv_scope_needed_by(is, key);
 	}
 	if (o->want_compat != SL_COMPAT_UNSET) {
 		if ((rc = obs_config(e, c, o->scope, &o->compat, err)) < 0)
 			return rc;
 		o->compat_rc = rc;
-		is = sl_inventory_scope(e->inv, o->registry, "config", o->scope);
+		is = sl_inventory_scope(e->inv, c->nurl, "config", o->scope);
 		o->compat_owned = is && sl_inv_scope_needed_by(is, key);
 	}
 	return 0;

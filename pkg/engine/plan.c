@@ -789,14 +789,14 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		p->op = SL_PLAN_CREATE;
 		if ((rc = create_changes(w, p)) < 0)
 			return rc;
-		if (inv && inv->exporter)
+		if (o->exporter_owned)
 			for (size_t i = 0; i < p->actions.len; i++)
 				((struct sl_action *)p->actions.items[i])->drift =
 				        "ExporterRecreated";
 		if (act(p, SL_ACT_EXPORTER_CREATE, w,
-		            inv && inv->exporter ? "the exporter was deleted by hand" : "") < 0)
+		            o->exporter_owned ? "the exporter was deleted by hand" : "") < 0)
 			return SL_ENOMEM;
-		if (inv && inv->exporter)
+		if (o->exporter_owned)
 			((struct sl_action *)p->actions.items[p->actions.len - 1])->drift =
 			        "ExporterRecreated";
 		if (want_paused && act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
@@ -809,6 +809,21 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 	}
 	if ((rc = compare_link(w, o, inv, p, &d)) < 0)
 		return rc;
+	if (d.differs && !o->exporter_owned && !o->adopt) {
+		/* Never overwrite what this set did not create (docs/ownership.md). */
+		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 0,
+		        "exporter %s on %s differs from the manifest, and this manifest set did "
+		        "not "
+		        "create it; schemalink does not change an exporter it does not own",
+		        w->obj->name, l->source);
+		put(p->fix, sizeof(p->fix),
+		        "if this manifest set should manage it, run 'slctl apply --adopt' once "
+		        "(the "
+		        "exporter is then updated, and deleted by --prune); otherwise rename link "
+		        "%s",
+		        w->obj->name);
+		return 0;
+	}
 	if (d.differs) {
 		p->op = SL_PLAN_UPDATE;
 		if (strcmp(st, "PAUSED") != 0 &&

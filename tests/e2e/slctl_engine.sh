@@ -235,7 +235,13 @@ register() { # URL SUBJECT [curl args]
 	curl -s -X POST -H 'Content-Type: application/json' "${AUTH[@]}" \
 		-d "{\"name\":\"not-ours\",\"config\":{\"schema.registry.url\":\"$TGT\"}}" "$SRC/exporters" >/dev/null
 	printf 'apiVersion: schemalink.io/v1alpha1\nkind: Context\nmetadata: {name: keep}\nspec: {registry: target, context: .keep, compatibility: FULL}\n' >"$W/contexts/links.yaml"
+	# Every link the set owns is gone from the manifests: refused unless asked for.
 	slctl apply -f "$W/contexts" --prune
+	expect_eq "prune of everything owned: refused, exit 1" "$RC" 1
+	expect_match "prune of everything owned: says why" "$ERR" "prune refused: it would delete every object this set owns \\(2\\); pass --allow-prune-all"
+	expect_eq "prune of everything owned: nothing deleted" \
+		"$(curl -s "${AUTH[@]}" "$SRC/exporters")" '["not-ours","src-to-tgt-link"]'
+	slctl apply -f "$W/contexts" --prune --allow-prune-all
 	expect_eq "prune deletes only inventory-owned" \
 		"$(curl -s "${AUTH[@]}" "$SRC/exporters")" '["not-ours"]'
 }

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "schemalink/buf.h"
 #include "schemalink/manifest.h"
@@ -49,6 +51,54 @@ static inline void fixture_fake_free(struct sl_fake_transport **f, bool *taken)
 	}
 	*f = NULL;
 	*taken = false;
+}
+
+/* A registry's identity (GET /v1/metadata/id) answered beside the scripted exchanges, so the
+ * tests keep asserting their exact call lists while each read of the identity is counted in
+ * *reads (the engine reads it only before a write or an ownership decision: the tests check
+ * the count where it matters, and that a pass without writes made none). */
+struct fixture_identity {
+	struct sl_transport base;
+	struct sl_transport *inner;
+	const char *cluster_id; /* borrowed */
+	int *reads;
+};
+
+static inline int fixture_identity_perform(struct sl_transport *t,
+        const struct sl_http_request *req, struct sl_http_response *resp, struct sl_error *err)
+{
+	struct fixture_identity *fi = (struct fixture_identity *)t;
+
+	if (strcmp(req->method, "GET") != 0 || strcmp(req->path, "/v1/metadata/id") != 0)
+		return fi->inner->perform(fi->inner, req, resp, err);
+	(*fi->reads)++;
+	resp->status = 200;
+	resp->retry_after_s = -1;
+	snprintf(resp->content_type, sizeof(resp->content_type), "application/json");
+	return sl_buf_addf(&resp->body, "{\"id\":\"%s\"}", fi->cluster_id);
+}
+
+static inline void fixture_identity_free(struct sl_transport *t)
+{
+	struct fixture_identity *fi = (struct fixture_identity *)t;
+
+	fi->inner->free(fi->inner);
+	free(fi);
+}
+
+/* Wraps inner (taken) so the registry answers cluster_id as its identity. */
+static inline struct sl_transport *fixture_identity_wrap(
+        struct sl_transport *inner, const char *cluster_id, int *reads)
+{
+	struct fixture_identity *fi = calloc(1, sizeof(*fi));
+
+	assert_non_null(fi);
+	fi->base.perform = fixture_identity_perform;
+	fi->base.free = fixture_identity_free;
+	fi->inner = inner;
+	fi->cluster_id = cluster_id;
+	fi->reads = reads;
+	return &fi->base;
 }
 
 #endif

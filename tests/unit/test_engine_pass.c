@@ -17,6 +17,7 @@
 #include "schemalink/engine.h"
 #include "schemalink/manifest.h"
 #include "schemalink/srclient.h"
+#include "schemalink/fileio.h"
 #include "engine_fixture.h"
 
 #define MODE_PATH "/mode/%3A.source%3A?defaultToGlobal=false"
@@ -34,6 +35,7 @@ struct world {
 	char dir[64];
 	bool prune;
 	int sleeps;
+	int id_reads; /* GET /v1/metadata/id on either registry (engine_fixture.h) */
 };
 
 static struct sl_transport *make_transport(
@@ -45,7 +47,8 @@ static struct sl_transport *make_transport(
 	(void)cfg;
 	(void)err;
 	*(src ? &w->src_taken : &w->dst_taken) = true;
-	return sl_fake_transport_base(src ? w->src : w->dst);
+	return fixture_identity_wrap(sl_fake_transport_base(src ? w->src : w->dst),
+	        src ? "kc-source/srlite" : "kc-target/srlite", &w->id_reads);
 }
 
 static void no_sleep(void *arg, long ms)
@@ -73,6 +76,9 @@ static void engine_up(struct world *w)
 	cfg.set = "default";
 	cfg.clock = &w->clock;
 	cfg.prune = w->prune;
+	/* The prune tests are about what a prune does; the guard rails that refuse large ones
+	 * have their own tests (test_engine_pass.c: test_prune_guard_rails). */
+	cfg.allow_prune_all = w->prune;
 	cfg.transport = make_transport;
 	cfg.transport_cls = w;
 	cfg.sleep_ms = no_sleep;
@@ -275,6 +281,15 @@ static void reconcile(struct world *w, const char *key, struct sl_reconcile_resu
 		fail_msg("reconcile %s: %s", key, err.msg);
 }
 
+static void reconcile_snap(struct world *w, const struct sl_snapshot *s, const char *key,
+        struct sl_reconcile_result *r)
+{
+	struct sl_error err = SL_ERROR_INIT;
+
+	if (sl_engine_reconcile(w->e, s, key, r, &err) != 0)
+		fail_msg("reconcile %s: %s", key, err.msg);
+}
+
 static void end_pass(struct world *w)
 {
 	struct sl_error err = SL_ERROR_INIT;
@@ -331,7 +346,10 @@ static void test_pass_reads_scope_mode_once(void **state)
 		if (i < NLINKS - 1) {
 			assert_running(&r);
 		} else {
-			assert_int_equal(r.reads, 0);
+			/* The source's identity, read once for the ownership record written ahead
+			 * of the create. */
+			assert_int_equal(r.reads, 1);
+			assert_int_equal(w->id_reads, 1);
 			assert_int_equal(r.writes, 1);
 			assert_string_equal(
 			        r.status.cond[SL_COND_READY].reason, "ExporterStarting");
@@ -800,10 +818,139 @@ static void test_declared_imports_of_many_links(void **state)
 	sl_buf_release(&docs);
 }
 
+/* A set that owns l-00..l-03 (exporters on source, written as a state file): which prunes
+ * the guard rails allow, and that a refused one writes nothing. */
+static void guard_engine(struct world *w, bool allow_all, int max_prune)
+{
+	struct sl_engine_config cfg = {0};
+	struct sl_error err = SL_ERROR_INIT;
+
+	sl_engine_free(w->e);
+	fakes_free(w);
+	w->src = sl_fake_transport_new();
+	w->dst = sl_fake_transport_new();
+	cfg.state_dir = w->dir;
+	cfg.set = "default";
+	cfg.clock = &w->clock;
+	cfg.prune = true;
+	cfg.allow_prune_all = allow_all;
+	cfg.max_prune = max_prune;
+	cfg.transport = make_transport;
+	cfg.transport_cls = w;
+	cfg.sleep_ms = no_sleep;
+	cfg.sleep_arg = w;
+	w->e = sl_engine_new(&cfg, &err);
+	if (w->e == NULL)
+		fail_msg("sl_engine_new: %s", err.msg);
+}
+
+static void write_owned_state(struct world *w, int n)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	char path[128];
+	int i;
+
+	sl_buf_adds(&b, "{\"version\":2,\"seq\":1,\"set\":\"default\",\"objects\":{},\"scopes\":{},"
+	                "\"owned\":{");
+	for (i = 0; i < n; i++)
+		sl_buf_addf(&b,
+		        "%s\"http://source.test:8081|kc-source/"
+		        "srlite|l-%02d\":{\"key\":\"SchemaLink/l-%02d\","
+		        "\"exporter\":\"l-%02d\",\"registry\":\"source\",\"url\":\"http://"
+		        "source.test:8081\","
+		        "\"clusterId\":\"kc-source/srlite\",\"pending\":false,\"adopted\":false}",
+		        i ? "," : "", i, i, i);
+	sl_buf_adds(&b, "}}");
+	snprintf(path, sizeof(path), "%s/default", w->dir);
+	assert_int_equal(sl_mkdir_p(path, 0700, NULL), 0);
+	snprintf(path, sizeof(path), "%s/default/inventory.json", w->dir);
+	assert_int_equal(sl_file_write_atomic(path, b.data, b.len, 0600, NULL), 0);
+	sl_buf_release(&b);
+}
+
+static void expect_guard(
+        struct world *w, int links, bool allow_all, int max_prune, bool ok, const char *why_part)
+{
+	struct sl_buf docs = SL_BUF_INIT;
+	char why[512];
+
+	guard_engine(w, allow_all, max_prune);
+	add_links(&docs, links);
+	load(w, &docs);
+	assert_int_equal(sl_engine_prune_allowed(w->e, w->snap, why, sizeof(why)), ok);
+	if (why_part && !strstr(why, why_part))
+		fail_msg("guard: \"%s\" does not say \"%s\"", why, why_part);
+	sl_buf_release(&docs);
+}
+
+static void test_prune_guard_rails(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	struct sl_vec orphans = SL_VEC_INIT;
+
+	write_owned_state(w, 4);
+	expect_guard(w, 4, false, 0, true, NULL); /* nothing to prune */
+	expect_guard(w, 3, false, 0, true, NULL); /* 1 of 4: within half */
+	expect_guard(w, 2, false, 0, true, NULL); /* 2 of 4: half */
+	expect_guard(
+	        w, 1, false, 0, false, "delete 3 of the 4 objects this set owns, more than the 2");
+	expect_guard(w, 1, false, 3, true, NULL); /* --max-prune 3 */
+	expect_guard(w, 0, false, 10, false, "every object this set owns (4)");
+	expect_guard(w, 0, true, 0, true, NULL); /* --allow-prune-all */
+	/* The refused prune of l-03 (3 of 4 again) makes no call and keeps the record. */
+	expect_guard(w, 1, false, 0, false, NULL);
+	reconcile(w, "SchemaLink/l-03", &r);
+	assert_true(r.prune_refused);
+	assert_int_equal(r.result, SL_RESULT_STALLED);
+	assert_string_equal(r.status.cond[SL_COND_STALLED].reason, "PruneRefused");
+	assert_int_equal(r.writes, 0);
+	assert_int_equal(sl_fake_transport_ncalls(w->src), 0);
+	assert_int_equal(sl_engine_orphans(w->e, w->snap, &orphans, NULL), 0);
+	assert_int_equal(orphans.len, 3);
+	sl_vec_release(&orphans, free);
+	/* A snapshot with no object at all never prunes, whatever the flags. */
+	guard_engine(w, true, 0);
+	{
+		struct sl_snapshot *s = fixture_load("m.yaml", w->dir, "", 0);
+		char why[512];
+
+		assert_false(sl_engine_prune_allowed(w->e, s, why, sizeof(why)));
+		assert_non_null(strstr(why, "never prunes"));
+		reconcile_snap(w, s, "SchemaLink/l-00", &r);
+		assert_true(r.prune_refused);
+		sl_snapshot_free(s);
+	}
+}
+
+/* A link whose source moved to another registry leaves what it made on the old one behind:
+ * "SchemaLink/NAME@URL", which a prune deletes there (and only there). */
+static void test_moved_link_orphans_its_old_registry(void **state)
+{
+	struct world *w = *state;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct sl_vec orphans = SL_VEC_INIT;
+
+	write_owned_state(w, 2);
+	guard_engine(w, false, 0);
+	add_link(&docs, "l-00", "target", "source", "\"s-00\"", "{type: CUSTOM, name: target}");
+	add_link(&docs, "l-01", "source", "target", "\"s-01\"", "{type: CUSTOM, name: source}");
+	load(w, &docs);
+	assert_int_equal(sl_engine_orphans(w->e, w->snap, &orphans, NULL), 0);
+	assert_int_equal(orphans.len, 1);
+	assert_string_equal(orphans.items[0], "SchemaLink/l-00@http://source.test:8081");
+	assert_true(sl_engine_prune_allowed(w->e, w->snap, NULL, 0));
+	sl_vec_release(&orphans, free);
+	sl_buf_release(&docs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_pass_reads_scope_mode_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prune_guard_rails, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_moved_link_orphans_its_old_registry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_next_pass_reads_again, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_heal_write_is_read_live_in_pass, setup, teardown),

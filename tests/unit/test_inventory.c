@@ -42,12 +42,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char sub[300];
+	char cmd[400];
 
-	unlink(f->path);
-	snprintf(sub, sizeof(sub), "%s/default", f->dir);
-	rmdir(sub);
-	rmdir(f->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
 }
@@ -97,6 +95,11 @@ static void link_status(struct sl_object_status *st, const char *key, int heals)
 	st->updated_ms = 1700000000999;
 }
 
+static char src_name[] = "source", src_url[] = "http://127.0.0.1:8081", src_cid[] = "kc1/srlite";
+static char tgt_name[] = "target", tgt_url[] = "http://t", no_cid[] = "";
+static struct sl_inv_where W_SRC = {src_name, src_url, src_cid};
+static struct sl_inv_where W_TGT = {tgt_name, tgt_url, no_cid};
+
 static void fill(struct sl_inventory *inv)
 {
 	struct sl_object_status st;
@@ -108,11 +111,9 @@ static void fill(struct sl_inventory *inv)
 		snprintf(key, sizeof(key), "SchemaLink/link-%02d", (i * 17) % 40);
 		o = sl_inventory_object_ensure(inv, key);
 		assert_non_null(o);
-		assert_int_equal(sl_inv_set_str(&o->registry, "source"), 0);
-		assert_int_equal(sl_inv_set_str(&o->url, "http://127.0.0.1:8081"), 0);
 		if (i % 3 != 0) {
-			assert_int_equal(
-			        sl_inv_set_str(&o->exporter, key + strlen("SchemaLink/")), 0);
+			assert_non_null(sl_inventory_own(inv, key, key + strlen("SchemaLink/"),
+			        &W_SRC, i % 7 == 1, i % 7 == 2));
 			assert_int_equal(sl_strmap_set(&o->secret_hashes, "basic.auth.user.info",
 			                         strdup("0f0e0d"), NULL),
 			        0);
@@ -126,15 +127,12 @@ static void fill(struct sl_inventory *inv)
 	}
 	o = sl_inventory_object_ensure(inv, "Registry/target");
 	assert_non_null(o);
-	assert_int_equal(sl_inventory_scope_need(inv, "target", "http://t", "mode",
-	                         ":.source:", true, "READWRITE", "IMPORT", "SchemaLink/link-01"),
-	        0);
-	assert_int_equal(sl_inventory_scope_need(inv, "target", "http://t", "mode",
-	                         ":.source:", true, "READWRITE", "IMPORT", "SchemaLink/link-02"),
-	        0);
-	assert_int_equal(sl_inventory_scope_need(inv, "source", NULL, "config", "", false, NULL,
-	                         "BACKWARD", "Registry/target"),
-	        0);
+	assert_non_null(sl_inventory_scope_need(inv, &W_TGT, "mode", ":.source:", true, "READWRITE",
+	        "IMPORT", "SchemaLink/link-01", false));
+	assert_non_null(sl_inventory_scope_need(inv, &W_TGT, "mode", ":.source:", true, "READWRITE",
+	        "IMPORT", "SchemaLink/link-02", false));
+	assert_non_null(sl_inventory_scope_need(
+	        inv, &W_SRC, "config", "", false, NULL, "BACKWARD", "Registry/target", true));
 }
 
 static void save_load_save_is_stable(void **state)
@@ -161,7 +159,24 @@ static void save_load_save_is_stable(void **state)
 	back = sl_inventory_load(f->dir, "default", &err);
 	assert_non_null(back);
 	assert_int_equal(back->objects.len, inv->objects.len);
+	assert_int_equal(back->owned.len, inv->owned.len);
 	assert_int_equal(back->scopes.len, 2);
+	{
+		/* link-17 is the i = 1 of fill: owned, and its create still pending. */
+		const struct sl_inv_owned *a =
+		        sl_inventory_owned(back, W_SRC.url, "kc1/srlite", "link-17");
+		const struct sl_inv_scope *sc =
+		        sl_inventory_scope(back, "http://t", "mode", ":.source:");
+
+		assert_non_null(a);
+		assert_string_equal(a->key, "SchemaLink/link-17");
+		assert_true(a->pending);
+		assert_string_equal(a->at.registry, "source");
+		assert_non_null(sc);
+		assert_int_equal(sc->needed_by.len, 2);
+		assert_string_equal(sc->previous, "READWRITE");
+		assert_true(sl_inventory_scope(back, W_SRC.url, "config", "")->pending);
+	}
 	for (i = 0; i < 40; i++) {
 		char key[64];
 		const struct sl_inv_object *a, *b;
@@ -206,8 +221,11 @@ static void empty_inventory_file(void **state)
 	                               "  \"apiVersion\": \"schemalink.io/v1alpha1\",\n"
 	                               "  \"kind\": \"Inventory\",\n"
 	                               "  \"objects\": {},\n"
-	                               "  \"scopes\": [],\n"
-	                               "  \"set\": \"default\"\n"
+	                               "  \"owned\": {},\n"
+	                               "  \"scopes\": {},\n"
+	                               "  \"seq\": 0,\n"
+	                               "  \"set\": \"default\",\n"
+	                               "  \"version\": 2\n"
 	                               "}");
 	sl_inventory_free(inv);
 	sl_buf_release(&text);
@@ -284,6 +302,246 @@ static void failed_save_leaves_no_temp_file(void **state)
 	sl_inventory_free(inv);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	assert_int_equal(sl_file_write_atomic(path, text, strlen(text), 0600, NULL), 0);
+}
+
+/* Changes go to the journal, O(change); a reload sees the snapshot plus the journal. */
+static void journal_replays_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s1", &err), *back;
+	struct sl_buf text = SL_BUF_INIT;
+	char jpath[600];
+	struct sl_inv_owned *o;
+
+	assert_non_null(inv);
+	assert_int_equal(sl_inventory_save(inv, &err), 0);
+	o = sl_inventory_own(inv, "SchemaLink/a", "a", &W_SRC, true, false);
+	assert_non_null(o);
+	assert_non_null(sl_inventory_scope_need(
+	        inv, &W_TGT, "mode", ":.a:", false, NULL, "IMPORT", "SchemaLink/a", true));
+	assert_int_equal(sl_inventory_flush(inv, true, &err), 0);
+	snprintf(jpath, sizeof(jpath), "%s/s1/journal.jsonl", f->dir);
+	read_file(jpath, &text);
+	assert_non_null(strstr(text.data, "\"op\":\"put\""));
+	/* The pending create succeeded: one more line, the record confirmed. */
+	o->pending = false;
+	sl_inventory_owned_touch(inv, o->id);
+	assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
+	/* A flush with nothing changed appends nothing. */
+	read_file(jpath, &text);
+	{
+		size_t before = text.len;
+
+		assert_int_equal(sl_inventory_flush(inv, true, &err), 0);
+		read_file(jpath, &text);
+		assert_int_equal(text.len, before);
+	}
+	back = sl_inventory_load(f->dir, "s1", &err);
+	assert_non_null(back);
+	o = sl_inventory_owned(back, W_SRC.url, NULL, "a");
+	assert_non_null(o);
+	assert_false(o->pending);
+	assert_true(sl_inventory_scope(back, "http://t", "mode", ":.a:")->pending);
+	sl_inventory_free(back);
+	/* Removal is journalled too. */
+	sl_inventory_owned_remove(inv, sl_inventory_owned(inv, W_SRC.url, NULL, "a")->id);
+	assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
+	back = sl_inventory_load(f->dir, "s1", &err);
+	assert_null(sl_inventory_owned(back, W_SRC.url, NULL, "a"));
+	assert_non_null(sl_inventory_scope(back, "http://t", "mode", ":.a:"));
+	sl_inventory_free(back);
+	/* A snapshot folds the journal in and empties it. */
+	assert_int_equal(sl_inventory_save(inv, &err), 0);
+	read_file(jpath, &text);
+	assert_int_equal(text.len, 0);
+	back = sl_inventory_load(f->dir, "s1", &err);
+	assert_non_null(sl_inventory_scope(back, "http://t", "mode", ":.a:"));
+	sl_inventory_free(back);
+	sl_inventory_free(inv);
+	sl_buf_release(&text);
+}
+
+/* A crash in the middle of an append leaves a torn last line: ignored. A bad line before
+ * the end is corruption: the load fails naming file and line. */
+static void journal_torn_tail_and_corruption(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s2", &err);
+	struct sl_buf text = SL_BUF_INIT;
+	char jpath[600];
+
+	assert_non_null(inv);
+	assert_non_null(sl_inventory_own(inv, "SchemaLink/a", "a", &W_SRC, false, false));
+	assert_int_equal(sl_inventory_flush(inv, true, &err), 0);
+	sl_inventory_free(inv);
+	snprintf(jpath, sizeof(jpath), "%s/s2/journal.jsonl", f->dir);
+	read_file(jpath, &text);
+	sl_buf_adds(&text, "{\"seq\":9,\"op\":\"put\",\"type\":\"o\",\"id\":\"x\",\"v\":{\"key\":");
+	write_text(jpath, text.data);
+	inv = sl_inventory_load(f->dir, "s2", &err);
+	assert_non_null(inv);
+	assert_non_null(sl_inventory_owned(inv, W_SRC.url, NULL, "a"));
+	sl_inventory_free(inv);
+	sl_buf_adds(&text, "\n{\"seq\":10}\n");
+	write_text(jpath, text.data);
+	assert_null(sl_inventory_load(f->dir, "s2", &err));
+	assert_int_equal(err.code, SL_EINVAL);
+	assert_non_null(strstr(err.msg, "journal.jsonl:2"));
+	sl_buf_release(&text);
+}
+
+/* The journal is folded into a snapshot once it outgrows the records: n changes cost
+ * O(n) bytes written in all, not O(n x records). */
+static void journal_folds_when_large(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s3", &err);
+	char key[64];
+	int i, folds = 0;
+
+	assert_non_null(inv);
+	for (i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%d", i % 100);
+		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, i % 2, false));
+		assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
+		folds += inv->journal_lines == 0;
+		assert_true(inv->journal_lines <= 4097);
+	}
+	assert_true(folds >= 2);
+	sl_inventory_free(inv);
+	inv = sl_inventory_load(f->dir, "s3", &err);
+	assert_non_null(inv);
+	assert_int_equal(inv->owned.len, 100);
+	sl_inventory_free(inv);
+}
+
+/* A version 1 file (records keyed by name) is read and converted, nothing forgotten. */
+static void reads_version_1(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv;
+	const struct sl_inv_scope *sc;
+	const struct sl_inv_owned *o;
+
+	assert_int_equal(sl_mkdir_p(f->dir, 0700, NULL), 0);
+	{
+		char d[300];
+
+		snprintf(d, sizeof(d), "%s/default", f->dir);
+		assert_int_equal(sl_mkdir_p(d, 0700, NULL), 0);
+	}
+	write_text(f->path,
+	        "{\"apiVersion\":\"schemalink.io/"
+	        "v1alpha1\",\"kind\":\"Inventory\",\"set\":\"default\","
+	        "\"objects\":{\"SchemaLink/x\":{\"registry\":\"source\",\"url\":\"HTTP://Src:80/\","
+	        "\"exporter\":\"x\",\"secretHashes\":{\"k\":\"ab\"},\"healAttempts\":[5]}},"
+	        "\"scopes\":[{\"registry\":\"target\",\"url\":\"http://tgt\",\"what\":\"mode\","
+	        "\"scope\":\":.source:\",\"previous\":null,\"value\":\"IMPORT\","
+	        "\"neededBy\":[\"SchemaLink/x\"]}]}");
+	inv = sl_inventory_load(f->dir, "default", &err);
+	assert_non_null(inv);
+	o = sl_inventory_owned(inv, "http://src", NULL, "x");
+	assert_non_null(o);
+	assert_string_equal(o->key, "SchemaLink/x");
+	assert_string_equal(o->at.cluster_id, "");
+	sc = sl_inventory_scope(inv, "http://tgt", "mode", ":.source:");
+	assert_non_null(sc);
+	assert_false(sc->had_previous);
+	assert_true(sl_inv_scope_needed_by(sc, "SchemaLink/x"));
+	assert_int_equal(sl_inventory_object(inv, "SchemaLink/x")->n_attempts, 1);
+	sl_inventory_free(inv);
+}
+
+/* One writer per set: the second is told who holds it; the lock goes with the inventory. */
+static void lock_names_the_holder(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *a = sl_inventory_load(f->dir, "s4", &err);
+	struct sl_inventory *b = sl_inventory_load(f->dir, "s4", &err);
+	struct sl_inventory *other = sl_inventory_load(f->dir, "s5", &err);
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(sl_inventory_lock(a, "slctl apply", &err), 0);
+	assert_int_equal(sl_inventory_lock(b, "schemalinkd", &err), SL_ESTATE);
+	assert_non_null(strstr(err.msg, "slctl apply (pid "));
+	assert_non_null(strstr(err.msg, "set \"s4\""));
+	assert_int_equal(sl_inventory_lock(other, "schemalinkd", &err), 0);
+	sl_inventory_free(a);
+	assert_int_equal(sl_inventory_lock(b, "schemalinkd", &err), 0);
+	sl_inventory_free(b);
+	sl_inventory_free(other);
+}
+
+static void url_normalize(void **state)
+{
+	static const char *const cases[][2] = {
+	        {"http://127.0.0.1:8081", "http://127.0.0.1:8081"},
+	        {"HTTP://Registry.Example:80/", "http://registry.example"},
+	        {"https://u:p@sr.example:443/prefix//", "https://sr.example/prefix"},
+	        {"https://sr.example:8443/x", "https://sr.example:8443/x"},
+	        {"http://[::1]:8081/", "http://[::1]:8081"},
+	        {"http://[::1]/", "http://[::1]"},
+	        {"http://sr:443", "http://sr:443"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *n = sl_registry_url_normalize(cases[i][0]);
+
+		assert_non_null(n);
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+}
+
+static void derive_set_names(void **state)
+{
+	struct fixture *f = *state;
+	char a[300], b[300], file[320], s1[80], s2[80], s3[80], s4[80];
+	const char *p1[1] = {a}, *p2[1] = {b}, *p3[1] = {file}, *both[2] = {b, a};
+	struct sl_error err = SL_ERROR_INIT;
+
+	snprintf(a, sizeof(a), "%s/links", f->dir);
+	snprintf(b, sizeof(b), "%s/other/links", f->dir);
+	snprintf(file, sizeof(file), "%s/one link.yaml", f->dir);
+	assert_int_equal(sl_mkdir_p(a, 0700, NULL), 0);
+	assert_int_equal(sl_mkdir_p(b, 0700, NULL), 0);
+	write_text(file, "");
+	assert_int_equal(sl_inventory_derive_set(p1, 1, s1, sizeof(s1), &err), 0);
+	assert_int_equal(sl_inventory_derive_set(p2, 1, s2, sizeof(s2), &err), 0);
+	assert_int_equal(sl_inventory_derive_set(p3, 1, s3, sizeof(s3), &err), 0);
+	assert_int_equal(strncmp(s1, "links-", 6), 0);
+	assert_int_equal(strlen(s1), 14);
+	assert_int_equal(strncmp(s2, "links-", 6), 0);
+	assert_string_not_equal(s1, s2); /* same base name, other folder */
+	assert_int_equal(strncmp(s3, "one-link-", 9), 0);
+	assert_true(sl_inventory_set_name_ok(s1));
+	assert_true(sl_inventory_set_name_ok(s3));
+	/* The same folder, however it is spelled, is the same set. */
+	snprintf(a, sizeof(a), "%s/other/../links/", f->dir);
+	assert_int_equal(sl_inventory_derive_set(p1, 1, s4, sizeof(s4), &err), 0);
+	assert_string_equal(s1, s4);
+	/* Several paths: the order given does not matter for the hash. */
+	assert_int_equal(sl_inventory_derive_set(both, 2, s4, sizeof(s4), &err), 0);
+	assert_string_not_equal(s4, s1);
+	snprintf(a, sizeof(a), "%s/missing", f->dir);
+	assert_int_equal(sl_inventory_derive_set(p1, 1, s4, sizeof(s4), &err), SL_ENOENT);
+	assert_non_null(strstr(err.msg, "missing"));
+	assert_false(sl_inventory_set_name_ok(".."));
+	assert_false(sl_inventory_set_name_ok("a/b"));
+	assert_false(sl_inventory_set_name_ok(""));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -292,6 +550,13 @@ int main(void)
 	        T(empty_inventory_file),
 	        cmocka_unit_test(status_accessors),
 	        T(failed_save_leaves_no_temp_file),
+	        T(journal_replays_changes),
+	        T(journal_torn_tail_and_corruption),
+	        T(journal_folds_when_large),
+	        T(reads_version_1),
+	        T(lock_names_the_holder),
+	        cmocka_unit_test(url_normalize),
+	        T(derive_set_names),
 	};
 #undef T
 	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);

@@ -1,1 +1,1 @@
-slctl diff -f inputs/update --observed inputs/update.observed.json --state-dir inputs/no-state
+slctl diff -f inputs/update --observed inputs/update.observed.json --state-dir inputs/owned-state --set default
