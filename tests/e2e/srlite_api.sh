@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # srlite REST API over real HTTP: every endpoint, status and error code of REGISTRY-API.md
-# §0, §1, §2.2-§2.6, §4, §5.
+# §0, §1, §2.2-§2.6, §4, §5, and GET /v1/metadata/id.
 . "$(dirname "$0")/../lib.sh"
 
 srlite_start reg || { not_ok "srlite starts" "$(cat "$T_TMP/reg.log")"; t_done; }
@@ -175,5 +175,17 @@ check "unknown route 404" GET /nothing/here - 404 '^\{"error_code":404,"message"
 check "fault endpoints 404 without the flag" GET /_srlite/requests - 404 '"error_code":404'
 check "wrong method 405" PUT /subjects - 405 '"error_code":405'
 check "root" GET / - 200 '^\{\}$'
+
+# --- identity: GET /v1/metadata/id, Confluent's ServerClusterId shape ---
+check "metadata id shape" GET /v1/metadata/id - 200 \
+	'^\{"id":"[A-Za-z0-9_-]{22}","scope":\{"path":\[\],"clusters":\{"kafka-cluster":"[A-Za-z0-9_-]{22}","schema-registry-cluster":"srlite"\}\}\}$'
+expect_eq "metadata id json content type" "$TYPE" "application/vnd.schemaregistry.v1+json"
+expect_eq "id and kafka-cluster are the same" "$(jq -r '.id == .scope.clusters["kafka-cluster"]' <<<"$B")" true
+expect_match "the startup line names the id" "$(cat "$T_TMP/reg.log")" "cluster id $(jq -r .id <<<"$B"), AUTO contexts \.srlite-$PORT,"
+check "metadata id is stable" GET /v1/metadata/id - 200 "\"id\":\"$(jq -r .id <<<"$B")\""
+check "metadata id POST 405" POST /v1/metadata/id '{}' 405 '"error_code":405'
+check "metadata without id 404" GET /v1/metadata - 404 '^\{"error_code":404,"message":"HTTP 404 Not Found"\}$'
+check "other /v1 paths 404" GET /v1/metadata/version - 404 '"error_code":404'
+check "metadata id not under the URL-prefix form" GET /contexts/.ctx1/v1/metadata/id - 404 '"error_code":404'
 
 t_done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # srlite as a server: --data-dir durability across kill -9, torn journal tail, 200 parallel
-# registrations, basic auth, HTTPS, oversized bodies, clean SIGTERM.
+# registrations, basic auth, HTTPS, oversized bodies, clean SIGTERM, the registry's identity
+# (--cluster-id, DIR/cluster-id, a new id per in-memory start) and --max-exporters.
 . "$(dirname "$0")/../lib.sh"
 
 CT="Content-Type: application/vnd.schemaregistry.v1+json"
@@ -9,9 +10,15 @@ DATA="$T_TMP/data"
 # start NAME ARGS...: srlite on a free port (tests/lib.sh srlite_start), sets PORT and URL.
 start() { srlite_start "$@" || not_ok "$1 starts"; }
 post() { curl -s -H "$CT" -X POST --data-binary "$2" "$1"; }
+# ident: the registry's id from GET /v1/metadata/id ("" when none).
+ident() { curl -s "$URL/v1/metadata/id" | jq -r '.id // ""' 2>/dev/null; }
 
 # --- durability across kill -9 ---
 start d1 --data-dir "$DATA"
+ID_D=$(ident)
+expect_match "--data-dir: a generated id" "$ID_D" '^[A-Za-z0-9_-]{22}$'
+expect_eq "--data-dir: the id is kept in DIR/cluster-id" "$(cat "$DATA/cluster-id")" "$ID_D"
+expect_match "--data-dir: the generation is logged" "$(cat "$T_TMP/d1.log")" "generated cluster id $ID_D in $DATA/cluster-id"
 expect_eq "register a" "$(post "$URL/subjects/a/versions" '{"schema":"\"int\""}')" '{"id":1,"version":1}'
 expect_eq "register b ctx" "$(post "$URL/subjects/:.c:b/versions" '{"schema":"\"long\""}')" '{"id":1,"version":1}'
 expect_eq "register a v2" "$(post "$URL/subjects/a/versions" '{"schema":"\"string\""}')" '{"id":2,"version":2}'
@@ -20,6 +27,8 @@ curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"mode":"READONLY"}' "$URL/m
 curl -s -o /dev/null -H "$CT" -X PUT --data-binary '{"compatibility":"NONE"}' "$URL/config/a"
 kill -9 "$PID_d1"; wait "$PID_d1" 2>/dev/null
 start d2 --data-dir "$DATA"
+expect_eq "--data-dir: the id survives kill -9 and a restart" "$(ident)" "$ID_D"
+expect_no_match "--data-dir: no new id at restart" "$(cat "$T_TMP/d2.log")" "generated cluster id"
 expect_eq "after kill -9: versions" "$(curl -s "$URL/subjects/a/versions?deleted=true")" '[1,2]'
 expect_eq "after kill -9: soft delete kept" "$(curl -s "$URL/subjects/a/versions")" '[2]'
 expect_eq "after kill -9: ctx mode" "$(curl -s "$URL/mode/:.c:")" '{"mode":"READONLY"}'
@@ -48,6 +57,7 @@ expect_eq "200 versions" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9
 kill -TERM "$PID_d3"; wait "$PID_d3"; rc=$?
 expect_eq "SIGTERM exit 0" "$rc" "0"
 start d4 --data-dir "$DATA"
+expect_eq "--data-dir: the id survives SIGTERM and a restart" "$(ident)" "$ID_D"
 expect_eq "parallel writes durable" "$(curl -s "$URL/subjects/par/versions" | grep -o "[0-9][0-9]*" | wc -l)" "200"
 
 # --- oversized body ---
@@ -88,6 +98,48 @@ run srlite --tls-cert x
 expect_eq "--tls-cert alone exit 2" "$RC" "2"
 start flags --cluster-id east --wildcard-scope default-context --enable-fault-injection
 expect_match "cluster id and scope parsed" "$(cat "$T_TMP/flags.log")" "cluster id east, wildcard scope default-context"
+
+# --- identity: GET /v1/metadata/id ---
+expect_eq "--cluster-id east is the identity" "$(curl -s "$URL/v1/metadata/id")" \
+	'{"id":"east","scope":{"path":[],"clusters":{"kafka-cluster":"east","schema-registry-cluster":"srlite"}}}'
+start x --cluster-id x
+expect_eq "--cluster-id x is returned" "$(ident)" x
+start mem1
+ID_M1=$(ident)
+start mem2
+ID_M2=$(ident)
+expect_match "in memory: a generated id" "$ID_M1" '^[A-Za-z0-9_-]{22}$'
+expect_match "in memory: another generated id" "$ID_M2" '^[A-Za-z0-9_-]{22}$'
+if [ "$ID_M1" != "$ID_M2" ]; then ok "two in-memory starts have different ids"; else
+	not_ok "two in-memory starts have different ids" "both $ID_M1"; fi
+kill -TERM "$PID_mem1"; wait "$PID_mem1" 2>/dev/null
+start mem1b
+if [ "$(ident)" != "$ID_M1" ]; then ok "an in-memory restart is a new registry"; else
+	not_ok "an in-memory restart is a new registry" "same id $ID_M1"; fi
+# The flag wins over the kept id, and leaves the file alone.
+start dflag --data-dir "$DATA" --cluster-id west
+expect_eq "--cluster-id over --data-dir" "$(ident)" west
+expect_eq "--cluster-id leaves DIR/cluster-id alone" "$(cat "$DATA/cluster-id")" "$ID_D"
+kill -TERM "$PID_dflag"; wait "$PID_dflag" 2>/dev/null
+# Bad ids on the command line: exit 2 and say why.
+run srlite --cluster-id 'east:1'
+expect_eq "bad --cluster-id exit 2" "$RC" "2"
+expect_eq "bad --cluster-id says why" "$ERR" "srlite: --cluster-id \"east:1\": character ':' at offset 4; want 1-64 characters of [A-Za-z0-9_-]
+Run 'srlite --help' for usage."
+run srlite --cluster-id ''
+expect_eq "empty --cluster-id exit 2" "$RC" "2"
+expect_match "empty --cluster-id says why" "$ERR" 'cluster-id "": empty; want 1-64'
+run srlite --cluster-id "$(printf 'x%.0s' $(seq 65))"
+expect_eq "65-character --cluster-id exit 2" "$RC" "2"
+expect_match "65-character --cluster-id says why" "$ERR" '65 bytes long; want 1-64'
+run srlite --cluster-id "$(printf 'a\033[2Jb')"
+expect_eq "control character in --cluster-id exit 2" "$RC" "2"
+expect_match "control characters are not echoed" "$ERR" 'cluster-id "a\?\[2Jb": byte 0x1b at offset 1'
+# A malformed DIR/cluster-id stops the start, naming the file.
+printf 'not an id\n' >"$DATA/cluster-id"
+run srlite --listen "127.0.0.1:$(free_port)" --data-dir "$DATA"
+expect_eq "malformed DIR/cluster-id exit 1" "$RC" "1"
+expect_match "malformed DIR/cluster-id names the file" "$ERR" "cannot read the cluster id: $DATA/cluster-id: malformed cluster id: byte 0x20 at offset 3"
 
 # --- --max-exporters ---
 # mkexp NAME: POST /exporters for an exporter that matches nothing; prints status and body.
