@@ -7,6 +7,10 @@
 #   engine: slctl plan, apply and a no-op apply with 1, 100 and 1,000 links: wall time, CPU
 #           and HTTP requests per link from srlite's request counter, against the
 #           OPERATIONS.md no-op target (tests/bench/bench_engine.sh).
+#   apply at scale: slctl apply from scratch with 100, 1,000 and 10,000 links (one source
+#           srlite per 1,000 links, one destination), then a no-op apply: wall and CPU
+#           seconds, CPU ms per link, srlite's GET and write counts; each apply bounded by a
+#           600 s timeout (tests/bench/bench_apply_scale.sh).
 #   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
 #           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
 #           (tests/bench/bench_daemon.sh; OPERATIONS.md "Footprint targets").
@@ -93,6 +97,13 @@ bench_engine() {
 	SL_BINDIR=$bin tests/bench/bench_engine.sh
 }
 
+bench_apply_scale() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== apply at scale (tests/bench/bench_apply_scale.sh)"
+	SL_BINDIR=$bin tests/bench/bench_apply_scale.sh
+}
+
 bench_daemon() {
 	local bin
 	bin=$(cd "$BINDIR" && pwd)
@@ -104,4 +115,5 @@ command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; 
 bench_srlite
 bench_export
 bench_engine
+bench_apply_scale
 bench_daemon
