@@ -134,7 +134,24 @@ row() { printf '%6s %4s %5s | %9s %8s %9s %6s %6s %4s | %9s %8s %9s %6s %6s %4s\
 # failed WHAT: the first lines slctl printed on stderr, when it exited neither 0 nor 124.
 failed() {
 	[ "$RC" = 0 ] || [ "$RC" = 124 ] ||
-		NOTES+=("$1 exit $RC: $(grep -v '^Command exited' "$T_TMP/apply.err" | head -2 | tr '\n' ' ')")
+		NOTES+=("$1 exit $RC: $(grep -v -e '^Command exited' -e ': warning: ' "$T_TMP/apply.err" |
+			head -2 | tr '\n' ' ')")
+}
+# dead: a note for each srlite of this N that is no longer running, with its exit status
+# and the end of its log (an unreachable registry is then explained, not just counted). A
+# reaped pid leaves T_PIDS, so no later kill can reach a process that reused it.
+dead() {
+	local name pid st p keep
+	for name in "${NAMES[@]}"; do
+		pid=$(eval echo "\$PID_$name")
+		kill -0 "$pid" 2>/dev/null && continue
+		wait "$pid" 2>/dev/null
+		st=$?
+		NOTES+=("srlite $name exited with status $st: $(tail -2 "$T_TMP/$name.log" | tr '\n' ' ')")
+		keep=()
+		for p in "${T_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+		T_PIDS=("${keep[@]}")
+	done
 }
 row N src sinks "apply s" "CPU s" "CPU ms/l" GET writes rc "no-op s" "CPU s" "CPU ms/l" GET writes rc
 for n in $NS; do
@@ -142,16 +159,16 @@ for n in $NS; do
 	nsink=$(( (n + PER_SINK - 1) / PER_SINK ))
 	M=$T_TMP/m$n STATE=$T_TMP/state$n
 	mkdir -p "$M" "$STATE"
-	SOURCES=() SINKS=()
+	SOURCES=() SINKS=() NAMES=(dst)
 	for ((k = 0; k < nsrc; k++)); do
 		srlite_start "src$k" --enable-fault-injection || exit 1
-		SOURCES+=("$URL")
+		SOURCES+=("$URL") NAMES+=("src$k")
 	done
 	srlite_start dst --enable-fault-injection || exit 1
 	DST=$URL
 	for ((k = 0; k < nsink; k++)); do
 		srlite_start "sink$k" || exit 1
-		SINKS+=("$URL")
+		SINKS+=("$URL") NAMES+=("sink$k")
 	done
 	COUNTED=("${SOURCES[@]}" "$DST")
 	python3 - "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
@@ -184,6 +201,7 @@ PY
 		b=("$WALL" "$CPU" "$MSPL" "$G" "$WR" "$RC")
 		failed "no-op apply"
 	fi
+	dead
 	row "$n" "$nsrc" "$nsink" "${a[@]}" "${b[@]}"
 	for note in "${NOTES[@]}"; do echo "        ($note)"; done
 	stop_all
