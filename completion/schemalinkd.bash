@@ -17,10 +17,10 @@ _schemalinkd() {
 		;;
 	--log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
 	--log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return 0 ;;
-	--set | --listen | --resync) return 0 ;;
+	--set | --listen | --resync | --max-prune) return 0 ;;
 	esac
-	COMPREPLY=($(compgen -W "--manifests --state-dir --set --listen --resync --prune --once
-		--dry-run --log-format --log-level -h --help --version" -- "$cur"))
+	COMPREPLY=($(compgen -W "--manifests --state-dir --set --listen --resync --prune --max-prune
+		--allow-prune-all --adopt --once --dry-run --log-format --log-level -h --help --version" -- "$cur"))
 	return 0
 }
 complete -F _schemalinkd schemalinkd

@@ -68,6 +68,9 @@ struct sl_inv_scope {
 	char *previous; /* value replaced, when had_previous */
 	char *value; /* value schemalink set */
 	bool pending; /* write recorded ahead; outcome unknown */
+	/* This set found the value in place (another set, or someone, wrote it) and only needs
+	 * it: never restored by this set, but other sets see the need (docs/ownership.md). */
+	bool borrowed;
 	struct sl_vec needed_by; /* owned char * keys */
 };
 
@@ -181,6 +184,11 @@ void sl_inventory_scope_forget(struct sl_inventory *inv, const char *id);
 void sl_inventory_scope_touch(struct sl_inventory *inv, const char *id);
 bool sl_inv_scope_needed_by(const struct sl_inv_scope *s, const char *key);
 void sl_inv_scope_free(struct sl_inv_scope *s);
+
+/* Whether a set of state_dir other than set records the exporter id ('o') or needs the scope
+ * id ('s'); the first such set's name goes into out. Sets that cannot be read are skipped. */
+bool sl_inventory_other_set(
+        const char *state_dir, const char *set, char type, const char *id, char *out, size_t len);
 
 /* Copies where (src) into dst (owned strings). Returns 0 or SL_ENOMEM. */
 int sl_inv_where_copy(struct sl_inv_where *dst, const struct sl_inv_where *src);

@@ -349,7 +349,7 @@ static const char *split_orphan(const char *id, char *key, size_t len)
  * anything the inventory does not list (docs/ownership.md). */
 static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 {
-	char key[320];
+	char key[320], other[80];
 	const char *url = split_orphan(id, key, sizeof(key));
 	struct sl_vec ids = SL_VEC_INIT;
 	size_t i, j;
@@ -366,6 +366,16 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 
 		if (strcmp(o->key, key) != 0 || (url && strcmp(o->at.url, url) != 0))
 			continue;
+		/* A link moved to another set that adopted the exporter: let go of it. */
+		if (sl_inventory_other_set(
+		            e->state_dir, e->set, 'o', o->id, other, sizeof(other))) {
+			if (plan_change(p,
+			            "exporter %s on %s: set %s owns it too; left to it, not "
+			            "deleted",
+			            o->exporter, reg, other) < 0)
+				rc = SL_ENOMEM;
+			continue;
+		}
 		a[0] = plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, o->exporter, "");
 		a[1] = plan_action(p, SL_ACT_EXPORTER_DELETE, reg, o->exporter,
 		        o->adopted ? "adopted by this set" : "");
@@ -397,8 +407,15 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 		for (j = 0; j < s->needed_by.len; j++)
 			if (strcmp(s->needed_by.items[j], key) != 0)
 				others = true;
-		if (others)
+		if (others || s->borrowed)
 			continue;
+		if (sl_inventory_other_set(
+		            e->state_dir, e->set, 's', s->id, other, sizeof(other))) {
+			if (plan_change(p, "%s %s of %s stays: set %s needs it too", s->what,
+			            s->scope[0] ? s->scope : "(top level)", reg, other) < 0)
+				rc = SL_ENOMEM;
+			continue;
+		}
 		if (s->had_previous) {
 			a = plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, reg,
 			        s->scope, "restore the value schemalink replaced");
@@ -569,6 +586,23 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 					            is->had_previous, is->previous, is->value, key,
 					            is->pending))
 						rc = SL_ENOMEM;
+				} else if (!is && s->mode_rc == 1 && !strcmp(s->mode, "IMPORT") &&
+				           o->link.destination_mode == SL_DEST_IMPORT) {
+					/* In place already (another set, or by hand): this set needs it
+					 * but never restores it; the need keeps other sets from
+					 * restoring it under this link. */
+					struct sl_inv_where at = where_of(dst, o->link.destination);
+					struct sl_inv_scope *ns;
+
+					at.cluster_id = (char *)(uintptr_t) "";
+					ns = sl_inventory_scope_need(e->inv, &at, "mode", s->scope,
+					        false, NULL, "IMPORT", key, false);
+					if (ns == NULL)
+						rc = SL_ENOMEM;
+					else if (!ns->borrowed) {
+						ns->borrowed = true;
+						sl_inventory_scope_touch(e->inv, ns->id);
+					}
 				}
 			}
 			if (ob.exists) {
@@ -953,7 +987,7 @@ static int do_update(
 struct ahead {
 	char type; /* 'o' an exporter create, 's' a scope write, 0 nothing */
 	char *id; /* the record's id (owned) */
-	bool existed, was_needed, was_pending;
+	bool existed, was_needed, was_pending, was_borrowed;
 };
 
 static const char *what_of(const struct sl_action *a)
@@ -995,10 +1029,19 @@ static int write_ahead(struct sl_engine *e, const char *key, const struct want_l
 		ah->existed = s != NULL;
 		ah->was_needed = s && sl_inv_scope_needed_by(s, key);
 		ah->was_pending = s && s->pending;
+		ah->was_borrowed = s && s->borrowed;
 		s = sl_inventory_scope_need(e->inv, &at, what_of(a), a->target, a->had_previous,
 		        a->previous, val, key, !ah->existed || ah->was_pending);
 		if (s == NULL || !(ah->id = strdup(s->id)))
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		if (s->borrowed) {
+			/* Written by this set now: what it replaces is what a delete restores. */
+			s->borrowed = false;
+			s->had_previous = a->had_previous;
+			if (sl_inv_set_str(&s->previous, a->had_previous ? a->previous : NULL) < 0)
+				return sl_error_set(err, SL_ENOMEM, "out of memory");
+			sl_inventory_scope_touch(e->inv, s->id);
+		}
 		ah->type = 's';
 	}
 	if ((rc = sl_inventory_flush(e->inv, true, err)) < 0) {
@@ -1044,6 +1087,7 @@ static void settle(struct sl_engine *e, const char *key, struct ahead *ah, bool 
 			sl_vec_release(&rel, NULL);
 			if ((s = sl_strmap_get(&e->inv->scopes, ah->id, NULL)) != NULL) {
 				s->pending = ah->was_pending;
+				s->borrowed = ah->was_borrowed;
 				sl_inventory_scope_touch(e->inv, s->id);
 			}
 		}
@@ -1249,11 +1293,10 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 				        "RegistryIdentityChanged", 0, "%s not done: %s", b.data,
 				        ae.msg);
 				copy_str(p->fix, sizeof(p->fix),
-				        "if the registry was replaced on purpose, delete what it "
-				        "held by "
-				        "hand and remove the set's record with 'slctl delete' "
-				        "against the "
-				        "old registry; otherwise point the Registry back at it");
+				        "point the Registry back at the registry that holds what "
+				        "this set made; if that registry is gone for good, so is "
+				        "what "
+				        "it held (the record stays, docs/ownership.md)");
 				sl_buf_release(&b);
 				return 0;
 			}

@@ -3,6 +3,7 @@
 #include "schemalink/inventory.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -204,6 +205,19 @@ static void mark(struct sl_inventory *inv, char type, const char *id)
 	/* Out of memory here loses the journal line, not the change: the next snapshot has it. */
 	if (sl_buf_addf(&b, "%c:%s", type, id) == 0)
 		sl_strmap_set(&inv->dirty, b.data, NULL, NULL);
+	sl_buf_release(&b);
+}
+
+/* A needer added to or removed from a scope: its own journal line, so a scope that 1,000 links
+ * need is not rewritten whole 1,000 times. The entry is "n:<scope id>\x1f<key>". */
+static void mark_need(struct sl_inventory *inv, const char *scope_id, const char *key)
+{
+	struct sl_buf b = SL_BUF_INIT;
+
+	if (inv->dir == NULL)
+		return;
+	if (sl_buf_addf(&b, "%s\x1f%s", scope_id, key) == 0)
+		mark(inv, 'n', b.data);
 	sl_buf_release(&b);
 }
 
@@ -467,6 +481,7 @@ struct sl_inv_scope *sl_inventory_scope_need(struct sl_inventory *inv,
         const char *previous, const char *value, const char *key, bool pending)
 {
 	struct sl_inv_scope *s = sl_inventory_scope(inv, where->url, what, scope);
+	bool changed = s == NULL;
 
 	if (s == NULL) {
 		s = calloc(1, sizeof(*s));
@@ -484,19 +499,31 @@ struct sl_inv_scope *sl_inventory_scope_need(struct sl_inventory *inv,
 		}
 		s->had_previous = had_previous;
 		s->pending = pending;
-	} else if (!pending) {
+	} else if (!pending && s->pending) {
 		s->pending = false;
+		changed = true;
 	}
+	changed |= value != NULL && (s->value == NULL || strcmp(s->value, value) != 0);
 	if (value != NULL && sl_inv_set_str(&s->value, value) < 0)
 		return NULL;
 	if (where->cluster_id && where->cluster_id[0] &&
-	        sl_inv_set_str(&s->at.cluster_id, where->cluster_id) < 0)
-		return NULL;
-	if (where->registry && sl_inv_set_str(&s->at.registry, where->registry) < 0)
-		return NULL;
-	if (!sl_inv_scope_needed_by(s, key) && push_dup(&s->needed_by, key) < 0)
-		return NULL;
-	mark(inv, 's', s->id);
+	        strcmp(s->at.cluster_id, where->cluster_id)) {
+		changed = true;
+		if (sl_inv_set_str(&s->at.cluster_id, where->cluster_id) < 0)
+			return NULL;
+	}
+	if (where->registry && (!s->at.registry || strcmp(s->at.registry, where->registry))) {
+		changed = true;
+		if (sl_inv_set_str(&s->at.registry, where->registry) < 0)
+			return NULL;
+	}
+	if (changed)
+		mark(inv, 's', s->id);
+	if (!sl_inv_scope_needed_by(s, key)) {
+		if (push_dup(&s->needed_by, key) < 0)
+			return NULL;
+		mark_need(inv, s->id, key);
+	}
 	return s;
 }
 
@@ -519,12 +546,13 @@ int sl_inventory_scope_release(
 		for (j = 0; j < s->needed_by.len; j++) {
 			if (strcmp(s->needed_by.items[j], key) == 0) {
 				free(sl_vec_remove(&s->needed_by, j));
-				mark(inv, 's', s->id);
+				mark_need(inv, s->id, key);
 				found = true;
 				break;
 			}
 		}
 		if (found && s->needed_by.len == 0) {
+			mark(inv, 's', s->id);
 			sl_strmap_del(&inv->scopes, s->id, NULL);
 			if (sl_vec_push(released, s) < 0) {
 				sl_inv_scope_free(s);
@@ -659,21 +687,24 @@ static json_t *owned_to_json(const struct sl_inv_owned *o)
 	        o->at.cluster_id, "pending", o->pending, "adopted", o->adopted);
 }
 
-static json_t *scope_to_json(const struct sl_inv_scope *s)
+/* needers false (journal lines): the needers go in lines of their own ("n"). */
+static json_t *scope_to_json(const struct sl_inv_scope *s, bool needers)
 {
 	json_t *nb = json_array();
 	size_t j;
 
-	for (j = 0; j < s->needed_by.len; j++)
+	for (j = 0; needers && j < s->needed_by.len; j++)
 		json_array_append_new(nb, json_string(s->needed_by.items[j]));
-	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o}", "registry",
+	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:o}", "registry",
 	        str_or_null(s->at.registry), "url", s->at.url, "clusterId", s->at.cluster_id,
 	        "what", s->what, "scope", s->scope, "previous",
 	        str_or_null(s->had_previous ? s->previous : NULL), "value", str_or_null(s->value),
-	        "pending", s->pending, "neededBy", nb);
+	        "pending", s->pending, "borrowed", s->borrowed, "neededBy", nb);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */
+
+static int scope_from_json(struct sl_inventory *inv, json_t *v);
 
 static int where_from_json(json_t *v, struct sl_inv_where *w)
 {
@@ -765,6 +796,12 @@ static int scope_from_json(struct sl_inventory *inv, json_t *v)
 			goto out;
 		}
 	}
+	if (json_is_true(json_object_get(v, "borrowed"))) {
+		struct sl_inv_scope *sc = sl_inventory_scope(inv, w.url, what, scope);
+
+		if (sc)
+			sc->borrowed = true;
+	}
 out:
 	sl_inv_where_release(&w);
 	return rc;
@@ -843,6 +880,46 @@ out:
 	return rc;
 }
 
+/* A journal line's scope: created, or its attributes replaced, its needers kept. */
+static int scope_attrs_from_json(struct sl_inventory *inv, const char *id, json_t *v)
+{
+	struct sl_inv_scope *s = sl_strmap_get(&inv->scopes, id, NULL);
+	const char *what = jstr(v, "what"), *scope = jstr(v, "scope"), *prev = jstr(v, "previous");
+	struct sl_inv_where w = {0};
+	int rc;
+
+	if (!what || !scope)
+		return SL_EINVAL;
+	if ((rc = where_from_json(v, &w)) < 0)
+		goto out;
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL) {
+			rc = SL_ENOMEM;
+			goto out;
+		}
+		sl_vec_init(&s->needed_by);
+		if ((s->id = strdup(id)) == NULL ||
+		        sl_strmap_set(&inv->scopes, s->id, s, NULL) < 0) {
+			sl_inv_scope_free(s);
+			rc = SL_ENOMEM;
+			goto out;
+		}
+	}
+	sl_inv_where_release(&s->at);
+	s->at = w;
+	memset(&w, 0, sizeof(w));
+	s->had_previous = prev != NULL;
+	s->pending = json_is_true(json_object_get(v, "pending"));
+	s->borrowed = json_is_true(json_object_get(v, "borrowed"));
+	if (sl_inv_set_str(&s->what, what) < 0 || sl_inv_set_str(&s->scope, scope) < 0 ||
+	        sl_inv_set_str(&s->previous, prev) < 0 ||
+	        sl_inv_set_str(&s->value, jstr(v, "value")) < 0)
+		rc = SL_ENOMEM;
+out:
+	sl_inv_where_release(&w);
+	return rc;
+}
+
 /* Applies one journal line: {"seq":N,"op":"put"|"del","type":"o"|"s"|"k","id":...,"v":{...}}.
  * Returns 0, 1 when the line is older than the snapshot (skipped), or a negative code. */
 static int apply_line(struct sl_inventory *inv, json_t *j)
@@ -862,7 +939,32 @@ static int apply_line(struct sl_inventory *inv, json_t *j)
 		return SL_EINVAL;
 	switch (type[0]) {
 	case 'o': sl_inventory_owned_remove(inv, id); return put ? owned_from_json(inv, v) : 0;
-	case 's': sl_inventory_scope_forget(inv, id); return put ? scope_from_json(inv, v) : 0;
+	case 's':
+		if (!put) {
+			sl_inventory_scope_forget(inv, id);
+			return 0;
+		}
+		return scope_attrs_from_json(inv, id, v);
+	case 'n': {
+		const char *sep = strchr(id, '\x1f');
+		char *sid = sep ? strndup(id, (size_t)(sep - id)) : NULL;
+		struct sl_inv_scope *s = sid ? sl_strmap_get(&inv->scopes, sid, NULL) : NULL;
+		int rc = 0;
+
+		free(sid);
+		if (sep == NULL)
+			return SL_EINVAL;
+		if (s == NULL)
+			return 0; /* its scope went later in the same flush */
+		if (put && !sl_inv_scope_needed_by(s, sep + 1))
+			rc = push_dup(&s->needed_by, sep + 1);
+		for (size_t n = 0; !put && n < s->needed_by.len; n++)
+			if (strcmp(s->needed_by.items[n], sep + 1) == 0) {
+				free(sl_vec_remove(&s->needed_by, n));
+				break;
+			}
+		return rc;
+	}
 	case 'k':
 		sl_inventory_object_remove(inv, id);
 		return put ? object_from_json(inv, id, v) : 0;
@@ -954,6 +1056,38 @@ fail:
 	sl_buf_release(&b);
 	sl_inventory_free(inv);
 	return NULL;
+}
+
+bool sl_inventory_other_set(
+        const char *state_dir, const char *set, char type, const char *id, char *out, size_t len)
+{
+	DIR *d = state_dir ? opendir(state_dir) : NULL;
+	struct dirent *de;
+	bool found = false;
+
+	while (d && !found && (de = readdir(d)) != NULL) {
+		struct sl_inventory *o;
+
+		if (!sl_inventory_set_name_ok(de->d_name) || (set && !strcmp(de->d_name, set)))
+			continue;
+		/* Read only, without its lock: the snapshot is replaced atomically and a torn
+		 * journal tail is skipped, so a set being written is read as of its last line. */
+		if ((o = sl_inventory_load(state_dir, de->d_name, NULL)) == NULL)
+			continue;
+		if (type == 'o')
+			found = sl_strmap_get(&o->owned, id, NULL) != NULL;
+		else {
+			const struct sl_inv_scope *sc = sl_strmap_get(&o->scopes, id, NULL);
+
+			found = sc && sc->needed_by.len > 0;
+		}
+		if (found)
+			snprintf(out, len, "%s", de->d_name);
+		sl_inventory_free(o);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* ---- the lock ------------------------------------------------------------------------ */
@@ -1051,7 +1185,7 @@ int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err)
 	sl_vec_sort(&keys, cmp_cstr);
 	for (i = 0; i < keys.len; i++)
 		sl_jsonw_add(&w, keys.items[i],
-		        scope_to_json(sl_strmap_get(&inv->scopes, keys.items[i], NULL)));
+		        scope_to_json(sl_strmap_get(&inv->scopes, keys.items[i], NULL), true));
 	sl_jsonw_close(&w);
 	sl_jsonw_add(&w, "seq", json_integer((json_int_t)inv->seq));
 	sl_jsonw_add(&w, "set", json_string(inv->set));
@@ -1102,7 +1236,16 @@ static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_
 	case 's': {
 		struct sl_inv_scope *s = sl_strmap_get(&inv->scopes, id, NULL);
 
-		v = s ? scope_to_json(s) : NULL;
+		v = s ? scope_to_json(s, false) : NULL;
+		break;
+	}
+	case 'n': {
+		const char *sep = strchr(id, '\x1f');
+		char *sid = sep ? strndup(id, (size_t)(sep - id)) : NULL;
+		struct sl_inv_scope *s = sid ? sl_strmap_get(&inv->scopes, sid, NULL) : NULL;
+
+		free(sid);
+		v = s && sl_inv_scope_needed_by(s, sep + 1) ? json_object() : NULL;
 		break;
 	}
 	default: {
@@ -1113,6 +1256,16 @@ static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_
 	}
 	return json_pack("{s:I,s:s,s:s%,s:s,s:o*}", "seq", (json_int_t)seq, "op", v ? "put" : "del",
 	        "type", entry, (size_t)1, "id", id, "v", v);
+}
+
+/* Journal order: records first, then needers ("n"), so a scope exists before its needers. */
+static int cmp_entry(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	if ((x[0] == 'n') != (y[0] == 'n'))
+		return x[0] == 'n' ? 1 : -1;
+	return strcmp(x, y);
 }
 
 int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err)
@@ -1132,7 +1285,7 @@ int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err
 	}
 	if (sl_strmap_keys(&inv->dirty, &entries) < 0)
 		goto oom;
-	sl_vec_sort(&entries, cmp_cstr);
+	sl_vec_sort(&entries, cmp_entry);
 	for (i = 0; i < entries.len; i++) {
 		json_t *j = journal_line(inv, entries.items[i], inv->seq + 1 + i);
 		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -27,9 +27,8 @@
 # is printed under the row). Between the two applies (outside both measurements) the
 # script waits, at most $SETTLE seconds (default 120), until every exporter is RUNNING, so
 # the second apply finds nothing to do.
-# N=10,000 is 10,000 SchemaLinks plus 35 Registries, over the loader's 10,000 objects per load
-# (SL_MANIFEST_MAX_OBJECTS): while that limit stands, that row shows exit 2 and the reason;
-# NS=9900 (9,935 objects) is the largest N that fits.
+# N=10,000 is 10,000 SchemaLinks plus 35 Registries, within the loader's 50,000 objects per
+# load (SL_MANIFEST_MAX_OBJECTS).
 # Environment: SL_BINDIR (default bin/), NS="100 1000 10000", TIMEOUT=600, SETTLE=120.
 # Everything listens on 127.0.0.1; every process started here is stopped per N and on exit.
 set -u

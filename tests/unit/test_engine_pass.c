@@ -944,11 +944,75 @@ static void test_moved_link_orphans_its_old_registry(void **state)
 	sl_buf_release(&docs);
 }
 
+static void write_set(struct world *w, const char *set, const char *json)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s", w->dir, set);
+	assert_int_equal(sl_mkdir_p(path, 0700, NULL), 0);
+	snprintf(path, sizeof(path), "%s/%s/inventory.json", w->dir, set);
+	assert_int_equal(sl_file_write_atomic(path, json, strlen(json), 0600, NULL), 0);
+}
+
+#define OWNED_L00 \
+	"\"owned\":{\"http://source.test:8081|kc-source/srlite|l-00\":{\"key\":\"SchemaLink/" \
+	"l-00\"," \
+	"\"exporter\":\"l-00\",\"registry\":\"source\",\"url\":\"http://source.test:8081\"," \
+	"\"clusterId\":\"kc-source/srlite\"}}"
+#define SCOPE_SOURCE(borrowed) \
+	"\"scopes\":{\"http://target.test:8082|mode|:.source:\":{\"registry\":\"target\"," \
+	"\"url\":\"http://target.test:8082\",\"clusterId\":\"\",\"what\":\"mode\"," \
+	"\"scope\":\":.source:\",\"previous\":\"READWRITE\",\"value\":\"IMPORT\"," \
+	"\"borrowed\":" borrowed ",\"neededBy\":[\"SchemaLink/l-00\"]}}"
+
+/* Sets in one state dir share registries: a link moved to another set that adopted its
+ * exporter is let go, not deleted; a mode another set needs is not restored under it; a
+ * mode this set only found in place (borrowed) is never restored by it. */
+static void test_prune_leaves_what_another_set_holds(void **state)
+{
+	struct world *w = *state;
+	struct sl_buf docs = SL_BUF_INIT;
+	struct sl_plan *p = NULL;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_buf text = SL_BUF_INIT;
+
+	write_set(w, "default", "{\"version\":2," OWNED_L00 "," SCOPE_SOURCE("false") "}");
+	write_set(w, "other", "{\"version\":2," OWNED_L00 "," SCOPE_SOURCE("true") "}");
+	guard_engine(w, true, 0);
+	add_link(&docs, "l-01", "source", "target", "\"s-01\"", "{type: CUSTOM, name: x}");
+	load(w, &docs);
+	assert_int_equal(sl_engine_plan(w->e, w->snap, "SchemaLink/l-00", &p, &err), 0);
+	assert_int_equal(p->op, SL_PLAN_DELETE);
+	assert_int_equal(p->actions.len, 0);
+	assert_int_equal(p->changes.len, 2);
+	assert_non_null(strstr(p->changes.items[0], "set other owns it too"));
+	assert_non_null(strstr(p->changes.items[1], "stays: set other needs it too"));
+	sl_plan_free(p);
+	/* Without the other set, the same records delete and restore. */
+	write_set(w, "other", "{\"version\":2}");
+	guard_engine(w, true, 0);
+	assert_int_equal(sl_engine_plan(w->e, w->snap, "SchemaLink/l-00", &p, &err), 0);
+	assert_int_equal(p->actions.len, 3);
+	sl_plan_format(p, &text);
+	assert_non_null(strstr(text.data, "set mode READWRITE on context .source of target"));
+	sl_plan_free(p);
+	/* Borrowed: found in place, so never restored by this set. */
+	write_set(w, "default", "{\"version\":2," OWNED_L00 "," SCOPE_SOURCE("true") "}");
+	guard_engine(w, true, 0);
+	assert_int_equal(sl_engine_plan(w->e, w->snap, "SchemaLink/l-00", &p, &err), 0);
+	assert_int_equal(p->actions.len, 2); /* pause, delete: no mode action */
+	sl_plan_free(p);
+	sl_buf_release(&text);
+	sl_buf_release(&docs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_pass_reads_scope_mode_once, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prune_guard_rails, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_prune_leaves_what_another_set_holds, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_moved_link_orphans_its_old_registry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_next_pass_reads_again, setup, teardown),

@@ -421,6 +421,48 @@ static void journal_folds_when_large(void **state)
 	sl_inventory_free(inv);
 }
 
+/* 1,000 links needing one scope: each needer is a line of its own (the scope is not written
+ * again with every needer), and a reload has them all; a needer released is replayed too. */
+static void journal_needers_are_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s6", &err), *back;
+	struct sl_vec rel = SL_VEC_INIT;
+	struct sl_buf text = SL_BUF_INIT;
+	char key[64], jpath[600];
+	int i;
+
+	assert_non_null(inv);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%04d", i);
+		assert_non_null(sl_inventory_scope_need(
+		        inv, &W_TGT, "mode", ":.c:", true, "READWRITE", "IMPORT", key, false));
+		assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
+	}
+	snprintf(jpath, sizeof(jpath), "%s/s6/journal.jsonl", f->dir);
+	read_file(jpath, &text);
+	assert_true(text.len < 1000 * 160); /* O(1) per needer, not O(needers) */
+	assert_int_equal(sl_inventory_scope_release(inv, "SchemaLink/l0007", NULL, &rel), 0);
+	assert_int_equal(rel.len, 0);
+	assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
+	back = sl_inventory_load(f->dir, "s6", &err);
+	assert_non_null(back);
+	{
+		const struct sl_inv_scope *sc =
+		        sl_inventory_scope(back, "http://t", "mode", ":.c:");
+
+		assert_non_null(sc);
+		assert_int_equal(sc->needed_by.len, 999);
+		assert_false(sl_inv_scope_needed_by(sc, "SchemaLink/l0007"));
+		assert_string_equal(sc->previous, "READWRITE");
+	}
+	sl_inventory_free(back);
+	sl_inventory_free(inv);
+	sl_vec_release(&rel, NULL);
+	sl_buf_release(&text);
+}
+
 /* A version 1 file (records keyed by name) is read and converted, nothing forgotten. */
 static void reads_version_1(void **state)
 {
@@ -553,6 +595,7 @@ int main(void)
 	        T(journal_replays_changes),
 	        T(journal_torn_tail_and_corruption),
 	        T(journal_folds_when_large),
+	        T(journal_needers_are_lines),
 	        T(reads_version_1),
 	        T(lock_names_the_holder),
 	        cmocka_unit_test(url_normalize),
