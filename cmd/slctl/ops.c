@@ -373,6 +373,13 @@ static void print_result(const struct sl_reconcile_result *r, bool dry, bool sus
 		printf("%s: kept (prune refused)\n", r->status.key);
 		return;
 	}
+	if (r->released) {
+		/* Nothing to delete: what it held is another set's too (docs/ownership.md). */
+		printf("%s: %s\n", r->status.key,
+		        dry ? "would be released (another set holds it)"
+		            : "released (another set holds it)");
+		return;
+	}
 	printf("%s: %s", r->status.key, verb(r, dry));
 	if (r->heals || r->drift_corrections)
 		printf(" (%s)", r->heal_reason);

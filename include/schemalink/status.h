@@ -85,6 +85,7 @@ struct sl_reconcile_result {
 	int planned; /* writes planned (made, unless dry-run, suspend or a failure) */
 	bool unreachable; /* a registry could not be reached (slctl exit 3) */
 	bool prune_refused; /* a prune the guard rails refused (nothing written) */
+	bool released; /* a delete that let go of what another set holds too (no write) */
 };
 
 /*

@@ -147,6 +147,7 @@ static struct reg_client *make_client(struct sl_engine *e, const char *key, cons
 	sl_vec_init(&c->contexts);
 	sl_strmap_init(&c->modes);
 	sl_strmap_init(&c->configs);
+	sl_strmap_init(&c->peers);
 	copy_str(c->hash, sizeof(c->hash), hash);
 	cc.base_url = url;
 	if (r != NULL) {
@@ -411,8 +412,11 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 			continue;
 		if (sl_inventory_other_set(
 		            e->state_dir, e->set, 's', s->id, other, sizeof(other))) {
-			if (plan_change(p, "%s %s of %s stays: set %s needs it too", s->what,
-			            s->scope[0] ? s->scope : "(top level)", reg, other) < 0)
+			if (plan_change(p,
+			            "%s %s of %s stays as it is: set %s needs it too, and no set "
+			            "restores it later",
+			            s->what, s->scope[0] ? s->scope : "(top level)", reg,
+			            other) < 0)
 				rc = SL_ENOMEM;
 			continue;
 		}
@@ -1481,6 +1485,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	out->op = p->op;
 	out->planned = (int)p->actions.len;
 	out->unreachable = p->unreachable;
+	out->released = p->op == SL_PLAN_DELETE && p->actions.len == 0 && p->changes.len > 0;
 	if (rc == 0) {
 		struct sl_object_status hist = out->status;
 

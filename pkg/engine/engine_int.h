@@ -149,6 +149,9 @@ struct reg_client {
 	struct sl_vec contexts; /* owned char * */
 	struct sl_strmap modes; /* scope -> struct scope_read * (observe.c), in a pass only */
 	struct sl_strmap configs; /* likewise for the compatibility */
+	/* Exporters found running on this registry, as far as the loop check needs them
+	 * (observe.c live_imports): name -> struct peer *, in a pass only. */
+	struct sl_strmap peers;
 };
 
 struct sl_engine {

@@ -1,6 +1,7 @@
 /* observe.c — read the live state one object's plan needs, and nothing more (OPERATIONS.md
  * no-op target: per link the exporter info and status, one GET per managed scope, one list
  * per registry and pass). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,10 +165,78 @@ static void scope_read_free(void *p)
 	free(r);
 }
 
+/* What the loop check needs of one exporter on a registry: where it writes and into which
+ * context of that registry (NULL: the same contexts, NONE). */
+struct peer {
+	char *url; /* its schema.registry.url, NULL when unknown */
+	char *ctx;
+	char *name;
+};
+
+static void peer_free(void *p)
+{
+	struct peer *x = p;
+
+	if (x == NULL)
+		return;
+	free(x->url);
+	free(x->ctx);
+	free(x->name);
+	free(x);
+}
+
 void obs_client_forget(struct reg_client *c)
 {
 	sl_strmap_release(&c->modes, scope_read_free);
 	sl_strmap_release(&c->configs, scope_read_free);
+	sl_strmap_release(&c->peers, peer_free);
+}
+
+/* The peer record of exporter name on c (borrowed from c->peers): read once per pass, or once
+ * per loop check outside one (GET /exporters/{name}); *out NULL when it went away. */
+static int peer_of(struct sl_engine *e, struct reg_client *c, const char *name,
+        const struct peer **out, struct sl_error *err)
+{
+	struct sl_exporter x = SL_EXPORTER_INIT;
+	struct peer *p = sl_strmap_get(&c->peers, name, NULL);
+	struct sl_error e2 = SL_ERROR_INIT;
+	const char *url;
+	int rc;
+
+	*out = p;
+	if (p != NULL)
+		return 0;
+	rc = note(e, c, sl_srclient_exporter_get(c->c, name, &x, err), err);
+	if (rc < 0) {
+		sl_exporter_release(&x);
+		if (!sl_srclient_err_is(err, 40450))
+			return rc;
+		sl_error_clear(err);
+		return 0;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL || !(p->name = strdup(x.name ? x.name : name)))
+		goto oom;
+	url = sl_strmap_get(&x.config, "schema.registry.url", NULL);
+	if (url && (p->url = strdup(url)) == NULL)
+		goto oom;
+	{
+		enum sl_context_type t = SL_CONTEXT_AUTO;
+
+		sl_context_type_parse(x.context_type ? x.context_type : "AUTO", &t, &e2);
+		if (t != SL_CONTEXT_NONE && x.context)
+			sl_export_dest_context(t, x.context, ".", &p->ctx, &e2);
+	}
+	sl_exporter_release(&x);
+	if (sl_strmap_set(&c->peers, name, p, NULL) < 0) {
+		peer_free(p);
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	}
+	*out = p;
+	return 0;
+oom:
+	sl_exporter_release(&x);
+	peer_free(p);
+	return sl_error_set(err, SL_ENOMEM, "out of memory");
 }
 
 /* Adds or removes name in c's cached list and set. Returns 0 or SL_ENOMEM (the list is then
@@ -294,22 +363,46 @@ static int obs_subjects(struct sl_engine *e, struct reg_client *c, const char *p
 	              : note(e, c, sl_srclient_subjects_list(c->c, prefix, false, out, err), err);
 }
 
-static int max_version(struct sl_engine *e, struct reg_client *c, const char *subject, int *out,
-        struct sl_error *err)
+/* The versions of subject on c (owned array in *v, n of them; none when it does not exist)
+ * and the highest of them in *max. */
+static int versions_of(struct sl_engine *e, struct reg_client *c, const char *subject, int **v,
+        size_t *n, int *max, struct sl_error *err)
 {
-	int *v = NULL, rc;
-	size_t n = 0, i;
+	size_t i;
+	int rc;
 
-	*out = 0;
-	rc = note(e, c, sl_srclient_subject_versions(c->c, subject, false, &v, &n, err), err);
+	*v = NULL;
+	*n = 0;
+	*max = 0;
+	rc = note(e, c, sl_srclient_subject_versions(c->c, subject, false, v, n, err), err);
 	if (rc < 0 && sl_srclient_err_is(err, 40401)) {
 		sl_error_clear(err);
 		rc = 0;
 	}
-	for (i = 0; rc >= 0 && i < n; i++)
-		if (v[i] > *out)
-			*out = v[i];
-	free(v);
+	for (i = 0; rc >= 0 && i < *n; i++)
+		if ((*v)[i] > *max)
+			*max = (*v)[i];
+	return rc < 0 ? rc : 0;
+}
+
+/* The schema id of version ver of subject on c; 0 when that version does not exist. */
+static int id_of(struct sl_engine *e, struct reg_client *c, const char *subject, int ver, int *id,
+        struct sl_error *err)
+{
+	struct sl_schema_version sv = SL_SCHEMA_VERSION_INIT;
+	char vs[16];
+	int rc;
+
+	snprintf(vs, sizeof(vs), "%d", ver);
+	*id = 0;
+	rc = note(e, c, sl_srclient_subject_version_get(c->c, subject, vs, &sv, err), err);
+	if (rc < 0 && (sl_srclient_err_is(err, 40401) || sl_srclient_err_is(err, 40402))) {
+		sl_error_clear(err);
+		rc = 0;
+	} else if (rc >= 0) {
+		*id = sv.id;
+	}
+	sl_schema_version_release(&sv);
 	return rc < 0 ? rc : 0;
 }
 
@@ -470,8 +563,15 @@ static int declared_imports(struct sl_engine *e, const struct sl_snapshot *snap,
 	return rc;
 }
 
-/* Local writes in a flipped scope: a subject no source subject of the link maps to, or a
- * version newer than the source's (ARCHITECTURE.md "Modes a link needs"). */
+/* The most destination subjects check_local_writes compares one by one: beyond it a scope is
+ * not proven a copy (its reads are per subject and version, on the rare path of a flipped
+ * non-empty scope). */
+#define PROOF_MAX_SUBJECTS 1000
+
+/* Local writes in a scope that is not IMPORT: a subject no source subject of the link maps
+ * to, a version newer than the source's, or a version whose schema id differs from the
+ * source's same version. None found: every subject there is a copy of what the link exports,
+ * proven on the registries (docs/ownership.md "Safety without the state directory"). */
 static int check_local_writes(struct sl_engine *e, const struct want_link *w,
         struct reg_client *src, struct reg_client *dst, const struct sl_vec *dest_subjects,
         struct obs_scope *s, struct sl_error *err)
@@ -496,25 +596,60 @@ static int check_local_writes(struct sl_engine *e, const struct want_link *w,
 			rc = sl_strmap_set(&mapped, to, srcs.items[i], NULL);
 		free(to);
 	}
+	if (dest_subjects->len > PROOF_MAX_SUBJECTS) {
+		s->local_writes = true;
+		sl_buf_addf(&msg,
+		        "it holds %zu subjects, more than the %d schemalink compares one by one, "
+		        "so "
+		        "it is not proven a copy",
+		        dest_subjects->len, PROOF_MAX_SUBJECTS);
+	}
 	for (i = 0; rc == 0 && i < dest_subjects->len && !s->local_writes; i++) {
 		const char *d = dest_subjects->items[i];
 		const char *from = sl_strmap_get(&mapped, d, NULL);
-		int dv = 0, sv = 0;
+		int dv = 0, sv = 0, *dvs = NULL, *svs = NULL;
+		size_t dn = 0, sn = 0, k;
 
 		if (from == NULL) {
 			s->local_writes = true;
 			sl_buf_addf(&msg, "subject %s has no source subject on %s", d, l->source);
 			break;
 		}
-		rc = max_version(e, dst, d, &dv, err);
+		rc = versions_of(e, dst, d, &dvs, &dn, &dv, err);
 		if (rc == 0)
-			rc = max_version(e, src, from, &sv, err);
+			rc = versions_of(e, src, from, &svs, &sn, &sv, err);
 		if (rc == 0 && dv > sv) {
 			s->local_writes = true;
 			sl_buf_addf(&msg,
 			        "subject %s has version %d, newer than version %d of %s on %s", d,
 			        dv, sv, from, l->source);
 		}
+		/* The same id for each version: a copy keeps the source's ids. */
+		for (k = 0; rc == 0 && !s->local_writes && k < dn; k++) {
+			int did = 0, sid = 0;
+
+			rc = id_of(e, dst, d, dvs[k], &did, err);
+			if (rc == 0)
+				rc = id_of(e, src, from, dvs[k], &sid, err);
+			if (rc == 0 && did != sid) {
+				s->local_writes = true;
+				if (sid == 0)
+					sl_buf_addf(&msg,
+					        "subject %s version %d (id %d) has no version %d "
+					        "in %s "
+					        "on %s",
+					        d, dvs[k], did, dvs[k], from, l->source);
+				else
+					sl_buf_addf(&msg,
+					        "subject %s version %d has id %d on %s but id %d "
+					        "in %s "
+					        "on %s",
+					        d, dvs[k], did, l->destination, sid, from,
+					        l->source);
+			}
+		}
+		free(dvs);
+		free(svs);
 	}
 	if (s->local_writes)
 		s->local_detail = sl_buf_detach(&msg);
@@ -560,35 +695,21 @@ static int live_imports(struct sl_engine *e, const struct want_link *w, struct r
 	size_t i;
 	int rc = obs_exporters(e, dst, err);
 
+	if (!e->in_pass) /* without a pass, every check reads afresh */
+		sl_strmap_release(&dst->peers, peer_free);
+
 	if (rc == SL_EUNSUP) {
 		sl_error_clear(err);
 		return 0;
 	}
 	for (i = 0; rc == 0 && i < dst->exporters.len; i++) {
-		struct sl_exporter x = SL_EXPORTER_INIT;
-		const char *url;
-		char *ctx = NULL;
-		struct sl_error e2 = SL_ERROR_INIT;
+		const struct peer *p = NULL;
 
-		rc = note(e, dst,
-		        sl_srclient_exporter_get(dst->c, dst->exporters.items[i], &x, err), err);
-		if (rc < 0 && sl_srclient_err_is(err, 40450)) {
-			sl_error_clear(err);
-			rc = 0;
-			continue;
-		}
-		url = rc < 0 ? NULL : sl_strmap_get(&x.config, "schema.registry.url", NULL);
-		if (url &&
-		        (!strcmp(url, sr->url) || (sr->link_url && !strcmp(url, sr->link_url)))) {
-			enum sl_context_type t = SL_CONTEXT_AUTO;
-
-			sl_context_type_parse(x.context_type ? x.context_type : "AUTO", &t, &e2);
-			if (t != SL_CONTEXT_NONE && x.context &&
-			        sl_export_dest_context(t, x.context, ".", &ctx, &e2) == 0)
-				rc = add_import(o, ctx, x.name ? x.name : dst->exporters.items[i]);
-			free(ctx);
-		}
-		sl_exporter_release(&x);
+		rc = peer_of(e, dst, dst->exporters.items[i], &p, err);
+		if (rc == 0 && p && p->url && p->ctx &&
+		        (!strcmp(p->url, sr->url) ||
+		                (sr->link_url && !strcmp(p->url, sr->link_url))))
+			rc = add_import(o, p->ctx, p->name);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -636,6 +757,11 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 		if (sl_filter_may_select_nondefault(l->subjects.items[i]))
 			nondefault = true;
 	if (nondefault) {
+		/* A peer found live on the destination that writes back into the source makes its
+		 * context there an import context, exactly as a declared one: no IMPORT is set on
+		 * the nested context it would bring home (the loop), in every path. */
+		if ((rc = live_imports(e, w, dst, o, err)) < 0)
+			return rc;
 		if ((rc = obs_contexts(e, src, err)) < 0)
 			return rc;
 		for (i = 0; i < src->contexts.len; i++) {
@@ -670,13 +796,14 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 			        (!strcmp(s->mode, "IMPORT") || !strncmp(s->mode, "READONLY", 8)))
 				continue;
 			is = sl_inventory_scope(e->inv, dst->nurl, "mode", s->scope);
-			s->owned = is && sl_inv_scope_needed_by(is, key);
+			s->owned = is && !is->borrowed && sl_inv_scope_needed_by(is, key);
 			rc = obs_subjects(e, dst, s->scope[0] ? s->scope : NULL, &subs, err);
 			if (rc == 0 && subs.len) {
 				s->nonempty = true;
 				s->sample = strdup(subs.items[0]);
-				if (s->owned)
-					rc = check_local_writes(e, w, src, dst, &subs, s, err);
+				/* Owned or not: what the registries prove decides (safety without the
+				 * state directory); ownership only names the reason. */
+				rc = check_local_writes(e, w, src, dst, &subs, s, err);
 			}
 			sl_vec_release(&subs, free);
 			if (rc < 0)

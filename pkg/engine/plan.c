@@ -649,7 +649,7 @@ static int plan_modes(
 			why = s->owned ? "set to another mode by hand; schemalink set IMPORT before"
 			               : "the link writes there";
 			drift = s->owned ? "ModeRestored" : NULL;
-		} else if (s->owned && s->local_writes) {
+		} else if (s->local_writes && s->owned) {
 			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
 			        "DestinationHasLocalWrites", 0,
 			        "%s of %s is %s instead of IMPORT and holds writes that did not "
@@ -664,18 +664,29 @@ static int plan_modes(
 			        dst, w->obj->name, sn, dst);
 			*stall = true;
 			return 0;
-		} else if (s->owned) {
+		} else if (!s->local_writes) {
+			/* Every subject there is a copy of what the link exports, checked on the
+			 * registries: safe to force back, with or without a record. */
 			force = true;
-			drift = "ModeRestored";
-			why = "set to another mode by hand; it holds only what the link exported";
+			drift = s->owned ? "ModeRestored" : "ModeRestoredFromRegistry";
+			why = s->owned ? "set to another mode by hand; it holds only what the link "
+			                 "exported"
+			               : "not IMPORT; every subject there is a copy of what the "
+			                 "link "
+			                 "exports (checked on the registries)";
 		} else if (l->force_import) {
 			force = true;
 			why = "it holds subjects; spec.selfHeal.forceImport is true";
 		} else {
 			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationNotEmpty", 0,
-			        "%s of %s is %s and already holds subjects (e.g. %s); schemalink "
-			        "never managed it, so it does not force IMPORT there",
-			        sn, dst, prev ? prev : "not IMPORT", s->sample ? s->sample : "?");
+			        "%s of %s is %s and already holds subjects that are not copies of "
+			        "what link %s exports (%s); schemalink never managed it, so it "
+			        "does "
+			        "not force IMPORT there",
+			        sn, dst, prev ? prev : "not IMPORT", w->obj->name,
+			        s->local_detail ? s->local_detail
+			        : s->sample     ? s->sample
+			                        : "?");
 			put(p->fix, sizeof(p->fix),
 			        "if the subjects there may be overwritten by the export, set "
 			        "spec.selfHeal.forceImport: true on link %s; otherwise empty %s of "

@@ -221,6 +221,8 @@ struct step {
 	",\"trace\":\"" trace "\"}"
 #define RCE "io.confluent.kafka.schemaregistry.client.rest.exceptions.RestClientException: "
 #define NAME_REPLY "{\"name\":\"src-to-tgt-link\"}"
+#define SV(v, id) \
+	"{\"subject\":\"s\",\"version\":" #v ",\"id\":" #id ",\"schema\":\"\\\"string\\\"\"}"
 
 /* Scripts the replies, runs one reconcile of key in a pass, and checks the call list. */
 static void run(struct world *w, const char *key, const struct step *steps, size_t n,
@@ -607,6 +609,9 @@ static void test_mode_flipped_by_hand_restored(void **state)
 	        {"source", "GET /subjects", 200, "[\"pageviews-value\"]"},
 	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions", 200, "[1]"},
 	        {"source", "GET /subjects/pageviews-value/versions", 200, "[1,2]"},
+	        /* A copy keeps the source's id: version 1 is id 7 on both sides. */
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions/1", 200, SV(1, 7)},
+	        {"source", "GET /subjects/pageviews-value/versions/1", 200, SV(1, 7)},
 	        {"target", "PUT /mode/%3A.source%3A?force=true", 200, "{\"mode\":\"IMPORT\"}"},
 	};
 
@@ -690,6 +695,7 @@ static void test_destination_not_empty_never_forced(void **state)
 	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 404, NOT_SET_MODE},
 	        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200,
 	                "[\":.source:mine-value\"]"},
+	        {"source", "GET /subjects", 200, "[\"pageviews-value\"]"},
 	};
 
 	engine_up(w);
@@ -698,7 +704,85 @@ static void test_destination_not_empty_never_forced(void **state)
 	assert_int_equal(r.writes, 0);
 	assert_int_equal(r.result, SL_RESULT_STALLED);
 	assert_string_equal(r.status.cond[SL_COND_READY].reason, "DestinationNotEmpty");
+	assert_non_null(strstr(r.status.cond[SL_COND_READY].message,
+	        "subject :.source:mine-value has no source subject on source"));
 	assert_non_null(strstr(r.status.fix, "forceImport"));
+}
+
+/* No state at all (a lost state dir): a scope that is not IMPORT but holds only copies of
+ * what the link exports (same versions, same ids) is proven safe by the registries and
+ * forced back; the heal says so. */
+static void test_unknown_scope_proven_copy_restored(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	const struct step steps[] = {
+	        {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
+	        {"source", "GET /exporters/src-to-tgt-link", 200, INFO_OK},
+	        {"source", "GET /exporters/src-to-tgt-link/status", 200, STATUS("RUNNING", "")},
+	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200,
+	                "{\"mode\":\"READWRITE\"}"},
+	        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200,
+	                "[\":.source:pageviews-value\"]"},
+	        {"source", "GET /subjects", 200, "[\"pageviews-value\"]"},
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions", 200, "[1,2]"},
+	        {"source", "GET /subjects/pageviews-value/versions", 200, "[1,2]"},
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions/1", 200, SV(1, 3)},
+	        {"source", "GET /subjects/pageviews-value/versions/1", 200, SV(1, 3)},
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions/2", 200, SV(2, 4)},
+	        {"source", "GET /subjects/pageviews-value/versions/2", 200, SV(2, 4)},
+	        {"target", "PUT /mode/%3A.source%3A?force=true", 200, "{\"mode\":\"IMPORT\"}"},
+	};
+
+	engine_up(w);
+	w->snap = load(w, "\"pageviews-value\"", NULL);
+	run(w, KEY, steps, N(steps), &r);
+	assert_int_equal(r.writes, 1);
+	assert_int_equal(r.drift_corrections, 1);
+	assert_string_equal(r.heal_reason, "ModeRestoredFromRegistry");
+	assert_non_null(strstr(r.status.history[0].action, "checked on the registries"));
+	/* Recorded now, with the mode it found as the one to restore. */
+	{
+		struct sl_inventory *back = sl_inventory_load(w->dir, "default", NULL);
+		const struct sl_inv_scope *sc =
+		        sl_inventory_scope(back, "http://target.test:8082", "mode", ":.source:");
+
+		assert_non_null(sc);
+		assert_true(sc->had_previous);
+		assert_string_equal(sc->previous, "READWRITE");
+		sl_inventory_free(back);
+	}
+}
+
+/* The same subject and version, another schema id on the destination: not a copy, never
+ * forced; the message names the subject and both ids. */
+static void test_unknown_scope_id_mismatch_not_forced(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	const struct step steps[] = {
+	        {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
+	        {"source", "GET /exporters/src-to-tgt-link", 200, INFO_OK},
+	        {"source", "GET /exporters/src-to-tgt-link/status", 200, STATUS("RUNNING", "")},
+	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200,
+	                "{\"mode\":\"READWRITE\"}"},
+	        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200,
+	                "[\":.source:pageviews-value\"]"},
+	        {"source", "GET /subjects", 200, "[\"pageviews-value\"]"},
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions", 200, "[1]"},
+	        {"source", "GET /subjects/pageviews-value/versions", 200, "[1]"},
+	        {"target", "GET /subjects/%3A.source%3Apageviews-value/versions/1", 200, SV(1, 7)},
+	        {"source", "GET /subjects/pageviews-value/versions/1", 200, SV(1, 3)},
+	};
+
+	engine_up(w);
+	w->snap = load(w, "\"pageviews-value\"", NULL);
+	run(w, KEY, steps, N(steps), &r);
+	assert_int_equal(r.writes, 0);
+	assert_int_equal(r.result, SL_RESULT_STALLED);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "DestinationNotEmpty");
+	assert_non_null(strstr(r.status.cond[SL_COND_READY].message,
+	        "subject :.source:pageviews-value version 1 has id 7 on target but id 3"));
 }
 
 static void test_import_mode_required_healed(void **state)
@@ -759,6 +843,8 @@ static void test_walkthrough_loop_is_replication_loop(void **state)
 	                STATUS("PAUSED",
 	                        RCE "Subject :.source.target:stock_trades-value is not in "
 	                            "import mode; error code: 42205\\n\\tat x.y(Z.java:1)")},
+	        /* "*" may select source contexts: the live peers on the destination first. */
+	        {"target", "GET /exporters", 200, "[]"},
 	        {"source", "GET /contexts", 200, "[\".\",\".target\"]"},
 	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200,
 	                "{\"mode\":\"IMPORT\"}"},
@@ -767,6 +853,7 @@ static void test_walkthrough_loop_is_replication_loop(void **state)
 
 	const struct step create_star[] = {
 	        {"source", "GET /exporters", 200, "[]"},
+	        {"target", "GET /exporters", 200, "[]"},
 	        {"source", "GET /contexts", 200, "[\".\"]"},
 	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 404, NOT_SET_MODE},
 	        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200, "[]"},
@@ -789,6 +876,65 @@ static void test_walkthrough_loop_is_replication_loop(void **state)
 	assert_non_null(strstr(r.status.fix, "spec.subjects"));
 	for (i = 0; i < w->log.len; i++)
 		assert_null(strstr(w->log.items[i], "source.target"));
+}
+
+/* Only src-to-tgt-link is in the manifests; its peer tgt-to-src-link runs on the destination
+ * (made by hand or by another team) and writes into the source's .target. The live lookup
+ * makes .target an import context in every path: no IMPORT is planned on the nested
+ * .source.target, and the 42205 there is a ReplicationLoop naming the live peer. */
+static void test_live_peer_is_an_import_context(void **state)
+{
+	struct world *w = *state;
+	struct sl_reconcile_result r;
+	const struct step steps[] = {
+	        {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
+	        {"source", "GET /exporters/src-to-tgt-link", 200,
+	                INFO("\"*\"", "http://schemaregistry2:8082")},
+	        {"source", "GET /exporters/src-to-tgt-link/status", 200,
+	                STATUS("PAUSED",
+	                        RCE "Subject :.source.target:stock_trades-value is not in "
+	                            "import mode; error code: 42205\\n\\tat x.y(Z.java:1)")},
+	        {"target", "GET /exporters", 200, "[\"tgt-to-src-link\"]"},
+	        {"target", "GET /exporters/tgt-to-src-link", 200,
+	                "{\"name\":\"tgt-to-src-link\",\"contextType\":\"CUSTOM\",\"context\":"
+	                "\"target\",\"subjects\":[\"*\"],\"config\":{\"schema.registry.url\":"
+	                "\"http://schemaregistry:8081\"}}"},
+	        {"source", "GET /contexts", 200, "[\".\",\".target\"]"},
+	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200,
+	                "{\"mode\":\"IMPORT\"}"},
+	};
+	struct sl_plan *p = NULL;
+	struct sl_error err = SL_ERROR_INIT;
+	size_t i;
+
+	const struct step create_star[] = {
+	        {"source", "GET /exporters", 200, "[]"},
+	        {"target", "GET /exporters", 200, "[]"},
+	        {"source", "GET /contexts", 200, "[\".\"]"},
+	        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 404, NOT_SET_MODE},
+	        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200, "[]"},
+	        {"target", "PUT /mode/%3A.source%3A", 200, "{\"mode\":\"IMPORT\"}"},
+	        {"source", "POST /exporters", 200, NAME_REPLY},
+	};
+
+	engine_up(w);
+	w->snap = load(w, "\"*\"", NULL);
+	run(w, KEY, create_star, N(create_star), &r);
+	run(w, KEY, steps, N(steps), &r);
+	assert_int_equal(r.writes, 0);
+	assert_string_equal(r.status.cond[SL_COND_READY].reason, "ReplicationLoop");
+	assert_non_null(strstr(r.status.cond[SL_COND_READY].message, "tgt-to-src-link"));
+	for (i = 0; i < w->log.len; i++)
+		assert_null(strstr(w->log.items[i], "source.target"));
+	/* diff's path (sl_engine_plan) reads the same and plans nothing. */
+	sl_vec_release(&w->log, free);
+	for (i = 0; i < N(steps); i++)
+		sl_fake_transport_reply(strcmp(steps[i].reg, "source") ? w->dst : w->src,
+		        steps[i].status, steps[i].body);
+	assert_int_equal(sl_engine_plan(w->e, w->snap, KEY, &p, &err), 0);
+	assert_int_equal(p->actions.len, 0);
+	assert_string_equal(p->reason, "ReplicationLoop");
+	sl_plan_free(p);
 }
 
 static void test_suspend_reads_only(void **state)
@@ -1072,6 +1218,12 @@ int main(void)
 	                test_destination_read_only_never_forced, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_destination_not_empty_never_forced, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_live_peer_is_an_import_context, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_unknown_scope_proven_copy_restored, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_unknown_scope_id_mismatch_not_forced, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_import_mode_required_healed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_walkthrough_loop_is_replication_loop, setup, teardown),
