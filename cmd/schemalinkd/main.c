@@ -151,6 +151,9 @@ struct daemon {
 	struct sl_engine *engine;
 	bool prune;
 	uint64_t refused_snap; /* the snapshot whose refused prune was logged */
+	/* The orphans last computed (loop thread only): used again while the engine is busy,
+	 * so the loop never waits on a reconcile's registry I/O. */
+	struct sl_vec orphans;
 };
 
 static bool daemon_cancelled(void *cls)
@@ -170,17 +173,35 @@ static void engine_pass_begin(void *cls)
 static int engine_extra_keys(void *cls, const struct sl_snapshot *snap, struct sl_vec *out)
 {
 	struct daemon *d = cls;
+	struct sl_vec now = SL_VEC_INIT;
 	char why[512];
+	size_t i;
 
 	if (!d->prune)
 		return 0;
 	/* Logged once per snapshot, not at every resync. */
-	if (!sl_engine_prune_allowed(d->engine, snap, why, sizeof(why)) &&
+	if (sl_engine_prune_allowed_try(d->engine, snap, why, sizeof(why)) == 0 &&
 	        d->refused_snap != snap->id) {
 		d->refused_snap = snap->id;
 		sl_log(SL_LOG_WARN, NULL, "%s", why);
 	}
-	return sl_engine_orphans(d->engine, snap, out, NULL);
+	if (sl_engine_orphans_try(d->engine, snap, &now, NULL) == 0) {
+		sl_vec_release(&d->orphans, free);
+		d->orphans = now;
+	} else {
+		sl_vec_release(&now, free);
+	}
+	/* A stale entry is harmless: a key declared again, or already pruned, reconciles to
+	 * nothing; one still missing is found at the next resync. */
+	for (i = 0; i < d->orphans.len; i++) {
+		char *c = strdup(d->orphans.items[i]);
+
+		if (c == NULL || sl_vec_push(out, c) < 0) {
+			free(c);
+			return SL_ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static void engine_pass_end(void *cls)
@@ -418,5 +439,6 @@ int main(int argc, char **argv)
 	d.ctl = NULL;
 out:
 	sl_engine_free(d.engine);
+	sl_vec_release(&d.orphans, free);
 	return rc;
 }

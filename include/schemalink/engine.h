@@ -106,6 +106,13 @@ int sl_engine_orphans(struct sl_engine *e, const struct sl_snapshot *snap, struc
  * sentence (what would be deleted and the flag that allows it). Returns true when allowed. */
 bool sl_engine_prune_allowed(
         struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len);
+/* The same two without waiting for a reconcile in progress (the daemon's loop thread must
+ * never block on registry I/O): SL_ESTATE (orphans) or -1 (prune_allowed: unknown) when the
+ * engine is busy, to be asked again later. prune_allowed_try returns 1 allowed, 0 refused. */
+int sl_engine_orphans_try(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
+        struct sl_error *err);
+int sl_engine_prune_allowed_try(
+        struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len);
 
 /* ---- plans ----------------------------------------------------------------------------- */
 

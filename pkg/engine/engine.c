@@ -907,6 +907,32 @@ out:
 	return e->guard_ok;
 }
 
+int sl_engine_orphans_try(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *out,
+        struct sl_error *err)
+{
+	int rc;
+
+	if (pthread_mutex_trylock(&e->mu) != 0)
+		return sl_error_set(err, SL_ESTATE, "the engine is busy");
+	rc = orphans_locked(e, snap, out);
+	pthread_mutex_unlock(&e->mu);
+	return rc < 0 ? sl_error_set(err, rc, "out of memory") : 0;
+}
+
+int sl_engine_prune_allowed_try(
+        struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len)
+{
+	bool ok;
+
+	if (pthread_mutex_trylock(&e->mu) != 0)
+		return -1;
+	ok = guard_locked(e, snap);
+	if (why && len)
+		copy_str(why, len, ok ? "" : e->guard_why);
+	pthread_mutex_unlock(&e->mu);
+	return ok ? 1 : 0;
+}
+
 bool sl_engine_prune_allowed(
         struct sl_engine *e, const struct sl_snapshot *snap, char *why, size_t len)
 {
@@ -1426,6 +1452,23 @@ static int forget_deleted(struct sl_engine *e, const char *id)
 	return rc;
 }
 
+/* True when id is "Kind/name@URL" and snap's Kind/name writes to URL again. */
+static bool still_declared_at(const struct sl_snapshot *snap, const char *id)
+{
+	char key[320], *a, *b;
+	const char *url = split_orphan(id, key, sizeof(key));
+	bool yes;
+
+	if (url == NULL)
+		return false;
+	a = declared_url(snap, key, true);
+	b = declared_url(snap, key, false);
+	yes = (a && !strcmp(a, url)) || (b && !strcmp(b, url));
+	free(a);
+	free(b);
+	return yes;
+}
+
 static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         bool for_delete, struct sl_reconcile_result *out, struct sl_error *err)
 {
@@ -1437,6 +1480,13 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 
 	memset(out, 0, sizeof(*out));
 	e->reads = e->writes = 0;
+	/* An orphan id computed on another snapshot (the daemon may hand in a stale one): what
+	 * the object points at again is not an orphan (conservative: either side of a link). */
+	if (o == NULL && !for_delete && still_declared_at(snap, key)) {
+		copy_str(out->status.key, sizeof(out->status.key), key);
+		out->result = SL_RESULT_DONE;
+		return 0;
+	}
 	if (o == NULL && !for_delete && !e->cfg.prune) {
 		copy_str(out->status.key, sizeof(out->status.key), key);
 		out->result = SL_RESULT_DONE;
