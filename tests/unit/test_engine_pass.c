@@ -34,6 +34,8 @@ struct world {
 	struct sl_clock clock;
 	char dir[64];
 	bool prune;
+	bool guarded, allow_all; /* guard_engine: the guard rails as given, not lifted */
+	int max_prune;
 	int sleeps;
 	int id_reads; /* GET /v1/metadata/id on either registry (engine_fixture.h) */
 };
@@ -78,7 +80,8 @@ static void engine_up(struct world *w)
 	cfg.prune = w->prune;
 	/* The prune tests are about what a prune does; the guard rails that refuse large ones
 	 * have their own tests (test_engine_pass.c: test_prune_guard_rails). */
-	cfg.allow_prune_all = w->prune;
+	cfg.allow_prune_all = w->guarded ? w->allow_all : w->prune;
+	cfg.max_prune = w->max_prune;
 	cfg.transport = make_transport;
 	cfg.transport_cls = w;
 	cfg.sleep_ms = no_sleep;
@@ -824,26 +827,11 @@ static void test_declared_imports_of_many_links(void **state)
  * the guard rails allow, and that a refused one writes nothing. */
 static void guard_engine(struct world *w, bool allow_all, int max_prune)
 {
-	struct sl_engine_config cfg = {0};
-	struct sl_error err = SL_ERROR_INIT;
-
-	sl_engine_free(w->e);
-	fakes_free(w);
-	w->src = sl_fake_transport_new();
-	w->dst = sl_fake_transport_new();
-	cfg.state_dir = w->dir;
-	cfg.set = "default";
-	cfg.clock = &w->clock;
-	cfg.prune = true;
-	cfg.allow_prune_all = allow_all;
-	cfg.max_prune = max_prune;
-	cfg.transport = make_transport;
-	cfg.transport_cls = w;
-	cfg.sleep_ms = no_sleep;
-	cfg.sleep_arg = w;
-	w->e = sl_engine_new(&cfg, &err);
-	if (w->e == NULL)
-		fail_msg("sl_engine_new: %s", err.msg);
+	w->prune = true;
+	w->guarded = true;
+	w->allow_all = allow_all;
+	w->max_prune = max_prune;
+	engine_up(w);
 }
 
 static void write_owned_state(struct world *w, int n)
