@@ -92,6 +92,10 @@ struct sl_inventory {
 	char *journal; /* the journal file, NULL in memory */
 	char *set;
 	struct sl_strmap owned; /* id -> struct sl_inv_owned * */
+	/* "<url>|<exporter>" -> one of its records (borrowed from owned): the lookup without a
+	 * cluster id that every reconcile makes, O(1) instead of a walk of every record. */
+	struct sl_strmap by_exporter;
+	size_t twins; /* records made while another of the same url and exporter was indexed */
 	struct sl_strmap scopes; /* id -> struct sl_inv_scope * */
 	struct sl_strmap objects; /* key -> struct sl_inv_object * */
 	/* Changed since the last flush: "o:<id>", "s:<id>", "k:<key>" -> NULL. */

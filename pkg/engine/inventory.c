@@ -319,6 +319,7 @@ void sl_inventory_free(struct sl_inventory *inv)
 	free(inv->path);
 	free(inv->journal);
 	free(inv->set);
+	sl_strmap_release(&inv->by_exporter, NULL);
 	sl_strmap_release(&inv->owned, owned_free);
 	sl_strmap_release(&inv->scopes, scope_free_v);
 	sl_strmap_release(&inv->objects, inv_object_free);
@@ -364,6 +365,14 @@ void sl_inventory_object_touch(struct sl_inventory *inv, const char *key)
 	mark(inv, 'k', key);
 }
 
+static char *by_exporter_key(const char *url, const char *exporter)
+{
+	struct sl_buf b = SL_BUF_INIT;
+
+	sl_buf_addf(&b, "%s|%s", url ? url : "", exporter);
+	return sl_buf_detach(&b);
+}
+
 static char *owned_id(const char *url, const char *cluster_id, const char *exporter)
 {
 	struct sl_buf b = SL_BUF_INIT;
@@ -376,24 +385,13 @@ struct sl_inv_owned *sl_inventory_owned(const struct sl_inventory *inv, const ch
         const char *cluster_id, const char *exporter)
 {
 	struct sl_inv_owned *o = NULL;
-	size_t pos = 0;
-	const char *k;
-	void *v;
+	char *id =
+	        cluster_id ? owned_id(url, cluster_id, exporter) : by_exporter_key(url, exporter);
 
-	if (cluster_id != NULL) {
-		char *id = owned_id(url, cluster_id, exporter);
-
-		o = id ? sl_strmap_get(&inv->owned, id, NULL) : NULL;
-		free(id);
-		return o;
-	}
-	while (sl_strmap_next(&inv->owned, &pos, &k, &v)) {
-		struct sl_inv_owned *x = v;
-
-		if (!strcmp(x->at.url, url ? url : "") && !strcmp(x->exporter, exporter))
-			return x;
-	}
-	return NULL;
+	if (id != NULL)
+		o = sl_strmap_get(cluster_id ? &inv->owned : &inv->by_exporter, id, NULL);
+	free(id);
+	return o;
 }
 
 struct sl_inv_owned *sl_inventory_own(struct sl_inventory *inv, const char *key,
@@ -418,6 +416,20 @@ struct sl_inv_owned *sl_inventory_own(struct sl_inventory *inv, const char *key,
 	if (sl_inv_set_str(&o->key, key) < 0 || sl_inv_set_str(&o->exporter, exporter) < 0 ||
 	        sl_inv_where_copy(&o->at, where) < 0)
 		return NULL; /* the record stays, with what it had */
+	{
+		char *bk = by_exporter_key(o->at.url, o->exporter);
+
+		struct sl_inv_owned *was = bk ? sl_strmap_get(&inv->by_exporter, bk, NULL) : NULL;
+
+		if (bk == NULL ||
+		        (was == NULL && sl_strmap_set(&inv->by_exporter, bk, o, NULL) < 0)) {
+			free(bk);
+			return NULL;
+		}
+		if (was != NULL && was != o)
+			inv->twins++;
+		free(bk);
+	}
 	o->pending = pending;
 	o->adopted = adopted;
 	mark(inv, 'o', o->id);
@@ -426,10 +438,34 @@ struct sl_inv_owned *sl_inventory_own(struct sl_inventory *inv, const char *key,
 
 void sl_inventory_owned_remove(struct sl_inventory *inv, const char *id)
 {
-	if (sl_strmap_get(&inv->owned, id, NULL) == NULL)
+	struct sl_inv_owned *o = sl_strmap_get(&inv->owned, id, NULL);
+	char *bk;
+
+	if (o == NULL)
 		return;
 	mark(inv, 'o', id); /* first: id may be the map's own copy, freed by the delete */
-	owned_free(sl_strmap_del(&inv->owned, id, NULL));
+	bk = by_exporter_key(o->at.url, o->exporter);
+	sl_strmap_del(&inv->owned, o->id, NULL);
+	if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o && inv->twins == 0) {
+		sl_strmap_del(&inv->by_exporter, bk, NULL);
+	} else if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o) {
+		size_t pos = 0;
+		const char *k;
+		void *v;
+
+		/* Another record of the same exporter (another cluster id) takes its place. */
+		sl_strmap_del(&inv->by_exporter, bk, NULL);
+		while (sl_strmap_next(&inv->owned, &pos, &k, &v)) {
+			struct sl_inv_owned *x = v;
+
+			if (!strcmp(x->at.url, o->at.url) && !strcmp(x->exporter, o->exporter)) {
+				sl_strmap_set(&inv->by_exporter, bk, x, NULL);
+				break;
+			}
+		}
+	}
+	free(bk);
+	owned_free(o);
 }
 
 void sl_inventory_owned_touch(struct sl_inventory *inv, const char *id)
@@ -1011,6 +1047,7 @@ struct sl_inventory *sl_inventory_load(const char *dir, const char *set, struct 
 		goto oom;
 	inv->lock_fd = -1;
 	sl_strmap_init(&inv->owned);
+	sl_strmap_init(&inv->by_exporter);
 	sl_strmap_init(&inv->scopes);
 	sl_strmap_init(&inv->objects);
 	sl_strmap_init(&inv->dirty);

@@ -463,6 +463,31 @@ static void journal_needers_are_lines(void **state)
 	sl_buf_release(&text);
 }
 
+/* Lookups without a cluster id go through an index; two records of one exporter on one URL
+ * (the registry changed identity) stay findable when either is removed. */
+static void owned_lookup_by_exporter(void **state)
+{
+	struct sl_inventory *inv = sl_inventory_load(NULL, NULL, NULL);
+	char cid_b[] = "kc2/srlite";
+	struct sl_inv_where wb = W_SRC;
+	struct sl_inv_owned *a, *b;
+
+	(void)state;
+	wb.cluster_id = cid_b;
+	a = sl_inventory_own(inv, "SchemaLink/x", "x", &W_SRC, false, false);
+	b = sl_inventory_own(inv, "SchemaLink/x", "x", &wb, false, false);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_equal(sl_inventory_owned(inv, W_SRC.url, NULL, "x"), a);
+	assert_ptr_equal(sl_inventory_owned(inv, W_SRC.url, cid_b, "x"), b);
+	assert_null(sl_inventory_owned(inv, W_SRC.url, NULL, "y"));
+	sl_inventory_owned_remove(inv, a->id);
+	assert_ptr_equal(sl_inventory_owned(inv, W_SRC.url, NULL, "x"), b);
+	sl_inventory_owned_remove(inv, b->id);
+	assert_null(sl_inventory_owned(inv, W_SRC.url, NULL, "x"));
+	sl_inventory_free(inv);
+}
+
 /* A version 1 file (records keyed by name) is read and converted, nothing forgotten. */
 static void reads_version_1(void **state)
 {
@@ -596,6 +621,7 @@ int main(void)
 	        T(journal_torn_tail_and_corruption),
 	        T(journal_folds_when_large),
 	        T(journal_needers_are_lines),
+	        cmocka_unit_test(owned_lookup_by_exporter),
 	        T(reads_version_1),
 	        T(lock_names_the_holder),
 	        cmocka_unit_test(url_normalize),
