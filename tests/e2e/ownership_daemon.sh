@@ -22,12 +22,17 @@ ready() { [ "$(cond "SchemaLink/$1" Ready | cut -d' ' -f1)" = True ]; }
 write_srlite_regs "$M/registries.yaml" "$SRC" "$TGT"
 for n in d1 d2 d3; do write_link "$M/$n.yaml" "$n" "s-$n"; register "$SRC" "s-$n" '"string"'; done
 
-# The daemon's set is derived from the folder, as slctl derives it: no --set here.
-port=$(free_port)
-sl_start d schemalinkd --manifests "$M" --state-dir "$T_TMP/state" --listen "127.0.0.1:$port" \
-	--resync 1s --prune
-D_URL="http://127.0.0.1:$port"
-wait_http "$D_URL/livez" 10 || not_ok "schemalinkd serves /livez" "$(tail -5 "$T_TMP/d.log")"
+# start NAME [ARGS]: schemalinkd on $M with its set derived from the folder, as slctl derives
+# it (no --set: de_start would pass one), resync 1 s; sets D_URL.
+start() {
+	local name=$1 port; shift
+	port=$(free_port)
+	sl_start "$name" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" \
+		--listen "127.0.0.1:$port" --resync 1s "$@"
+	D_URL="http://127.0.0.1:$port"
+	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+}
+start d --prune
 wait_until "converged on three links" 20 'ready d1 && ready d2 && ready d3'
 SET=$(basename "$(ls -d "$T_TMP/state"/m-*)")
 run slctl diff -f "$M" --state-dir "$T_TMP/state"
@@ -57,11 +62,7 @@ for n in d1 d2; do write_link "$M/$n.yaml" "$n" "s-$n"; done
 wait_until "the manifests back: Ready again" 10 'ready d1 && ready d2'
 kill "$PID_d"; wait "$PID_d" 2>/dev/null
 rm "$M/d2.yaml"
-port=$(free_port)
-sl_start d2 schemalinkd --manifests "$M" --state-dir "$T_TMP/state" --listen "127.0.0.1:$port" \
-	--resync 1s --prune
-D_URL="http://127.0.0.1:$port"
-wait_http "$D_URL/livez" 10 || not_ok "schemalinkd restarts" "$(tail -5 "$T_TMP/d2.log")"
+start d2 --prune
 wait_until "after a restart, what it owns and no longer declares is pruned" 10 '[ "$(exporters)" = "d1" ]'
 expect_eq "after the prune: the set owns d1 alone" "$(inv_owned "$T_TMP/state/$SET" | awk '{print $1}')" "SchemaLink/d1"
 
@@ -73,11 +74,7 @@ wait_until "e1 replicated" 15 '[ "$(curl -s "$TGT/subjects/:.lost:s-d1/versions"
 kill "$PID_d2"; wait "$PID_d2" 2>/dev/null
 rm -rf "$T_TMP/state"
 curl -s -X PUT -H 'Content-Type: application/json' -d '{"mode":"READWRITE"}' "$TGT/mode/:.lost:" >/dev/null
-port=$(free_port)
-sl_start d3 schemalinkd --manifests "$M" --state-dir "$T_TMP/state" --listen "127.0.0.1:$port" \
-	--resync 1s
-D_URL="http://127.0.0.1:$port"
-wait_http "$D_URL/livez" 10 || not_ok "schemalinkd starts on an empty state dir" "$(tail -5 "$T_TMP/d3.log")"
+start d3 # on an empty state dir
 wait_until "lost state dir: the flipped mode is healed" 10 '[ "$(mode_of :.lost:)" = IMPORT ]'
 expect_match "lost state dir: counted as ModeRestoredFromRegistry" \
 	"$(curl -s "$D_URL/metrics" | grep schemalink_drift_corrections_total)" 'reason="ModeRestoredFromRegistry"'
