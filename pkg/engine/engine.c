@@ -26,7 +26,7 @@ static void client_free(void *p)
 	sl_vec_release(&c->exporters, free);
 	sl_strmap_release(&c->exporter_set, NULL);
 	sl_vec_release(&c->contexts, free);
-	obs_client_forget(c);
+	sl_obs_client_forget(c);
 	free(c);
 }
 
@@ -76,7 +76,7 @@ void sl_engine_free(struct sl_engine *e)
 	if (e == NULL)
 		return;
 	sl_strmap_release(&e->clients, client_free);
-	obs_imports_release(e);
+	sl_obs_imports_release(e);
 	sl_inventory_free(e->inv);
 	pthread_mutex_destroy(&e->mu);
 	free(e->state_dir);
@@ -96,7 +96,7 @@ static void forget_lists(struct sl_engine *e)
 		c->exp_read = c->ctx_read = false;
 		c->id_read = false;
 		c->down = false;
-		obs_client_forget(c);
+		sl_obs_client_forget(c);
 	}
 }
 
@@ -148,7 +148,7 @@ static struct reg_client *make_client(struct sl_engine *e, const char *key, cons
 	sl_strmap_init(&c->modes);
 	sl_strmap_init(&c->configs);
 	sl_strmap_init(&c->peers);
-	copy_str(c->hash, sizeof(c->hash), hash);
+	sl_strlcpy_utf8(c->hash, sizeof(c->hash), hash);
 	cc.base_url = url;
 	if (r != NULL) {
 		if (r->auth.kind == SL_AUTH_BASIC) {
@@ -248,7 +248,7 @@ static struct reg_client *client_for_url(struct sl_engine *e, const struct sl_sn
 	return c;
 }
 
-int engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+int sl_engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
 {
 	if (!c->id_read || !e->in_pass) {
 		c->id_err = (struct sl_error)SL_ERROR_INIT;
@@ -293,13 +293,13 @@ struct sl_srclient *sl_engine_client(
 
 static void plan_failed(struct sl_plan *p, const char *registry, const struct sl_error *err)
 {
-	if (obs_conn_error(err->code)) {
+	if (sl_obs_conn_error(err->code)) {
 		p->unreachable = true;
-		plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryUnreachable", 0,
+		sl_plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryUnreachable", 0,
 		        "registry %s: %s", registry, err->msg);
 	} else {
 		p->error = true;
-		plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryError",
+		sl_plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE, "RegistryError",
 		        err->registry_code ? err->registry_code : err->http_status,
 		        "registry %s: %s", registry, err->msg);
 	}
@@ -318,7 +318,7 @@ static int setting_of(const struct sl_object *o, struct obs_setting *s)
 		break;
 	case SL_KIND_CONTEXT:
 		s->registry = o->context.registry;
-		s->scope = scope_of_context(o->context.context);
+		s->scope = sl_scope_of_context(o->context.context);
 		s->want_mode = o->context.mode;
 		s->force_mode = o->context.force_mode;
 		s->want_compat = o->context.compatibility;
@@ -370,23 +370,25 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 		/* A link moved to another set that adopted the exporter: let go of it. */
 		if (sl_inventory_other_set(
 		            e->state_dir, e->set, 'o', o->id, other, sizeof(other))) {
-			if (plan_change(p,
+			if (sl_plan_change(p,
 			            "exporter %s on %s: set %s owns it too; left to it, not "
 			            "deleted",
 			            o->exporter, reg, other) < 0)
 				rc = SL_ENOMEM;
 			continue;
 		}
-		a[0] = plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, o->exporter, "");
-		a[1] = plan_action(p, SL_ACT_EXPORTER_DELETE, reg, o->exporter,
+		a[0] = sl_plan_action(p, SL_ACT_EXPORTER_PAUSE, reg, o->exporter, "");
+		a[1] = sl_plan_action(p, SL_ACT_EXPORTER_DELETE, reg, o->exporter,
 		        o->adopted ? "adopted by this set" : "");
-		if (!a[0] || !a[1] || plan_change(p, "exporter %s on %s", o->exporter, reg) < 0) {
+		if (!a[0] || !a[1] ||
+		        sl_plan_change(p, "exporter %s on %s", o->exporter, reg) < 0) {
 			rc = SL_ENOMEM;
 			break;
 		}
 		for (j = 0; j < 2; j++) {
-			copy_str(a[j]->url, sizeof(a[j]->url), o->at.url);
-			copy_str(a[j]->cluster_id, sizeof(a[j]->cluster_id), o->at.cluster_id);
+			sl_strlcpy_utf8(a[j]->url, sizeof(a[j]->url), o->at.url);
+			sl_strlcpy_utf8(
+			        a[j]->cluster_id, sizeof(a[j]->cluster_id), o->at.cluster_id);
 		}
 	}
 	sl_vec_release(&ids, NULL);
@@ -412,7 +414,7 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 			continue;
 		if (sl_inventory_other_set(
 		            e->state_dir, e->set, 's', s->id, other, sizeof(other))) {
-			if (plan_change(p,
+			if (sl_plan_change(p,
 			            "%s %s of %s stays as it is: set %s needs it too, and no set "
 			            "restores it later",
 			            s->what, s->scope[0] ? s->scope : "(top level)", reg,
@@ -421,25 +423,25 @@ static int plan_delete(struct sl_engine *e, const char *id, struct sl_plan *p)
 			continue;
 		}
 		if (s->had_previous) {
-			a = plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, reg,
+			a = sl_plan_action(p, mode ? SL_ACT_MODE_SET : SL_ACT_CONFIG_SET, reg,
 			        s->scope, "restore the value schemalink replaced");
 			if (a)
-				copy_str(a->value, sizeof(a->value), s->previous);
+				sl_strlcpy_utf8(a->value, sizeof(a->value), s->previous);
 		} else {
-			a = plan_action(p, mode ? SL_ACT_MODE_DELETE : SL_ACT_CONFIG_DELETE, reg,
+			a = sl_plan_action(p, mode ? SL_ACT_MODE_DELETE : SL_ACT_CONFIG_DELETE, reg,
 			        s->scope, "no override was set before schemalink");
 		}
 		if (a == NULL) {
 			rc = SL_ENOMEM;
 			break;
 		}
-		copy_str(a->url, sizeof(a->url), s->at.url);
-		copy_str(a->cluster_id, sizeof(a->cluster_id), s->at.cluster_id);
+		sl_strlcpy_utf8(a->url, sizeof(a->url), s->at.url);
+		sl_strlcpy_utf8(a->cluster_id, sizeof(a->cluster_id), s->at.cluster_id);
 	}
 	sl_vec_release(&ids, NULL);
 	if (rc < 0)
 		return rc;
-	plan_verdict(p, SL_RESULT_DONE, SL_COND_UNKNOWN, "Deleting", 0, "%s is deleted", id);
+	sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_UNKNOWN, "Deleting", 0, "%s is deleted", id);
 	return 0;
 }
 
@@ -486,9 +488,9 @@ static int own_exporter(struct sl_engine *e, struct reg_client *src, const struc
 	 * this exporter's. The identity is read only where a record decides a change (the live
 	 * exporter differs from the manifest) or one is to be made: a no-op pass reads nothing. */
 	if ((r != NULL && r->at.cluster_id[0] && ob->exists &&
-	            !want_link_matches(w, &ob->info, sl_inventory_object(e->inv, key))) ||
+	            !sl_want_link_matches(w, &ob->info, sl_inventory_object(e->inv, key))) ||
 	        (e->cfg.adopt && ob->exists && r == NULL)) {
-		if ((rc = engine_identity(e, src, err)) < 0)
+		if ((rc = sl_engine_identity(e, src, err)) < 0)
 			return rc;
 		r = sl_inventory_owned(e->inv, src->nurl, src->cluster_id, o->name);
 		if (r == NULL)
@@ -521,7 +523,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
         struct sl_error *err)
 {
 	const struct sl_object *o = sl_strmap_get(&snap->by_key, key, NULL);
-	struct sl_plan *p = plan_new(key, o);
+	struct sl_plan *p = sl_plan_new(key, o);
 	struct sl_error oe = SL_ERROR_INIT;
 	int rc = 0;
 
@@ -546,7 +548,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 		struct reg_client *src, *dst;
 		struct obs_link ob;
 
-		if ((rc = want_link_build(snap, o, w, err)) < 0)
+		if ((rc = sl_want_link_build(snap, o, w, err)) < 0)
 			goto out;
 		src = client_for(e, snap, o->link.source, err);
 		dst = src ? client_for(e, snap, o->link.destination, err) : NULL;
@@ -554,8 +556,8 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			rc = err ? err->code : SL_EINVAL;
 			goto out;
 		}
-		obs_link_init(&ob);
-		rc = observe_link(e, snap, w, key, src, dst, &ob, &oe);
+		sl_obs_link_init(&ob);
+		rc = sl_observe_link(e, snap, w, key, src, dst, &ob, &oe);
 		if (rc < 0 && rc != SL_ENOMEM) {
 			/* Which registry failed: the message names the request path. */
 			plan_failed(p,
@@ -573,7 +575,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 				rc = 0;
 				goto link_done;
 			}
-			rc = rc < 0 ? rc : plan_link(w, &ob, io, p);
+			rc = rc < 0 ? rc : sl_plan_link(w, &ob, io, p);
 			p->exporter_exists = ob.exists;
 			/* A scope already IMPORT that this set manages: this link needs it too, so
 			 * deleting the link that wrote it does not restore it under this one. */
@@ -660,7 +662,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 				p->suspended = true;
 		}
 	link_done:
-		obs_link_release(&ob);
+		sl_obs_link_release(&ob);
 	} else {
 		struct obs_setting s;
 		struct reg_client *c;
@@ -669,19 +671,19 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			goto out;
 		c = client_for(e, snap, s.registry, err);
 		if (c == NULL) {
-			obs_setting_release(&s);
+			sl_obs_setting_release(&s);
 			rc = err ? err->code : SL_EINVAL;
 			goto out;
 		}
-		rc = observe_setting(e, c, &s, key, &oe);
+		rc = sl_observe_setting(e, c, &s, key, &oe);
 		/* A Registry that manages neither mode nor compatibility still proves that the
 		 * registry answers, or a dead registry would report Ready. It reads the exporter
 		 * list, which the links of a pass read anyway (one list per registry and pass,
 		 * OPERATIONS.md). Any HTTP answer proves it, even an error (a registry without
 		 * the exporters API). */
 		if (rc == 0 && o->kind == SL_KIND_REGISTRY && s.mode_rc < 0 && s.compat_rc < 0) {
-			rc = obs_exporters(e, c, &oe);
-			if (rc < 0 && rc != SL_ENOMEM && !obs_conn_error(oe.code)) {
+			rc = sl_obs_exporters(e, c, &oe);
+			if (rc < 0 && rc != SL_ENOMEM && !sl_obs_conn_error(oe.code)) {
 				rc = 0;
 				sl_error_clear(&oe);
 			}
@@ -690,7 +692,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 			plan_failed(p, s.registry, &oe);
 			rc = 0;
 		} else if (rc == 0) {
-			rc = plan_setting(o, &s, p);
+			rc = sl_plan_setting(o, &s, p);
 			if (s.mode_rc >= 0) {
 				struct sl_buf b = SL_BUF_INIT;
 
@@ -705,7 +707,7 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 				sl_vec_push(&p->live, sl_buf_detach(&b));
 			}
 		}
-		obs_setting_release(&s);
+		sl_obs_setting_release(&s);
 	}
 out:
 	p->reads = e->reads;
@@ -713,7 +715,7 @@ out:
 		if (rc == SL_ENOMEM)
 			sl_error_set(err, SL_ENOMEM, "out of memory");
 		sl_plan_free(p);
-		want_link_release(w);
+		sl_want_link_release(w);
 		return rc;
 	}
 	*out = p;
@@ -729,7 +731,7 @@ int sl_engine_plan(struct sl_engine *e, const struct sl_snapshot *snap, const ch
 	pthread_mutex_lock(&e->mu);
 	e->reads = e->writes = 0;
 	rc = plan_locked(e, snap, key, false, false, out, &w, err);
-	want_link_release(&w);
+	sl_want_link_release(&w);
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }
@@ -860,7 +862,7 @@ static bool guard_locked(struct sl_engine *e, const struct sl_snapshot *snap)
 	e->guard_why[0] = '\0';
 	if (owners_locked(e, &owners) < 0 || orphans_locked(e, snap, &orphans) < 0) {
 		e->guard_ok = false;
-		copy_str(e->guard_why, sizeof(e->guard_why), "out of memory");
+		sl_strlcpy_utf8(e->guard_why, sizeof(e->guard_why), "out of memory");
 		goto out;
 	}
 	/* Only what owns something counts: a status record deletes nothing. */
@@ -928,7 +930,7 @@ int sl_engine_prune_allowed_try(
 		return -1;
 	ok = guard_locked(e, snap);
 	if (why && len)
-		copy_str(why, len, ok ? "" : e->guard_why);
+		sl_strlcpy_utf8(why, len, ok ? "" : e->guard_why);
 	pthread_mutex_unlock(&e->mu);
 	return ok ? 1 : 0;
 }
@@ -941,7 +943,7 @@ bool sl_engine_prune_allowed(
 	pthread_mutex_lock(&e->mu);
 	ok = guard_locked(e, snap);
 	if (why && len)
-		copy_str(why, len, ok ? "" : e->guard_why);
+		sl_strlcpy_utf8(why, len, ok ? "" : e->guard_why);
 	pthread_mutex_unlock(&e->mu);
 	return ok;
 }
@@ -962,7 +964,7 @@ static int do_create(struct sl_engine *e, struct reg_client *c, const struct wan
 	struct sl_exporter x = SL_EXPORTER_INIT, live = SL_EXPORTER_INIT;
 	int rc;
 
-	if ((rc = want_link_exporter(w, &x, err)) < 0)
+	if ((rc = sl_want_link_exporter(w, &x, err)) < 0)
 		goto out;
 	e->writes++;
 	rc = sl_srclient_exporter_create(c->c, &x, err);
@@ -982,7 +984,8 @@ static int do_create(struct sl_engine *e, struct reg_client *c, const struct wan
 			rc = re.code;
 			goto out;
 		}
-		if (!exists_err || want_link_matches(w, &live, sl_inventory_object(e->inv, key))) {
+		if (!exists_err ||
+		        sl_want_link_matches(w, &live, sl_inventory_object(e->inv, key))) {
 			sl_error_clear(err);
 			rc = 0;
 		} else {
@@ -1003,7 +1006,7 @@ static int do_update(
         struct sl_engine *e, struct reg_client *c, const struct want_link *w, struct sl_error *err)
 {
 	struct sl_exporter x = SL_EXPORTER_INIT;
-	int rc = want_link_exporter(w, &x, err);
+	int rc = sl_want_link_exporter(w, &x, err);
 
 	if (rc == 0) {
 		e->writes++;
@@ -1037,7 +1040,7 @@ static int write_ahead(struct sl_engine *e, const char *key, const struct want_l
 
 	if ((!create && !a->record_scope) || e->cfg.dry_run || e->cfg.read_only_state)
 		return 0;
-	if ((rc = engine_identity(e, c, err)) < 0)
+	if ((rc = sl_engine_identity(e, c, err)) < 0)
 		return rc;
 	at = where_of(c, a->registry);
 	if (create) {
@@ -1142,7 +1145,7 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 	}
 	/* What a record says is ours is written only on the registry the record was made on. */
 	if (a->cluster_id[0]) {
-		if ((rc = engine_identity(e, c, err)) < 0)
+		if ((rc = sl_engine_identity(e, c, err)) < 0)
 			return rc;
 		if (strcmp(c->cluster_id, a->cluster_id) != 0)
 			return sl_error_set(err, SL_ESTATE,
@@ -1203,9 +1206,9 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 	}
 	/* Written, or perhaps written (a timeout): what this pass read of the scope is stale. */
 	if (a->kind == SL_ACT_MODE_SET || a->kind == SL_ACT_MODE_DELETE)
-		obs_forget_scope(e, "mode", a->target);
+		sl_obs_forget_scope(e, "mode", a->target);
 	else if (a->kind == SL_ACT_CONFIG_SET || a->kind == SL_ACT_CONFIG_DELETE)
-		obs_forget_scope(e, "config", a->target);
+		sl_obs_forget_scope(e, "config", a->target);
 	/* Deleting what is already gone is done. */
 	if (rc < 0 && (a->kind == SL_ACT_EXPORTER_DELETE || a->kind == SL_ACT_EXPORTER_PAUSE) &&
 	        sl_srclient_err_is(err, 40450) && (!w || !w->obj)) {
@@ -1214,17 +1217,18 @@ static int run_action(struct sl_engine *e, const struct sl_snapshot *snap, const
 	}
 	/* The pass's exporter list follows what was created or deleted. */
 	if (a->kind == SL_ACT_EXPORTER_CREATE && w && w->obj)
-		obs_exporter_written(e, c, w->obj->name, rc < 0 ? 0 : 1);
+		sl_obs_exporter_written(e, c, w->obj->name, rc < 0 ? 0 : 1);
 	else if (a->kind == SL_ACT_EXPORTER_DELETE)
-		obs_exporter_written(
+		sl_obs_exporter_written(
 		        e, c, a->target, rc < 0 && !sl_srclient_err_is(err, 40450) ? 0 : -1);
-	if (rc < 0 && obs_conn_error(err->code) && e->in_pass) {
+	if (rc < 0 && sl_obs_conn_error(err->code) && e->in_pass) {
 		c->down = true;
 		c->down_err = *err;
 	}
 	if (ah.type) {
-		bool unknown = rc < 0 && (obs_conn_error(err->code) || err->code == SL_ETIMEOUT ||
-		                                 err->http_status >= 500);
+		bool unknown =
+		        rc < 0 && (sl_obs_conn_error(err->code) || err->code == SL_ETIMEOUT ||
+		                          err->http_status >= 500);
 
 		if (unknown) {
 			free(ah.id);
@@ -1282,7 +1286,7 @@ static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char
 
 	if (io)
 		sl_inv_object_get_status(io, st);
-	copy_str(st->key, sizeof(st->key), p->key);
+	sl_strlcpy_utf8(st->key, sizeof(st->key), p->key);
 	sl_status_set_condition(
 	        st, SL_COND_READY, p->ready, p->reason, p->message, p->error_code, gen, now);
 	sl_status_set_condition(st, SL_COND_RECONCILING, reconciling ? SL_COND_TRUE : SL_COND_FALSE,
@@ -1290,11 +1294,11 @@ static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char
 	sl_status_set_condition(st, SL_COND_STALLED, p->stalled ? SL_COND_TRUE : SL_COND_FALSE,
 	        p->stalled ? p->reason : "", p->stalled ? p->message : "",
 	        p->stalled ? p->error_code : 0, gen, now);
-	copy_str(st->fix, sizeof(st->fix), p->ready == SL_COND_TRUE ? "" : p->fix);
-	copy_str(st->exporter_state, sizeof(st->exporter_state), p->exporter_state);
+	sl_strlcpy_utf8(st->fix, sizeof(st->fix), p->ready == SL_COND_TRUE ? "" : p->fix);
+	sl_strlcpy_utf8(st->exporter_state, sizeof(st->exporter_state), p->exporter_state);
 	st->exporter_offset = p->exporter_offset;
 	st->exporter_ts = p->exporter_ts;
-	copy_str(st->trace_first_line, sizeof(st->trace_first_line), p->trace_first_line);
+	sl_strlcpy_utf8(st->trace_first_line, sizeof(st->trace_first_line), p->trace_first_line);
 	st->updated_ms = now;
 	out->result = p->result;
 	out->requeue_ms = p->requeue_ms;
@@ -1319,10 +1323,10 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 			sl_action_format(a, &b);
 			if (ae.code == SL_ESTATE && a->cluster_id[0]) {
 				p->error = true;
-				plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
+				sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
 				        "RegistryIdentityChanged", 0, "%s not done: %s", b.data,
 				        ae.msg);
-				copy_str(p->fix, sizeof(p->fix),
+				sl_strlcpy_utf8(p->fix, sizeof(p->fix),
 				        "point the Registry back at the registry that holds what "
 				        "this set made; if that registry is gone for good, so is "
 				        "what "
@@ -1330,11 +1334,11 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 				sl_buf_release(&b);
 				return 0;
 			}
-			if (obs_conn_error(ae.code))
+			if (sl_obs_conn_error(ae.code))
 				p->unreachable = true;
 			else
 				p->error = true;
-			plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE,
+			sl_plan_verdict(p, SL_RESULT_RETRY, SL_COND_FALSE,
 			        p->unreachable ? "RegistryUnreachable" : "ApplyFailed",
 			        ae.registry_code, "%s failed: %s", b.data, ae.msg);
 			p->stalled = false;
@@ -1351,10 +1355,12 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 			        &out->status, now, a->heal ? a->heal : a->drift, b.data);
 			if (a->heal) {
 				out->heals++;
-				copy_str(out->heal_reason, sizeof(out->heal_reason), a->heal);
+				sl_strlcpy_utf8(
+				        out->heal_reason, sizeof(out->heal_reason), a->heal);
 			} else {
 				out->drift_corrections++;
-				copy_str(out->heal_reason, sizeof(out->heal_reason), a->drift);
+				sl_strlcpy_utf8(
+				        out->heal_reason, sizeof(out->heal_reason), a->drift);
 			}
 		}
 		sl_buf_release(&b);
@@ -1363,18 +1369,18 @@ static int execute(struct sl_engine *e, const struct sl_snapshot *snap, struct s
 		return 0;
 	/* Writes made: the object moves; a link is Ready once its exporter runs again. */
 	if (p->obj && p->obj->kind != SL_KIND_SCHEMALINK) {
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "applied");
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "applied");
 	} else if (p->obj && p->obj->link.state == SL_LINK_PAUSED) {
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused", 0,
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused", 0,
 		        "exporter %s is paused as the manifest says", p->obj->name);
 	} else if (p->result == SL_RESULT_DONE) {
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
 		        "exporter %s is running", p->obj ? p->obj->name : "");
 	} else {
 		char reason[64];
 
-		copy_str(reason, sizeof(reason), p->reason);
-		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
+		sl_strlcpy_utf8(reason, sizeof(reason), p->reason);
+		sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
 		        "exporter %s was %s; waiting for it to run (was: %s)",
 		        p->obj ? p->obj->name : "", p->op == SL_PLAN_CREATE ? "created" : "changed",
 		        reason);
@@ -1483,12 +1489,12 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	/* An orphan id computed on another snapshot (the daemon may hand in a stale one): what
 	 * the object points at again is not an orphan (conservative: either side of a link). */
 	if (o == NULL && !for_delete && still_declared_at(snap, key)) {
-		copy_str(out->status.key, sizeof(out->status.key), key);
+		sl_strlcpy_utf8(out->status.key, sizeof(out->status.key), key);
 		out->result = SL_RESULT_DONE;
 		return 0;
 	}
 	if (o == NULL && !for_delete && !e->cfg.prune) {
-		copy_str(out->status.key, sizeof(out->status.key), key);
+		sl_strlcpy_utf8(out->status.key, sizeof(out->status.key), key);
 		out->result = SL_RESULT_DONE;
 		return 0;
 	}
@@ -1496,7 +1502,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	 * anything (computed once per snapshot). */
 	if (e->cfg.prune && !guard_locked(e, snap) && o == NULL && !for_delete &&
 	        inv_knows(e, key)) {
-		copy_str(out->status.key, sizeof(out->status.key), key);
+		sl_strlcpy_utf8(out->status.key, sizeof(out->status.key), key);
 		sl_status_set_condition(&out->status, SL_COND_READY, SL_COND_FALSE, "PruneRefused",
 		        e->guard_why, 0, "", sl_clock_wall_ms(e->clock));
 		sl_status_set_condition(&out->status, SL_COND_STALLED, SL_COND_TRUE, "PruneRefused",
@@ -1510,7 +1516,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	        e, snap, key, for_delete, !e->cfg.dry_run && !e->cfg.read_only_state, &p, &w, err);
 	if (rc == SL_ENOENT && (o == NULL || for_delete)) {
 		sl_error_clear(err);
-		copy_str(out->status.key, sizeof(out->status.key), key);
+		sl_strlcpy_utf8(out->status.key, sizeof(out->status.key), key);
 		out->result = SL_RESULT_DONE;
 		return 0;
 	}
@@ -1524,7 +1530,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	}
 	if (p->suspended && p->actions.len) {
 		/* spec.suspend: observe and report only (ARCHITECTURE.md steps 1 and 5). */
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "Suspended", p->error_code,
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "Suspended", p->error_code,
 		        "spec.suspend is true: %zu planned write(s) not made (%s)", p->actions.len,
 		        p->reason);
 	} else if (!e->cfg.dry_run && !p->unreachable && !p->error) {
@@ -1552,7 +1558,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 			        out->writes == 0 && inv_shape(e->inv) == shape, err);
 		}
 	}
-	want_link_release(&w);
+	sl_want_link_release(&w);
 	sl_plan_free(p);
 	return rc;
 }
@@ -1763,7 +1769,7 @@ static int promote_add_scope(struct obs_link *ob, const char *ctx)
 		if (!strcmp(((struct obs_scope *)ob->scopes.items[j])->context, ctx))
 			return 0;
 	ns = calloc(1, sizeof(*ns));
-	if (ns == NULL || !(ns->context = strdup(ctx)) || !(ns->scope = scope_of_context(ctx)) ||
+	if (ns == NULL || !(ns->context = strdup(ctx)) || !(ns->scope = sl_scope_of_context(ctx)) ||
 	        sl_vec_push(&ob->scopes, ns) < 0) {
 		if (ns) {
 			free(ns->scope);
@@ -1802,13 +1808,13 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	if (o == NULL)
 		return SL_ENOENT;
 	memset(&w, 0, sizeof(w));
-	obs_link_init(&ob);
+	sl_obs_link_init(&ob);
 	pthread_mutex_lock(&e->mu);
 	if (sl_buf_addf(&key, "SchemaLink/%s", name) < 0) {
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = want_link_build(snap, o, &w, err)) < 0)
+	if ((rc = sl_want_link_build(snap, o, &w, err)) < 0)
 		goto out;
 	src = client_for(e, snap, o->link.source, err);
 	dst = src ? client_for(e, snap, o->link.destination, err) : NULL;
@@ -1816,7 +1822,7 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 		rc = err ? err->code : SL_EINVAL;
 		goto out;
 	}
-	if ((rc = observe_link(e, snap, &w, key.data, src, dst, &ob, err)) < 0)
+	if ((rc = sl_observe_link(e, snap, &w, key.data, src, dst, &ob, err)) < 0)
 		goto out;
 	if (ob.exists && (rc = sl_srclient_exporter_pause(src->c, name, err)) < 0)
 		goto out;
@@ -1850,7 +1856,7 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	}
 	/* Recursively: contexts nested under the link's own (".source.x", written by a filter
 	 * that selects source contexts) are the link's too. */
-	if (strcmp(w.dest_ctx, ".") != 0 && (rc = obs_contexts(e, dst, err)) < 0)
+	if (strcmp(w.dest_ctx, ".") != 0 && (rc = sl_obs_contexts(e, dst, err)) < 0)
 		goto out;
 	for (i = 0; strcmp(w.dest_ctx, ".") != 0 && i < dst->contexts.len; i++) {
 		const char *ctx = dst->contexts.items[i];
@@ -1867,7 +1873,7 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 
 		e->writes++;
 		rc = sl_srclient_mode_put(dst->c, s->scope, "READWRITE", false, err);
-		obs_forget_scope(e, "mode", s->scope);
+		sl_obs_forget_scope(e, "mode", s->scope);
 		if (rc < 0)
 			goto out;
 		/* The scope now belongs to the people writing there: never restored or forced. */
@@ -1903,8 +1909,8 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 	rc = 0;
 out:
 	pthread_mutex_unlock(&e->mu);
-	obs_link_release(&ob);
-	want_link_release(&w);
+	sl_obs_link_release(&ob);
+	sl_want_link_release(&w);
 	sl_buf_release(&key);
 	return rc;
 }

@@ -97,33 +97,33 @@ struct obs_setting {
 	bool mode_owned, compat_owned;
 };
 
-int want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
+int sl_want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
         struct want_link *w, struct sl_error *err);
-void want_link_release(struct want_link *w);
+void sl_want_link_release(struct want_link *w);
 /* The exporter body to send: want plus the resolved secrets (wiped by sl_exporter_wipe). */
-int want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err);
+int sl_want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err);
 void sl_exporter_wipe(struct sl_exporter *e);
 /* True when info (a live exporter) already is what w wants. */
-bool want_link_matches(
+bool sl_want_link_matches(
         const struct want_link *w, const struct sl_exporter *info, const struct sl_inv_object *inv);
 /* The scope string of a context: "." -> "", ".x" -> ":.x:". Owned. */
-char *scope_of_context(const char *ctx);
+char *sl_scope_of_context(const char *ctx);
 
-void obs_link_init(struct obs_link *o);
-void obs_link_release(struct obs_link *o);
+void sl_obs_link_init(struct obs_link *o);
+void sl_obs_link_release(struct obs_link *o);
 /* Fills out with up to max import contexts of o, declared first, then live; the strings stay
  * borrowed from o. Returns how many. */
-size_t obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max);
-void obs_setting_release(struct obs_setting *o);
+size_t sl_obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max);
+void sl_obs_setting_release(struct obs_setting *o);
 
 /* The pure planners. inv_obj may be NULL (nothing recorded). now_ms stamps nothing; it is
  * only compared with recorded heal attempts. */
-int plan_link(const struct want_link *w, const struct obs_link *o,
+int sl_plan_link(const struct want_link *w, const struct obs_link *o,
         const struct sl_inv_object *inv_obj, struct sl_plan *p);
-int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p);
+int sl_plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p);
 
 /* A registry client with what is read once per pass: the lists, and the mode and compatibility
- * of each scope (observe.c; a write to a scope drops its entry, obs_forget_scope). */
+ * of each scope (observe.c; a write to a scope drops its entry, sl_obs_forget_scope). */
 struct reg_client {
 	char *name;
 	char hash[65]; /* spec hash of the Registry it was built from */
@@ -173,15 +173,14 @@ struct sl_engine {
 
 /* The registry's cluster id into c->cluster_id, read once per pass (engine.c). Returns 0
  * (c->cluster_id "" when the registry has none) or a negative code with err set. */
-int engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
+int sl_engine_identity(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
 
 /* Allocation helpers shared by the engine files. */
-struct sl_plan *plan_new(const char *key, const struct sl_object *obj);
-int plan_change(struct sl_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-struct sl_action *plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
+struct sl_plan *sl_plan_new(const char *key, const struct sl_object *obj);
+int sl_plan_change(struct sl_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct sl_action *sl_plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
         const char *target, const char *why);
-void plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
+void sl_plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
         const char *reason, int code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-void copy_str(char *dst, size_t len, const char *src);
 
 #endif

@@ -26,11 +26,6 @@
  * records: each line is then written once and folded once, so saving stays linear. */
 #define JOURNAL_MIN_FOLD 4096
 
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
 int sl_inv_set_str(char **field, const char *value)
 {
 	char *c = NULL;
@@ -629,10 +624,10 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
-	copy_str(st->key, sizeof(st->key), jstr(j, "key"));
-	copy_str(st->fix, sizeof(st->fix), jstr(j, "fix"));
-	copy_str(st->exporter_state, sizeof(st->exporter_state), jstr(j, "exporterState"));
-	copy_str(st->trace_first_line, sizeof(st->trace_first_line), jstr(j, "trace"));
+	sl_strlcpy_utf8(st->key, sizeof(st->key), jstr(j, "key"));
+	sl_strlcpy_utf8(st->fix, sizeof(st->fix), jstr(j, "fix"));
+	sl_strlcpy_utf8(st->exporter_state, sizeof(st->exporter_state), jstr(j, "exporterState"));
+	sl_strlcpy_utf8(st->trace_first_line, sizeof(st->trace_first_line), jstr(j, "trace"));
 	st->exporter_offset = json_integer_value(json_object_get(j, "offset"));
 	st->exporter_ts = json_integer_value(json_object_get(j, "ts"));
 	st->updated_ms = json_integer_value(json_object_get(j, "updated"));
@@ -644,9 +639,9 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 		d->status = s && !strcmp(s, "True")    ? SL_COND_TRUE
 		            : s && !strcmp(s, "False") ? SL_COND_FALSE
 		                                       : SL_COND_UNKNOWN;
-		copy_str(d->reason, sizeof(d->reason), jstr(c, "reason"));
-		copy_str(d->message, sizeof(d->message), jstr(c, "message"));
-		copy_str(d->observed_generation, sizeof(d->observed_generation),
+		sl_strlcpy_utf8(d->reason, sizeof(d->reason), jstr(c, "reason"));
+		sl_strlcpy_utf8(d->message, sizeof(d->message), jstr(c, "message"));
+		sl_strlcpy_utf8(d->observed_generation, sizeof(d->observed_generation),
 		        jstr(c, "observedGeneration"));
 		d->error_code = (int)json_integer_value(json_object_get(c, "errorCode"));
 		d->last_transition_ms =

@@ -9,7 +9,7 @@
 #include "observe.h"
 #include "schemalink/qsubject.h"
 
-void obs_link_init(struct obs_link *o)
+void sl_obs_link_init(struct obs_link *o)
 {
 	struct sl_exporter ei = SL_EXPORTER_INIT;
 	struct sl_exporter_status si = SL_EXPORTER_STATUS_INIT;
@@ -46,7 +46,7 @@ static void import_free(void *p)
 	free(i);
 }
 
-void obs_link_release(struct obs_link *o)
+void sl_obs_link_release(struct obs_link *o)
 {
 	sl_exporter_release(&o->info);
 	sl_exporter_status_release(&o->status);
@@ -55,7 +55,7 @@ void obs_link_release(struct obs_link *o)
 	o->declared = NULL;
 }
 
-size_t obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max)
+size_t sl_obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max)
 {
 	const struct sl_vec *lists[2] = {o->declared ? &o->declared->list : NULL, &o->imports};
 	size_t n = 0, i, k;
@@ -72,7 +72,7 @@ size_t obs_link_imports(const struct obs_link *o, struct sl_import_context *out,
 	return n;
 }
 
-void obs_setting_release(struct obs_setting *o)
+void sl_obs_setting_release(struct obs_setting *o)
 {
 	free(o->scope);
 	free(o->mode);
@@ -80,7 +80,7 @@ void obs_setting_release(struct obs_setting *o)
 	memset(o, 0, sizeof(*o));
 }
 
-bool obs_conn_error(int code)
+bool sl_obs_conn_error(int code)
 {
 	return code == SL_ECONN || code == SL_ETIMEOUT;
 }
@@ -89,7 +89,7 @@ bool obs_conn_error(int code)
 static int note(struct sl_engine *e, struct reg_client *c, int rc, const struct sl_error *err)
 {
 	e->reads++;
-	if (rc < 0 && obs_conn_error(err->code) && e->in_pass) {
+	if (rc < 0 && sl_obs_conn_error(err->code) && e->in_pass) {
 		c->down = true;
 		c->down_err = *err;
 	}
@@ -104,7 +104,7 @@ static int is_down(struct reg_client *c, struct sl_error *err)
 	return err->code;
 }
 
-int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+int sl_obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
 {
 	size_t i;
 	int rc;
@@ -119,7 +119,7 @@ int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *er
 	sl_strmap_release(&c->exporter_set, NULL);
 	sl_error_clear(&c->exp_err);
 	rc = note(e, c, sl_srclient_exporters_list(c->c, &c->exporters, &c->exp_err), &c->exp_err);
-	/* The set answers observe_link's "does the exporter exist" without a scan per link. */
+	/* The set answers sl_observe_link's "does the exporter exist" without a scan per link. */
 	for (i = 0; rc >= 0 && i < c->exporters.len; i++)
 		if (sl_strmap_set(&c->exporter_set, c->exporters.items[i], NULL, NULL) < 0)
 			rc = sl_error_set(&c->exp_err, SL_ENOMEM, "out of memory");
@@ -129,7 +129,7 @@ int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *er
 	return c->exp_rc;
 }
 
-int obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
+int sl_obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err)
 {
 	int rc;
 
@@ -185,7 +185,7 @@ static void peer_free(void *p)
 	free(x);
 }
 
-void obs_client_forget(struct reg_client *c)
+void sl_obs_client_forget(struct reg_client *c)
 {
 	sl_strmap_release(&c->modes, scope_read_free);
 	sl_strmap_release(&c->configs, scope_read_free);
@@ -270,7 +270,7 @@ static int edit_list(struct reg_client *c, const char *name, bool created)
 	return 0;
 }
 
-void obs_exporter_written(
+void sl_obs_exporter_written(
         struct sl_engine *e, const struct reg_client *c, const char *name, int outcome)
 {
 	size_t pos = 0;
@@ -289,7 +289,7 @@ void obs_exporter_written(
 	}
 }
 
-void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
+void sl_obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
 {
 	bool mode = strcmp(what, "mode") == 0;
 	size_t pos = 0;
@@ -303,7 +303,7 @@ void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
 	}
 }
 
-/* obs_mode (cache c->modes) and obs_config (c->configs). 1,000 links into one destination
+/* sl_obs_mode (cache c->modes) and sl_obs_config (c->configs). 1,000 links into one destination
  * context would otherwise read its mode 1,000 times a pass (OPERATIONS.md: one GET per
  * managed scope). */
 static int read_scope(struct sl_engine *e, struct reg_client *c, struct sl_strmap *cache,
@@ -342,13 +342,13 @@ static int read_scope(struct sl_engine *e, struct reg_client *c, struct sl_strma
 	return rc;
 }
 
-int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+int sl_obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
 	return read_scope(e, c, &c->modes, scope, v, err);
 }
 
-int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+int sl_obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err)
 {
 	return read_scope(e, c, &c->configs, scope, v, err);
@@ -471,7 +471,7 @@ static int add_scope(struct obs_link *o, const char *ctx)
 		if (!strcmp(((struct obs_scope *)o->scopes.items[i])->context, ctx))
 			return 0;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || !(s->context = strdup(ctx)) || !(s->scope = scope_of_context(ctx)) ||
+	if (s == NULL || !(s->context = strdup(ctx)) || !(s->scope = sl_scope_of_context(ctx)) ||
 	        sl_vec_push(&o->scopes, s) < 0) {
 		scope_free(s);
 		return SL_ENOMEM;
@@ -490,7 +490,7 @@ static void decl_imports_free(void *p)
 	free(d);
 }
 
-void obs_imports_release(struct sl_engine *e)
+void sl_obs_imports_release(struct sl_engine *e)
 {
 	sl_strmap_release(&e->imports, decl_imports_free);
 	e->imports_snap = 0;
@@ -532,7 +532,7 @@ static int declared_imports(struct sl_engine *e, const struct sl_snapshot *snap,
 	int rc = 0;
 
 	if (snap->id == 0 || snap->id != e->imports_snap) {
-		obs_imports_release(e);
+		sl_obs_imports_release(e);
 		for (i = 0; rc == 0 && i < sl_snapshot_count(snap); i++) {
 			const struct sl_object *x = sl_snapshot_at(snap, i);
 			const struct sl_object *src;
@@ -555,7 +555,7 @@ static int declared_imports(struct sl_engine *e, const struct sl_snapshot *snap,
 			free(ctx);
 		}
 		if (rc < 0)
-			obs_imports_release(e);
+			sl_obs_imports_release(e);
 		else
 			e->imports_snap = snap->id;
 	}
@@ -693,7 +693,7 @@ static int live_imports(struct sl_engine *e, const struct want_link *w, struct r
 {
 	const struct sl_registry_spec *sr = &w->src->registry;
 	size_t i;
-	int rc = obs_exporters(e, dst, err);
+	int rc = sl_obs_exporters(e, dst, err);
 
 	if (!e->in_pass) /* without a pass, every check reads afresh */
 		sl_strmap_release(&dst->peers, peer_free);
@@ -714,7 +714,7 @@ static int live_imports(struct sl_engine *e, const struct want_link *w, struct r
 	return rc < 0 ? rc : 0;
 }
 
-int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
+int sl_observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
         const char *key, struct reg_client *src, struct reg_client *dst, struct obs_link *o,
         struct sl_error *err)
 {
@@ -723,7 +723,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 	int rc;
 	bool nondefault = false;
 
-	rc = obs_exporters(e, src, err);
+	rc = sl_obs_exporters(e, src, err);
 	if (rc == SL_EUNSUP) {
 		o->unsupported = true;
 		sl_error_clear(err);
@@ -762,7 +762,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 		 * the nested context it would bring home (the loop), in every path. */
 		if ((rc = live_imports(e, w, dst, o, err)) < 0)
 			return rc;
-		if ((rc = obs_contexts(e, src, err)) < 0)
+		if ((rc = sl_obs_contexts(e, src, err)) < 0)
 			return rc;
 		for (i = 0; i < src->contexts.len; i++) {
 			const char *ctx = src->contexts.items[i];
@@ -786,7 +786,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 			struct sl_vec subs = SL_VEC_INIT;
 			const struct sl_inv_scope *is;
 
-			rc = obs_mode(e, dst, s->scope, &s->mode, err);
+			rc = sl_obs_mode(e, dst, s->scope, &s->mode, err);
 			if (rc < 0)
 				return rc;
 			s->mode_rc = rc;
@@ -823,7 +823,7 @@ int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const stru
 	return 0;
 }
 
-int observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_setting *o,
+int sl_observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_setting *o,
         const char *key, struct sl_error *err)
 {
 	int rc = 0;
@@ -831,14 +831,14 @@ int observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_settin
 
 	o->mode_rc = o->compat_rc = -1;
 	if (o->want_mode != SL_MODE_UNSET) {
-		if ((rc = obs_mode(e, c, o->scope, &o->mode, err)) < 0)
+		if ((rc = sl_obs_mode(e, c, o->scope, &o->mode, err)) < 0)
 			return rc;
 		o->mode_rc = rc;
 		is = sl_inventory_scope(e->inv, c->nurl, "mode", o->scope);
 		o->mode_owned = is && sl_inv_scope_needed_by(is, key);
 	}
 	if (o->want_compat != SL_COMPAT_UNSET) {
-		if ((rc = obs_config(e, c, o->scope, &o->compat, err)) < 0)
+		if ((rc = sl_obs_config(e, c, o->scope, &o->compat, err)) < 0)
 			return rc;
 		o->compat_rc = rc;
 		is = sl_inventory_scope(e->inv, c->nurl, "config", o->scope);

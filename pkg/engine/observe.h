@@ -8,38 +8,38 @@
 
 #include "engine_int.h"
 
-bool obs_conn_error(int code);
+bool sl_obs_conn_error(int code);
 /* The per-pass cached lists: GET /exporters (SL_EUNSUP on a route-level 404), GET /contexts. */
-int obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
-int obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
+int sl_obs_exporters(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
+int sl_obs_contexts(struct sl_engine *e, struct reg_client *c, struct sl_error *err);
 /* Tri-state like sl_srclient_mode_get / sl_srclient_config_get; *v is owned by the caller.
  * In a pass each (client, scope) is asked once: the value, or the error, is kept in c and
- * answered again until obs_forget_scope or the end of the pass. Outside a pass: always live. */
-int obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+ * answered again until sl_obs_forget_scope or the end of the pass. Outside a pass: always live. */
+int sl_obs_mode(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err);
-int obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
+int sl_obs_config(struct sl_engine *e, struct reg_client *c, const char *scope, char **v,
         struct sl_error *err);
 /* The engine wrote (or tried to write) the mode ("mode") or compatibility ("config") of scope:
  * drops what any client read of it, so the next read is live. Any client, since two Registry
  * objects may name the same registry. */
-void obs_forget_scope(struct sl_engine *e, const char *what, const char *scope);
+void sl_obs_forget_scope(struct sl_engine *e, const char *what, const char *scope);
 /* The engine created (outcome 1), deleted (-1) or perhaps wrote (0: a failure that may have
  * been applied) exporter name on c's registry: the pass's cached exporter list of every client
  * of that registry follows, or is dropped to be read again. So a link requeued in the same pass
  * (STARTING) finds the exporter it created instead of creating it again. */
-void obs_exporter_written(
+void sl_obs_exporter_written(
         struct sl_engine *e, const struct reg_client *c, const char *name, int outcome);
 /* Drops the modes and compatibilities c read in this pass (begin and end of a pass, free). */
-void obs_client_forget(struct reg_client *c);
+void sl_obs_client_forget(struct reg_client *c);
 /* Frees the declared imports (sl_engine_free). */
-void obs_imports_release(struct sl_engine *e);
+void sl_obs_imports_release(struct sl_engine *e);
 
-/* Observes link w (key "SchemaLink/<name>") into o (initialized with obs_link_init). */
-int observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
+/* Observes link w (key "SchemaLink/<name>") into o (initialized with sl_obs_link_init). */
+int sl_observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
         const char *key, struct reg_client *src, struct reg_client *dst, struct obs_link *o,
         struct sl_error *err);
 /* Reads the managed mode and compatibility of o->scope on c. */
-int observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_setting *o,
+int sl_observe_setting(struct sl_engine *e, struct reg_client *c, struct obs_setting *o,
         const char *key, struct sl_error *err);
 
 #endif

@@ -9,11 +9,6 @@
 #include "schemalink/qsubject.h"
 #include "schemalink/secret.h"
 
-void copy_str(char *dst, size_t len, const char *src)
-{
-	sl_strlcpy_utf8(dst, len, src);
-}
-
 static void putv(char *out, size_t len, const char *fmt, va_list ap)
         __attribute__((format(printf, 3, 0)));
 static void putv(char *out, size_t len, const char *fmt, va_list ap)
@@ -32,7 +27,7 @@ static void put(char *out, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *scope_of_context(const char *ctx)
+char *sl_scope_of_context(const char *ctx)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
@@ -55,7 +50,7 @@ static void want_secret_free(void *p)
 	}
 }
 
-void want_link_release(struct want_link *w)
+void sl_want_link_release(struct want_link *w)
 {
 	free(w->context);
 	free(w->dest_ctx);
@@ -195,7 +190,7 @@ static int add_auth(struct want_link *w, const struct sl_auth *a)
 	return rc;
 }
 
-int want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
+int sl_want_link_build(const struct sl_snapshot *snap, const struct sl_object *obj,
         struct want_link *w, struct sl_error *err)
 {
 	const struct sl_link_spec *l = &obj->link;
@@ -270,7 +265,7 @@ void sl_exporter_wipe(struct sl_exporter *e)
 	sl_exporter_release(e);
 }
 
-int want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err)
+int sl_want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err)
 {
 	const struct sl_link_spec *l = &w->obj->link;
 	const struct sl_registry_spec *d = &w->dst->registry;
@@ -358,20 +353,20 @@ void sl_plan_free(struct sl_plan *p)
 	free(p);
 }
 
-struct sl_plan *plan_new(const char *key, const struct sl_object *obj)
+struct sl_plan *sl_plan_new(const char *key, const struct sl_object *obj)
 {
 	struct sl_plan *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
-	copy_str(p->key, sizeof(p->key), key);
+	sl_strlcpy_utf8(p->key, sizeof(p->key), key);
 	p->obj = obj;
 	p->exporter_offset = -1;
 	p->ready = SL_COND_UNKNOWN;
 	return p;
 }
 
-int plan_change(struct sl_plan *p, const char *fmt, ...)
+int sl_plan_change(struct sl_plan *p, const char *fmt, ...)
 {
 	struct sl_buf b = SL_BUF_INIT;
 	va_list ap;
@@ -390,7 +385,7 @@ int plan_change(struct sl_plan *p, const char *fmt, ...)
 	return 0;
 }
 
-struct sl_action *plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
+struct sl_action *sl_plan_action(struct sl_plan *p, enum sl_action_kind kind, const char *registry,
         const char *target, const char *why)
 {
 	struct sl_action *a = calloc(1, sizeof(*a));
@@ -400,13 +395,13 @@ struct sl_action *plan_action(struct sl_plan *p, enum sl_action_kind kind, const
 		return NULL;
 	}
 	a->kind = kind;
-	copy_str(a->registry, sizeof(a->registry), registry);
-	copy_str(a->target, sizeof(a->target), target);
-	copy_str(a->why, sizeof(a->why), why);
+	sl_strlcpy_utf8(a->registry, sizeof(a->registry), registry);
+	sl_strlcpy_utf8(a->target, sizeof(a->target), target);
+	sl_strlcpy_utf8(a->why, sizeof(a->why), why);
 	return a;
 }
 
-void plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
+void sl_plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
         const char *reason, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -415,7 +410,7 @@ void plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready
 	p->ready = ready;
 	p->stalled = r == SL_RESULT_STALLED;
 	p->error_code = code;
-	copy_str(p->reason, sizeof(p->reason), reason);
+	sl_strlcpy_utf8(p->reason, sizeof(p->reason), reason);
 	va_start(ap, fmt);
 	putv(p->message, sizeof(p->message), fmt, ap);
 	va_end(ap);
@@ -470,7 +465,7 @@ static void want_reset(struct link_diff *d, const char *why)
 {
 	d->reset = true;
 	if (d->reset_why[0] == '\0')
-		copy_str(d->reset_why, sizeof(d->reset_why), why);
+		sl_strlcpy_utf8(d->reset_why, sizeof(d->reset_why), why);
 }
 
 /* Compares the desired exporter with the live one; adds change lines to p. */
@@ -507,7 +502,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 	if (d->differs) {
 		list_text(&a, &live_subj, true);
 		list_text(&b, &l->subjects, true);
-		rc = plan_change(p, "subjects: %s -> %s", a.data, b.data);
+		rc = sl_plan_change(p, "subjects: %s -> %s", a.data, b.data);
 		for (i = 0; i < want_subj.len; i++)
 			if (!in_vec(&live_subj, want_subj.items[i]))
 				want_reset(d, "the subject filter gained entries");
@@ -515,21 +510,21 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 	if (strcmp(live_type, w->ctx_type) != 0) {
 		d->differs = true;
 		want_reset(d, "the context type changed");
-		rc = rc ? rc : plan_change(p, "contextType: %s -> %s", live_type, w->ctx_type);
+		rc = rc ? rc : sl_plan_change(p, "contextType: %s -> %s", live_type, w->ctx_type);
 	}
 	if (l->context_type == SL_CONTEXT_CUSTOM &&
 	        strcmp(strip_dot(x->context ? x->context : ""), strip_dot(w->context)) != 0) {
 		d->differs = true;
 		want_reset(d, "the context name changed");
 		rc = rc ? rc
-		        : plan_change(p, "context: \"%s\" -> \"%s\"", x->context ? x->context : "",
-		                  w->context);
+		        : sl_plan_change(p, "context: \"%s\" -> \"%s\"",
+		                  x->context ? x->context : "", w->context);
 	}
 	if (strcmp(live_rename, w->rename) != 0) {
 		d->differs = true;
 		want_reset(d, "the subject rename format changed");
 		rc = rc ? rc
-		        : plan_change(p, "subjectRenameFormat: \"%s\" -> \"%s\"", live_rename,
+		        : sl_plan_change(p, "subjectRenameFormat: \"%s\" -> \"%s\"", live_rename,
 		                  w->rename);
 	}
 	/* Config: every desired key, then live keys nobody wants. */
@@ -545,9 +540,9 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 		if (!strcmp(k, "schema.registry.url"))
 			want_reset(d, "the destination URL changed");
 		if (live)
-			rc = plan_change(p, "config %s: \"%s\" -> \"%s\"", k, live, want);
+			rc = sl_plan_change(p, "config %s: \"%s\" -> \"%s\"", k, live, want);
 		else
-			rc = plan_change(p, "config %s: (absent) -> \"%s\"", k, want);
+			rc = sl_plan_change(p, "config %s: (absent) -> \"%s\"", k, want);
 	}
 	sl_vec_release(&keys, NULL);
 	sl_strmap_keys(&w->secret, &keys);
@@ -559,15 +554,15 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 
 		if (live == NULL) {
 			d->differs = true;
-			rc = plan_change(p, "config %s: (absent) -> <%s>", k, s->desc);
+			rc = sl_plan_change(p, "config %s: (absent) -> <%s>", k, s->desc);
 		} else if (had == NULL) {
 			d->differs = true;
-			rc = plan_change(p,
+			rc = sl_plan_change(p,
 			        "config %s: <%s: not recorded by schemalink, set again>", k,
 			        s->desc);
 		} else if (strcmp(had, s->hash) != 0) {
 			d->differs = true;
-			rc = plan_change(p, "config %s: <%s changed>", k, s->desc);
+			rc = sl_plan_change(p, "config %s: <%s changed>", k, s->desc);
 		}
 	}
 	sl_vec_release(&keys, NULL);
@@ -579,7 +574,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 		if (sl_strmap_get(&w->plain, k, NULL) || sl_strmap_get(&w->secret, k, NULL))
 			continue;
 		d->differs = true;
-		rc = plan_change(p, "config %s: \"%s\" -> (removed)", k,
+		rc = sl_plan_change(p, "config %s: \"%s\" -> (removed)", k,
 		        strcmp(live, HIDDEN) ? live : "<hidden by the registry>");
 	}
 	if (d->differs && l->reset_on_update)
@@ -632,7 +627,8 @@ static int plan_modes(
 			/* A read-only scope is a deliberate freeze (ARCHITECTURE.md table:
 			 * DestinationReadOnly, no fix): never forced, even where schemalink set
 			 * IMPORT before. */
-			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationReadOnly", 0,
+			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationReadOnly",
+			        0,
 			        "%s of %s is %s; link %s cannot write there and schemalink does "
 			        "not "
 			        "override a read-only mode",
@@ -650,7 +646,7 @@ static int plan_modes(
 			               : "the link writes there";
 			drift = s->owned ? "ModeRestored" : NULL;
 		} else if (s->local_writes && s->owned) {
-			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
+			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE,
 			        "DestinationHasLocalWrites", 0,
 			        "%s of %s is %s instead of IMPORT and holds writes that did not "
 			        "come from link %s (%s); someone may have failed over, so "
@@ -678,7 +674,8 @@ static int plan_modes(
 			force = true;
 			why = "it holds subjects; spec.selfHeal.forceImport is true";
 		} else {
-			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationNotEmpty", 0,
+			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationNotEmpty",
+			        0,
 			        "%s of %s is %s and already holds subjects that are not copies of "
 			        "what link %s exports (%s); schemalink never managed it, so it "
 			        "does "
@@ -696,15 +693,15 @@ static int plan_modes(
 			*stall = true;
 			return 0;
 		}
-		a = plan_action(p, SL_ACT_MODE_SET, dst, s->scope, why);
+		a = sl_plan_action(p, SL_ACT_MODE_SET, dst, s->scope, why);
 		if (a == NULL)
 			return SL_ENOMEM;
-		copy_str(a->value, sizeof(a->value), "IMPORT");
+		sl_strlcpy_utf8(a->value, sizeof(a->value), "IMPORT");
 		a->force = force;
 		a->drift = drift;
 		a->record_scope = true;
 		a->had_previous = s->mode_rc == 1 && s->scope[0] != '\0';
-		copy_str(a->previous, sizeof(a->previous), prev ? prev : "");
+		sl_strlcpy_utf8(a->previous, sizeof(a->previous), prev ? prev : "");
 		if (s->scope[0] == '\0') /* top level: GET answers the effective value */
 			a->had_previous = true;
 	}
@@ -713,7 +710,7 @@ static int plan_modes(
 
 static int act(struct sl_plan *p, enum sl_action_kind k, const struct want_link *w, const char *why)
 {
-	return plan_action(p, k, w->obj->link.source, w->obj->name, why) ? 0 : SL_ENOMEM;
+	return sl_plan_action(p, k, w->obj->link.source, w->obj->name, why) ? 0 : SL_ENOMEM;
 }
 
 static int create_changes(const struct want_link *w, struct sl_plan *p)
@@ -725,27 +722,27 @@ static int create_changes(const struct want_link *w, struct sl_plan *p)
 	int rc;
 
 	list_text(&b, &l->subjects, true);
-	rc = plan_change(
+	rc = sl_plan_change(
 	        p, "exporter %s on %s, writing to %s", w->obj->name, l->source, l->destination);
-	rc = rc ? rc : plan_change(p, "subjects: %s", b.data);
+	rc = rc ? rc : sl_plan_change(p, "subjects: %s", b.data);
 	rc = rc ? rc
-	        : plan_change(p, "context: %s%s%s (destination context %s)", w->ctx_type,
+	        : sl_plan_change(p, "context: %s%s%s (destination context %s)", w->ctx_type,
 	                  w->context ? " " : "", w->context ? w->context : "", w->dest_ctx);
 	if (rc == 0 && strcmp(w->rename, SL_DEFAULT_RENAME_FORMAT) != 0)
-		rc = plan_change(p, "subjectRenameFormat: \"%s\"", w->rename);
+		rc = sl_plan_change(p, "subjectRenameFormat: \"%s\"", w->rename);
 	sl_strmap_keys(&w->plain, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++)
-		rc = plan_change(p, "config %s: \"%s\"", (const char *)keys.items[i],
+		rc = sl_plan_change(p, "config %s: \"%s\"", (const char *)keys.items[i],
 		        (const char *)sl_strmap_get(&w->plain, keys.items[i], NULL));
 	sl_vec_release(&keys, NULL);
 	sl_strmap_keys(&w->secret, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++) {
 		const struct want_secret *s = sl_strmap_get(&w->secret, keys.items[i], NULL);
 
-		rc = plan_change(p, "config %s: <%s>", (const char *)keys.items[i], s->desc);
+		rc = sl_plan_change(p, "config %s: <%s>", (const char *)keys.items[i], s->desc);
 	}
 	if (rc == 0 && l->state == SL_LINK_PAUSED)
-		rc = plan_change(p, "state: Paused");
+		rc = sl_plan_change(p, "state: Paused");
 	sl_vec_release(&keys, NULL);
 	sl_buf_release(&b);
 	return rc;
@@ -756,8 +753,8 @@ static int count_attempts_ok(const struct want_link *w, const struct obs_link *o
 	return o->attempts_last_hour < w->obj->link.max_attempts_per_hour;
 }
 
-int plan_link(const struct want_link *w, const struct obs_link *o, const struct sl_inv_object *inv,
-        struct sl_plan *p)
+int sl_plan_link(const struct want_link *w, const struct obs_link *o,
+        const struct sl_inv_object *inv, struct sl_plan *p)
 {
 	const struct sl_link_spec *l = &w->obj->link;
 	bool want_paused = l->state == SL_LINK_PAUSED, stall = false;
@@ -767,16 +764,16 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 	struct link_diff d;
 	int rc;
 
-	copy_str(p->dest_context, sizeof(p->dest_context), w->dest_ctx);
+	sl_strlcpy_utf8(p->dest_context, sizeof(p->dest_context), w->dest_ctx);
 	if (w->secret_err[0]) {
 		p->error = true;
-		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SecretUnavailable", 0, "%s",
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SecretUnavailable", 0, "%s",
 		        w->secret_err);
 		put(p->fix, sizeof(p->fix), "make the secret readable by schemalink");
 		return 0;
 	}
 	if (o->unsupported) {
-		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExportersUnsupported", 404,
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExportersUnsupported", 404,
 		        "registry %s answers GET /exporters with 404: it has no Schema Linking",
 		        l->source);
 		put(p->fix, sizeof(p->fix),
@@ -786,7 +783,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 	}
 	/* What the exporter shows, also when a mode stalls the link below (get, describe). */
 	if (o->exists) {
-		copy_str(p->exporter_state, sizeof(p->exporter_state), st);
+		sl_strlcpy_utf8(p->exporter_state, sizeof(p->exporter_state), st);
 		p->exporter_offset = o->status.offset;
 		p->exporter_ts = o->status.ts;
 		sl_trace_first_line(trace, p->trace_first_line, sizeof(p->trace_first_line));
@@ -812,7 +809,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 			        "ExporterRecreated";
 		if (want_paused && act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
 			return SL_ENOMEM;
-		plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+		sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
 		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
 		        want_paused ? "Paused" : "ExporterMissing", 0, "exporter %s does not exist",
 		        w->obj->name);
@@ -822,7 +819,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		return rc;
 	if (d.differs && !o->exporter_owned && !o->adopt) {
 		/* Never overwrite what this set did not create (docs/ownership.md). */
-		plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 0,
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 0,
 		        "exporter %s on %s differs from the manifest, and this manifest set did "
 		        "not "
 		        "create it; schemalink does not change an exporter it does not own",
@@ -847,7 +844,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 			return SL_ENOMEM;
 		if (!want_paused && act(p, SL_ACT_EXPORTER_RESUME, w, "") < 0)
 			return SL_ENOMEM;
-		plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+		sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
 		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
 		        want_paused ? "Paused" : "ExporterOutOfDate", 0,
 		        "exporter %s differs from the manifest", w->obj->name);
@@ -861,20 +858,21 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		}
 		if (p->actions.len)
 			p->op = SL_PLAN_UPDATE;
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused", sl_trace_error_code(trace),
-		        "exporter %s is paused as the manifest says", w->obj->name);
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused",
+		        sl_trace_error_code(trace), "exporter %s is paused as the manifest says",
+		        w->obj->name);
 		return 0;
 	}
 	if (!strcmp(st, "PAUSED") && trace[0] == '\0') {
 		struct sl_action *a;
 
-		a = plan_action(p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name,
+		a = sl_plan_action(p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name,
 		        "paused by hand; spec.state is Running");
 		if (a == NULL)
 			return SL_ENOMEM;
 		a->drift = "ExporterResumed";
 		p->op = SL_PLAN_UPDATE;
-		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterPaused", 0,
+		sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterPaused", 0,
 		        "exporter %s was paused; spec.state is Running", w->obj->name);
 		return 0;
 	}
@@ -888,7 +886,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		for (i = 0; i < o->scopes.len && i < 64; i++)
 			needed[i] = ((struct obs_scope *)o->scopes.items[i])->context;
 		in.n_needed = i;
-		in.n_imports = obs_link_imports(o, imports, 64);
+		in.n_imports = sl_obs_link_imports(o, imports, 64);
 		in.link = w->obj->name;
 		in.source_registry = l->source;
 		in.dest_registry = l->destination;
@@ -900,15 +898,15 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		in.force_import = l->force_import;
 		sl_diagnose(&in, &dg);
 		if (dg.reason == NULL) {
-			plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting",
-			        0, "exporter %s is %s", w->obj->name, st);
+			sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE,
+			        "ExporterStarting", 0, "exporter %s is %s", w->obj->name, st);
 			return 0;
 		}
 		put(p->fix, sizeof(p->fix), "%s", dg.fix);
 		if (!l->self_heal_enabled || dg.heal == SL_HEAL_NONE || strcmp(st, "PAUSED") != 0) {
 			if (p->actions.len)
 				p->op = SL_PLAN_UPDATE;
-			plan_verdict(p,
+			sl_plan_verdict(p,
 			        strcmp(st, "PAUSED") ? SL_RESULT_REQUEUE_AFTER : SL_RESULT_STALLED,
 			        SL_COND_FALSE, dg.reason, dg.error_code, "%s%s", dg.message,
 			        l->self_heal_enabled || dg.heal == SL_HEAL_NONE
@@ -921,7 +919,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		if (dg.heal == SL_HEAL_IMPORT_AND_RESUME) {
 			size_t j;
 			bool planned = false;
-			char *scope = scope_of_context(dg.context);
+			char *scope = sl_scope_of_context(dg.context);
 
 			if (scope == NULL)
 				return SL_ENOMEM;
@@ -934,28 +932,29 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 				}
 			}
 			if (!planned && !strcmp(dg.reason, "DestinationNotEmpty")) {
-				struct sl_action *m = plan_action(p, SL_ACT_MODE_SET,
+				struct sl_action *m = sl_plan_action(p, SL_ACT_MODE_SET,
 				        l->destination, scope, "spec.selfHeal.forceImport is true");
 
 				if (m == NULL) {
 					free(scope);
 					return SL_ENOMEM;
 				}
-				copy_str(m->value, sizeof(m->value), "IMPORT");
+				sl_strlcpy_utf8(m->value, sizeof(m->value), "IMPORT");
 				m->force = true;
 				m->heal = dg.reason;
 				m->record_scope = true;
 			}
 			free(scope);
 		} else if (!count_attempts_ok(w, o)) {
-			plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, dg.reason, dg.error_code,
+			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, dg.reason,
+			        dg.error_code,
 			        "%s; resumed %d times in the last hour, the most "
 			        "spec.selfHeal.maxAttemptsPerHour allows",
 			        dg.message, o->attempts_last_hour);
 			return 0;
 		}
 		{
-			struct sl_action *a = plan_action(
+			struct sl_action *a = sl_plan_action(
 			        p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name, dg.reason);
 
 			if (a == NULL)
@@ -963,7 +962,7 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 			a->heal = dg.reason;
 		}
 		p->op = SL_PLAN_UPDATE;
-		plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, dg.reason, dg.error_code,
+		sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, dg.reason, dg.error_code,
 		        "%s", dg.message);
 		return 0;
 	}
@@ -971,21 +970,21 @@ int plan_link(const struct want_link *w, const struct obs_link *o, const struct 
 		p->op = SL_PLAN_UPDATE;
 	if (!strcmp(st, "RUNNING")) {
 		if (p->actions.len)
-			plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "ModeDrift", 0,
+			sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "ModeDrift", 0,
 			        "a destination mode of link %s is not IMPORT", w->obj->name);
 		else
-			plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
+			sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Running", 0,
 			        "exporter %s is running", w->obj->name);
 		return 0;
 	}
-	plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
+	sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
 	        "exporter %s is %s", w->obj->name, st[0] ? st : "in an unknown state");
 	return 0;
 }
 
 /* ---- settings planner (Registry, Context, Subject) --------------------------------------- */
 
-int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p)
+int sl_plan_setting(const struct sl_object *obj, const struct obs_setting *o, struct sl_plan *p)
 {
 	struct sl_action *a;
 	char sn[300];
@@ -997,25 +996,27 @@ int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struc
 
 		if (o->want_mode == SL_MODE_INHERIT) {
 			if (o->mode_rc == 1 && (!top || strcmp(o->mode, "READWRITE") != 0)) {
-				if (plan_change(p, "mode on %s: %s -> (inherited)", sn, o->mode) <
-				                0 ||
-				        !(a = plan_action(p, SL_ACT_MODE_DELETE, o->registry,
+				if (sl_plan_change(
+				            p, "mode on %s: %s -> (inherited)", sn, o->mode) < 0 ||
+				        !(a = sl_plan_action(p, SL_ACT_MODE_DELETE, o->registry,
 				                  o->scope, "")))
 					return SL_ENOMEM;
 				a->record_scope = true;
 				a->had_previous = true;
-				copy_str(a->previous, sizeof(a->previous), o->mode);
+				sl_strlcpy_utf8(a->previous, sizeof(a->previous), o->mode);
 			}
 		} else if (o->mode_rc != 1 || strcmp(o->mode, want) != 0) {
-			if (plan_change(p, "mode on %s: %s -> %s", sn,
+			if (sl_plan_change(p, "mode on %s: %s -> %s", sn,
 			            o->mode_rc == 1 ? o->mode : "(not set)", want) < 0 ||
-			        !(a = plan_action(p, SL_ACT_MODE_SET, o->registry, o->scope, "")))
+			        !(a = sl_plan_action(
+			                  p, SL_ACT_MODE_SET, o->registry, o->scope, "")))
 				return SL_ENOMEM;
-			copy_str(a->value, sizeof(a->value), want);
+			sl_strlcpy_utf8(a->value, sizeof(a->value), want);
 			a->force = o->force_mode;
 			a->record_scope = true;
 			a->had_previous = o->mode_rc == 1;
-			copy_str(a->previous, sizeof(a->previous), o->mode_rc == 1 ? o->mode : "");
+			sl_strlcpy_utf8(
+			        a->previous, sizeof(a->previous), o->mode_rc == 1 ? o->mode : "");
 			a->drift = o->mode_owned ? "ModeRestored" : NULL;
 		}
 	}
@@ -1024,35 +1025,36 @@ int plan_setting(const struct sl_object *obj, const struct obs_setting *o, struc
 
 		if (o->want_compat == SL_COMPAT_INHERIT) {
 			if (o->compat_rc == 1 && (!top || strcmp(o->compat, "BACKWARD") != 0)) {
-				if (plan_change(p, "compatibility on %s: %s -> (inherited)", sn,
+				if (sl_plan_change(p, "compatibility on %s: %s -> (inherited)", sn,
 				            o->compat) < 0 ||
-				        !(a = plan_action(p, SL_ACT_CONFIG_DELETE, o->registry,
+				        !(a = sl_plan_action(p, SL_ACT_CONFIG_DELETE, o->registry,
 				                  o->scope, "")))
 					return SL_ENOMEM;
 				a->record_scope = true;
 				a->had_previous = true;
-				copy_str(a->previous, sizeof(a->previous), o->compat);
+				sl_strlcpy_utf8(a->previous, sizeof(a->previous), o->compat);
 			}
 		} else if (o->compat_rc != 1 || strcmp(o->compat, want) != 0) {
-			if (plan_change(p, "compatibility on %s: %s -> %s", sn,
+			if (sl_plan_change(p, "compatibility on %s: %s -> %s", sn,
 			            o->compat_rc == 1 ? o->compat : "(not set)", want) < 0 ||
-			        !(a = plan_action(p, SL_ACT_CONFIG_SET, o->registry, o->scope, "")))
+			        !(a = sl_plan_action(
+			                  p, SL_ACT_CONFIG_SET, o->registry, o->scope, "")))
 				return SL_ENOMEM;
-			copy_str(a->value, sizeof(a->value), want);
+			sl_strlcpy_utf8(a->value, sizeof(a->value), want);
 			a->record_scope = true;
 			a->had_previous = o->compat_rc == 1;
-			copy_str(a->previous, sizeof(a->previous),
+			sl_strlcpy_utf8(a->previous, sizeof(a->previous),
 			        o->compat_rc == 1 ? o->compat : "");
 			a->drift = o->compat_owned ? "CompatibilityRestored" : NULL;
 		}
 	}
 	if (p->actions.len) {
 		p->op = SL_PLAN_UPDATE;
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "OutOfDate", 0,
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "OutOfDate", 0,
 		        "%s of %s differs from the manifest", sn, o->registry);
 	} else {
-		plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "%s of %s matches", sn,
-		        o->registry);
+		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "InSync", 0, "%s of %s matches",
+		        sn, o->registry);
 	}
 	(void)obj;
 	return 0;
@@ -1125,11 +1127,11 @@ int sl_plan_format(const struct sl_plan *p, struct sl_buf *out)
 	return rc;
 }
 
-bool want_link_matches(
+bool sl_want_link_matches(
         const struct want_link *w, const struct sl_exporter *info, const struct sl_inv_object *inv)
 {
 	struct obs_link o;
-	struct sl_plan *p = plan_new("", w->obj);
+	struct sl_plan *p = sl_plan_new("", w->obj);
 	struct link_diff d;
 	bool same;
 

@@ -110,7 +110,7 @@ static void shown(const struct ynode *v, char *out, size_t len)
 	if (v != NULL && v->type == YN_SCALAR)
 		sl_quote(v->text, out, len);
 	else
-		snprintf(out, len, "%s", ynode_type_name(v));
+		snprintf(out, len, "%s", sl_ynode_type_name(v));
 }
 
 static bool is_null(const struct ynode *v)
@@ -155,7 +155,7 @@ static bool check_map(struct dctx *c, const struct ynode *at, const struct ynode
 	char p[PATH_MAX_LEN];
 
 	if (v == NULL || v->type != YN_MAP) {
-		derr(c, at, path, "must be a mapping (got %s)", ynode_type_name(v));
+		derr(c, at, path, "must be a mapping (got %s)", sl_ynode_type_name(v));
 		return false;
 	}
 	if (!tag_ok(c, at, v, path))
@@ -170,7 +170,7 @@ static bool check_map(struct dctx *c, const struct ynode *at, const struct ynode
 
 		if (k->type != YN_SCALAR) {
 			derr(c, k, path, "mapping keys must be strings (got %s)",
-			        ynode_type_name(k));
+			        sl_ynode_type_name(k));
 			continue;
 		}
 		keys[n++] = k;
@@ -239,9 +239,9 @@ static bool want_str(
 		if (v->type == YN_SCALAR)
 			derr(c, at, path,
 			        "must be a string (got %s %s; quote it to make it a string)",
-			        ynode_type_name(v), v->text);
+			        sl_ynode_type_name(v), v->text);
 		else
-			derr(c, at, path, "must be a string (got %s)", ynode_type_name(v));
+			derr(c, at, path, "must be a string (got %s)", sl_ynode_type_name(v));
 		return false;
 	}
 	if (!tag_ok(c, at, v, path))
@@ -393,7 +393,7 @@ static void want_secret(struct dctx *c, const struct ynode *at, const struct yno
 
 	if (v->type == YN_SCALAR) {
 		derr(c, at, path, "must be a secret reference: a mapping with one of %s (got %s)",
-		        inline_ok ? "value, env, file" : "env, file", ynode_type_name(v));
+		        inline_ok ? "value, env, file" : "env, file", sl_ynode_type_name(v));
 		return;
 	}
 	if (!check_map(c, at, v, path, keys))
@@ -870,7 +870,7 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 
 	if ((v = fld(c, spec, "spec", "subjects", p, &k)) != NULL) {
 		if (v->type != YN_SEQ) {
-			derr(c, k, p, "must be a list of subjects (got %s)", ynode_type_name(v));
+			derr(c, k, p, "must be a list of subjects (got %s)", sl_ynode_type_name(v));
 		} else if (v->n == 0) {
 			derr(c, k, p,
 			        "must list at least one entry (leave it out for the default "
@@ -958,7 +958,8 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 				derr(c, ck, p2,
 				        "holds a secret; move it to secretConfig with env or file");
 			} else if (is_null(cv) || cv->type != YN_SCALAR) {
-				derr(c, ck, p2, "must be a string (got %s)", ynode_type_name(cv));
+				derr(c, ck, p2, "must be a string (got %s)",
+				        sl_ynode_type_name(cv));
 			} else if (tag_ok(c, ck, cv, p2)) {
 				if (strlen(cv->text) != cv->len)
 					derr(c, ck, p2, "must not contain NUL characters");
@@ -1088,7 +1089,7 @@ static void decode_subject(struct dctx *c, const struct ynode *sk, const struct 
 		dwarn(c, sk, "spec", "sets neither mode nor compatibility, so it manages nothing");
 }
 
-int decode_object(const struct ydoc *doc, const char *file, const char *base_dir,
+int sl_decode_object(const struct ydoc *doc, const char *file, const char *base_dir,
         struct sl_diags *d, struct sl_object **out, size_t *errors)
 {
 	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", NULL};
@@ -1105,7 +1106,7 @@ int decode_object(const struct ydoc *doc, const char *file, const char *base_dir
 		derr(&c, root, NULL,
 		        "a manifest document must be a mapping with apiVersion, kind, "
 		        "metadata and spec (got %s)",
-		        ynode_type_name(root));
+		        sl_ynode_type_name(root));
 		goto out;
 	}
 	check_map(&c, root, root, "", keys);

@@ -152,7 +152,7 @@ int sl_manifest_add_buffer(struct sl_manifest_loader *l, const char *name, const
 		return ferr(l, name, line, col,
 		        "NUL byte in file (binary file?); manifests must be UTF-8 text");
 	}
-	ys = ystream_new(name, p, len);
+	ys = sl_ystream_new(name, p, len);
 	if (ys == NULL)
 		return SL_ENOMEM;
 	for (;;) {
@@ -160,11 +160,11 @@ int sl_manifest_add_buffer(struct sl_manifest_loader *l, const char *name, const
 		struct sl_object *o = NULL;
 		size_t errors = 0;
 
-		rc = ystream_next(ys, &doc, &l->diags);
+		rc = sl_ystream_next(ys, &doc, &l->diags);
 		if (rc < 0 || doc == NULL)
 			break;
 		if (doc->root == NULL) { /* empty document: nothing declared */
-			ydoc_free(doc);
+			sl_ydoc_free(doc);
 			continue;
 		}
 		if (l->objects >= SL_MANIFEST_MAX_OBJECTS) {
@@ -172,18 +172,18 @@ int sl_manifest_add_buffer(struct sl_manifest_loader *l, const char *name, const
 			rc = ferr(l, name, doc->root->line, doc->root->col,
 			        "more than %d objects in one load", SL_MANIFEST_MAX_OBJECTS);
 			l->over_limit = true;
-			ydoc_free(doc);
+			sl_ydoc_free(doc);
 			break;
 		}
 		l->objects++;
-		rc = decode_object(doc, name, base_dir, &l->diags, &o, &errors);
-		ydoc_free(doc);
+		rc = sl_decode_object(doc, name, base_dir, &l->diags, &o, &errors);
+		sl_ydoc_free(doc);
 		if (rc == 0 && o != NULL)
 			rc = add_object(l, o);
 		if (rc < 0)
 			break;
 	}
-	ystream_free(ys);
+	sl_ystream_free(ys);
 	/* A YAML problem was reported; the objects before it stay for further checks. */
 	return rc == SL_ENOMEM ? rc : 0;
 }

@@ -30,7 +30,7 @@ static size_t sat_add(size_t a, size_t b)
 	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
-struct ystream *ystream_new(const char *file, const unsigned char *data, size_t len)
+struct ystream *sl_ystream_new(const char *file, const unsigned char *data, size_t len)
 {
 	struct ystream *s = calloc(1, sizeof(*s));
 
@@ -49,7 +49,7 @@ struct ystream *ystream_new(const char *file, const unsigned char *data, size_t 
 	return s;
 }
 
-void ystream_free(struct ystream *s)
+void sl_ystream_free(struct ystream *s)
 {
 	if (s == NULL)
 		return;
@@ -80,7 +80,7 @@ static void anchor_free(void *p)
 	free(a);
 }
 
-void ydoc_free(struct ydoc *doc)
+void sl_ydoc_free(struct ydoc *doc)
 {
 	if (doc == NULL)
 		return;
@@ -89,7 +89,7 @@ void ydoc_free(struct ydoc *doc)
 	free(doc);
 }
 
-const char *ynode_type_name(const struct ynode *n)
+const char *sl_ynode_type_name(const struct ynode *n)
 {
 	if (n == NULL)
 		return "null";
@@ -312,7 +312,7 @@ static char *dup_anchor(const yaml_char_t *a, bool *oom)
 	return c;
 }
 
-int ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
+int sl_ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
 {
 	struct yframe stack[SL_MANIFEST_MAX_DEPTH + 1];
 	size_t depth = 0, i;
@@ -469,7 +469,7 @@ fail:
 		yaml_event_delete(&ev);
 	for (i = 0; i < depth; i++)
 		free(stack[i].anchor);
-	ydoc_free(doc);
+	sl_ydoc_free(doc);
 	s->done = true;
 	return rc;
 }

@@ -53,21 +53,21 @@ struct ydoc {
  * reported to d as errors against file, and then the function returns SL_EINVAL: the rest of
  * the stream cannot be trusted. Returns 0, SL_EINVAL or SL_ENOMEM. */
 struct ystream;
-struct ystream *ystream_new(const char *file, const unsigned char *data, size_t len);
-void ystream_free(struct ystream *s);
-int ystream_next(struct ystream *s, struct ydoc **doc, struct sl_diags *d);
-void ydoc_free(struct ydoc *doc);
+struct ystream *sl_ystream_new(const char *file, const unsigned char *data, size_t len);
+void sl_ystream_free(struct ystream *s);
+int sl_ystream_next(struct ystream *s, struct ydoc **doc, struct sl_diags *d);
+void sl_ydoc_free(struct ydoc *doc);
 
 /* Name of a node's type for messages: "string", "null", "boolean", "integer", "float",
  * "sequence", "mapping". */
-const char *ynode_type_name(const struct ynode *n);
+const char *sl_ynode_type_name(const struct ynode *n);
 
 /* Decodes one document into a new object of the four kinds, reporting every problem to d
  * with the field's position. *out is the object (owned by the caller) when its kind and name
  * are usable, even if other fields had errors (so duplicates and references can still be
  * checked); otherwise NULL. *errors receives the number of errors found. base_dir (absolute)
  * anchors relative file paths. Returns 0 or SL_ENOMEM. (decode.c) */
-int decode_object(const struct ydoc *doc, const char *file, const char *base_dir,
+int sl_decode_object(const struct ydoc *doc, const char *file, const char *base_dir,
         struct sl_diags *d, struct sl_object **out, size_t *errors);
 
 #endif

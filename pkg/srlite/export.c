@@ -49,7 +49,7 @@ struct worker {
 	struct sl_buf trace; /* the failure of the last call, when it failed */
 };
 
-int64_t xp_now_ms(void)
+int64_t sl_xp_now_ms(void)
 {
 	struct timespec ts;
 
@@ -211,7 +211,7 @@ static void finish(struct worker *w, int64_t done, bool failed, bool modes)
 	struct sl_exporters *x = w->x;
 	char *rec = NULL;
 	bool changed = false;
-	int64_t now = xp_now_ms();
+	int64_t now = sl_xp_now_ms();
 
 	pthread_mutex_lock(&x->jmu);
 	pthread_mutex_lock(&x->mu);
@@ -234,12 +234,12 @@ static void finish(struct worker *w, int64_t done, bool failed, bool modes)
 		}
 	}
 	if (changed && !e->deleted)
-		rec = xp_record(e);
+		rec = sl_xp_record(e);
 	pthread_mutex_unlock(&x->mu);
 	/* A journal failure leaves the progress in memory; the next batch tries again, and a
 	 * restart re-exports idempotently from the last durable offset. */
 	if (rec != NULL)
-		xp_journal(x, rec, NULL);
+		sl_xp_journal(x, rec, NULL);
 	pthread_mutex_unlock(&x->jmu);
 }
 
@@ -517,7 +517,7 @@ static void work(struct worker *w, bool need_modes, int64_t next)
 	finish(w, done, o == OUT_FAIL, false);
 }
 
-void *xp_worker_main(void *arg)
+void *sl_xp_worker_main(void *arg)
 {
 	struct xp_exporter *e = arg;
 	struct worker w;
@@ -549,8 +549,8 @@ void *xp_worker_main(void *arg)
 		next = e->offset + 1;
 		if (!w.have_spec || w.spec_gen != e->spec_gen) {
 			if (w.have_spec)
-				xp_spec_release(&w.spec);
-			w.have_spec = xp_spec_copy(&w.spec, &e->spec) == 0;
+				sl_xp_spec_release(&w.spec);
+			w.have_spec = sl_xp_spec_copy(&w.spec, &e->spec) == 0;
 			w.spec_gen = e->spec_gen;
 			free(w.ctx_name);
 			w.ctx_name = NULL;
@@ -577,13 +577,13 @@ void *xp_worker_main(void *arg)
 	pthread_mutex_unlock(&w.x->mu);
 	sl_srclient_free(w.client);
 	if (w.have_spec)
-		xp_spec_release(&w.spec);
+		sl_xp_spec_release(&w.spec);
 	free(w.ctx_name);
 	sl_buf_release(&w.trace);
 	return NULL;
 }
 
-void *xp_dispatcher_main(void *arg)
+void *sl_xp_dispatcher_main(void *arg)
 {
 	struct sl_exporters *x = arg;
 	uint64_t seen = 0, n;

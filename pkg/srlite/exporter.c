@@ -19,7 +19,7 @@
 
 /* ---------- specs ---------- */
 
-void xp_spec_release(struct xp_spec *sp)
+void sl_xp_spec_release(struct xp_spec *sp)
 {
 	for (size_t i = 0; i < sp->nsubjects; i++)
 		free(sp->subjects[i]);
@@ -71,7 +71,7 @@ static int config_copy(struct sl_strmap *dst, const struct sl_strmap *src)
 	return 0;
 }
 
-int xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src)
+int sl_xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	sl_strmap_init(&dst->config);
@@ -84,7 +84,7 @@ int xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src)
 	        (src->kek_rename != NULL && dst->kek_rename == NULL) ||
 	        strv_copy(&dst->subjects, &dst->nsubjects, src->subjects, src->nsubjects) != 0 ||
 	        config_copy(&dst->config, &src->config) != 0) {
-		xp_spec_release(dst);
+		sl_xp_spec_release(dst);
 		return SL_ENOMEM;
 	}
 	return 0;
@@ -293,7 +293,7 @@ static int spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl
 
 /* ---------- JSON ---------- */
 
-const char *xp_state_name(enum xp_state s)
+const char *sl_xp_state_name(enum xp_state s)
 {
 	switch (s) {
 	case XP_STARTING: return "STARTING";
@@ -365,7 +365,8 @@ static json_t *info_json(const struct xp_exporter *e, bool masked)
 static json_t *status_json(const struct xp_exporter *e)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", e->name, "state",
-	        xp_state_name(e->state), "offset", (json_int_t)e->offset, "ts", (json_int_t)e->ts);
+	        sl_xp_state_name(e->state), "offset", (json_int_t)e->offset, "ts",
+	        (json_int_t)e->ts);
 
 	if (o != NULL && e->trace != NULL && e->trace[0] != '\0')
 		json_object_set_new(o, "trace", json_string(e->trace));
@@ -374,7 +375,7 @@ static json_t *status_json(const struct xp_exporter *e)
 
 /* The journal record of e: its whole definition (secrets included: the journal is the
  * registry's own data) and status. Called under x->mu. Returns owned text or NULL. */
-char *xp_record(const struct xp_exporter *e)
+char *sl_xp_record(const struct xp_exporter *e)
 {
 	json_t *o = info_json(e, false);
 	char *text;
@@ -382,7 +383,7 @@ char *xp_record(const struct xp_exporter *e)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "op", json_string("exporter"));
-	json_object_set_new(o, "state", json_string(xp_state_name(e->state)));
+	json_object_set_new(o, "state", json_string(sl_xp_state_name(e->state)));
 	json_object_set_new(o, "offset", json_integer(e->offset));
 	json_object_set_new(o, "ts", json_integer(e->ts));
 	json_object_set_new(o, "trace", json_string(e->trace != NULL ? e->trace : ""));
@@ -393,7 +394,7 @@ char *xp_record(const struct xp_exporter *e)
 }
 
 /* Appends rec (taken) to the journal. Caller holds x->jmu, not x->mu. */
-int xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err)
+int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err)
 {
 	int rc;
 
@@ -411,7 +412,7 @@ static void exporter_free(struct xp_exporter *e)
 	if (e == NULL)
 		return;
 	free(e->name);
-	xp_spec_release(&e->spec);
+	sl_xp_spec_release(&e->spec);
 	free(e->trace);
 	free(e);
 }
@@ -568,13 +569,13 @@ static void spawn(struct sl_exporters *x, struct xp_exporter *e)
 		return;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, (size_t)1 << 20);
-	if (pthread_create(&e->thread, &attr, xp_worker_main, e) == 0) {
+	if (pthread_create(&e->thread, &attr, sl_xp_worker_main, e) == 0) {
 		e->thread_started = true;
 	} else if (e->state != XP_PAUSED) {
 		e->state = XP_PAUSED;
 		free(e->trace);
 		e->trace = strdup("java.lang.OutOfMemoryError: unable to create native thread");
-		e->ts = xp_now_ms();
+		e->ts = sl_xp_now_ms();
 	}
 	pthread_attr_destroy(&attr);
 	(void)x;
@@ -590,7 +591,7 @@ int sl_exporters_start(struct sl_exporters *x, const char *cluster_id, struct sl
 	x->log_count = sl_store_changes_count(x->store);
 	if (x->cluster_id == NULL) {
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-	} else if (pthread_create(&x->dispatcher, NULL, xp_dispatcher_main, x) != 0) {
+	} else if (pthread_create(&x->dispatcher, NULL, sl_xp_dispatcher_main, x) != 0) {
 		rc = sl_error_set(err, SL_EIO, "cannot start the exporters' dispatcher thread");
 	} else {
 		x->dispatcher_started = true;
@@ -737,9 +738,9 @@ static int create(
 		sl_registry_error(
 		        &err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
 	else
-		rec = xp_record(e);
+		rec = sl_xp_record(e);
 	pthread_mutex_unlock(&x->mu);
-	if (err.code == 0 && xp_journal(x, rec, &err) == 0) {
+	if (err.code == 0 && sl_xp_journal(x, rec, &err) == 0) {
 		pthread_mutex_lock(&x->mu);
 		if (insert(x, e) != 0) {
 			sl_registry_error(&err, 50001, "Error in the backend data store");
@@ -803,7 +804,7 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 		if (e->state != XP_PAUSED) {
 			e->state = XP_PAUSED;
 			atomic_fetch_add(&e->gen, 1);
-			rec = xp_record(e);
+			rec = sl_xp_record(e);
 		}
 		break;
 	case ACT_RESUME:
@@ -817,7 +818,7 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 		atomic_fetch_add(&e->gen, 1);
 		if (x->started)
 			spawn(x, e);
-		rec = xp_record(e);
+		rec = sl_xp_record(e);
 		break;
 	case ACT_RESET:
 	case ACT_UPDATE:
@@ -832,25 +833,25 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 			e->offset_gen++;
 			free(e->trace);
 			e->trace = NULL;
-			rec = xp_record(e);
+			rec = sl_xp_record(e);
 		} else if (act == ACT_DELETE) {
 			gone = sl_vec_remove(&x->list, (size_t)idx);
 			gone->deleted = true;
 			atomic_fetch_add(&gone->gen, 1);
 			rec = delete_record(name);
 		} else {
-			if (xp_spec_copy(&next, &e->spec) != 0) {
+			if (sl_xp_spec_copy(&next, &e->spec) != 0) {
 				sl_registry_error(&err, 50001, "Error in the backend data store");
 				break;
 			}
 			if (act == ACT_CONFIG ? config_from_json(body, &next, &err) != 0
 			                      : spec_apply_json(body, &next, false, &err) != 0)
 				break;
-			xp_spec_release(&e->spec);
+			sl_xp_spec_release(&e->spec);
 			e->spec = next;
 			memset(&next, 0, sizeof(next));
 			e->spec_gen++;
-			rec = xp_record(e);
+			rec = sl_xp_record(e);
 		}
 		break;
 	}
@@ -858,12 +859,12 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 unlock:
 	pthread_mutex_unlock(&x->mu);
 	if (err.code == 0 && rec != NULL) {
-		xp_journal(x, rec, &err);
+		sl_xp_journal(x, rec, &err);
 		rec = NULL;
 	}
 	pthread_mutex_unlock(&x->jmu);
 	free(rec);
-	xp_spec_release(&next);
+	sl_xp_spec_release(&next);
 	json_decref(body);
 	if (gone != NULL) {
 		/* Paused, so its worker is idle or abandoning a cancelled call: join it. */

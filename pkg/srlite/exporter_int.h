@@ -62,20 +62,20 @@ struct sl_exporters {
 	atomic_bool stopping;
 };
 
-void xp_spec_release(struct xp_spec *sp);
+void sl_xp_spec_release(struct xp_spec *sp);
 /* Deep copy into dst (overwritten). Returns 0 or SL_ENOMEM (dst left empty). */
-int xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src);
-const char *xp_state_name(enum xp_state s);
+int sl_xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src);
+const char *sl_xp_state_name(enum xp_state s);
 /* Owned journal record text of e, or NULL. Caller holds x->mu. */
-char *xp_record(const struct xp_exporter *e);
+char *sl_xp_record(const struct xp_exporter *e);
 /* Journals rec (taken). Caller holds x->jmu only. */
-int xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err);
+int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err);
 
 /* export.c */
-int64_t xp_now_ms(void);
+int64_t sl_xp_now_ms(void);
 /* Thread bodies: one worker per exporter (arg: struct xp_exporter *), one dispatcher per
  * set (arg: struct sl_exporters *). */
-void *xp_worker_main(void *arg);
-void *xp_dispatcher_main(void *arg);
+void *sl_xp_worker_main(void *arg);
+void *sl_xp_dispatcher_main(void *arg);
 
 #endif
