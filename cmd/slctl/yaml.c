@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "schemalink/json.h"
 #include "schemalink/log.h"
 #include "slctl.h"
 

@@ -134,10 +134,6 @@ int sl_httpd_reply_error(
  * split the header, SL_ENOMEM. */
 int sl_httpd_response_header(struct sl_httpd_response *resp, const char *name, const char *value);
 
-/* Appends s as the inside of a JSON string (no quotes): '"', '\\' and control characters are
- * escaped, invalid UTF-8 bytes become U+FFFD. Returns 0 or SL_ENOMEM. */
-int sl_httpd_json_escape(struct sl_buf *out, const char *s);
-
 /* Returns an owned, empty credential set, or NULL when out of memory. */
 struct sl_httpd_auth *sl_httpd_auth_new(void);
 

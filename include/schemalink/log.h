@@ -69,7 +69,4 @@ void sl_vlog(enum sl_log_level level, const struct sl_log_fields *fields, const 
  * Returns 0 or SL_ENOMEM. */
 int sl_redact(const char *in, struct sl_buf *out);
 
-/* Appends s to out as the inside of a JSON string (escaping quotes, backslash, controls). */
-int sl_json_escape(struct sl_buf *out, const char *s);
-
 #endif

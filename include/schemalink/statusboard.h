@@ -7,7 +7,7 @@
  * lastTransitionTime moves only when its status does and heal history accumulates; the JSON
  * shape of ARCHITECTURE.md "Conditions" (type, status, reason, message, errorCode,
  * observedGeneration, lastTransitionTime as RFC 3339); loading and atomically saving that
- * JSON. Depends on base (fileio, log's redaction), status.h and jsonw.h; uses jansson.
+ * JSON. Depends on base (fileio, log's redaction), status.h and json.h; uses jansson.
  * Thread-safe: workers update while the HTTP thread renders; nothing blocks under the lock.
  */
 #ifndef SCHEMALINK_STATUSBOARD_H

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "schemalink/json.h"
+
 static struct {
 	enum sl_log_level min;
 	enum sl_log_format format;
@@ -69,29 +71,6 @@ int sl_log_format_parse(const char *s, enum sl_log_format *out, struct sl_error 
 int sl_log_enabled(enum sl_log_level level)
 {
 	return level >= log_cfg.min;
-}
-
-int sl_json_escape(struct sl_buf *out, const char *s)
-{
-	int rc = 0;
-
-	for (; *s && rc == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '"': rc = sl_buf_adds(out, "\\\""); break;
-		case '\\': rc = sl_buf_adds(out, "\\\\"); break;
-		case '\n': rc = sl_buf_adds(out, "\\n"); break;
-		case '\r': rc = sl_buf_adds(out, "\\r"); break;
-		case '\t': rc = sl_buf_adds(out, "\\t"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				rc = sl_buf_addf(out, "\\u%04x", c);
-			else
-				rc = sl_buf_addch(out, (char)c);
-		}
-	}
-	return rc;
 }
 
 /* --- redaction --- */
@@ -246,23 +225,23 @@ void sl_vlog(
 	if (fields && fields->reason && sl_redact(fields->reason, &reason) < 0)
 		goto out;
 	if (log_cfg.format == SL_LOG_JSON) {
-		sl_buf_addf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
-		        sl_log_level_name(level));
-		sl_json_escape(&line, clean.data);
-		sl_buf_addch(&line, '"');
-		if (fields && fields->object) {
-			sl_buf_adds(&line, ",\"object\":\"");
-			sl_json_escape(&line, object.data);
-			sl_buf_addch(&line, '"');
-		}
-		if (fields && fields->reason) {
-			sl_buf_adds(&line, ",\"reason\":\"");
-			sl_json_escape(&line, reason.data);
-			sl_buf_addch(&line, '"');
-		}
+		struct sl_jsonw w;
+
+		sl_jsonw_init(&w, JSON_COMPACT, sl_jsonw_to_buf, &line);
+		sl_jsonw_open(&w, NULL, '{');
+		sl_jsonw_str(&w, "ts", ts);
+		sl_jsonw_str(&w, "level", sl_log_level_name(level));
+		sl_jsonw_str(&w, "msg", clean.data);
+		if (fields && fields->object)
+			sl_jsonw_str(&w, "object", object.data);
+		if (fields && fields->reason)
+			sl_jsonw_str(&w, "reason", reason.data);
 		if (fields && fields->attempt)
-			sl_buf_addf(&line, ",\"attempt\":%d", fields->attempt);
-		sl_buf_adds(&line, "}\n");
+			sl_jsonw_int(&w, "attempt", fields->attempt);
+		sl_jsonw_close(&w);
+		if (sl_jsonw_finish(&w) < 0)
+			goto out;
+		sl_buf_addch(&line, '\n');
 	} else {
 		char lv[8];
 		size_t i;

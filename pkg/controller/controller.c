@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "schemalink/httpd.h"
+#include "schemalink/json.h"
 #include "schemalink/log.h"
 #include "schemalink/manifest.h"
 #include "schemalink/sdnotify.h"
@@ -1079,31 +1080,40 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 
 /* ---- readiness and HTTP ------------------------------------------------------------------ */
 
-static void add_reason(struct sl_buf *out, bool *first, const char *reason, const char *msg)
+/* Appends reason and the redacted msg to reasons (pairs of owned strings) and marks the
+ * daemon not ready, also when there is no memory to say why. */
+static void add_reason(struct sl_vec *reasons, bool *ready, const char *reason, const char *msg)
 {
 	struct sl_buf red = SL_BUF_INIT;
+	char *r = strdup(reason), *m = NULL;
 
-	sl_redact(msg, &red);
-	sl_buf_addf(out, "%s{\"reason\":\"%s\",\"message\":\"", *first ? "" : ",", reason);
-	sl_httpd_json_escape(out, red.data);
-	sl_buf_adds(out, "\"}");
-	*first = false;
+	*ready = false;
+	if (sl_redact(msg, &red) == 0)
+		m = sl_buf_detach(&red);
+	if (r == NULL || m == NULL || sl_vec_push(reasons, r) < 0) {
+		free(r);
+		free(m);
+	} else if (sl_vec_push(reasons, m) < 0) {
+		free(sl_vec_pop(reasons));
+		free(m);
+	}
 	sl_buf_release(&red);
 }
 
 int sl_controller_readyz(struct sl_controller *c, struct sl_buf *out)
 {
-	struct sl_buf reasons = SL_BUF_INIT;
-	bool first = true;
+	struct sl_vec reasons = SL_VEC_INIT;
+	struct sl_jsonw w;
+	bool ready = true;
 	int64_t now = mono(c), window = c->cfg.resync_ms + READY_SLACK_MS;
 	size_t i;
 	char msg[512];
 
 	pthread_mutex_lock(&c->lock);
 	if (!c->loaded)
-		add_reason(&reasons, &first, "ManifestsNotLoaded", "no manifest load yet");
+		add_reason(&reasons, &ready, "ManifestsNotLoaded", "no manifest load yet");
 	else if (!c->load_ok)
-		add_reason(&reasons, &first, "ManifestsInvalid", c->load_msg);
+		add_reason(&reasons, &ready, "ManifestsInvalid", c->load_msg);
 	for (i = 0; c->cur != NULL && i < c->cur->snap->objects.len; i++) {
 		const struct sl_object *o = c->cur->snap->objects.items[i];
 		const struct regseen *s;
@@ -1113,24 +1123,36 @@ int sl_controller_readyz(struct sl_controller *c, struct sl_buf *out)
 		s = sl_strmap_get(&c->regs, o->name, NULL);
 		if (s == NULL) {
 			snprintf(msg, sizeof(msg), "registry \"%s\" has not answered yet", o->name);
-			add_reason(&reasons, &first, "RegistryNotAnswered", msg);
+			add_reason(&reasons, &ready, "RegistryNotAnswered", msg);
 		} else if (!s->ok) {
 			snprintf(msg, sizeof(msg), "registry \"%s\" is unreachable: %s", o->name,
 			        s->msg);
-			add_reason(&reasons, &first, SL_REASON_REGISTRY_UNREACHABLE, msg);
+			add_reason(&reasons, &ready, SL_REASON_REGISTRY_UNREACHABLE, msg);
 		} else if (now - s->at_ms > window) {
 			snprintf(msg, sizeof(msg),
 			        "registry \"%s\" has not answered within the last resync", o->name);
-			add_reason(&reasons, &first, "RegistryNotAnswered", msg);
+			add_reason(&reasons, &ready, "RegistryNotAnswered", msg);
 		}
 	}
-	c->stats.ready = first;
+	c->stats.ready = ready;
 	pthread_mutex_unlock(&c->lock);
-	sl_metrics_set(c->m, M_READY, NULL, first ? 1 : 0);
-	sl_buf_addf(
-	        out, "{\"ready\":%s,\"reasons\":[%s]}\n", first ? "true" : "false", reasons.data);
-	sl_buf_release(&reasons);
-	return first ? 200 : 503;
+	sl_metrics_set(c->m, M_READY, NULL, ready ? 1 : 0);
+	sl_jsonw_init(&w, JSON_COMPACT, sl_jsonw_to_buf, out);
+	sl_jsonw_open(&w, NULL, '{');
+	sl_jsonw_bool(&w, "ready", ready);
+	sl_jsonw_open(&w, "reasons", '[');
+	for (i = 0; i + 1 < reasons.len; i += 2) {
+		sl_jsonw_open(&w, NULL, '{');
+		sl_jsonw_str(&w, "reason", reasons.items[i]);
+		sl_jsonw_str(&w, "message", reasons.items[i + 1]);
+		sl_jsonw_close(&w);
+	}
+	sl_jsonw_close(&w);
+	sl_jsonw_close(&w);
+	if (sl_jsonw_finish(&w) == 0)
+		sl_buf_addch(out, '\n');
+	sl_vec_release(&reasons, free);
+	return ready ? 200 : 503;
 }
 
 static int handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp)

@@ -10,7 +10,7 @@
 
 #include "schemalink/clock.h"
 #include "schemalink/fileio.h"
-#include "schemalink/jsonw.h"
+#include "schemalink/json.h"
 #include "schemalink/log.h"
 #include "schemalink/objects.h"
 #include "schemalink/strmap.h"

@@ -9,6 +9,7 @@
 
 #include "engine_int.h"
 #include "observe.h"
+#include "schemalink/json.h"
 #include "schemalink/qsubject.h"
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -517,6 +518,46 @@ static int own_exporter(struct sl_engine *e, struct reg_client *src, const struc
 	return 0;
 }
 
+/* The live exporter's info as compact JSON for describe (secret values masked), so a value
+ * holding '"' or a control character stays one JSON string. */
+static int live_info(struct sl_plan *p, const struct sl_exporter *info, const char *name,
+        const struct sl_strmap *secret)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	struct sl_vec keys = SL_VEC_INIT;
+	struct sl_jsonw jw;
+	size_t i;
+	int rc;
+
+	sl_jsonw_init(&jw, JSON_COMPACT, sl_jsonw_to_buf, &b);
+	sl_jsonw_open(&jw, NULL, '{');
+	sl_jsonw_str(&jw, "name", info->name ? info->name : name);
+	sl_jsonw_str(&jw, "contextType", info->context_type);
+	sl_jsonw_str(&jw, "context", info->context);
+	sl_jsonw_open(&jw, "subjects", '[');
+	for (i = 0; i < info->subjects.len; i++)
+		sl_jsonw_str(&jw, NULL, info->subjects.items[i]);
+	sl_jsonw_close(&jw);
+	sl_jsonw_str(&jw, "subjectRenameFormat", info->subject_rename_format);
+	sl_jsonw_open(&jw, "config", '{');
+	rc = sl_strmap_keys(&info->config, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const char *k = keys.items[i];
+		const char *v = sl_strmap_get(&info->config, k, NULL);
+		bool hidden = sl_strmap_get(secret, k, NULL) != NULL;
+
+		sl_jsonw_str(&jw, k, hidden && strcmp(v, HIDDEN) ? HIDDEN : v);
+	}
+	sl_jsonw_close(&jw);
+	sl_jsonw_close(&jw);
+	rc = rc ? rc : sl_jsonw_finish(&jw);
+	sl_vec_release(&keys, NULL);
+	if (rc == 0 && (p->live_info = sl_buf_detach(&b)) == NULL)
+		rc = SL_ENOMEM;
+	sl_buf_release(&b);
+	return rc;
+}
+
 /* Observes and plans; the caller holds e->mu. *wout (links) is filled for apply. */
 static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         bool for_delete, bool bookkeep, struct sl_plan **out, struct want_link *w,
@@ -611,37 +652,8 @@ static int plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 					}
 				}
 			}
-			if (ob.exists) {
-				struct sl_buf b = SL_BUF_INIT;
-				struct sl_vec keys = SL_VEC_INIT;
-
-				sl_buf_addf(&b,
-				        "{\"name\":\"%s\",\"contextType\":\"%s\",\"context\":\"%"
-				        "s\","
-				        "\"subjects\":[",
-				        ob.info.name ? ob.info.name : o->name,
-				        ob.info.context_type ? ob.info.context_type : "",
-				        ob.info.context ? ob.info.context : "");
-				for (i = 0; i < ob.info.subjects.len; i++)
-					sl_buf_addf(&b, "%s\"%s\"", i ? "," : "",
-					        (const char *)ob.info.subjects.items[i]);
-				sl_buf_addf(&b, "],\"subjectRenameFormat\":\"%s\",\"config\":{",
-				        ob.info.subject_rename_format
-				                ? ob.info.subject_rename_format
-				                : "");
-				sl_strmap_keys(&ob.info.config, &keys);
-				for (i = 0; i < keys.len; i++) {
-					const char *k = keys.items[i];
-					const char *v = sl_strmap_get(&ob.info.config, k, NULL);
-					bool secret = sl_strmap_get(&w->secret, k, NULL) != NULL;
-
-					sl_buf_addf(&b, "%s\"%s\":\"%s\"", i ? "," : "", k,
-					        secret && strcmp(v, HIDDEN) ? HIDDEN : v);
-				}
-				sl_buf_adds(&b, "}}");
-				sl_vec_release(&keys, NULL);
-				p->live_info = sl_buf_detach(&b);
-			}
+			if (ob.exists && rc == 0)
+				rc = live_info(p, &ob.info, o->name, &w->secret);
 			for (i = 0; rc == 0 && i < ob.scopes.len; i++) {
 				const struct obs_scope *s = ob.scopes.items[i];
 				struct sl_buf b = SL_BUF_INIT;

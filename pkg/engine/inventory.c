@@ -18,7 +18,7 @@
 
 #include "schemalink/buf.h"
 #include "schemalink/fileio.h"
-#include "schemalink/jsonw.h"
+#include "schemalink/json.h"
 #include "schemalink/secret.h"
 
 #define INV_MAX_BYTES (64u * 1024 * 1024)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "schemalink/error.h"
+#include "schemalink/json.h"
 
 void sl_httpd_response_init(struct sl_httpd_response *resp)
 {
@@ -86,13 +87,15 @@ int sl_httpd_reply_error(
         struct sl_httpd_response *resp, int http_status, int error_code, const char *message)
 {
 	struct sl_buf b = SL_BUF_INIT;
+	struct sl_jsonw w;
 	int rc;
 
-	rc = sl_buf_addf(&b, "{\"error_code\":%d,\"message\":\"", error_code);
-	if (rc == 0)
-		rc = sl_httpd_json_escape(&b, message ? message : "");
-	if (rc == 0)
-		rc = sl_buf_adds(&b, "\"}");
+	sl_jsonw_init(&w, JSON_COMPACT, sl_jsonw_to_buf, &b);
+	sl_jsonw_open(&w, NULL, '{');
+	sl_jsonw_int(&w, "error_code", error_code);
+	sl_jsonw_str(&w, "message", message);
+	sl_jsonw_close(&w);
+	rc = sl_jsonw_finish(&w);
 	if (rc == 0)
 		rc = sl_httpd_reply_buf(resp, http_status, SL_HTTPD_CONTENT_TYPE, &b);
 	sl_buf_release(&b);
@@ -136,64 +139,5 @@ int sl_httpd_response_header(struct sl_httpd_response *resp, const char *name, c
 out:
 	free(n);
 	free(v);
-	return rc;
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes there are not one:
- * overlong forms, surrogates and code points above U+10FFFF are invalid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-int sl_httpd_json_escape(struct sl_buf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	int rc = 0;
-
-	/* The continuation checks in utf8_len stop at the NUL, so they never read past it. */
-	while (*p && rc == 0) {
-		switch (*p) {
-		case '"': rc = sl_buf_adds(out, "\\\""); break;
-		case '\\': rc = sl_buf_adds(out, "\\\\"); break;
-		case '\n': rc = sl_buf_adds(out, "\\n"); break;
-		case '\r': rc = sl_buf_adds(out, "\\r"); break;
-		case '\t': rc = sl_buf_adds(out, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				rc = sl_buf_addf(out, "\\u%04x", *p);
-			} else {
-				n = utf8_len(p);
-				if (n == 0) {
-					rc = sl_buf_adds(out, "\\ufffd");
-					n = 1;
-				} else {
-					rc = sl_buf_add(out, p, n);
-				}
-				p += n;
-				continue;
-			}
-		}
-		p++;
-	}
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "schemalink/buf.h"
 #include "schemalink/error.h"
 #include "schemalink/httpd.h"
+#include "schemalink/json.h"
 
 /* ---- the handler under test ---- */
 
@@ -474,16 +475,15 @@ static void test_json_escape(void **state)
 	struct sl_buf b = SL_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(sl_httpd_json_escape(&b, "a\"b\\c\t\r\n\x1f\x7f"), 0);
+	assert_int_equal(sl_json_escape(&b, "a\"b\\c\t\r\n\x1f\x7f"), 0);
 	assert_string_equal(b.data, "a\\\"b\\\\c\\t\\r\\n\\u001f\\u007f");
 	sl_buf_reset(&b);
-	assert_int_equal(sl_httpd_json_escape(&b, "a\"b"), 0);
+	assert_int_equal(sl_json_escape(&b, "a\"b"), 0);
 	assert_string_equal(b.data, "a\\\"b");
 	sl_buf_reset(&b);
 	/* overlong '/', a lone continuation byte, a surrogate, a truncated sequence, 4-byte ok */
 	assert_int_equal(
-	        sl_httpd_json_escape(&b, "\xc0\xaf|\x80|\xed\xa0\x80|\xe2\x82|\xf0\x9f\x98\x80"),
-	        0);
+	        sl_json_escape(&b, "\xc0\xaf|\x80|\xed\xa0\x80|\xe2\x82|\xf0\x9f\x98\x80"), 0);
 	assert_string_equal(b.data,
 	        "\\ufffd\\ufffd|\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd|\xf0\x9f\x98\x80");
 	sl_buf_release(&b);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "schemalink/json.h"
 #include "schemalink/log.h"
 
 #define CANARY "C4n4ry-7f3e9a-Pw"

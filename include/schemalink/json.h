@@ -1,19 +1,31 @@
 /*
- * jsonw.h — one JSON document written piece by piece, in the very bytes json_dumps would give
- * for the whole tree.
+ * json.h — the one place JSON text is written: string escaping and a document writer.
  *
- * Owns: streaming large documents (status.json, inventory.json, GET /status) so that only one
+ * Every JSON byte the project writes (logs, HTTP bodies, status.json, inventory.json, plans)
+ * goes through here, so quoting and escaping cannot be forgotten at a call site
+ * (docs/internals/style.md "JSON"). Reading JSON is jansson's job.
+ *
+ * sl_jsonw writes one JSON document piece by piece, in the very bytes json_dumps would give
+ * for the whole tree. Owns: streaming large documents (status.json, inventory.json, GET /status) so that only one
  * object's json_t exists at a time instead of a tree of every object plus its text. The caller
  * opens containers, adds members in the order it wants them (sorted, to match JSON_SORT_KEYS)
  * and closes them; each added value is dumped with the writer's flags and indented for its
  * depth. Depends on jansson and base (sinks for sl_buf and sl_file_writer). No locking.
  */
-#ifndef SCHEMALINK_JSONW_H
-#define SCHEMALINK_JSONW_H
+#ifndef SCHEMALINK_JSON_H
+#define SCHEMALINK_JSON_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct sl_buf;
+
+/* Appends s as the inside of a JSON string (no quotes): '"', '\\' and control characters
+ * (and DEL) are escaped, invalid UTF-8 bytes become U+FFFD, so the result is always valid
+ * JSON. A NULL s appends nothing. Returns 0 or SL_ENOMEM. */
+int sl_json_escape(struct sl_buf *out, const char *s);
 
 #define SL_JSONW_MAX_DEPTH 16
 
@@ -43,6 +55,17 @@ int sl_jsonw_open(struct sl_jsonw *w, const char *key, char open);
  * could not be built: out of memory, or a string that is not UTF-8) fails the document with
  * SL_ENOMEM, so a save never silently leaves an object out. Returns 0 or the first failure. */
 int sl_jsonw_add(struct sl_jsonw *w, const char *key, json_t *v);
+
+/* Adds the string s (NULL as "") as member key or element, escaped by sl_json_escape: unlike
+ * sl_jsonw_add(w, key, json_string(s)), bytes that are not UTF-8 become U+FFFD instead of
+ * failing the document. No jansson value is built. Returns 0 or the first failure. */
+int sl_jsonw_str(struct sl_jsonw *w, const char *key, const char *s);
+
+/* Adds the integer v as member key or element. Returns 0 or the first failure. */
+int sl_jsonw_int(struct sl_jsonw *w, const char *key, int64_t v);
+
+/* Adds true or false as member key or element. Returns 0 or the first failure. */
+int sl_jsonw_bool(struct sl_jsonw *w, const char *key, bool v);
 
 /* Closes the innermost open container. Returns 0 or the first failure. */
 int sl_jsonw_close(struct sl_jsonw *w);

@@ -1,11 +1,72 @@
-/* jsonw.c — a JSON document streamed in json_dumps's own format. */
-#include "schemalink/jsonw.h"
+/* json.c — JSON escaping and a JSON document streamed in json_dumps's own format. */
+#include "schemalink/json.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "schemalink/buf.h"
 #include "schemalink/error.h"
 #include "schemalink/fileio.h"
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes there are not one:
+ * overlong forms, surrogates and code points above U+10FFFF are invalid (RFC 3629). */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int sl_json_escape(struct sl_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n;
+	int rc = 0;
+
+	/* The continuation checks in utf8_len stop at the NUL, so they never read past it. */
+	while (*p && rc == 0) {
+		switch (*p) {
+		case '"': rc = sl_buf_adds(out, "\\\""); break;
+		case '\\': rc = sl_buf_adds(out, "\\\\"); break;
+		case '\n': rc = sl_buf_adds(out, "\\n"); break;
+		case '\r': rc = sl_buf_adds(out, "\\r"); break;
+		case '\t': rc = sl_buf_adds(out, "\\t"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				rc = sl_buf_addf(out, "\\u%04x", *p);
+			} else {
+				n = utf8_len(p);
+				if (n == 0) {
+					rc = sl_buf_adds(out, "\\ufffd");
+					n = 1;
+				} else {
+					rc = sl_buf_add(out, p, n);
+				}
+				p += n;
+				continue;
+			}
+		}
+		p++;
+	}
+	return rc;
+}
 
 void sl_jsonw_init(struct sl_jsonw *w, size_t flags,
         int (*write)(void *cls, const char *data, size_t len), void *cls)
@@ -134,6 +195,48 @@ int sl_jsonw_add(struct sl_jsonw *w, const char *key, json_t *v)
 			w->done = true;
 	}
 	json_decref(v);
+	return w->rc;
+}
+
+int sl_jsonw_str(struct sl_jsonw *w, const char *key, const char *s)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	bool skip;
+
+	if (member(w, key, &skip) < 0 || skip)
+		return w->rc;
+	if (sl_buf_addch(&b, '"') < 0 || sl_json_escape(&b, s) < 0 || sl_buf_addch(&b, '"') < 0)
+		w->rc = SL_ENOMEM;
+	else
+		emit(w, b.data, b.len);
+	sl_buf_release(&b);
+	if (w->depth == 0)
+		w->done = true;
+	return w->rc;
+}
+
+int sl_jsonw_int(struct sl_jsonw *w, const char *key, int64_t v)
+{
+	char num[24];
+	bool skip;
+
+	if (member(w, key, &skip) < 0 || skip)
+		return w->rc;
+	emit(w, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
+	if (w->depth == 0)
+		w->done = true;
+	return w->rc;
+}
+
+int sl_jsonw_bool(struct sl_jsonw *w, const char *key, bool v)
+{
+	bool skip;
+
+	if (member(w, key, &skip) < 0 || skip)
+		return w->rc;
+	emit(w, v ? "true" : "false", v ? 4 : 5);
+	if (w->depth == 0)
+		w->done = true;
 	return w->rc;
 }
 

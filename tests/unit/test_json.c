@@ -1,16 +1,18 @@
-/* test_jsonw.c — a document streamed piece by piece is byte for byte what json_dumps gives. */
+/* test_json.c — a document streamed piece by piece is byte for byte what json_dumps gives;
+ * strings, integers and booleans written without jansson values are valid JSON. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schemalink/buf.h"
 #include "schemalink/error.h"
-#include "schemalink/jsonw.h"
+#include "schemalink/json.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -198,12 +200,60 @@ static void misuse_and_sink_failures_stick(void **state)
 	sl_buf_release(&out);
 }
 
+/* sl_jsonw_str/int/bool: the bytes json_dumps gives for valid text, and invalid UTF-8 or a
+ * control character still yields a document jansson reads back. */
+static void scalars_without_jansson_values(void **state)
+{
+	struct sl_buf out = SL_BUF_INIT;
+	struct sl_jsonw w;
+	json_t *want, *back;
+	char *text;
+
+	(void)state;
+	sl_jsonw_init(&w, JSON_COMPACT, sl_jsonw_to_buf, &out);
+	assert_int_equal(sl_jsonw_open(&w, NULL, '{'), 0);
+	assert_int_equal(sl_jsonw_str(&w, "s", "a \"q\" \\ caf\xc3\xa9\n"), 0);
+	assert_int_equal(sl_jsonw_int(&w, "n", -9007199254740993LL), 0);
+	assert_int_equal(sl_jsonw_bool(&w, "t", true), 0);
+	assert_int_equal(sl_jsonw_open(&w, "a", '['), 0);
+	assert_int_equal(sl_jsonw_str(&w, NULL, NULL), 0);
+	assert_int_equal(sl_jsonw_bool(&w, NULL, false), 0);
+	assert_int_equal(sl_jsonw_close(&w), 0);
+	assert_int_equal(sl_jsonw_close(&w), 0);
+	assert_int_equal(sl_jsonw_finish(&w), 0);
+	want = json_pack("{s:s,s:I,s:b,s:[s,b]}", "s", "a \"q\" \\ caf\xc3\xa9\n", "n",
+	        (json_int_t)-9007199254740993LL, "t", 1, "a", "", 0);
+	text = json_dumps(want, JSON_COMPACT);
+	assert_string_equal(out.data, text);
+	free(text);
+	json_decref(want);
+	/* Bytes that are not UTF-8 and a control character: still one valid string. */
+	sl_buf_reset(&out);
+	sl_jsonw_init(&w, 0, sl_jsonw_to_buf, &out);
+	assert_int_equal(sl_jsonw_str(&w, NULL, "cut \xC3|\x01|\x7f"), 0);
+	assert_int_equal(sl_jsonw_finish(&w), 0);
+	assert_string_equal(out.data, "\"cut \\ufffd|\\u0001|\\u007f\"");
+	back = json_loads(out.data, JSON_DECODE_ANY, NULL);
+	assert_non_null(back);
+	assert_string_equal(json_string_value(back), "cut \xEF\xBF\xBD|\x01|\x7f");
+	json_decref(back);
+	/* A key where none belongs, and a second top-level value, fail as sl_jsonw_add does. */
+	sl_jsonw_init(&w, 0, sl_jsonw_to_buf, &out);
+	assert_int_equal(sl_jsonw_open(&w, NULL, '['), 0);
+	assert_int_equal(sl_jsonw_int(&w, "k", 1), SL_EINVAL);
+	sl_jsonw_init(&w, 0, sl_jsonw_to_buf, &out);
+	assert_int_equal(sl_jsonw_bool(&w, NULL, true), 0);
+	assert_int_equal(sl_jsonw_str(&w, NULL, "x"), SL_EINVAL);
+	sl_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(same_bytes_as_json_dumps),
 	        cmocka_unit_test(dropped_members_as_jansson_drops_them),
 	        cmocka_unit_test(misuse_and_sink_failures_stick),
+	        cmocka_unit_test(scalars_without_jansson_values),
 	};
-	return cmocka_run_group_tests_name("jsonw", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }
