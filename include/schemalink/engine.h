@@ -20,6 +20,7 @@
 #ifndef SCHEMALINK_ENGINE_H
 #define SCHEMALINK_ENGINE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "schemalink/clock.h"
@@ -236,6 +237,15 @@ int sl_engine_delete(struct sl_engine *e, const struct sl_snapshot *snap, const 
  * or the snapshot's Registry changes), for read-only tools such as slctl export. */
 struct sl_srclient *sl_engine_client(struct sl_engine *e, const struct sl_snapshot *snap,
         const char *name, struct sl_error *err);
+
+/* Manifests for what lives on Registry `registry` of snap, read from it (no writes): a
+ * SchemaLink per exporter, a Context or Subject document per mode or compatibility override
+ * (a mode a declared link manages is left out). On success *docs is a new JSON array of
+ * documents (the caller decrefs it) and warnings holds owned strings about what could not be
+ * exported (config the registry hides). A failure of the registry is named by it ("registry
+ * NAME: ..."); an exporter writing to no declared Registry is SL_ENOENT. */
+int sl_engine_export(struct sl_engine *e, const struct sl_snapshot *snap, const char *registry,
+        json_t **docs, struct sl_vec *warnings, struct sl_error *err);
 
 /* The last status the state dir holds for key (heal history, conditions), for describe.
  * Returns 1 when found, 0 when not. */
