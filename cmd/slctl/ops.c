@@ -881,9 +881,10 @@ int slctl_delete(const struct slctl_ctx *x)
 	struct sl_snapshot *snap = NULL;
 	struct sl_engine *e = NULL;
 	struct sl_vec keys = SL_VEC_INIT;
+	struct sl_error oom = SL_ERROR_INIT;
 	bool unreachable = false, failed = false;
 	size_t i;
-	int rc, k;
+	int rc;
 
 	if ((rc = slctl_load(x, &snap)) != 0)
 		goto out;
@@ -893,6 +894,7 @@ int slctl_delete(const struct slctl_ctx *x)
 	}
 	if (x->args->len == 2) {
 		struct sl_buf b = SL_BUF_INIT;
+		char *key;
 
 		if (!sl_snapshot_get(snap, SL_KIND_SCHEMALINK, x->args->items[1])) {
 			fprintf(stderr, "slctl: delete: no link named \"%s\" in the manifests\n",
@@ -901,13 +903,18 @@ int slctl_delete(const struct slctl_ctx *x)
 			goto out;
 		}
 		sl_buf_addf(&b, "SchemaLink/%s", (char *)x->args->items[1]);
-		sl_vec_push(&keys, sl_buf_detach(&b));
+		key = sl_buf_detach(&b);
+		if (key == NULL || sl_vec_push(&keys, key) < 0) {
+			free(key);
+			rc = sl_error_set(&oom, SL_ENOMEM, "out of memory");
+		}
 	} else {
-		/* Links first (they need their modes until they are gone), registries last. */
-		for (k = SL_KIND_COUNT - 1; k >= 0; k--)
-			for (i = 0; i < sl_snapshot_count(snap); i++)
-				if ((int)sl_snapshot_at(snap, i)->kind == k)
-					sl_vec_push(&keys, strdup(sl_snapshot_at(snap, i)->key));
+		rc = sl_engine_delete_order(snap, &keys);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "slctl: delete: out of memory\n");
+		rc = SLCTL_EXIT_FAIL;
+		goto out;
 	}
 	sl_engine_begin_pass(e);
 	for (i = 0; i < keys.len; i++) {

@@ -233,6 +233,12 @@ int sl_engine_promote(struct sl_engine *e, const struct sl_snapshot *snap, const
 int sl_engine_delete(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err);
 
+/* Appends to keys (owned copies) the key of every object of snap in the order a delete of
+ * the whole set takes them: links first, since they need their modes until they are gone,
+ * then subjects and contexts, registries last. Returns 0 or SL_ENOMEM (keys then holds what
+ * was added). */
+int sl_engine_delete_order(const struct sl_snapshot *snap, struct sl_vec *keys);
+
 /* The registry client for Registry `name` of snap (borrowed; valid until the engine is freed
  * or the snapshot's Registry changes), for read-only tools such as slctl export. */
 struct sl_srclient *sl_engine_client(struct sl_engine *e, const struct sl_snapshot *snap,

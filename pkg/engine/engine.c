@@ -1586,6 +1586,27 @@ int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, con
 	return rc;
 }
 
+int sl_engine_delete_order(const struct sl_snapshot *snap, struct sl_vec *keys)
+{
+	size_t i;
+	int k;
+
+	/* enum sl_kind lists registries first and links last. */
+	for (k = SL_KIND_COUNT - 1; k >= 0; k--)
+		for (i = 0; i < sl_snapshot_count(snap); i++) {
+			const struct sl_object *o = sl_snapshot_at(snap, i);
+			char *key;
+
+			if ((int)o->kind != k)
+				continue;
+			if ((key = strdup(o->key)) == NULL || sl_vec_push(keys, key) < 0) {
+				free(key);
+				return SL_ENOMEM;
+			}
+		}
+	return 0;
+}
+
 int sl_engine_delete(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err)
 {
