@@ -111,9 +111,10 @@ char *sl_scope_of_context(const char *ctx);
 
 void sl_obs_link_init(struct obs_link *o);
 void sl_obs_link_release(struct obs_link *o);
-/* Fills out with up to max import contexts of o, declared first, then live; the strings stay
- * borrowed from o. Returns how many. */
-size_t sl_obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max);
+/* *out = a new array (the caller frees it; NULL when there are none) of every import context
+ * of o, declared first, then live; *n = how many. The strings stay borrowed from o. Returns
+ * 0 or SL_ENOMEM. */
+int sl_obs_link_imports(const struct obs_link *o, struct sl_import_context **out, size_t *n);
 void sl_obs_setting_release(struct obs_setting *o);
 
 /* The pure planners. inv_obj may be NULL (nothing recorded). now_ms stamps nothing; it is

@@ -55,21 +55,27 @@ void sl_obs_link_release(struct obs_link *o)
 	o->declared = NULL;
 }
 
-size_t sl_obs_link_imports(const struct obs_link *o, struct sl_import_context *out, size_t max)
+int sl_obs_link_imports(const struct obs_link *o, struct sl_import_context **out, size_t *n)
 {
 	const struct sl_vec *lists[2] = {o->declared ? &o->declared->list : NULL, &o->imports};
-	size_t n = 0, i, k;
+	size_t total = o->imports.len + (o->declared ? o->declared->list.len : 0), i, k;
 
+	*out = NULL;
+	*n = 0;
+	if (total == 0)
+		return 0;
+	if ((*out = calloc(total, sizeof(**out))) == NULL)
+		return SL_ENOMEM;
 	for (k = 0; k < 2; k++) {
-		for (i = 0; lists[k] && i < lists[k]->len && n < max; i++) {
+		for (i = 0; lists[k] && i < lists[k]->len; i++) {
 			const struct obs_import *im = lists[k]->items[i];
 
-			out[n].context = im->context;
-			out[n].writer = im->writer;
-			n++;
+			(*out)[*n].context = im->context;
+			(*out)[*n].writer = im->writer;
+			(*n)++;
 		}
 	}
-	return n;
+	return 0;
 }
 
 void sl_obs_setting_release(struct obs_setting *o)

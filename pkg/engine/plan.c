@@ -753,11 +753,225 @@ static int count_attempts_ok(const struct want_link *w, const struct obs_link *o
 	return o->attempts_last_hour < w->obj->link.max_attempts_per_hour;
 }
 
+/* Stalls that come before any comparison: a secret that cannot be read, a registry without
+ * Schema Linking. Returns true when p holds the verdict. */
+static bool plan_cannot_start(
+        const struct want_link *w, const struct obs_link *o, struct sl_plan *p)
+{
+	if (w->secret_err[0]) {
+		p->error = true;
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SecretUnavailable", 0, "%s",
+		        w->secret_err);
+		put(p->fix, sizeof(p->fix), "make the secret readable by schemalink");
+		return true;
+	}
+	if (o->unsupported) {
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExportersUnsupported", 404,
+		        "registry %s answers GET /exporters with 404: it has no Schema Linking",
+		        w->obj->link.source);
+		put(p->fix, sizeof(p->fix),
+		        "run the link on a registry with the schema exporter (Confluent Platform "
+		        "7.x+ with Schema Linking, Confluent Cloud, or srlite)");
+		return true;
+	}
+	return false;
+}
+
+/* The exporter does not exist: create it, and pause it when spec.state is Paused. One this
+ * set created and someone deleted is recreated, and every action says so. */
+static int plan_create(const struct want_link *w, const struct obs_link *o, struct sl_plan *p)
+{
+	bool want_paused = w->obj->link.state == SL_LINK_PAUSED;
+	int rc;
+
+	p->op = SL_PLAN_CREATE;
+	if ((rc = create_changes(w, p)) < 0)
+		return rc;
+	if (act(p, SL_ACT_EXPORTER_CREATE, w,
+	            o->exporter_owned ? "the exporter was deleted by hand" : "") < 0)
+		return SL_ENOMEM;
+	if (o->exporter_owned)
+		for (size_t i = 0; i < p->actions.len; i++)
+			((struct sl_action *)p->actions.items[i])->drift = "ExporterRecreated";
+	if (want_paused && act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
+		return SL_ENOMEM;
+	sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+	        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
+	        want_paused ? "Paused" : "ExporterMissing", 0, "exporter %s does not exist",
+	        w->obj->name);
+	return 0;
+}
+
+/* The exporter differs from the manifest (d): one this set does not own stalls; else it is
+ * paused, updated, reset when the change needs it, and resumed unless spec.state is Paused. */
+static int plan_update(const struct want_link *w, const struct obs_link *o,
+        const struct link_diff *d, struct sl_plan *p)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	bool want_paused = l->state == SL_LINK_PAUSED;
+	const char *st = o->status.state_raw ? o->status.state_raw : "";
+
+	if (!o->exporter_owned && !o->adopt) {
+		/* Never overwrite what this set did not create (docs/ownership.md). */
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 0,
+		        "exporter %s on %s differs from the manifest, and this manifest set did "
+		        "not create it; schemalink does not change an exporter it does not own",
+		        w->obj->name, l->source);
+		put(p->fix, sizeof(p->fix),
+		        "if this manifest set should manage it, run 'slctl apply --adopt' once "
+		        "(the exporter is then updated, and deleted by --prune); otherwise rename "
+		        "link %s",
+		        w->obj->name);
+		return 0;
+	}
+	p->op = SL_PLAN_UPDATE;
+	if (strcmp(st, "PAUSED") != 0 &&
+	        act(p, SL_ACT_EXPORTER_PAUSE, w, "an exporter is updated only while paused") < 0)
+		return SL_ENOMEM;
+	if (act(p, SL_ACT_EXPORTER_UPDATE, w, "") < 0)
+		return SL_ENOMEM;
+	if (d->reset && act(p, SL_ACT_EXPORTER_RESET, w, d->reset_why) < 0)
+		return SL_ENOMEM;
+	if (!want_paused && act(p, SL_ACT_EXPORTER_RESUME, w, "") < 0)
+		return SL_ENOMEM;
+	sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
+	        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
+	        want_paused ? "Paused" : "ExporterOutOfDate", 0,
+	        "exporter %s differs from the manifest", w->obj->name);
+	return 0;
+}
+
+/* Fills in for sl_diagnose from the link and what was observed. The lists of needed
+ * contexts and of import contexts are allocated whole (*needed, *imports; the caller frees
+ * them), however many there are. Returns 0 or SL_ENOMEM. */
+static int diag_input(const struct want_link *w, const struct obs_link *o, const char *st,
+        const char *trace, struct sl_diag_input *in, const char ***needed,
+        struct sl_import_context **imports)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	*needed = NULL;
+	*imports = NULL;
+	if (o->scopes.len > 0 && (*needed = calloc(o->scopes.len, sizeof(**needed))) == NULL)
+		return SL_ENOMEM;
+	for (i = 0; i < o->scopes.len; i++)
+		(*needed)[i] = ((struct obs_scope *)o->scopes.items[i])->context;
+	if (sl_obs_link_imports(o, imports, &in->n_imports) < 0)
+		return SL_ENOMEM;
+	in->n_needed = o->scopes.len;
+	in->link = w->obj->name;
+	in->source_registry = l->source;
+	in->dest_registry = l->destination;
+	in->link_context = w->dest_ctx;
+	in->state = st;
+	in->trace = trace;
+	in->needed = *needed;
+	in->imports = *imports;
+	in->force_import = l->force_import;
+	return 0;
+}
+
+/* Heals what dg diagnosed on a paused exporter: the destination scope it names goes to
+ * IMPORT (marking the mode action planned already, among the first n_modes, or forcing it
+ * when spec.selfHeal.forceImport allows), then the exporter is resumed; a plain resume only
+ * while spec.selfHeal.maxAttemptsPerHour allows. */
+static int plan_heal(const struct want_link *w, const struct obs_link *o,
+        const struct sl_diagnosis *dg, size_t n_modes, struct sl_plan *p)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	struct sl_action *a;
+
+	if (dg->heal == SL_HEAL_IMPORT_AND_RESUME) {
+		bool planned = false;
+		char *scope = sl_scope_of_context(dg->context);
+
+		if (scope == NULL)
+			return SL_ENOMEM;
+		for (size_t j = 0; j < n_modes; j++) {
+			struct sl_action *m = p->actions.items[j];
+
+			if (!strcmp(m->target, scope)) {
+				m->heal = dg->reason;
+				planned = true;
+			}
+		}
+		if (!planned && !strcmp(dg->reason, "DestinationNotEmpty")) {
+			struct sl_action *m = sl_plan_action(p, SL_ACT_MODE_SET, l->destination,
+			        scope, "spec.selfHeal.forceImport is true");
+
+			if (m == NULL) {
+				free(scope);
+				return SL_ENOMEM;
+			}
+			sl_strlcpy_utf8(m->value, sizeof(m->value), "IMPORT");
+			m->force = true;
+			m->heal = dg->reason;
+			m->record_scope = true;
+		}
+		free(scope);
+	} else if (!count_attempts_ok(w, o)) {
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, dg->reason, dg->error_code,
+		        "%s; resumed %d times in the last hour, the most "
+		        "spec.selfHeal.maxAttemptsPerHour allows",
+		        dg->message, o->attempts_last_hour);
+		return 0;
+	}
+	a = sl_plan_action(p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name, dg->reason);
+	if (a == NULL)
+		return SL_ENOMEM;
+	a->heal = dg->reason;
+	p->op = SL_PLAN_UPDATE;
+	sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, dg->reason, dg->error_code, "%s",
+	        dg->message);
+	return 0;
+}
+
+/* An exporter paused with a trace, or running with one: diagnosed (docs/internals/reconcile.md
+ * "Diagnosis"); healed when it is paused, selfHeal is on and the diagnosis has a heal, else
+ * reported (stalled when paused). */
+static int plan_trouble(const struct want_link *w, const struct obs_link *o, const char *st,
+        const char *trace, size_t n_modes, struct sl_plan *p)
+{
+	const struct sl_link_spec *l = &w->obj->link;
+	struct sl_diag_input in;
+	struct sl_diagnosis dg;
+	struct sl_import_context *imports;
+	const char **needed;
+	bool paused = !strcmp(st, "PAUSED");
+	int rc;
+
+	rc = diag_input(w, o, st, trace, &in, &needed, &imports);
+	if (rc == 0)
+		sl_diagnose(&in, &dg);
+	free(needed);
+	free(imports);
+	if (rc < 0)
+		return rc;
+	if (dg.reason == NULL) {
+		sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0,
+		        "exporter %s is %s", w->obj->name, st);
+		return 0;
+	}
+	put(p->fix, sizeof(p->fix), "%s", dg.fix);
+	if (l->self_heal_enabled && dg.heal != SL_HEAL_NONE && paused)
+		return plan_heal(w, o, &dg, n_modes, p);
+	if (p->actions.len)
+		p->op = SL_PLAN_UPDATE;
+	sl_plan_verdict(p, paused ? SL_RESULT_STALLED : SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE,
+	        dg.reason, dg.error_code, "%s%s", dg.message,
+	        l->self_heal_enabled || dg.heal == SL_HEAL_NONE ? "" : " (selfHeal is disabled)");
+	if (!paused)
+		p->stalled = false;
+	return 0;
+}
+
 int sl_plan_link(const struct want_link *w, const struct obs_link *o,
         const struct sl_inv_object *inv, struct sl_plan *p)
 {
 	const struct sl_link_spec *l = &w->obj->link;
-	bool want_paused = l->state == SL_LINK_PAUSED, stall = false;
+	bool stall = false;
 	const char *st = o->status.state_raw ? o->status.state_raw : "";
 	const char *trace = o->status.trace ? o->status.trace : "";
 	size_t n_modes;
@@ -765,22 +979,8 @@ int sl_plan_link(const struct want_link *w, const struct obs_link *o,
 	int rc;
 
 	sl_strlcpy_utf8(p->dest_context, sizeof(p->dest_context), w->dest_ctx);
-	if (w->secret_err[0]) {
-		p->error = true;
-		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SecretUnavailable", 0, "%s",
-		        w->secret_err);
-		put(p->fix, sizeof(p->fix), "make the secret readable by schemalink");
+	if (plan_cannot_start(w, o, p))
 		return 0;
-	}
-	if (o->unsupported) {
-		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExportersUnsupported", 404,
-		        "registry %s answers GET /exporters with 404: it has no Schema Linking",
-		        l->source);
-		put(p->fix, sizeof(p->fix),
-		        "run the link on a registry with the schema exporter (Confluent Platform "
-		        "7.x+ with Schema Linking, Confluent Cloud, or srlite)");
-		return 0;
-	}
 	/* What the exporter shows, also when a mode stalls the link below (get, describe). */
 	if (o->exists) {
 		sl_strlcpy_utf8(p->exporter_state, sizeof(p->exporter_state), st);
@@ -793,69 +993,17 @@ int sl_plan_link(const struct want_link *w, const struct obs_link *o,
 	if (stall)
 		return 0;
 	n_modes = p->actions.len;
-	if (!o->exists) {
-		p->op = SL_PLAN_CREATE;
-		if ((rc = create_changes(w, p)) < 0)
-			return rc;
-		if (o->exporter_owned)
-			for (size_t i = 0; i < p->actions.len; i++)
-				((struct sl_action *)p->actions.items[i])->drift =
-				        "ExporterRecreated";
-		if (act(p, SL_ACT_EXPORTER_CREATE, w,
-		            o->exporter_owned ? "the exporter was deleted by hand" : "") < 0)
-			return SL_ENOMEM;
-		if (o->exporter_owned)
-			((struct sl_action *)p->actions.items[p->actions.len - 1])->drift =
-			        "ExporterRecreated";
-		if (want_paused && act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
-			return SL_ENOMEM;
-		sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
-		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
-		        want_paused ? "Paused" : "ExporterMissing", 0, "exporter %s does not exist",
-		        w->obj->name);
-		return 0;
-	}
+	if (!o->exists)
+		return plan_create(w, o, p);
 	if ((rc = compare_link(w, o, inv, p, &d)) < 0)
 		return rc;
-	if (d.differs && !o->exporter_owned && !o->adopt) {
-		/* Never overwrite what this set did not create (docs/ownership.md). */
-		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 0,
-		        "exporter %s on %s differs from the manifest, and this manifest set did "
-		        "not "
-		        "create it; schemalink does not change an exporter it does not own",
-		        w->obj->name, l->source);
-		put(p->fix, sizeof(p->fix),
-		        "if this manifest set should manage it, run 'slctl apply --adopt' once "
-		        "(the "
-		        "exporter is then updated, and deleted by --prune); otherwise rename link "
-		        "%s",
-		        w->obj->name);
-		return 0;
-	}
-	if (d.differs) {
-		p->op = SL_PLAN_UPDATE;
-		if (strcmp(st, "PAUSED") != 0 &&
-		        act(p, SL_ACT_EXPORTER_PAUSE, w,
-		                "an exporter is updated only while paused") < 0)
-			return SL_ENOMEM;
-		if (act(p, SL_ACT_EXPORTER_UPDATE, w, "") < 0)
-			return SL_ENOMEM;
-		if (d.reset && act(p, SL_ACT_EXPORTER_RESET, w, d.reset_why) < 0)
-			return SL_ENOMEM;
-		if (!want_paused && act(p, SL_ACT_EXPORTER_RESUME, w, "") < 0)
-			return SL_ENOMEM;
-		sl_plan_verdict(p, want_paused ? SL_RESULT_DONE : SL_RESULT_REQUEUE_AFTER,
-		        want_paused ? SL_COND_TRUE : SL_COND_FALSE,
-		        want_paused ? "Paused" : "ExporterOutOfDate", 0,
-		        "exporter %s differs from the manifest", w->obj->name);
-		return 0;
-	}
+	if (d.differs)
+		return plan_update(w, o, &d, p);
 	/* Step 4: state. */
-	if (want_paused) {
-		if (strcmp(st, "PAUSED") != 0) {
-			if (act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
-				return SL_ENOMEM;
-		}
+	if (l->state == SL_LINK_PAUSED) {
+		if (strcmp(st, "PAUSED") != 0 &&
+		        act(p, SL_ACT_EXPORTER_PAUSE, w, "spec.state is Paused") < 0)
+			return SL_ENOMEM;
 		if (p->actions.len)
 			p->op = SL_PLAN_UPDATE;
 		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_TRUE, "Paused",
@@ -864,10 +1012,9 @@ int sl_plan_link(const struct want_link *w, const struct obs_link *o,
 		return 0;
 	}
 	if (!strcmp(st, "PAUSED") && trace[0] == '\0') {
-		struct sl_action *a;
+		struct sl_action *a = sl_plan_action(p, SL_ACT_EXPORTER_RESUME, l->source,
+		        w->obj->name, "paused by hand; spec.state is Running");
 
-		a = sl_plan_action(p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name,
-		        "paused by hand; spec.state is Running");
 		if (a == NULL)
 			return SL_ENOMEM;
 		a->drift = "ExporterResumed";
@@ -876,96 +1023,8 @@ int sl_plan_link(const struct want_link *w, const struct obs_link *o,
 		        "exporter %s was paused; spec.state is Running", w->obj->name);
 		return 0;
 	}
-	if (!strcmp(st, "PAUSED") || (!strcmp(st, "RUNNING") && trace[0])) {
-		struct sl_diag_input in = {0};
-		struct sl_diagnosis dg;
-		const char *needed[64];
-		struct sl_import_context imports[64];
-		size_t i;
-
-		for (i = 0; i < o->scopes.len && i < 64; i++)
-			needed[i] = ((struct obs_scope *)o->scopes.items[i])->context;
-		in.n_needed = i;
-		in.n_imports = sl_obs_link_imports(o, imports, 64);
-		in.link = w->obj->name;
-		in.source_registry = l->source;
-		in.dest_registry = l->destination;
-		in.link_context = w->dest_ctx;
-		in.state = st;
-		in.trace = trace;
-		in.needed = needed;
-		in.imports = imports;
-		in.force_import = l->force_import;
-		sl_diagnose(&in, &dg);
-		if (dg.reason == NULL) {
-			sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE,
-			        "ExporterStarting", 0, "exporter %s is %s", w->obj->name, st);
-			return 0;
-		}
-		put(p->fix, sizeof(p->fix), "%s", dg.fix);
-		if (!l->self_heal_enabled || dg.heal == SL_HEAL_NONE || strcmp(st, "PAUSED") != 0) {
-			if (p->actions.len)
-				p->op = SL_PLAN_UPDATE;
-			sl_plan_verdict(p,
-			        strcmp(st, "PAUSED") ? SL_RESULT_REQUEUE_AFTER : SL_RESULT_STALLED,
-			        SL_COND_FALSE, dg.reason, dg.error_code, "%s%s", dg.message,
-			        l->self_heal_enabled || dg.heal == SL_HEAL_NONE
-			                ? ""
-			                : " (selfHeal is disabled)");
-			if (strcmp(st, "PAUSED") != 0)
-				p->stalled = false;
-			return 0;
-		}
-		if (dg.heal == SL_HEAL_IMPORT_AND_RESUME) {
-			size_t j;
-			bool planned = false;
-			char *scope = sl_scope_of_context(dg.context);
-
-			if (scope == NULL)
-				return SL_ENOMEM;
-			for (j = 0; j < n_modes; j++) {
-				struct sl_action *m = p->actions.items[j];
-
-				if (!strcmp(m->target, scope)) {
-					m->heal = dg.reason;
-					planned = true;
-				}
-			}
-			if (!planned && !strcmp(dg.reason, "DestinationNotEmpty")) {
-				struct sl_action *m = sl_plan_action(p, SL_ACT_MODE_SET,
-				        l->destination, scope, "spec.selfHeal.forceImport is true");
-
-				if (m == NULL) {
-					free(scope);
-					return SL_ENOMEM;
-				}
-				sl_strlcpy_utf8(m->value, sizeof(m->value), "IMPORT");
-				m->force = true;
-				m->heal = dg.reason;
-				m->record_scope = true;
-			}
-			free(scope);
-		} else if (!count_attempts_ok(w, o)) {
-			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, dg.reason,
-			        dg.error_code,
-			        "%s; resumed %d times in the last hour, the most "
-			        "spec.selfHeal.maxAttemptsPerHour allows",
-			        dg.message, o->attempts_last_hour);
-			return 0;
-		}
-		{
-			struct sl_action *a = sl_plan_action(
-			        p, SL_ACT_EXPORTER_RESUME, l->source, w->obj->name, dg.reason);
-
-			if (a == NULL)
-				return SL_ENOMEM;
-			a->heal = dg.reason;
-		}
-		p->op = SL_PLAN_UPDATE;
-		sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, dg.reason, dg.error_code,
-		        "%s", dg.message);
-		return 0;
-	}
+	if (!strcmp(st, "PAUSED") || (!strcmp(st, "RUNNING") && trace[0]))
+		return plan_trouble(w, o, st, trace, n_modes, p);
 	if (p->actions.len)
 		p->op = SL_PLAN_UPDATE;
 	if (!strcmp(st, "RUNNING")) {
