@@ -184,4 +184,35 @@ struct sl_action *sl_plan_action(struct sl_plan *p, enum sl_action_kind kind, co
 void sl_plan_verdict(struct sl_plan *p, enum sl_result r, enum sl_cond_status ready,
         const char *reason, int code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Shared by the engine's files (engine.c, engine_plan.c, orphans.c, apply.c, linkops.c). */
+
+/* engine.c: the client of Registry `name` of snap, made (or remade when its Registry changed)
+ * on first use; NULL with err when it cannot be made. */
+struct reg_client *sl_eng_client_for(struct sl_engine *e, const struct sl_snapshot *snap,
+        const char *name, struct sl_error *err);
+/* engine.c: the registry a record names (prune, delete, restore): the declared Registry of
+ * that name when it still has the recorded URL (its credentials go only to its own URL), else
+ * a client without credentials at the recorded URL. url NULL or "": the declared Registry. */
+struct reg_client *sl_eng_client_for_url(struct sl_engine *e, const struct sl_snapshot *snap,
+        const char *name, const char *url, struct sl_error *err);
+/* engine.c: where a record made now on c lives. Borrows c's strings. */
+struct sl_inv_where sl_eng_where_of(struct reg_client *c, const char *registry);
+
+/* engine_plan.c: observes and plans key; the caller holds e->mu. *w (links) is filled for
+ * apply. */
+int sl_eng_plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
+        bool for_delete, bool bookkeep, struct sl_plan **out, struct want_link *w,
+        struct sl_error *err);
+/* engine_plan.c: splits an orphan id "Kind/name@URL" into the key and the URL it is limited
+ * to (NULL: the key's records everywhere). key gets at most len bytes. */
+const char *sl_eng_split_orphan(const char *id, char *key, size_t len);
+/* engine_plan.c: true when the inventory records anything for id (a key or an orphan id). */
+bool sl_eng_inv_knows(const struct sl_engine *e, const char *id);
+
+/* orphans.c: the normalized URL of the registry key's declared object writes what the
+ * inventory recorded to; owned, or NULL when key is not declared (or out of memory). */
+char *sl_eng_declared_url(const struct sl_snapshot *snap, const char *key, bool exporter);
+/* orphans.c: the prune guard for snap, computed once per snapshot; the caller holds e->mu. */
+bool sl_eng_guard_locked(struct sl_engine *e, const struct sl_snapshot *snap);
+
 #endif
