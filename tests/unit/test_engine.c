@@ -1196,6 +1196,36 @@ static void test_settings_and_inherit(void **state)
 	assert_string_equal(w->log.items[1], "target PUT /config/%3A.orders%3A");
 }
 
+/* A whole-set delete takes links first (they need their modes until they are gone), then
+ * subjects, contexts and registries last; within a kind, in manifest order. */
+static void test_delete_order(void **state)
+{
+	struct world *w = *state;
+	const char more[] = "---\n"
+	                    "apiVersion: schemalink.io/v1alpha1\n"
+	                    "kind: Context\n"
+	                    "metadata: {name: target-orders}\n"
+	                    "spec: {registry: target, context: .orders, mode: READONLY}\n"
+	                    "---\n"
+	                    "apiVersion: schemalink.io/v1alpha1\n"
+	                    "kind: Subject\n"
+	                    "metadata: {name: target-a}\n"
+	                    "spec: {registry: target, subject: a-value, compatibility: FULL}\n";
+	struct sl_vec keys = SL_VEC_INIT;
+	struct sl_buf got = SL_BUF_INIT;
+	size_t i;
+
+	w->snap = load(w, "\"a-value\"", more);
+	assert_int_equal(sl_engine_delete_order(w->snap, &keys), 0);
+	for (i = 0; i < keys.len; i++)
+		sl_buf_addf(&got, "%s%s", i ? " " : "", (char *)keys.items[i]);
+	assert_string_equal(got.data,
+	        "SchemaLink/src-to-tgt-link Subject/target-a Context/target-orders Registry/source "
+	        "Registry/target");
+	sl_buf_release(&got);
+	sl_vec_release(&keys, free);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1238,6 +1268,7 @@ int main(void)
 	                test_create_already_exists_compares, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unreachable_registry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_settings_and_inherit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_delete_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
