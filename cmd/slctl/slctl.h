@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "schemalink/buf.h"
+#include "schemalink/engine.h"
 #include "schemalink/error.h"
 #include "schemalink/objects.h"
 #include "schemalink/vec.h"
@@ -47,6 +48,18 @@ int slctl_validate(const struct sl_vec *paths, bool strict);
 int slctl_load(const struct slctl_ctx *x, struct sl_snapshot **out);
 /* The engine for x's state dir and set; NULL after printing why. */
 struct sl_engine *slctl_engine(const struct slctl_ctx *x, bool read_only, bool dry_run, bool prune);
+
+/* Shared by the commands (setup.c). */
+/* True when o is of kind ("link", "registry", ...; NULL: any). */
+bool slctl_want_kind(const struct sl_object *o, const char *kind);
+/* Prints why plan p stalls (reason, message, suggested fix) to stderr. */
+void slctl_print_stalled(const struct sl_plan *p);
+/* Prints j as JSON or YAML (format "json" or "yaml"). */
+void slctl_emit_json(json_t *j, const char *format);
+/* Appends the keys a command covers: every declared object in order, then (prune) what the
+ * inventory owns that is no longer declared. Returns 0 or a negative code. */
+int slctl_collect_keys(
+        struct sl_engine *e, const struct sl_snapshot *snap, bool prune, struct sl_vec *keys);
 
 /* The commands; each returns the process exit code (MANIFESTS.md §3). */
 int slctl_diff(const struct slctl_ctx *x);
