@@ -222,7 +222,20 @@ static int engine_reconcile(void *cls, const struct sl_snapshot *snap, const cha
 	return sl_engine_reconcile(d->engine, snap, key, out, err);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	const char *manifests, *state_dir, *set, *listen, *fake_spec;
+	bool prune, once, dry_run, adopt, allow_prune_all;
+	int max_prune;
+	int64_t resync_ms, rescan_ms;
+	enum sl_log_level level;
+	enum sl_log_format format;
+	char set_buf[80], state_buf[PATH_MAX];
+};
+
+/* Reads the flags into o (defaults first). Returns -1 to go on, else the exit code (after
+ * printing the usage, the version or what is wrong). */
+static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
 {
 	static const struct option longopts[] = {
 	        {"manifests", required_argument, NULL, OPT_MANIFESTS},
@@ -245,30 +258,23 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct sl_error err = SL_ERROR_INIT;
-	struct sl_controller_config cfg;
-	static struct daemon d;
-	const char *manifests = NULL, *state_dir = NULL, *set = NULL, *listen = DEFAULT_LISTEN;
-	char set_buf[80];
-	bool adopt = false, allow_prune_all = false;
-	int max_prune = 0;
-	const char *fake_spec = NULL;
-	char state_buf[PATH_MAX], set_dir[PATH_MAX + 70], status_path[PATH_MAX + 100];
-	enum sl_log_level level = SL_LOG_INFO;
-	enum sl_log_format format = SL_LOG_TEXT;
-	int64_t resync_ms = 60000, rescan_ms = 0;
-	bool prune = false, once = false, dry_run = false;
-	int c, rc;
+	int c;
 
+	memset(o, 0, sizeof(*o));
+	o->listen = DEFAULT_LISTEN;
+	o->resync_ms = 60000;
+	o->level = SL_LOG_INFO;
+	o->format = SL_LOG_TEXT;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_MANIFESTS: manifests = optarg; break;
-		case OPT_STATE_DIR: state_dir = optarg; break;
-		case OPT_SET: set = optarg; break;
-		case OPT_LISTEN: listen = optarg; break;
-		case OPT_PRUNE: prune = true; break;
-		case OPT_ADOPT: adopt = true; break;
-		case OPT_ALLOW_PRUNE_ALL: allow_prune_all = true; break;
+		case OPT_MANIFESTS: o->manifests = optarg; break;
+		case OPT_STATE_DIR: o->state_dir = optarg; break;
+		case OPT_SET: o->set = optarg; break;
+		case OPT_LISTEN: o->listen = optarg; break;
+		case OPT_PRUNE: o->prune = true; break;
+		case OPT_ADOPT: o->adopt = true; break;
+		case OPT_ALLOW_PRUNE_ALL: o->allow_prune_all = true; break;
 		case OPT_MAX_PRUNE: {
 			char *end = NULL;
 			long n = strtol(optarg, &end, 10);
@@ -278,32 +284,32 @@ int main(int argc, char **argv)
 				        "--max-prune: a whole number from 1 to 1000000, not "
 				        "\"%s\"",
 				        optarg);
-			max_prune = (int)n;
+			o->max_prune = (int)n;
 			break;
 		}
-		case OPT_ONCE: once = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		case OPT_TEST_FAKE: fake_spec = optarg; break;
+		case OPT_ONCE: o->once = true; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_TEST_FAKE: o->fake_spec = optarg; break;
 		case OPT_RESYNC:
-			if (sl_duration_parse(optarg, &resync_ms, &err) < 0)
+			if (sl_duration_parse(optarg, &o->resync_ms, &err) < 0)
 				return bad_flag("--resync: %s", err.msg);
-			if (resync_ms <= 0)
+			if (o->resync_ms <= 0)
 				return bad_flag("--resync: must be positive (got \"%s\")", optarg);
 			break;
 		case OPT_TEST_RESCAN:
-			if (sl_duration_parse(optarg, &rescan_ms, &err) < 0)
+			if (sl_duration_parse(optarg, &o->rescan_ms, &err) < 0)
 				return bad_flag("--test-rescan-interval: %s", err.msg);
-			if (rescan_ms <= 0)
+			if (o->rescan_ms <= 0)
 				return bad_flag(
 				        "--test-rescan-interval: must be positive (got \"%s\")",
 				        optarg);
 			break;
 		case OPT_LOG_FORMAT:
-			if (sl_log_format_parse(optarg, &format, &err) < 0)
+			if (sl_log_format_parse(optarg, &o->format, &err) < 0)
 				return bad_flag("--log-format: %s", err.msg);
 			break;
 		case OPT_LOG_LEVEL:
-			if (sl_log_level_parse(optarg, &level, &err) < 0)
+			if (sl_log_level_parse(optarg, &o->level, &err) < 0)
 				return bad_flag("--log-level: %s", err.msg);
 			break;
 		case OPT_VERSION: printf("schemalinkd %s\n", SL_VERSION); return 0;
@@ -314,39 +320,95 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_flag("unexpected argument \"%s\"", argv[optind]);
-	if (manifests == NULL || manifests[0] == '\0')
+	if (o->manifests == NULL || o->manifests[0] == '\0')
 		return bad_flag("%s", "--manifests DIR is required");
-	if (set == NULL) {
+	if (o->set == NULL) {
 		/* Two folders never share a set; the same folder always gets the same one. */
-		const char *paths[1] = {manifests};
+		const char *paths[1] = {o->manifests};
 
-		if (sl_inventory_derive_set(paths, 1, set_buf, sizeof(set_buf), &err) < 0)
+		if (sl_inventory_derive_set(paths, 1, o->set_buf, sizeof(o->set_buf), &err) < 0)
 			return bad_flag("--manifests: %s", err.msg);
-		set = set_buf;
+		o->set = o->set_buf;
 	}
-	if (!valid_set(set))
-		return bad_flag(
-		        "--set: must be 1-63 letters, digits, '-', '_' or '.' (got \"%s\")", set);
-	if (listen[0] == '\0')
+	if (!valid_set(o->set))
+		return bad_flag("--set: must be 1-63 letters, digits, '-', '_' or '.' (got \"%s\")",
+		        o->set);
+	if (o->listen[0] == '\0')
 		return bad_flag("%s", "--listen: empty address");
-	if (fake_spec != NULL && fake_parse(fake_spec, &d.fake, &err) < 0)
+	if (o->fake_spec != NULL && fake_parse(o->fake_spec, &d->fake, &err) < 0)
 		return bad_flag("--test-fake-reconciler: %s", err.msg);
-	if (state_dir == NULL) {
-		if (default_state_dir(state_buf, sizeof(state_buf)) < 0)
+	if (o->state_dir == NULL) {
+		if (default_state_dir(o->state_buf, sizeof(o->state_buf)) < 0)
 			return bad_flag("%s", "--state-dir DIR is required when neither "
 			                      "$XDG_STATE_HOME nor $HOME is set");
-		state_dir = state_buf;
+		o->state_dir = o->state_buf;
 	}
-	sl_log_setup(level, format, 2, NULL);
-	sl_log(SL_LOG_INFO, NULL, "manifest set \"%s\" in state dir %s", set, state_dir);
-	if (set == set_buf && sl_inventory_has_legacy_default(state_dir) &&
-	        snprintf(set_dir, sizeof(set_dir), "%s/%s", state_dir, set) <
+	return -1;
+}
+
+/* The reconciler: the fake one of the tests, or the engine on the state dir. Returns -1 to
+ * go on, else the exit code. */
+static int start_reconciler(
+        const struct options *o, struct daemon *d, struct sl_controller_config *cfg)
+{
+	struct sl_engine_config ec = {0};
+	struct sl_error err = SL_ERROR_INIT;
+
+	if (o->fake_spec != NULL) {
+		sl_log(SL_LOG_WARN, NULL,
+		        "TEST ONLY: --test-fake-reconciler %s: no registry is read or written",
+		        o->fake_spec);
+		d->fake.cancelled = daemon_cancelled;
+		d->fake.cancel_cls = d;
+		cfg->reconcile = fake_reconcile;
+		cfg->reconcile_cls = &d->fake;
+		return -1;
+	}
+	ec.state_dir = o->state_dir;
+	ec.set = o->set;
+	ec.dry_run = o->dry_run;
+	ec.prune = o->prune;
+	ec.holder = "schemalinkd";
+	ec.adopt = o->adopt;
+	ec.allow_prune_all = o->allow_prune_all;
+	ec.max_prune = o->max_prune;
+	ec.cancelled = daemon_cancelled;
+	ec.cancel_cls = d;
+	d->engine = sl_engine_new(&ec, &err);
+	if (d->engine == NULL) {
+		sl_log(SL_LOG_ERROR, NULL, "cannot start the engine: %s", err.msg);
+		return err.code == SL_EIO || err.code == SL_ESTATE ? EXIT_CANTCREAT : EXIT_SOFTWARE;
+	}
+	cfg->reconcile = engine_reconcile;
+	cfg->reconcile_cls = d;
+	cfg->pass_begin = engine_pass_begin;
+	cfg->pass_end = engine_pass_end;
+	cfg->extra_keys = engine_extra_keys;
+	d->prune = o->prune;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller_config cfg;
+	static struct daemon d;
+	static struct options o;
+	char set_dir[PATH_MAX + 70], status_path[PATH_MAX + 100];
+	int rc;
+
+	if ((rc = parse_options(argc, argv, &o, &d)) >= 0)
+		return rc;
+	sl_log_setup(o.level, o.format, 2, NULL);
+	sl_log(SL_LOG_INFO, NULL, "manifest set \"%s\" in state dir %s", o.set, o.state_dir);
+	if (o.set == o.set_buf && sl_inventory_has_legacy_default(o.state_dir) &&
+	        snprintf(set_dir, sizeof(set_dir), "%s/%s", o.state_dir, o.set) <
 	                (int)sizeof(set_dir) &&
 	        access(set_dir, F_OK) < 0)
 		sl_log(SL_LOG_WARN, NULL,
 		        "%s holds the set \"default\" of an earlier version, and %s is set \"%s\"; "
 		        "if that state is its, restart with --set default",
-		        state_dir, manifests, set);
+		        o.state_dir, o.manifests, o.set);
 #ifdef __GLIBC__
 	/* glibc gives each thread that allocates its own arena (64 MiB reserved, and pages
 	 * kept after use): with 4 workers and the HTTP thread that was about 10 MiB of idle RSS
@@ -356,61 +418,30 @@ int main(int argc, char **argv)
 #endif
 
 	/* 73: the state dir (and this set's directory in it) must be creatable and writable. */
-	if (snprintf(set_dir, sizeof(set_dir), "%s/%s", state_dir, set) >= (int)sizeof(set_dir) ||
+	if (snprintf(set_dir, sizeof(set_dir), "%s/%s", o.state_dir, o.set) >=
+	                (int)sizeof(set_dir) ||
 	        check_state_dir(set_dir, &err) < 0) {
-		sl_log(SL_LOG_ERROR, NULL, "state dir \"%s\" is not usable: %s", state_dir,
+		sl_log(SL_LOG_ERROR, NULL, "state dir \"%s\" is not usable: %s", o.state_dir,
 		        err.msg[0] ? err.msg : "path too long");
 		return EXIT_CANTCREAT;
 	}
 	snprintf(status_path, sizeof(status_path), "%s/status.json", set_dir);
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.manifests = manifests;
+	cfg.manifests = o.manifests;
 	cfg.status_path = status_path;
-	cfg.listen = once ? NULL : listen;
-	cfg.resync_ms = resync_ms;
-	cfg.rescan_ms = rescan_ms;
-	if (rescan_ms > 0)
+	cfg.listen = o.once ? NULL : o.listen;
+	cfg.resync_ms = o.resync_ms;
+	cfg.rescan_ms = o.rescan_ms;
+	if (o.rescan_ms > 0)
 		sl_log(SL_LOG_WARN, NULL,
 		        "TEST ONLY: --test-rescan-interval: rescanning every %lld ms",
-		        (long long)rescan_ms);
-	cfg.workers = once ? 0 : WORKERS;
-	cfg.watch = !once;
-	cfg.sd_notify = !once;
-	if (fake_spec != NULL) {
-		sl_log(SL_LOG_WARN, NULL,
-		        "TEST ONLY: --test-fake-reconciler %s: no registry is read or written",
-		        fake_spec);
-		d.fake.cancelled = daemon_cancelled;
-		d.fake.cancel_cls = &d;
-		cfg.reconcile = fake_reconcile;
-		cfg.reconcile_cls = &d.fake;
-	} else {
-		struct sl_engine_config ec = {0};
-
-		ec.state_dir = state_dir;
-		ec.set = set;
-		ec.dry_run = dry_run;
-		ec.prune = prune;
-		ec.holder = "schemalinkd";
-		ec.adopt = adopt;
-		ec.allow_prune_all = allow_prune_all;
-		ec.max_prune = max_prune;
-		ec.cancelled = daemon_cancelled;
-		ec.cancel_cls = &d;
-		d.engine = sl_engine_new(&ec, &err);
-		if (d.engine == NULL) {
-			sl_log(SL_LOG_ERROR, NULL, "cannot start the engine: %s", err.msg);
-			return err.code == SL_EIO || err.code == SL_ESTATE ? EXIT_CANTCREAT
-			                                                   : EXIT_SOFTWARE;
-		}
-		cfg.reconcile = engine_reconcile;
-		cfg.reconcile_cls = &d;
-		cfg.pass_begin = engine_pass_begin;
-		cfg.pass_end = engine_pass_end;
-		cfg.extra_keys = engine_extra_keys;
-		d.prune = prune;
-	}
+		        (long long)o.rescan_ms);
+	cfg.workers = o.once ? 0 : WORKERS;
+	cfg.watch = !o.once;
+	cfg.sd_notify = !o.once;
+	if ((rc = start_reconciler(&o, &d, &cfg)) >= 0)
+		return rc;
 
 	d.ctl = sl_controller_new(&cfg, &err);
 	if (d.ctl == NULL) {
@@ -426,7 +457,7 @@ int main(int argc, char **argv)
 	 * every restart (OPERATIONS.md: idle RSS target). */
 	malloc_trim(0);
 #endif
-	if (once) {
+	if (o.once) {
 		rc = sl_controller_once(d.ctl);
 	} else {
 		rc = sl_controller_run(d.ctl) < 0 ? EXIT_SOFTWARE : 0;
