@@ -276,7 +276,9 @@ static int check_command(struct slctl_opts *o)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads the flags and positional arguments after the command into o. Returns -1 to go on,
+ * else the exit code (after printing the help or what is wrong). */
+static int parse_flags(int argc, char **argv, struct slctl_opts *o)
 {
 	static const struct option longopts[] = {
 	        {"filename", required_argument, NULL, 'f'},
@@ -296,9 +298,125 @@ int main(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct slctl_opts o = {0};
 	struct sl_error err = SL_ERROR_INIT;
-	int c, rc = 0, i;
+	int c, i;
+
+	/* getopt over the arguments after the command; non-options are kept in order. */
+	optind = 2;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "-:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 1: /* a positional argument, in order ("-" in optstring) */
+			if (sl_vec_push(&o->args, optarg) < 0)
+				return usage_error("%s", "out of memory");
+			break;
+		case OPT_STRICT: o->strict = true; break;
+		case 'f':
+			if (sl_vec_push(&o->files, optarg) < 0)
+				return usage_error("%s", "out of memory");
+			break;
+		case 'o': o->output = optarg; break;
+		case 'S': o->state_dir = optarg; break;
+		case 's': o->set = optarg; break;
+		case 'r': o->registry = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_PRUNE: o->prune = true; break;
+		case OPT_ADOPT: o->adopt = true; break;
+		case OPT_ALLOW_PRUNE_ALL: o->allow_prune_all = true; break;
+		case OPT_MAX_PRUNE: {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || n < 1 || n > 1000000)
+				return usage_error(
+				        "--max-prune: a whole number from 1 to 1000000, not "
+				        "\"%s\"",
+				        optarg);
+			o->max_prune = (int)n;
+			break;
+		}
+		case OPT_WAIT: o->wait = true; break;
+		case OPT_OBSERVED: o->observed = optarg; break;
+		case OPT_TIMEOUT:
+			if (sl_duration_parse(optarg, &o->timeout_ms, &err) < 0)
+				return usage_error("--timeout: %s", err.msg);
+			break;
+		case 'h': print_help(o->command); return 0;
+		case ':': return usage_error("flag %s needs a value", argv[optind - 1]);
+		default: return usage_error("unknown flag \"%s\"", argv[optind - 1]);
+		}
+	}
+	for (i = optind; i < argc; i++)
+		if (sl_vec_push(&o->args, argv[i]) < 0)
+			return usage_error("%s", "out of memory");
+	return -1;
+}
+
+/* Runs a command that reads manifests (every one but version) and returns its exit code. */
+static int run_command(const struct slctl_opts *o)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct slctl_ctx *x);
+	} runners[] = {
+	        {"diff", slctl_diff},
+	        {"apply", slctl_apply},
+	        {"get", slctl_get},
+	        {"describe", slctl_describe},
+	        {"delete", slctl_delete},
+	        {"export", slctl_export},
+	};
+	struct sl_vec paths = SL_VEC_INIT;
+	char *env_copy = NULL;
+	struct slctl_ctx x = {0};
+	int (*run)(const struct slctl_ctx *x) = slctl_link_op; /* pause, resume, reset, promote */
+	size_t i;
+	int rc;
+
+	if (slctl_manifest_paths(&o->files, &paths, &env_copy) < 0) {
+		rc = usage_error("%s", "out of memory");
+		goto out;
+	}
+	if (paths.len == 0) {
+		rc = usage_error("%s: no manifests given; use -f PATH (file, directory or -) "
+		                 "or set SLCTL_FILES",
+		        o->command);
+		goto out;
+	}
+	if (strcmp(o->command, "validate") == 0) {
+		rc = slctl_validate(&paths, o->strict);
+		goto out;
+	}
+	x.command = o->command;
+	x.paths = &paths;
+	x.args = &o->args;
+	x.state_dir = o->state_dir;
+	x.set = o->set;
+	x.output = o->output;
+	x.registry = o->registry;
+	x.observed = o->observed;
+	x.dry_run = o->dry_run;
+	x.prune = o->prune;
+	x.adopt = o->adopt;
+	x.allow_prune_all = o->allow_prune_all;
+	x.max_prune = o->max_prune;
+	x.wait = o->wait;
+	x.timeout_ms = o->timeout_ms;
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(runners) / sizeof(runners[0]); i++)
+		if (!strcmp(o->command, runners[i].name))
+			run = runners[i].run;
+	rc = run(&x);
+out:
+	sl_vec_release(&paths, NULL);
+	free(env_copy);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct slctl_opts o = {0};
+	int rc;
 
 	sl_vec_init(&o.files);
 	sl_vec_init(&o.args);
@@ -316,126 +434,8 @@ int main(int argc, char **argv)
 	o.command = argv[1];
 	if (!known_command(o.command))
 		return usage_error("unknown command \"%s\"", o.command);
-	/* getopt over the arguments after the command; non-options are kept in order. */
-	optind = 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "-:f:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 1: /* a positional argument, in order ("-" in optstring) */
-			sl_vec_push(&o.args, optarg);
-			break;
-		case OPT_STRICT: o.strict = true; break;
-		case 'f': sl_vec_push(&o.files, optarg); break;
-		case 'o': o.output = optarg; break;
-		case 'S': o.state_dir = optarg; break;
-		case 's': o.set = optarg; break;
-		case 'r': o.registry = optarg; break;
-		case OPT_DRY_RUN: o.dry_run = true; break;
-		case OPT_PRUNE: o.prune = true; break;
-		case OPT_ADOPT: o.adopt = true; break;
-		case OPT_ALLOW_PRUNE_ALL: o.allow_prune_all = true; break;
-		case OPT_MAX_PRUNE: {
-			char *end = NULL;
-			long n = strtol(optarg, &end, 10);
-
-			if (end == optarg || *end || n < 1 || n > 1000000) {
-				rc = usage_error(
-				        "--max-prune: a whole number from 1 to 1000000, not "
-				        "\"%s\"",
-				        optarg);
-				goto out;
-			}
-			o.max_prune = (int)n;
-			break;
-		}
-		case OPT_WAIT: o.wait = true; break;
-		case OPT_OBSERVED: o.observed = optarg; break;
-		case OPT_TIMEOUT:
-			if (sl_duration_parse(optarg, &o.timeout_ms, &err) < 0) {
-				rc = usage_error("--timeout: %s", err.msg);
-				goto out;
-			}
-			break;
-		case 'h': print_help(o.command); goto out;
-		case ':': rc = usage_error("flag %s needs a value", argv[optind - 1]); goto out;
-		default: rc = usage_error("unknown flag \"%s\"", argv[optind - 1]); goto out;
-		}
-	}
-	for (i = optind; i < argc; i++)
-		sl_vec_push(&o.args, argv[i]);
-	rc = check_command(&o);
-	if (rc != 0)
-		goto out;
-	if (strcmp(o.command, "version") == 0) {
-		rc = cmd_version();
-		goto out;
-	}
-	if (strcmp(o.command, "validate") == 0) {
-		struct sl_vec paths = SL_VEC_INIT;
-		char *env_copy = NULL;
-
-		if (slctl_manifest_paths(&o.files, &paths, &env_copy) < 0)
-			rc = usage_error("%s", "out of memory");
-		else if (paths.len == 0)
-			rc = usage_error(
-			        "%s: no manifests given; use -f PATH (file, directory or -) "
-			        "or set SLCTL_FILES",
-			        o.command);
-		else
-			rc = slctl_validate(&paths, o.strict);
-		sl_vec_release(&paths, NULL);
-		free(env_copy);
-		goto out;
-	}
-	{
-		struct sl_vec paths = SL_VEC_INIT;
-		char *env_copy = NULL;
-		struct slctl_ctx x = {0};
-		const char *cm = o.command;
-
-		if (slctl_manifest_paths(&o.files, &paths, &env_copy) < 0) {
-			rc = usage_error("%s", "out of memory");
-		} else if (paths.len == 0) {
-			rc = usage_error(
-			        "%s: no manifests given; use -f PATH (file, directory or -) "
-			        "or set SLCTL_FILES",
-			        cm);
-		} else {
-			x.command = cm;
-			x.paths = &paths;
-			x.args = &o.args;
-			x.state_dir = o.state_dir;
-			x.set = o.set;
-			x.output = o.output;
-			x.registry = o.registry;
-			x.observed = o.observed;
-			x.dry_run = o.dry_run;
-			x.prune = o.prune;
-			x.adopt = o.adopt;
-			x.allow_prune_all = o.allow_prune_all;
-			x.max_prune = o.max_prune;
-			x.wait = o.wait;
-			x.timeout_ms = o.timeout_ms;
-			signal(SIGPIPE, SIG_IGN);
-			if (!strcmp(cm, "diff"))
-				rc = slctl_diff(&x);
-			else if (!strcmp(cm, "apply"))
-				rc = slctl_apply(&x);
-			else if (!strcmp(cm, "get"))
-				rc = slctl_get(&x);
-			else if (!strcmp(cm, "describe"))
-				rc = slctl_describe(&x);
-			else if (!strcmp(cm, "delete"))
-				rc = slctl_delete(&x);
-			else if (!strcmp(cm, "export"))
-				rc = slctl_export(&x);
-			else
-				rc = slctl_link_op(&x);
-		}
-		sl_vec_release(&paths, NULL);
-		free(env_copy);
-	}
-out:
+	if ((rc = parse_flags(argc, argv, &o)) < 0 && (rc = check_command(&o)) == 0)
+		rc = strcmp(o.command, "version") == 0 ? cmd_version() : run_command(&o);
 	sl_vec_release(&o.files, NULL);
 	sl_vec_release(&o.args, NULL);
 	return rc;
