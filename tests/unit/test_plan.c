@@ -1135,9 +1135,15 @@ static const struct link_case link_cases[] = {
                 .verdict = "done True Running 0 none",
         },
         {
-                .name = "in-sync-rename-omitted",
+                .name = "in-sync-rename-empty",
                 .state = "RUNNING",
                 .live = {"rename="},
+                .verdict = "done True Running 0 none",
+        },
+        {
+                .name = "in-sync-rename-omitted",
+                .state = "RUNNING",
+                .live = {"rename"},
                 .verdict = "done True Running 0 none",
         },
         {
@@ -2113,6 +2119,356 @@ static void setting_table(void **state)
 		fail_msg("%zu of %zu setting rows failed", failed, n);
 }
 
+/* ---- the desired exporter, outside the manifest loader's defaults ----------------------- */
+
+/* A snapshot built by hand, as a caller that skips the loader could: registries source
+ * (clusterId optional, no linkUrl) and target, and one link between them. */
+static struct sl_snapshot *hand_snapshot(
+        const char *src_cluster_id, const char *destination, struct sl_object **link)
+{
+	struct sl_snapshot *snap = sl_snapshot_new();
+	struct sl_object *src = sl_object_new(SL_KIND_REGISTRY, "source", "hand.yaml");
+	struct sl_object *dst = sl_object_new(SL_KIND_REGISTRY, "target", "hand.yaml");
+	struct sl_object *l = sl_object_new(SL_KIND_SCHEMALINK, LINK, "hand.yaml");
+	struct sl_error err = SL_ERROR_INIT;
+
+	assert_non_null(snap);
+	assert_non_null(src);
+	assert_non_null(dst);
+	assert_non_null(l);
+	src->registry.url = xstrdup("http://source.test:8081");
+	if (src_cluster_id)
+		src->registry.cluster_id = xstrdup(src_cluster_id);
+	dst->registry.url = xstrdup("http://target.test:8082");
+	l->link.source = xstrdup("source");
+	l->link.destination = xstrdup(destination);
+	assert_int_equal(sl_snapshot_add(snap, src, &err), 0);
+	assert_int_equal(sl_snapshot_add(snap, dst, &err), 0);
+	assert_int_equal(sl_snapshot_add(snap, l, &err), 0);
+	*link = l;
+	return snap;
+}
+
+static void want_link_build_errors(void **state)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_object *l;
+	struct sl_snapshot *snap;
+	struct want_link w;
+
+	(void)state;
+	snap = hand_snapshot(NULL, "nowhere", &l);
+	assert_int_equal(sl_want_link_build(snap, l, &w, &err), SL_EINVAL);
+	assert_string_equal(err.msg, "link \"" LINK "\": registry \"nowhere\" is not declared");
+	sl_want_link_release(&w);
+	free(l->link.source);
+	l->link.source = xstrdup("elsewhere");
+	free(l->link.destination);
+	l->link.destination = xstrdup("target");
+	sl_error_clear(&err);
+	assert_int_equal(sl_want_link_build(snap, l, &w, &err), SL_EINVAL);
+	assert_string_equal(err.msg, "link \"" LINK "\": registry \"elsewhere\" is not declared");
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+
+	/* AUTO needs the source's cluster id. */
+	snap = hand_snapshot(NULL, "target", &l);
+	l->link.context_type = SL_CONTEXT_AUTO;
+	sl_error_clear(&err);
+	assert_int_equal(sl_want_link_build(snap, l, &w, &err), SL_EINVAL);
+	assert_string_equal(err.msg, "link \"" LINK "\": AUTO needs the clusterId of \"source\"");
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+
+	/* The reserved pseudo-context is no destination. */
+	snap = hand_snapshot(NULL, "target", &l);
+	l->link.context_name = xstrdup("__GLOBAL");
+	sl_error_clear(&err);
+	assert_int_equal(sl_want_link_build(snap, l, &w, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "reserved"));
+	sl_want_link_release(&w);
+	assert_int_equal(sl_want_link_build(snap, l, &w, NULL), SL_EINVAL);
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+}
+
+static void want_link_build_hand_defaults(void **state)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_object *l;
+	struct sl_snapshot *snap = hand_snapshot("lsrc-1", "target", &l);
+	struct want_link w;
+	struct obs_link o;
+	struct sl_plan *p = sl_plan_new("SchemaLink/" LINK, l);
+
+	(void)state;
+	/* CUSTOM without a name writes into the source's name; no linkUrl: the url; no
+	 * subjects: every subject. */
+	assert_int_equal(sl_want_link_build(snap, l, &w, &err), 0);
+	assert_string_equal(w.ctx_type, "CUSTOM");
+	assert_string_equal(w.context, "source");
+	assert_string_equal(w.dest_ctx, ".source");
+	assert_string_equal(w.rename, "${subject}");
+	assert_string_equal(
+	        sl_strmap_get(&w.plain, "schema.registry.url", NULL), "http://target.test:8082");
+	sl_obs_link_init(&o);
+	assert_int_equal(sl_plan_link(&w, &o, NULL, p), 0);
+	assert_int_equal(p->changes.len, 4);
+	assert_string_equal(p->changes.items[1], "subjects: [\"*\"]");
+	assert_int_equal(p->actions.len, 1);
+	assert_int_equal(((struct sl_action *)p->actions.items[0])->kind, SL_ACT_EXPORTER_CREATE);
+	sl_plan_free(p);
+	sl_obs_link_release(&o);
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+}
+
+/* The body sent to the registry: the manifest's fields and the secrets resolved now. */
+static void check_body(const char *spec, const char *target, const char *const *want_config)
+{
+	struct sl_snapshot *snap = load_link(spec, target);
+	const struct sl_object *obj = sl_snapshot_get(snap, SL_KIND_SCHEMALINK, LINK);
+	struct sl_error err = SL_ERROR_INIT;
+	struct want_link w;
+	struct sl_exporter x = SL_EXPORTER_INIT;
+	struct sl_vec keys = SL_VEC_INIT;
+	size_t i;
+
+	assert_int_equal(sl_want_link_build(snap, obj, &w, &err), 0);
+	assert_int_equal(sl_want_link_exporter(&w, &x, &err), 0);
+	assert_string_equal(x.name, LINK);
+	assert_string_equal(x.context_type, w.ctx_type);
+	if (w.context)
+		assert_string_equal(x.context, w.context);
+	else
+		assert_null(x.context);
+	assert_string_equal(x.subject_rename_format, w.rename);
+	assert_int_equal(x.subjects.len, obj->link.subjects.len);
+	for (i = 0; i < x.subjects.len; i++)
+		assert_string_equal(x.subjects.items[i], obj->link.subjects.items[i]);
+	assert_int_equal(sl_strmap_keys(&x.config, &keys), 0);
+	for (i = 0; want_config[i]; i++) {
+		const char *eq = strchr(want_config[i], '=');
+		char key[128];
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - want_config[i]), want_config[i]);
+		if (i >= keys.len || strcmp(keys.items[i], key) != 0)
+			fail_msg("body config key %zu: want %s, got %s", i, key,
+			        i < keys.len ? (const char *)keys.items[i] : "(none)");
+		assert_string_equal(sl_strmap_get(&x.config, key, NULL), eq + 1);
+	}
+	assert_int_equal(keys.len, i);
+	sl_vec_release(&keys, NULL);
+	/* The exporter matches what it was built from, whatever the registry masks. */
+	sl_exporter_wipe(&x);
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+}
+
+static void want_link_exporter_body(void **state)
+{
+	static const char *const basic[] = {"a.b=1", "basic.auth.credentials.source=USER_INFO",
+	        "basic.auth.user.info=exporter:s3cret-target",
+	        "schema.registry.url=http://schemaregistry2:8082", "x.extra=extra-secret",
+	        "x.more=t0ken", NULL};
+	static const char *const bearer[] = {"bearer.auth.credentials.source=STATIC_TOKEN",
+	        "bearer.auth.token=t0ken", "schema.registry.url=http://target.test:8082", NULL};
+	static const char *const oauth[] = {"bearer.auth.client.id=client-7",
+	        "bearer.auth.client.secret=cl1ent-secret",
+	        "bearer.auth.credentials.source=OAUTHBEARER",
+	        "bearer.auth.issuer.endpoint.url=https://idp.test/token",
+	        "schema.registry.ssl.keystore.location=/k.jks",
+	        "schema.registry.ssl.keystore.password=k3y",
+	        "schema.registry.ssl.truststore.location=/t.jks",
+	        "schema.registry.ssl.truststore.password=st0re",
+	        "schema.registry.url=http://target.test:8082", NULL};
+	static const char *const none[] = {"schema.registry.url=http://target.test:8082", NULL};
+
+	(void)state;
+	check_body("  subjects: [a, \":.corp:b\"]\n"
+	           "  subjectRenameFormat: \"dc_${subject}\"\n"
+	           "  config: {a.b: 1}\n"
+	           "  secretConfig: {x.extra: {env: PT_EXTRA}, x.more: {env: PT_TOKEN}}\n",
+	        NULL, basic);
+	check_body("  context: {type: NONE}\n",
+	        "  url: http://target.test:8082\n"
+	        "  auth: {bearer: {token: {env: PT_TOKEN}}}\n",
+	        bearer);
+	check_body("  context: {type: AUTO}\n",
+	        "  url: http://target.test:8082\n"
+	        "  linkAuth:\n"
+	        "    oauth:\n"
+	        "      clientId: {env: PT_CLIENT_ID}\n"
+	        "      clientSecret: {env: PT_CLIENT_SECRET}\n"
+	        "      issuerUrl: https://idp.test/token\n"
+	        "  linkTls:\n"
+	        "    truststoreFile: /t.jks\n"
+	        "    truststorePassword: {env: PT_STORE_PASS}\n"
+	        "    keystoreFile: /k.jks\n"
+	        "    keystorePassword: {env: PT_KEY_PASS}\n",
+	        oauth);
+	check_body(NULL, "  url: http://target.test:8082\n", none);
+}
+
+static void want_link_exporter_secret_gone(void **state)
+{
+	struct sl_snapshot *snap = load_link("  secretConfig: {x.extra: {env: PT_EXTRA}}\n", NULL);
+	const struct sl_object *obj = sl_snapshot_get(snap, SL_KIND_SCHEMALINK, LINK);
+	struct sl_error err = SL_ERROR_INIT;
+	struct want_link w;
+	struct sl_exporter x = SL_EXPORTER_INIT;
+
+	(void)state;
+	assert_int_equal(sl_want_link_build(snap, obj, &w, &err), 0);
+	/* Readable when planned, gone when the request is built. */
+	unsetenv("PT_EXTRA");
+	assert_int_equal(sl_want_link_exporter(&w, &x, &err), SL_ENOENT);
+	assert_non_null(strstr(err.msg, "PT_EXTRA"));
+	setenv("PT_EXTRA", "extra-secret", 1);
+	/* A key without a value is released too. */
+	assert_int_equal(sl_strmap_set(&x.config, "no.value", NULL, NULL), 0);
+	sl_exporter_wipe(&x);
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+}
+
+static void want_link_matches(void **state)
+{
+	struct sl_snapshot *snap = load_link("  subjects: [a, b]\n", NULL);
+	const struct sl_object *obj = sl_snapshot_get(snap, SL_KIND_SCHEMALINK, LINK);
+	struct sl_error err = SL_ERROR_INIT;
+	struct want_link w;
+	struct sl_exporter x = SL_EXPORTER_INIT, y = SL_EXPORTER_INIT;
+	struct sl_inv_object io;
+	static const char *const none[MAX_LIVE] = {NULL};
+	static const char *const narrowed[MAX_LIVE] = {"subjects=b,a,c"};
+
+	(void)state;
+	assert_int_equal(sl_want_link_build(snap, obj, &w, &err), 0);
+	build_live(&w, none, &x);
+	build_live(&w, narrowed, &y);
+	inv_fill(&w, INV_SAME, &io);
+	assert_true(sl_want_link_matches(&w, &x, &io));
+	/* Without the secret's hash it cannot be told equal. */
+	assert_false(sl_want_link_matches(&w, &x, NULL));
+	assert_false(sl_want_link_matches(&w, &y, &io));
+	sl_strmap_release(&io.secret_hashes, free);
+	sl_exporter_release(&x);
+	sl_exporter_release(&y);
+	sl_want_link_release(&w);
+	sl_snapshot_free(snap);
+}
+
+/* ---- plan objects and their text ------------------------------------------------------- */
+
+static char *format_plan(const struct sl_plan *p)
+{
+	struct sl_buf b = SL_BUF_INIT;
+
+	assert_int_equal(sl_plan_format(p, &b), 0);
+	return b.data ? sl_buf_detach(&b) : xstrdup("");
+}
+
+static void plan_text(void **state)
+{
+	struct sl_plan *p = sl_plan_new("Context/target-source", NULL);
+	struct sl_action *a;
+	char *text;
+
+	(void)state;
+	/* In sync: nothing to print. */
+	text = format_plan(p);
+	assert_string_equal(text, "");
+	free(text);
+
+	p->op = SL_PLAN_UPDATE;
+	assert_int_equal(
+	        sl_plan_change(p, "mode on %s: %s -> %s", "context .source", "READWRITE", "IMPORT"),
+	        0);
+	a = sl_plan_action(p, SL_ACT_MODE_SET, "target", ":.source:", "the link writes there");
+	assert_non_null(a);
+	snprintf(a->value, sizeof(a->value), "IMPORT");
+	a->force = true;
+	a->record_scope = true;
+	a->heal = "ImportModeRequired";
+	a = sl_plan_action(p, SL_ACT_MODE_DELETE, "target", "", "");
+	assert_non_null(a);
+	a = sl_plan_action(p, SL_ACT_CONFIG_SET, "target", "orders", "");
+	assert_non_null(a);
+	snprintf(a->value, sizeof(a->value), "FULL");
+	snprintf(a->previous, sizeof(a->previous), "BACKWARD");
+	a->record_scope = true;
+	a = sl_plan_action(p, SL_ACT_CONFIG_DELETE, "target", ":.c:", "");
+	assert_non_null(a);
+	a = sl_plan_action(p, SL_ACT_EXPORTER_RESET, "source", LINK, "the context type changed");
+	assert_non_null(a);
+	a = sl_plan_action(p, SL_ACT_MODE_SET, "target", ":.source:orders", "");
+	assert_non_null(a);
+	snprintf(a->value, sizeof(a->value), "READONLY");
+	text = format_plan(p);
+	assert_string_equal(text,
+	        "~ Context/target-source\n"
+	        "    mode on context .source: READWRITE -> IMPORT\n"
+	        "  1. set mode IMPORT on context .source of target with force (was not set): the "
+	        "link writes there [self-heal ImportModeRequired]\n"
+	        "  2. remove the mode override on the top level of target\n"
+	        "  3. set compatibility FULL on subject orders of target (was BACKWARD)\n"
+	        "  4. remove the compatibility override on context .c of target\n"
+	        "  5. reset exporter " LINK " on source: the context type changed\n"
+	        "  6. set mode READONLY on subject :.source:orders of target\n");
+	free(text);
+
+	/* A create of a suspended link, and a delete. */
+	p->op = SL_PLAN_CREATE;
+	p->suspended = true;
+	text = format_plan(p);
+	assert_non_null(
+	        strstr(text, "+ Context/target-source (spec.suspend: shown, not applied)\n"));
+	free(text);
+	p->op = SL_PLAN_DELETE;
+	p->suspended = false;
+	text = format_plan(p);
+	assert_true(text[0] == '-' && text[1] == ' ');
+	free(text);
+
+	assert_string_equal(sl_action_kind_name(SL_ACT_EXPORTER_DELETE), "delete");
+	assert_string_equal(sl_action_kind_name((enum sl_action_kind)99), "?");
+	sl_plan_free(p);
+	sl_plan_free(NULL);
+}
+
+static void plan_verdict_and_scopes(void **state)
+{
+	struct sl_plan *p = sl_plan_new("SchemaLink/x", NULL);
+	char *s;
+
+	(void)state;
+	assert_int_equal(p->exporter_offset, -1);
+	assert_int_equal(p->ready, SL_COND_UNKNOWN);
+	/* A requeue keeps a delay already chosen, else waits one second. */
+	p->requeue_ms = 5000;
+	sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "ExporterStarting", 0, "x");
+	assert_int_equal(p->requeue_ms, 5000);
+	sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "ExporterNotOwned", 7, "%s", "y");
+	assert_true(p->stalled);
+	assert_int_equal(p->error_code, 7);
+	assert_string_equal(p->message, "y");
+	sl_plan_free(p);
+
+	s = sl_scope_of_context(NULL);
+	assert_string_equal(s, "");
+	free(s);
+	s = sl_scope_of_context(".");
+	assert_string_equal(s, "");
+	free(s);
+	s = sl_scope_of_context(".source");
+	assert_string_equal(s, ":.source:");
+	free(s);
+	s = sl_scope_of_context("source.corp");
+	assert_string_equal(s, ":.source.corp:");
+	free(s);
+}
+
 static int setup_env(void **state)
 {
 	(void)state;
@@ -2133,6 +2489,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(link_table),
 	        cmocka_unit_test(setting_table),
+	        cmocka_unit_test(want_link_build_errors),
+	        cmocka_unit_test(want_link_build_hand_defaults),
+	        cmocka_unit_test(want_link_exporter_body),
+	        cmocka_unit_test(want_link_exporter_secret_gone),
+	        cmocka_unit_test(want_link_matches),
+	        cmocka_unit_test(plan_text),
+	        cmocka_unit_test(plan_verdict_and_scopes),
 	};
 	return cmocka_run_group_tests_name("plan", tests, setup_env, NULL);
 }
