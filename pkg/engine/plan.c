@@ -885,7 +885,9 @@ static int plan_heal(const struct want_link *w, const struct obs_link *o,
 
 	if (dg->heal == SL_HEAL_IMPORT_AND_RESUME) {
 		bool planned = false;
-		char *scope = sl_scope_of_context(dg->context);
+		/* A trace that names no context (DestinationNotEmpty) is about the link's own
+		 * destination context, never the registry's top level. */
+		char *scope = sl_scope_of_context(dg->context[0] ? dg->context : w->dest_ctx);
 
 		if (scope == NULL)
 			return SL_ENOMEM;

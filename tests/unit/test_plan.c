@@ -1675,6 +1675,22 @@ static const struct link_case link_cases[] = {
                 .verdict = "requeue False DestinationNotEmpty 42205 update",
         },
         {
+                /* A CUSTOM link: the heal is the forced IMPORT of its own context; the
+                 * destination's top level is never touched. */
+                .name = "destination-not-empty-force-import-custom-context",
+                .spec = "  selfHeal: {forceImport: true}\n",
+                .state = "PAUSED",
+                .trace = T_NOT_EMPTY,
+                .owned = true,
+                .scopes = {{.context = ".source",
+                        .mode = "READWRITE",
+                        .nonempty = true,
+                        .local_writes = true}},
+                .actions = {MODE_SET(":.source:") " force heal:DestinationNotEmpty was:READWRITE",
+                        RESUME " heal:DestinationNotEmpty"},
+                .verdict = "requeue False DestinationNotEmpty 42205 update",
+        },
+        {
                 /* Unmanaged plans no mode, so the heal adds the forced IMPORT itself. */
                 .name = "destination-not-empty-force-import-unmanaged",
                 .spec = "  context: {type: NONE}\n"
