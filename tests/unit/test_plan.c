@@ -1580,6 +1580,28 @@ static const struct link_case link_cases[] = {
                 .verdict = "requeue False ImportModeRequired 42205 update",
         },
         {
+                /* Past the 64th scope the failing context is still one the link needs. */
+                .name = "import-mode-required-past-64-scopes",
+                .spec = "  subjects: [\":*:\"]\n",
+                .state = "PAUSED",
+                .trace = T_IMPORT(":.source.c69:orders"),
+                .owned = true,
+                .extra = many_scopes_import,
+                .actions = {MODE_SET(":.source.c69:") " heal:ImportModeRequired",
+                        RESUME " heal:ImportModeRequired"},
+                .verdict = "requeue False ImportModeRequired 42205 update",
+        },
+        {
+                /* Past the 64th import context the writer is still named. */
+                .name = "replication-loop-past-64-imports",
+                .state = "PAUSED",
+                .trace = T_IMPORT(":.source.t69:stock_trades-value"),
+                .owned = true,
+                .extra = many_declared,
+                .verdict = "stalled False ReplicationLoop 42205 none stalled",
+                .msg = "which link w69-to-source writes into source",
+        },
+        {
                 .name = "import-mode-required-self-heal-disabled",
                 .spec = "  selfHeal: {enabled: false}\n",
                 .state = "PAUSED",
