@@ -265,6 +265,28 @@ void sl_exporter_wipe(struct sl_exporter *e)
 	sl_exporter_release(e);
 }
 
+/* The secret reference that the destination's linkAuth (auth: a) or linkTls generates for
+ * exporter config key k; *ra stays NULL for a key they do not generate. basic.auth.user.info
+ * joins two references (user:password). */
+static void generated_ref(const struct sl_registry_spec *d, const struct sl_auth *a, const char *k,
+        const struct sl_secret_ref **ra, const struct sl_secret_ref **rb)
+{
+	if (!strcmp(k, "basic.auth.user.info")) {
+		*ra = &a->username;
+		*rb = &a->password;
+	} else if (!strcmp(k, "bearer.auth.token")) {
+		*ra = &a->token;
+	} else if (!strcmp(k, "bearer.auth.client.id")) {
+		*ra = &a->client_id;
+	} else if (!strcmp(k, "bearer.auth.client.secret")) {
+		*ra = &a->client_secret;
+	} else if (!strcmp(k, "schema.registry.ssl.truststore.password")) {
+		*ra = &d->link_tls.truststore_password;
+	} else if (!strcmp(k, "schema.registry.ssl.keystore.password")) {
+		*ra = &d->link_tls.keystore_password;
+	}
+}
+
 int sl_want_link_exporter(const struct want_link *w, struct sl_exporter *out, struct sl_error *err)
 {
 	const struct sl_link_spec *l = &w->obj->link;
@@ -302,26 +324,16 @@ int sl_want_link_exporter(const struct want_link *w, struct sl_exporter *out, st
 		const struct sl_secret_ref *ra = NULL, *rb = NULL;
 		char *val = NULL;
 
-		if (!strcmp(k, "basic.auth.user.info")) {
-			ra = &a->username;
-			rb = &a->password;
-		} else if (!strcmp(k, "bearer.auth.token")) {
-			ra = &a->token;
-		} else if (!strcmp(k, "bearer.auth.client.id")) {
-			ra = &a->client_id;
-		} else if (!strcmp(k, "bearer.auth.client.secret")) {
-			ra = &a->client_secret;
-		} else if (!strcmp(k, "schema.registry.ssl.truststore.password")) {
-			ra = &d->link_tls.truststore_password;
-		} else if (!strcmp(k, "schema.registry.ssl.keystore.password")) {
-			ra = &d->link_tls.keystore_password;
-		}
+		/* spec.secretConfig is merged on top of what the destination's linkAuth and
+		 * linkTls generate (docs/manifests.md), as want_link_build hashed it. */
 		for (i = 0; ra == NULL && i < l->secret_config.len; i++) {
 			const struct sl_secret_kv *kv = l->secret_config.items[i];
 
 			if (!strcmp(kv->key, k))
 				ra = &kv->ref;
 		}
+		if (ra == NULL)
+			generated_ref(d, a, k, &ra, &rb);
 		if (ra == NULL)
 			continue;
 		rc = resolve_joined(ra, rb, &val, err);

@@ -2370,6 +2370,35 @@ static void want_link_exporter_secret_gone(void **state)
 	sl_snapshot_free(snap);
 }
 
+/* spec.secretConfig is merged on top of what linkAuth generates: its value is what the
+ * exporter gets, also for a key the destination's auth kind would not generate. */
+static void want_link_exporter_secret_config_on_top(void **state)
+{
+	static const char *const specs[] = {
+	        "  secretConfig: {basic.auth.user.info: {env: PT_EXTRA}}\n",
+	        "  secretConfig: {bearer.auth.token: {env: PT_EXTRA}}\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sl_snapshot *snap = load_link(specs[i], NULL);
+		const struct sl_object *obj = sl_snapshot_get(snap, SL_KIND_SCHEMALINK, LINK);
+		struct sl_error err = SL_ERROR_INIT;
+		struct want_link w;
+		struct sl_exporter x = SL_EXPORTER_INIT;
+		const char *key = i == 0 ? "basic.auth.user.info" : "bearer.auth.token";
+
+		assert_int_equal(sl_want_link_build(snap, obj, &w, &err), 0);
+		if (sl_want_link_exporter(&w, &x, &err) != 0)
+			fail_msg("%s: %s", key, err.msg);
+		assert_string_equal(sl_strmap_get(&x.config, key, NULL), "extra-secret");
+		sl_exporter_wipe(&x);
+		sl_want_link_release(&w);
+		sl_snapshot_free(snap);
+	}
+}
+
 static void want_link_matches(void **state)
 {
 	struct sl_snapshot *snap = load_link("  subjects: [a, b]\n", NULL);
@@ -2530,6 +2559,7 @@ int main(void)
 	        cmocka_unit_test(want_link_build_errors),
 	        cmocka_unit_test(want_link_build_hand_defaults),
 	        cmocka_unit_test(want_link_exporter_body),
+	        cmocka_unit_test(want_link_exporter_secret_config_on_top),
 	        cmocka_unit_test(want_link_exporter_secret_gone),
 	        cmocka_unit_test(want_link_matches),
 	        cmocka_unit_test(plan_text),
