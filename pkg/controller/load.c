@@ -130,26 +130,112 @@ static bool registries_changed(const struct sl_snapshot *a, const struct sl_snap
 	return na != nb;
 }
 
+/* Records a load that failed (rc, the loader's diagnostics): the last good snapshot stays;
+ * the failure is logged once per distinct content. Returns SL_EINVAL. */
+static int load_failed(
+        struct sl_controller *c, struct sl_manifest_loader *l, int rc, const char *why)
+{
+	struct sl_buf all = SL_BUF_INIT;
+	char msg[LOAD_MSG_MAX];
+	bool repeat;
+	const char *v[] = {"error"};
+
+	describe_failure(l, rc, &all, msg, sizeof(msg));
+	sl_metrics_add(c->m, M_LOAD_ERRORS, NULL, 1);
+	sl_metrics_add(c->m, M_LOADS, v, 1);
+	pthread_mutex_lock(&c->lock);
+	repeat = !c->load_ok && c->loaded && strcmp(c->last_fail.data, all.data) == 0;
+	c->loaded = true;
+	c->load_ok = false;
+	snprintf(c->load_msg, sizeof(c->load_msg), "%s", msg);
+	sl_buf_reset(&c->last_fail);
+	sl_buf_adds(&c->last_fail, all.data);
+	c->stats.loads_failed++;
+	pthread_mutex_unlock(&c->lock);
+	/* Logged once: the same broken content found again is not logged again. */
+	if (!repeat) {
+		struct sl_log_fields f = {NULL, "ManifestsInvalid", 0};
+
+		sl_log(SL_LOG_ERROR, &f,
+		        "manifest load (%s) failed, keeping the last good "
+		        "snapshot: %s",
+		        why, msg);
+	}
+	sl_ctl_notify(c, "STATUS=manifests invalid; %s",
+	        c->cur ? "serving the last good snapshot" : "waiting for a good load");
+	sl_buf_release(&all);
+	return SL_EINVAL;
+}
+
+/* Keeps key for the queue after the changed objects; queued at once when there is no memory
+ * to keep it, so nothing that disappeared is forgotten. */
+static void keep_gone(struct sl_controller *c, struct sl_vec *gone, const char *key)
+{
+	if (sl_vec_push(gone, (void *)(uintptr_t)key) < 0)
+		sl_queue_add(c->q, key);
+}
+
+/* Queues what the new snapshot changed against old (NULL: the first load): everything when
+ * forced or when a Registry changed, else only the objects whose spec changed, at the front.
+ * What disappeared (from old or from the status board) is queued too, so the reconciler can
+ * prune it or let it go. */
+static void queue_changes(struct sl_controller *c, const struct snapref *old,
+        const struct sl_snapshot *snap, bool force)
+{
+	struct sl_vec gone = SL_VEC_INIT, board_keys = SL_VEC_INIT;
+	int64_t now_wall = sl_clock_wall_ms(c->clock);
+	size_t i;
+
+	if (old != NULL)
+		for (i = 0; i < old->snap->objects.len; i++) {
+			const struct sl_object *o = old->snap->objects.items[i];
+
+			if (sl_ctl_snap_find(snap, o->key) == NULL)
+				keep_gone(c, &gone, o->key);
+		}
+	sl_statusboard_keys(c->board, &board_keys);
+	for (i = 0; i < board_keys.len; i++)
+		if (sl_ctl_snap_find(snap, board_keys.items[i]) == NULL)
+			keep_gone(c, &gone, board_keys.items[i]);
+	for (i = 0; i < snap->objects.len; i++) {
+		const struct sl_object *o = snap->objects.items[i];
+
+		sl_statusboard_seed(c->board, o->key, o->spec_hash, now_wall);
+	}
+	if (old == NULL || force || registries_changed(old->snap, snap)) {
+		enqueue_all(c, snap);
+	} else {
+		/* An edit of one link among 1,000 queues that link, at the front: not behind 1,000
+		 * keys of a reload or a resync in progress (OPERATIONS.md: rename -> exporter p99
+		 * under 300 ms). What did not change is re-read by the next resync, as drift is. */
+		for (i = 0; i < snap->objects.len; i++) {
+			const struct sl_object *o = snap->objects.items[i];
+			const struct sl_object *was = sl_ctl_snap_find(old->snap, o->key);
+
+			if (was == NULL || strcmp(was->spec_hash, o->spec_hash) != 0)
+				sl_queue_add_first(c->q, o->key);
+		}
+	}
+	for (i = 0; i < gone.len; i++)
+		sl_queue_add(c->q, gone.items[i]);
+	sl_vec_release(&gone, NULL);
+	sl_vec_release(&board_keys, free);
+}
+
 int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 {
 	struct sl_manifest_loader *l = NULL;
 	struct sl_snapshot *snap = NULL;
 	struct snapref *ref = NULL, *old = NULL;
-	struct sl_vec gone = SL_VEC_INIT, board_keys = SL_VEC_INIT;
 	uint64_t h = sl_manifest_tree_hash(c->manifests);
-	int64_t now_wall = sl_clock_wall_ms(c->clock);
-	size_t i;
+	const char *v_unchanged[] = {"unchanged"}, *v_success[] = {"success"};
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
 	if (!force && c->have_hash && c->last_hash == h) {
 		c->stats.loads_skipped++;
 		pthread_mutex_unlock(&c->lock);
-		{
-			const char *v[] = {"unchanged"};
-
-			sl_metrics_add(c->m, M_LOADS, v, 1);
-		}
+		sl_metrics_add(c->m, M_LOADS, v_unchanged, 1);
 		return 0;
 	}
 	c->last_hash = h;
@@ -161,37 +247,9 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 	if (rc == 0)
 		rc = sl_manifest_finish(l, &snap);
 	if (rc < 0 || snap == NULL) {
-		struct sl_buf all = SL_BUF_INIT;
-		char msg[LOAD_MSG_MAX];
-		bool repeat;
-		const char *v[] = {"error"};
-
-		describe_failure(l, rc, &all, msg, sizeof(msg));
-		sl_metrics_add(c->m, M_LOAD_ERRORS, NULL, 1);
-		sl_metrics_add(c->m, M_LOADS, v, 1);
-		pthread_mutex_lock(&c->lock);
-		repeat = !c->load_ok && c->loaded && strcmp(c->last_fail.data, all.data) == 0;
-		c->loaded = true;
-		c->load_ok = false;
-		snprintf(c->load_msg, sizeof(c->load_msg), "%s", msg);
-		sl_buf_reset(&c->last_fail);
-		sl_buf_adds(&c->last_fail, all.data);
-		c->stats.loads_failed++;
-		pthread_mutex_unlock(&c->lock);
-		/* Logged once: the same broken content found again is not logged again. */
-		if (!repeat) {
-			struct sl_log_fields f = {NULL, "ManifestsInvalid", 0};
-
-			sl_log(SL_LOG_ERROR, &f,
-			        "manifest load (%s) failed, keeping the last good "
-			        "snapshot: %s",
-			        why, msg);
-		}
-		sl_ctl_notify(c, "STATUS=manifests invalid; %s",
-		        c->cur ? "serving the last good snapshot" : "waiting for a good load");
-		sl_buf_release(&all);
+		rc = load_failed(c, l, rc, why);
 		sl_manifest_loader_free(l);
-		return SL_EINVAL;
+		return rc;
 	}
 	log_warnings(l);
 	ref = calloc(1, sizeof(*ref));
@@ -215,52 +273,14 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 	sl_buf_reset(&c->last_fail);
 	pthread_mutex_unlock(&c->lock);
 
-	/* What disappeared is queued too, so the reconciler can prune it (or let it go). */
-	if (old != NULL)
-		for (i = 0; i < old->snap->objects.len; i++) {
-			const struct sl_object *o = old->snap->objects.items[i];
-
-			if (sl_ctl_snap_find(snap, o->key) == NULL)
-				sl_vec_push(&gone, o->key);
-		}
-	sl_statusboard_keys(c->board, &board_keys);
-	for (i = 0; i < board_keys.len; i++)
-		if (sl_ctl_snap_find(snap, board_keys.items[i]) == NULL)
-			sl_vec_push(&gone, board_keys.items[i]);
-	for (i = 0; i < snap->objects.len; i++) {
-		const struct sl_object *o = snap->objects.items[i];
-
-		sl_statusboard_seed(c->board, o->key, o->spec_hash, now_wall);
-	}
-	if (old == NULL || force || registries_changed(old->snap, snap)) {
-		enqueue_all(c, snap);
-	} else {
-		/* An edit of one link among 1,000 queues that link, at the front: not behind 1,000
-		 * keys of a reload or a resync in progress (OPERATIONS.md: rename -> exporter p99
-		 * under 300 ms). What did not change is re-read by the next resync, as drift is. */
-		for (i = 0; i < snap->objects.len; i++) {
-			const struct sl_object *o = snap->objects.items[i];
-			const struct sl_object *was = sl_ctl_snap_find(old->snap, o->key);
-
-			if (was == NULL || strcmp(was->spec_hash, o->spec_hash) != 0)
-				sl_queue_add_first(c->q, o->key);
-		}
-	}
-	for (i = 0; i < gone.len; i++)
-		sl_queue_add(c->q, gone.items[i]);
+	queue_changes(c, old, snap, force);
 	sl_metrics_set(c->m, M_OBJECTS, NULL, (double)snap->objects.len);
-	{
-		const char *v[] = {"success"};
-
-		sl_metrics_add(c->m, M_LOADS, v, 1);
-	}
+	sl_metrics_add(c->m, M_LOADS, v_success, 1);
 	sl_log(SL_LOG_INFO, NULL,
 	        "manifests loaded (%s): %zu objects from %zu files, generation %llu", why,
 	        snap->objects.len, sl_manifest_files(l), (unsigned long long)ref->gen);
 	sl_ctl_notify(c, "STATUS=%zu objects loaded (generation %llu)", snap->objects.len,
 	        (unsigned long long)ref->gen);
-	sl_vec_release(&gone, NULL);
-	sl_vec_release(&board_keys, free);
 	sl_ctl_snap_release(c, old);
 	sl_manifest_loader_free(l);
 	sl_ctl_wake(c);
