@@ -845,17 +845,172 @@ static void decode_link_context(
 	free(norm);
 }
 
+/* spec.subjects at path p (key k, value v): a list of distinct subject filters. */
+static void decode_link_subjects(
+        struct dctx *c, const struct ynode *k, const struct ynode *v, const char *p)
+{
+	struct sl_link_spec *l = &c->obj->link;
+	char p2[PATH_MAX_LEN];
+	size_t i;
+
+	if (v->type != YN_SEQ) {
+		derr(c, k, p, "must be a list of subjects (got %s)", sl_ynode_type_name(v));
+	} else if (v->n == 0) {
+		derr(c, k, p,
+		        "must list at least one entry (leave it out for the default "
+		        "[\"*\"])");
+	} else if (v->n > SL_MANIFEST_MAX_SUBJECTS) {
+		derr(c, k, p, "lists %zu entries, over the limit of %d", v->n,
+		        SL_MANIFEST_MAX_SUBJECTS);
+	} else {
+		struct sl_strmap seen = SL_STRMAP_INIT;
+
+		for (i = 0; i < v->n; i++) {
+			const struct ynode *it = v->kids[i];
+			struct sl_error e = SL_ERROR_INIT;
+			bool dup = false;
+			char *s = NULL;
+
+			join_index(p2, p, i);
+			set_pos(c, p2, it);
+			if (is_null(it)) {
+				derr(c, it, p2, "must be a string (got null)");
+				continue;
+			}
+			if (!want_str(c, it, it, p2, &s))
+				continue;
+			if (sl_filter_check(s, &e) < 0) {
+				derr(c, it, p2, "%s", e.msg);
+				free(s);
+				continue;
+			}
+			sl_strmap_get(&seen, s, &dup);
+			if (dup) {
+				char q[256];
+
+				sl_quote(s, q, sizeof(q));
+				derr(c, it, p2, "duplicate entry %s", q);
+				free(s);
+			} else if (sl_strmap_set(&seen, s, NULL, NULL) < 0 ||
+			           sl_vec_push(&l->subjects, s) < 0) {
+				free(s);
+				c->rc = SL_ENOMEM;
+			}
+		}
+		sl_strmap_release(&seen, NULL);
+	}
+}
+
+/* spec.config at path p (key k, value v): plain string values; a key that holds a secret
+ * belongs in secretConfig. */
+static void decode_link_config(
+        struct dctx *c, const struct ynode *k, const struct ynode *v, const char *p)
+{
+	struct sl_link_spec *l = &c->obj->link;
+	char p2[PATH_MAX_LEN];
+	size_t i;
+
+	if (!check_map(c, k, v, p, NULL))
+		return;
+	for (i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
+
+		if (ck->type != YN_SCALAR)
+			continue;
+		join(p2, p, ck->text);
+		set_pos(c, p2, ck);
+		if (ck->len == 0 || strlen(ck->text) != ck->len) {
+			derr(c, ck, p2, "config keys must be non-empty text");
+		} else if (secret_key(ck->text)) {
+			derr(c, ck, p2, "holds a secret; move it to secretConfig with env or file");
+		} else if (is_null(cv) || cv->type != YN_SCALAR) {
+			derr(c, ck, p2, "must be a string (got %s)", sl_ynode_type_name(cv));
+		} else if (tag_ok(c, ck, cv, p2)) {
+			if (strlen(cv->text) != cv->len)
+				derr(c, ck, p2, "must not contain NUL characters");
+			else
+				kv_add(c, &l->config, ck->text, cv->text);
+		}
+	}
+	sl_vec_sort(&l->config, kv_cmp);
+}
+
+/* spec.secretConfig at path p (key k, value v): secret references by config key, none also
+ * in spec.config. */
+static void decode_link_secret_config(
+        struct dctx *c, const struct ynode *k, const struct ynode *v, const char *p)
+{
+	struct sl_link_spec *l = &c->obj->link;
+	char p2[PATH_MAX_LEN];
+	size_t i;
+
+	if (!check_map(c, k, v, p, NULL))
+		return;
+	for (i = 0; i + 1 < v->n; i += 2) {
+		const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
+		struct sl_secret_kv *kv;
+
+		if (ck->type != YN_SCALAR)
+			continue;
+		join(p2, p, ck->text);
+		set_pos(c, p2, ck);
+		if (ck->len == 0 || strlen(ck->text) != ck->len) {
+			derr(c, ck, p2, "config keys must be non-empty text");
+			continue;
+		}
+		if (config_has(&l->config, ck->text)) {
+			char q[256];
+
+			sl_quote(ck->text, q, sizeof(q));
+			derr(c, ck, p2, "key %s is also set in spec.config", q);
+			continue;
+		}
+		if (is_null(cv)) {
+			derr(c, ck, p2, "must be a secret reference with env or file");
+			continue;
+		}
+		kv = calloc(1, sizeof(*kv));
+		if (kv == NULL || (kv->key = strdup(ck->text)) == NULL ||
+		        sl_vec_push(&l->secret_config, kv) < 0) {
+			if (kv != NULL)
+				free(kv->key);
+			free(kv);
+			c->rc = SL_ENOMEM;
+			continue;
+		}
+		want_secret(c, ck, cv, p2, false, &kv->ref);
+	}
+	sl_vec_sort(&l->secret_config, skv_cmp);
+}
+
+/* spec.selfHeal at path p (key k, value v). */
+static void decode_link_self_heal(
+        struct dctx *c, const struct ynode *k, const struct ynode *v, const char *p)
+{
+	static const char *const heal_keys[] = {
+	        "enabled", "forceImport", "maxAttemptsPerHour", NULL};
+	struct sl_link_spec *l = &c->obj->link;
+	const struct ynode *k2, *f;
+	char p2[PATH_MAX_LEN];
+
+	if (!check_map(c, k, v, p, heal_keys))
+		return;
+	if ((f = fld(c, v, p, "enabled", p2, &k2)) != NULL)
+		want_bool(c, k2, f, p2, &l->self_heal_enabled);
+	if ((f = fld(c, v, p, "forceImport", p2, &k2)) != NULL)
+		want_bool(c, k2, f, p2, &l->force_import);
+	if ((f = fld(c, v, p, "maxAttemptsPerHour", p2, &k2)) != NULL)
+		want_int(c, k2, f, p2, 0, 3600, &l->max_attempts_per_hour);
+}
+
 static void decode_link(struct dctx *c, const struct ynode *sk, const struct ynode *spec)
 {
 	static const char *const keys[] = {"source", "destination", "subjects", "context",
 	        "subjectRenameFormat", "config", "secretConfig", "state", "suspend",
 	        "destinationMode", "selfHeal", "resetOnUpdate", NULL};
-	static const char *const heal_keys[] = {
-	        "enabled", "forceImport", "maxAttemptsPerHour", NULL};
 	struct sl_link_spec *l = &c->obj->link;
-	const struct ynode *k, *v, *k2, *f;
-	char p[PATH_MAX_LEN], p2[PATH_MAX_LEN];
-	size_t i;
+	const struct ynode *k, *v;
+	char p[PATH_MAX_LEN];
 
 	if (!check_map(c, sk, spec, "spec", keys))
 		return;
@@ -868,54 +1023,8 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 	else
 		required(c, k ? k : sk, p);
 
-	if ((v = fld(c, spec, "spec", "subjects", p, &k)) != NULL) {
-		if (v->type != YN_SEQ) {
-			derr(c, k, p, "must be a list of subjects (got %s)", sl_ynode_type_name(v));
-		} else if (v->n == 0) {
-			derr(c, k, p,
-			        "must list at least one entry (leave it out for the default "
-			        "[\"*\"])");
-		} else if (v->n > SL_MANIFEST_MAX_SUBJECTS) {
-			derr(c, k, p, "lists %zu entries, over the limit of %d", v->n,
-			        SL_MANIFEST_MAX_SUBJECTS);
-		} else {
-			struct sl_strmap seen = SL_STRMAP_INIT;
-
-			for (i = 0; i < v->n; i++) {
-				const struct ynode *it = v->kids[i];
-				struct sl_error e = SL_ERROR_INIT;
-				bool dup = false;
-				char *s = NULL;
-
-				join_index(p2, p, i);
-				set_pos(c, p2, it);
-				if (is_null(it)) {
-					derr(c, it, p2, "must be a string (got null)");
-					continue;
-				}
-				if (!want_str(c, it, it, p2, &s))
-					continue;
-				if (sl_filter_check(s, &e) < 0) {
-					derr(c, it, p2, "%s", e.msg);
-					free(s);
-					continue;
-				}
-				sl_strmap_get(&seen, s, &dup);
-				if (dup) {
-					char q[256];
-
-					sl_quote(s, q, sizeof(q));
-					derr(c, it, p2, "duplicate entry %s", q);
-					free(s);
-				} else if (sl_strmap_set(&seen, s, NULL, NULL) < 0 ||
-				           sl_vec_push(&l->subjects, s) < 0) {
-					free(s);
-					c->rc = SL_ENOMEM;
-				}
-			}
-			sl_strmap_release(&seen, NULL);
-		}
-	}
+	if ((v = fld(c, spec, "spec", "subjects", p, &k)) != NULL)
+		decode_link_subjects(c, k, v, p);
 	if (l->subjects.len == 0 && (v == NULL)) {
 		char *star = xstrdup(c, "*");
 
@@ -944,84 +1053,18 @@ static void decode_link(struct dctx *c, const struct ynode *sk, const struct yno
 	if (l->subject_rename_format == NULL)
 		l->subject_rename_format = xstrdup(c, SL_DEFAULT_RENAME_FORMAT);
 
-	if ((v = fld(c, spec, "spec", "config", p, &k)) != NULL && check_map(c, k, v, p, NULL)) {
-		for (i = 0; i + 1 < v->n; i += 2) {
-			const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
-
-			if (ck->type != YN_SCALAR)
-				continue;
-			join(p2, p, ck->text);
-			set_pos(c, p2, ck);
-			if (ck->len == 0 || strlen(ck->text) != ck->len) {
-				derr(c, ck, p2, "config keys must be non-empty text");
-			} else if (secret_key(ck->text)) {
-				derr(c, ck, p2,
-				        "holds a secret; move it to secretConfig with env or file");
-			} else if (is_null(cv) || cv->type != YN_SCALAR) {
-				derr(c, ck, p2, "must be a string (got %s)",
-				        sl_ynode_type_name(cv));
-			} else if (tag_ok(c, ck, cv, p2)) {
-				if (strlen(cv->text) != cv->len)
-					derr(c, ck, p2, "must not contain NUL characters");
-				else
-					kv_add(c, &l->config, ck->text, cv->text);
-			}
-		}
-		sl_vec_sort(&l->config, kv_cmp);
-	}
-	if ((v = fld(c, spec, "spec", "secretConfig", p, &k)) != NULL &&
-	        check_map(c, k, v, p, NULL)) {
-		for (i = 0; i + 1 < v->n; i += 2) {
-			const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
-			struct sl_secret_kv *kv;
-
-			if (ck->type != YN_SCALAR)
-				continue;
-			join(p2, p, ck->text);
-			set_pos(c, p2, ck);
-			if (ck->len == 0 || strlen(ck->text) != ck->len) {
-				derr(c, ck, p2, "config keys must be non-empty text");
-				continue;
-			}
-			if (config_has(&l->config, ck->text)) {
-				char q[256];
-
-				sl_quote(ck->text, q, sizeof(q));
-				derr(c, ck, p2, "key %s is also set in spec.config", q);
-				continue;
-			}
-			if (is_null(cv)) {
-				derr(c, ck, p2, "must be a secret reference with env or file");
-				continue;
-			}
-			kv = calloc(1, sizeof(*kv));
-			if (kv == NULL || (kv->key = strdup(ck->text)) == NULL ||
-			        sl_vec_push(&l->secret_config, kv) < 0) {
-				if (kv != NULL)
-					free(kv->key);
-				free(kv);
-				c->rc = SL_ENOMEM;
-				continue;
-			}
-			want_secret(c, ck, cv, p2, false, &kv->ref);
-		}
-		sl_vec_sort(&l->secret_config, skv_cmp);
-	}
+	if ((v = fld(c, spec, "spec", "config", p, &k)) != NULL)
+		decode_link_config(c, k, v, p);
+	if ((v = fld(c, spec, "spec", "secretConfig", p, &k)) != NULL)
+		decode_link_secret_config(c, k, v, p);
 	if ((v = fld(c, spec, "spec", "state", p, &k)) != NULL)
 		want_enum(c, k, v, p, parse_state, &l->state);
 	if ((v = fld(c, spec, "spec", "suspend", p, &k)) != NULL)
 		want_bool(c, k, v, p, &l->suspend);
 	if ((v = fld(c, spec, "spec", "destinationMode", p, &k)) != NULL)
 		want_enum(c, k, v, p, parse_dest_mode, &l->destination_mode);
-	if ((v = fld(c, spec, "spec", "selfHeal", p, &k)) != NULL &&
-	        check_map(c, k, v, p, heal_keys)) {
-		if ((f = fld(c, v, p, "enabled", p2, &k2)) != NULL)
-			want_bool(c, k2, f, p2, &l->self_heal_enabled);
-		if ((f = fld(c, v, p, "forceImport", p2, &k2)) != NULL)
-			want_bool(c, k2, f, p2, &l->force_import);
-		if ((f = fld(c, v, p, "maxAttemptsPerHour", p2, &k2)) != NULL)
-			want_int(c, k2, f, p2, 0, 3600, &l->max_attempts_per_hour);
-	}
+	if ((v = fld(c, spec, "spec", "selfHeal", p, &k)) != NULL)
+		decode_link_self_heal(c, k, v, p);
 	if ((v = fld(c, spec, "spec", "resetOnUpdate", p, &k)) != NULL)
 		want_bool(c, k, v, p, &l->reset_on_update);
 }
