@@ -1,7 +1,9 @@
 /* ytree.c — libyaml events to a bounded tree of nodes with positions. */
 #include "ytree.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -312,6 +314,106 @@ static char *dup_anchor(const yaml_char_t *a, bool *oom)
 	return c;
 }
 
+/* A diagnostic at the event's position; returns SL_EINVAL. */
+static int ev_error(struct ystream *s, const yaml_event_t *ev, struct sl_diags *d, const char *fmt,
+        ...) __attribute__((format(printf, 4, 5)));
+static int ev_error(
+        struct ystream *s, const yaml_event_t *ev, struct sl_diags *d, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sl_diags_add(d, SL_DIAG_ERROR, s->file, (int)ev->start_mark.line + 1,
+	        (int)ev->start_mark.column + 1, NULL, "%s", msg);
+	return SL_EINVAL;
+}
+
+/* A scalar event as a new node of doc (*n), its anchor recorded. */
+static int scalar_node(struct ystream *s, struct ydoc *doc, const yaml_event_t *ev,
+        struct sl_diags *d, struct ynode **n)
+{
+	char *anchor = NULL;
+	bool oom = false;
+
+	if (ev->data.scalar.length > SL_MANIFEST_MAX_SCALAR_BYTES)
+		return ev_error(s, ev, d, "scalar of %zu bytes is over the limit of %d KiB",
+		        ev->data.scalar.length, SL_MANIFEST_MAX_SCALAR_BYTES / 1024);
+	*n = node_new(doc, YN_SCALAR, &ev->start_mark);
+	if (*n == NULL || ((*n)->text = malloc(ev->data.scalar.length + 1)) == NULL)
+		return SL_ENOMEM;
+	memcpy((*n)->text, ev->data.scalar.value, ev->data.scalar.length);
+	(*n)->text[ev->data.scalar.length] = '\0';
+	(*n)->len = ev->data.scalar.length;
+	(*n)->tag = dup_anchor(ev->data.scalar.tag, &oom);
+	anchor = dup_anchor(ev->data.scalar.anchor, &oom);
+	if (oom) {
+		free(anchor);
+		return SL_ENOMEM;
+	}
+	(*n)->stype = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (*n)->tag == NULL
+	                      ? resolve_plain((*n)->text)
+	                      : YS_STRING;
+	return anchor != NULL ? anchor_add(doc, anchor, *n) : 0;
+}
+
+/* An alias event: the node its anchor names (*n), within the limit of alias expansion. */
+static int alias_node(struct ystream *s, struct ydoc *doc, const yaml_event_t *ev,
+        struct sl_diags *d, struct ynode **n)
+{
+	*n = anchor_find(doc, (const char *)ev->data.alias.anchor);
+	if (*n == NULL) {
+		char q[256];
+
+		sl_quote((const char *)ev->data.alias.anchor, q, sizeof(q));
+		return ev_error(
+		        s, ev, d, "invalid YAML: alias %s names no complete anchor before it", q);
+	}
+	doc->alias_nodes = sat_add(doc->alias_nodes, (*n)->size);
+	if (doc->alias_nodes > SL_MANIFEST_MAX_ALIAS_NODES)
+		return ev_error(s, ev, d,
+		        "alias expansion exceeds the limit of %d nodes (alias bomb?)",
+		        SL_MANIFEST_MAX_ALIAS_NODES);
+	return 0;
+}
+
+/* A sequence or mapping start: a new node pushed on stack (at *depth), attached to its
+ * parent when it ends. */
+static int open_node(struct ystream *s, struct ydoc *doc, const yaml_event_t *ev,
+        struct sl_diags *d, struct yframe *stack, size_t *depth)
+{
+	bool map = ev->type == YAML_MAPPING_START_EVENT, oom = false;
+	struct ynode *n;
+
+	if (*depth >= SL_MANIFEST_MAX_DEPTH)
+		return ev_error(s, ev, d, "nesting deeper than %d levels", SL_MANIFEST_MAX_DEPTH);
+	n = node_new(doc, map ? YN_MAP : YN_SEQ, &ev->start_mark);
+	if (n == NULL)
+		return SL_ENOMEM;
+	n->tag = dup_anchor(map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, &oom);
+	stack[*depth].anchor = dup_anchor(
+	        map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor, &oom);
+	stack[*depth].node = n;
+	(*depth)++;
+	return oom ? SL_ENOMEM : 0;
+}
+
+/* A sequence or mapping end: the node on top of stack (*n), its anchor recorded. */
+static int close_node(struct ydoc *doc, struct yframe *stack, size_t *depth, struct ynode **n)
+{
+	int rc = 0;
+
+	(*depth)--;
+	*n = stack[*depth].node;
+	if (stack[*depth].anchor != NULL) {
+		rc = anchor_add(doc, stack[*depth].anchor, *n);
+		stack[*depth].anchor = NULL;
+	}
+	return rc;
+}
+
 int sl_ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
 {
 	struct yframe stack[SL_MANIFEST_MAX_DEPTH + 1];
@@ -326,8 +428,6 @@ int sl_ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
 		return 0;
 	for (;;) {
 		struct ynode *n = NULL;
-		char *anchor = NULL;
-		bool oom = false;
 
 		if (!yaml_parser_parse(&s->parser, &ev)) {
 			rc = report_parser_error(s, d);
@@ -351,103 +451,15 @@ int sl_ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
 			doc->col = (int)ev.start_mark.column + 1;
 			break;
 		case YAML_DOCUMENT_END_EVENT: goto done;
-		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.length > SL_MANIFEST_MAX_SCALAR_BYTES) {
-				sl_diags_add(d, SL_DIAG_ERROR, s->file, (int)ev.start_mark.line + 1,
-				        (int)ev.start_mark.column + 1, NULL,
-				        "scalar of %zu bytes is over the limit of %d KiB",
-				        ev.data.scalar.length, SL_MANIFEST_MAX_SCALAR_BYTES / 1024);
-				rc = SL_EINVAL;
-				goto fail;
-			}
-			n = node_new(doc, YN_SCALAR, &ev.start_mark);
-			if (n == NULL || (n->text = malloc(ev.data.scalar.length + 1)) == NULL) {
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			memcpy(n->text, ev.data.scalar.value, ev.data.scalar.length);
-			n->text[ev.data.scalar.length] = '\0';
-			n->len = ev.data.scalar.length;
-			n->tag = dup_anchor(ev.data.scalar.tag, &oom);
-			anchor = dup_anchor(ev.data.scalar.anchor, &oom);
-			if (oom) {
-				free(anchor);
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			n->stype = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && n->tag == NULL
-			                   ? resolve_plain(n->text)
-			                   : YS_STRING;
-			if (anchor != NULL && (rc = anchor_add(doc, anchor, n)) < 0)
-				goto fail;
-			break;
-		case YAML_ALIAS_EVENT:
-			n = anchor_find(doc, (const char *)ev.data.alias.anchor);
-			if (n == NULL) {
-				char q[256];
-
-				sl_quote((const char *)ev.data.alias.anchor, q, sizeof(q));
-				sl_diags_add(d, SL_DIAG_ERROR, s->file, (int)ev.start_mark.line + 1,
-				        (int)ev.start_mark.column + 1, NULL,
-				        "invalid YAML: alias %s names no complete anchor before it",
-				        q);
-				rc = SL_EINVAL;
-				goto fail;
-			}
-			doc->alias_nodes = sat_add(doc->alias_nodes, n->size);
-			if (doc->alias_nodes > SL_MANIFEST_MAX_ALIAS_NODES) {
-				sl_diags_add(d, SL_DIAG_ERROR, s->file, (int)ev.start_mark.line + 1,
-				        (int)ev.start_mark.column + 1, NULL,
-				        "alias expansion exceeds the limit of %d nodes (alias "
-				        "bomb?)",
-				        SL_MANIFEST_MAX_ALIAS_NODES);
-				rc = SL_EINVAL;
-				goto fail;
-			}
-			break;
+		case YAML_SCALAR_EVENT: rc = scalar_node(s, doc, &ev, d, &n); break;
+		case YAML_ALIAS_EVENT: rc = alias_node(s, doc, &ev, d, &n); break;
 		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth >= SL_MANIFEST_MAX_DEPTH) {
-				sl_diags_add(d, SL_DIAG_ERROR, s->file, (int)ev.start_mark.line + 1,
-				        (int)ev.start_mark.column + 1, NULL,
-				        "nesting deeper than %d levels", SL_MANIFEST_MAX_DEPTH);
-				rc = SL_EINVAL;
-				goto fail;
-			}
-			n = node_new(doc, ev.type == YAML_MAPPING_START_EVENT ? YN_MAP : YN_SEQ,
-			        &ev.start_mark);
-			if (n == NULL) {
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			n->tag = dup_anchor(ev.type == YAML_MAPPING_START_EVENT
-			                            ? ev.data.mapping_start.tag
-			                            : ev.data.sequence_start.tag,
-			        &oom);
-			stack[depth].anchor = dup_anchor(ev.type == YAML_MAPPING_START_EVENT
-			                                         ? ev.data.mapping_start.anchor
-			                                         : ev.data.sequence_start.anchor,
-			        &oom);
-			stack[depth].node = n;
-			depth++;
-			if (oom) {
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			n = NULL; /* attached when it ends */
-			break;
+		case YAML_MAPPING_START_EVENT: rc = open_node(s, doc, &ev, d, stack, &depth); break;
 		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			n = stack[depth].node;
-			if (stack[depth].anchor != NULL) {
-				rc = anchor_add(doc, stack[depth].anchor, n);
-				stack[depth].anchor = NULL;
-				if (rc < 0)
-					goto fail;
-			}
-			break;
+		case YAML_MAPPING_END_EVENT: rc = close_node(doc, stack, &depth, &n); break;
 		}
+		if (rc < 0)
+			goto fail;
 		yaml_event_delete(&ev);
 		have_ev = false;
 		if (n != NULL) {
