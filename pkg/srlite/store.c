@@ -25,14 +25,7 @@
 #include "schemalink/qsubject.h"
 #include "schemalink/strmap.h"
 
-enum mode {
-	MODE_UNSET = 0,
-	MODE_READWRITE,
-	MODE_READONLY,
-	MODE_READONLY_OVERRIDE,
-	MODE_IMPORT,
-	MODE_FORWARD,
-};
+#include "store_int.h"
 
 static const char *const mode_names[] = {
         NULL, "READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"};
@@ -41,53 +34,6 @@ static const char *const compat_names[] = {NULL, "BACKWARD", "BACKWARD_TRANSITIV
         "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"};
 #define NCOMPAT ((int)(sizeof(compat_names) / sizeof(compat_names[0])))
 #define COMPAT_DEFAULT 1 /* BACKWARD */
-
-struct schema {
-	int id;
-	char *type;
-	char *text;
-	struct sl_schema_ref *refs;
-	size_t nrefs;
-	char *key; /* identity: type, references and text */
-	int uses; /* versions (soft-deleted too) holding it; 0 = hidden from id lookups */
-};
-
-struct version {
-	int version;
-	struct schema *schema;
-	bool deleted;
-};
-
-struct subject {
-	char *name; /* unqualified */
-	struct sl_vec versions; /* struct version *, ascending by number */
-	int mode;
-	int compat;
-};
-
-struct context {
-	char *name;
-	bool listed; /* created by a registration: shown by /contexts until deleted */
-	struct sl_strmap subjects; /* name -> struct subject * */
-	struct sl_strmap by_key; /* identity key -> struct schema * (owned here) */
-	struct sl_strmap by_id; /* decimal id -> struct schema * (borrowed) */
-	int max_id;
-	int mode; /* for "." this is the top-level mode */
-	int compat;
-};
-
-struct sl_store {
-	pthread_rwlock_t lock;
-	struct sl_strmap contexts; /* name -> struct context *; "." always present */
-	int global_mode;
-	int global_compat;
-	struct sl_journal *journal;
-
-	pthread_mutex_t log_mu; /* guards log and woken; taken inside lock, never around it */
-	pthread_cond_t log_cv;
-	struct sl_vec log; /* struct sl_change * */
-	bool woken;
-};
 
 /* ---------- errors ---------- */
 
