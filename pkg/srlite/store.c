@@ -55,7 +55,7 @@ int sl_registry_error(struct sl_error *err, int registry_code, const char *fmt, 
 	return code;
 }
 
-static int nomem(struct sl_error *err)
+int sl_st_nomem(struct sl_error *err)
 {
 	return sl_registry_error(err, 50001, "Error in the backend data store: out of memory");
 }
@@ -76,7 +76,7 @@ static char *xstrdup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-static void refs_free(struct sl_schema_ref *refs, size_t n)
+void sl_st_refs_free(struct sl_schema_ref *refs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(refs[i].name);
@@ -85,7 +85,7 @@ static void refs_free(struct sl_schema_ref *refs, size_t n)
 	free(refs);
 }
 
-static struct sl_schema_ref *refs_copy(const struct sl_schema_ref *refs, size_t n)
+struct sl_schema_ref *sl_st_refs_copy(const struct sl_schema_ref *refs, size_t n)
 {
 	struct sl_schema_ref *out;
 
@@ -99,14 +99,14 @@ static struct sl_schema_ref *refs_copy(const struct sl_schema_ref *refs, size_t 
 		out[i].subject = xstrdup(refs[i].subject);
 		out[i].version = refs[i].version;
 		if (out[i].name == NULL || out[i].subject == NULL) {
-			refs_free(out, n);
+			sl_st_refs_free(out, n);
 			return NULL;
 		}
 	}
 	return out;
 }
 
-static char *identity_key(
+char *sl_st_identity_key(
         const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs)
 {
 	struct sl_buf b = SL_BUF_INIT;
@@ -125,7 +125,7 @@ static char *identity_key(
 	return sl_buf_detach(&b);
 }
 
-static const char *ctx_display(const char *ctx, char *buf, size_t len)
+const char *sl_st_ctx_display(const char *ctx, char *buf, size_t len)
 {
 	if (sl_context_is_default(ctx))
 		return "";
@@ -133,7 +133,7 @@ static const char *ctx_display(const char *ctx, char *buf, size_t len)
 	return buf;
 }
 
-static int parse_mode(const char *s)
+int sl_st_parse_mode(const char *s)
 {
 	for (int i = 1; i <= MODE_FORWARD; i++)
 		if (strcasecmp(s, mode_names[i]) == 0)
@@ -141,7 +141,7 @@ static int parse_mode(const char *s)
 	return MODE_UNSET;
 }
 
-static int parse_compat(const char *s)
+int sl_st_parse_compat(const char *s)
 {
 	for (int i = 1; i < NCOMPAT; i++)
 		if (strcasecmp(s, compat_names[i]) == 0)
@@ -149,7 +149,7 @@ static int parse_compat(const char *s)
 	return 0;
 }
 
-static void schema_free(void *p)
+void sl_st_schema_free(void *p)
 {
 	struct schema *s = p;
 
@@ -157,7 +157,7 @@ static void schema_free(void *p)
 		return;
 	free(s->type);
 	free(s->text);
-	refs_free(s->refs, s->nrefs);
+	sl_st_refs_free(s->refs, s->nrefs);
 	free(s->key);
 	free(s);
 }
@@ -173,7 +173,7 @@ static void subject_free(void *p)
 	free(s);
 }
 
-static void context_free(void *p)
+void sl_st_context_free(void *p)
 {
 	struct context *c = p;
 
@@ -181,17 +181,12 @@ static void context_free(void *p)
 		return;
 	sl_strmap_release(&c->subjects, subject_free);
 	sl_strmap_release(&c->by_id, NULL);
-	sl_strmap_release(&c->by_key, schema_free);
+	sl_strmap_release(&c->by_key, sl_st_schema_free);
 	free(c->name);
 	free(c);
 }
 
-static struct context *ctx_get(struct sl_store *st, const char *name)
-{
-	return sl_strmap_get(&st->contexts, name, NULL);
-}
-
-static struct context *ctx_ensure(struct sl_store *st, const char *name)
+struct context *sl_st_ctx_ensure(struct sl_store *st, const char *name)
 {
 	struct context *c = ctx_get(st, name);
 
@@ -202,18 +197,13 @@ static struct context *ctx_ensure(struct sl_store *st, const char *name)
 		return NULL;
 	c->name = strdup(name);
 	if (c->name == NULL || sl_strmap_set(&st->contexts, name, c, NULL) != 0) {
-		context_free(c);
+		sl_st_context_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-static struct subject *subj_get(struct context *c, const char *name)
-{
-	return c != NULL ? sl_strmap_get(&c->subjects, name, NULL) : NULL;
-}
-
-static struct subject *subj_ensure(struct context *c, const char *name)
+struct subject *sl_st_subj_ensure(struct context *c, const char *name)
 {
 	struct subject *s = subj_get(c, name);
 
@@ -231,51 +221,14 @@ static struct subject *subj_ensure(struct context *c, const char *name)
 }
 
 /* Drops a subject that holds nothing any more (no versions, no mode, no config). */
-static void subj_gc(struct context *c, struct subject *s)
+void sl_st_subj_gc(struct context *c, struct subject *s)
 {
 	if (s->versions.len == 0 && s->mode == MODE_UNSET && s->compat == 0)
 		subject_free(sl_strmap_del(&c->subjects, s->name, NULL));
 }
 
-static struct version *ver_at(const struct subject *s, size_t i)
-{
-	return sl_vec_get(&s->versions, i);
-}
-
-static struct version *ver_find(const struct subject *s, int version)
-{
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (ver_at(s, i)->version == version)
-			return ver_at(s, i);
-	return NULL;
-}
-
-static bool subj_has_live(const struct subject *s)
-{
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (!ver_at(s, i)->deleted)
-			return true;
-	return false;
-}
-
-static bool subj_exists(const struct subject *s)
-{
-	return s != NULL && s->versions.len > 0;
-}
-
-static struct version *ver_latest(const struct subject *s, bool deleted)
-{
-	for (size_t i = s != NULL ? s->versions.len : 0; i > 0; i--) {
-		struct version *v = ver_at(s, i - 1);
-
-		if (deleted || !v->deleted)
-			return v;
-	}
-	return NULL;
-}
-
 /* Parses a qualified subject into context and name; wildcard forms are invalid here. */
-static int split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
+int sl_st_split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
 {
 	struct sl_error perr = SL_ERROR_INIT;
 
@@ -288,7 +241,7 @@ static int split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
 }
 
 /* Resolves a reference's subject relative to the referring schema's context. */
-static struct subject *ref_target(struct sl_store *st, const char *ctx,
+struct subject *sl_st_ref_target(struct sl_store *st, const char *ctx,
         const struct sl_schema_ref *r, const char **ref_ctx_out)
 {
 	struct sl_qsubject q = SL_QSUBJECT_INIT;
@@ -308,7 +261,7 @@ out:
 }
 
 /* True when a live version anywhere in context ctx references (subject s, version v). */
-static bool is_referenced(
+bool sl_st_is_referenced(
         struct sl_store *st, struct context *c, const struct subject *target, int version)
 {
 	size_t pos = 0;
@@ -327,7 +280,7 @@ static bool is_referenced(
 				const struct sl_schema_ref *r = &v->schema->refs[k];
 
 				if (r->version == version &&
-				        ref_target(st, c->name, r, NULL) == target)
+				        sl_st_ref_target(st, c->name, r, NULL) == target)
 					return true;
 			}
 		}
@@ -335,7 +288,7 @@ static bool is_referenced(
 	return false;
 }
 
-static int referenced_error(struct sl_error *err, const char *qs, int version)
+int sl_st_referenced_error(struct sl_error *err, const char *qs, int version)
 {
 	return sl_registry_error(err, 42206,
 	        "One or more references exist to the schema {subject=%s,version=%d}.", qs, version);
@@ -354,7 +307,7 @@ void sl_change_free(void *p)
 	free(c);
 }
 
-static int log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id)
+int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id)
 {
 	struct sl_change *c = calloc(1, sizeof(*c));
 	int rc = SL_ENOMEM;
@@ -407,7 +360,7 @@ int sl_store_changes_since(
 		if (cp == NULL || cp->context == NULL || cp->subject == NULL ||
 		        sl_vec_push(out, cp) != 0) {
 			sl_change_free(cp);
-			rc = nomem(err);
+			rc = sl_st_nomem(err);
 			break;
 		}
 	}
@@ -456,7 +409,7 @@ struct sl_store *sl_store_new(void)
 	pthread_rwlock_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_mu, NULL);
 	pthread_cond_init(&st->log_cv, NULL);
-	if (ctx_ensure(st, SL_DEFAULT_CONTEXT) == NULL) {
+	if (sl_st_ctx_ensure(st, SL_DEFAULT_CONTEXT) == NULL) {
 		sl_store_free(st);
 		return NULL;
 	}
@@ -467,7 +420,7 @@ void sl_store_free(struct sl_store *st)
 {
 	if (st == NULL)
 		return;
-	sl_strmap_release(&st->contexts, context_free);
+	sl_strmap_release(&st->contexts, sl_st_context_free);
 	sl_vec_release(&st->log, sl_change_free);
 	pthread_rwlock_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_mu);
@@ -483,18 +436,18 @@ void sl_store_attach_journal(struct sl_store *st, struct sl_journal *j)
 }
 
 /* Writes rec (taken) to the journal, under the write lock. *seq = 0 without a journal. */
-static int journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err)
+int sl_st_journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err)
 {
 	char *text = NULL;
 	int rc = 0;
 
 	*seq = 0;
 	if (rec == NULL)
-		return nomem(err);
+		return sl_st_nomem(err);
 	if (st->journal != NULL) {
 		text = json_dumps(rec, JSON_COMPACT);
 		if (text == NULL)
-			rc = nomem(err);
+			rc = sl_st_nomem(err);
 		else if (sl_journal_append(st->journal, text, strlen(text), seq, err) != 0)
 			rc = store_io(err);
 	}
@@ -504,7 +457,7 @@ static int journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct
 }
 
 /* Waits for the group fsync of seq, after the store lock was released. */
-static int journal_wait(
+int sl_st_journal_wait(
         struct sl_store *st, struct sl_journal *j, uint64_t seq, struct sl_error *err)
 {
 	(void)st;
@@ -526,15 +479,15 @@ int sl_store_journal_extra(struct sl_store *st, const char *rec, size_t len, str
 	if (j != NULL && sl_journal_append(j, rec, len, &seq, err) != 0)
 		rc = store_io(err);
 	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 /* ---------- apply (shared by live writes and replay) ---------- */
 
-static int apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
+int sl_st_apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
         int id, const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs)
 {
-	struct context *c = ctx_ensure(st, cname);
+	struct context *c = sl_st_ctx_ensure(st, cname);
 	struct subject *s;
 	struct schema *sch;
 	struct version *v;
@@ -543,7 +496,7 @@ static int apply_register(struct sl_store *st, const char *cname, const char *sn
 
 	if (c == NULL)
 		return SL_ENOMEM;
-	key = identity_key(type, text, refs, nrefs);
+	key = sl_st_identity_key(type, text, refs, nrefs);
 	if (key == NULL)
 		return SL_ENOMEM;
 	sch = sl_strmap_get(&c->by_key, key, NULL);
@@ -554,13 +507,13 @@ static int apply_register(struct sl_store *st, const char *cname, const char *sn
 		sch->id = id;
 		sch->type = strdup(type);
 		sch->text = strdup(text);
-		sch->refs = refs_copy(refs, nrefs);
+		sch->refs = sl_st_refs_copy(refs, nrefs);
 		sch->nrefs = nrefs;
 		sch->key = key;
 		key = NULL;
 		if (sch->type == NULL || sch->text == NULL || (nrefs > 0 && sch->refs == NULL) ||
 		        sl_strmap_set(&c->by_key, sch->key, sch, NULL) != 0) {
-			schema_free(sch);
+			sl_st_schema_free(sch);
 			goto nomem;
 		}
 		snprintf(idbuf, sizeof(idbuf), "%d", id);
@@ -570,7 +523,7 @@ static int apply_register(struct sl_store *st, const char *cname, const char *sn
 			c->max_id = id;
 	}
 	free(key);
-	s = subj_ensure(c, sname);
+	s = sl_st_subj_ensure(c, sname);
 	v = calloc(1, sizeof(*v));
 	if (s == NULL || v == NULL) {
 		free(v);
@@ -589,13 +542,13 @@ static int apply_register(struct sl_store *st, const char *cname, const char *sn
 		s->versions.items[pos] = s->versions.items[pos - 1];
 	s->versions.items[pos] = v;
 	c->listed = true;
-	return log_append(st, cname, sname, version, id);
+	return sl_st_log_append(st, cname, sname, version, id);
 nomem:
 	free(key);
 	return SL_ENOMEM;
 }
 
-static void drop_version(struct context *c, struct subject *s, size_t i)
+void sl_st_drop_version(struct context *c, struct subject *s, size_t i)
 {
 	struct version *v = sl_vec_remove(&s->versions, i);
 
@@ -606,7 +559,7 @@ static void drop_version(struct context *c, struct subject *s, size_t i)
 	(void)c;
 }
 
-static void apply_delete_version(
+void sl_st_apply_delete_version(
         struct sl_store *st, const char *cname, const char *sname, int version, bool permanent)
 {
 	struct context *c = ctx_get(st, cname);
@@ -618,16 +571,16 @@ static void apply_delete_version(
 		if (v->version != version)
 			continue;
 		if (permanent)
-			drop_version(c, s, i);
+			sl_st_drop_version(c, s, i);
 		else
 			v->deleted = true;
 		break;
 	}
 	if (s != NULL)
-		subj_gc(c, s);
+		sl_st_subj_gc(c, s);
 }
 
-static void apply_delete_subject(
+void sl_st_apply_delete_subject(
         struct sl_store *st, const char *cname, const char *sname, bool permanent)
 {
 	struct context *c = ctx_get(st, cname);
@@ -637,11 +590,11 @@ static void apply_delete_subject(
 		return;
 	if (permanent) {
 		while (s->versions.len > 0)
-			drop_version(c, s, s->versions.len - 1);
+			sl_st_drop_version(c, s, s->versions.len - 1);
 		/* A permanently deleted subject takes its mode and config with it. */
 		s->mode = MODE_UNSET;
 		s->compat = 0;
-		subj_gc(c, s);
+		sl_st_subj_gc(c, s);
 	} else {
 		for (size_t i = 0; i < s->versions.len; i++)
 			ver_at(s, i)->deleted = true;
@@ -653,11 +606,11 @@ static void purge_subject(struct context *c, struct subject *s)
 {
 	for (size_t i = s->versions.len; i > 0; i--)
 		if (ver_at(s, i - 1)->deleted)
-			drop_version(c, s, i - 1);
+			sl_st_drop_version(c, s, i - 1);
 }
 
 /* Calls fn on every subject in scope sc (all contexts for TOP and GLOBAL). */
-static void for_scope(struct sl_store *st, const struct sl_scope *sc,
+void sl_st_for_scope(struct sl_store *st, const struct sl_scope *sc,
         void (*fn)(struct context *, struct subject *, void *), void *arg)
 {
 	size_t cpos = 0;
@@ -692,37 +645,37 @@ static void purge_fn(struct context *c, struct subject *s, void *arg)
 {
 	(void)arg;
 	purge_subject(c, s);
-	subj_gc(c, s);
+	sl_st_subj_gc(c, s);
 }
 
 static void clear_mode_fn(struct context *c, struct subject *s, void *arg)
 {
 	(void)arg;
 	s->mode = MODE_UNSET;
-	subj_gc(c, s);
+	sl_st_subj_gc(c, s);
 }
 
 /* The slot a scope's mode or config lives in; NULL when the holder does not exist. With
  * create, missing contexts and subjects are made. */
-static int *scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create)
+int *sl_st_scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create)
 {
 	struct context *c;
 	struct subject *s;
 
 	if (sc->kind == SL_SCOPE_GLOBAL)
 		return config ? &st->global_compat : &st->global_mode;
-	c = create ? ctx_ensure(st, sc->context) : ctx_get(st, sc->context);
+	c = create ? sl_st_ctx_ensure(st, sc->context) : ctx_get(st, sc->context);
 	if (c == NULL)
 		return NULL;
 	if (sc->kind != SL_SCOPE_SUBJECT)
 		return config ? &c->compat : &c->mode;
-	s = create ? subj_ensure(c, sc->subject) : subj_get(c, sc->subject);
+	s = create ? sl_st_subj_ensure(c, sc->subject) : subj_get(c, sc->subject);
 	if (s == NULL)
 		return NULL;
 	return config ? &s->compat : &s->mode;
 }
 
-static void scope_gc(struct sl_store *st, const struct sl_scope *sc)
+void sl_st_scope_gc(struct sl_store *st, const struct sl_scope *sc)
 {
 	struct context *c;
 	struct subject *s;
@@ -732,16 +685,16 @@ static void scope_gc(struct sl_store *st, const struct sl_scope *sc)
 	c = ctx_get(st, sc->context);
 	s = subj_get(c, sc->subject);
 	if (s != NULL)
-		subj_gc(c, s);
+		sl_st_subj_gc(c, s);
 }
 
-static int apply_mode(
+int sl_st_apply_mode(
         struct sl_store *st, const struct sl_scope *sc, int mode, bool purge, bool recursive)
 {
 	int *slot;
 
 	if (purge)
-		for_scope(st, sc, purge_fn, NULL);
+		sl_st_for_scope(st, sc, purge_fn, NULL);
 	if (recursive && sc->kind != SL_SCOPE_SUBJECT) {
 		struct sl_scope sub = *sc;
 
@@ -751,28 +704,28 @@ static int apply_mode(
 			sub.context = (char *)(uintptr_t)SL_DEFAULT_CONTEXT;
 		}
 		if (sub.kind == SL_SCOPE_CONTEXT)
-			for_scope(st, &sub, clear_mode_fn, NULL);
+			sl_st_for_scope(st, &sub, clear_mode_fn, NULL);
 	}
-	slot = scope_slot(st, sc, false, mode != MODE_UNSET);
+	slot = sl_st_scope_slot(st, sc, false, mode != MODE_UNSET);
 	if (slot == NULL)
 		return mode != MODE_UNSET ? SL_ENOMEM : 0;
 	*slot = mode;
-	scope_gc(st, sc);
+	sl_st_scope_gc(st, sc);
 	return 0;
 }
 
-static int apply_config(struct sl_store *st, const struct sl_scope *sc, int compat)
+int sl_st_apply_config(struct sl_store *st, const struct sl_scope *sc, int compat)
 {
-	int *slot = scope_slot(st, sc, true, compat != 0);
+	int *slot = sl_st_scope_slot(st, sc, true, compat != 0);
 
 	if (slot == NULL)
 		return compat != 0 ? SL_ENOMEM : 0;
 	*slot = compat;
-	scope_gc(st, sc);
+	sl_st_scope_gc(st, sc);
 	return 0;
 }
 
-static void apply_delete_context(struct sl_store *st, const char *cname)
+void sl_st_apply_delete_context(struct sl_store *st, const char *cname)
 {
 	struct context *c;
 
@@ -782,18 +735,18 @@ static void apply_delete_context(struct sl_store *st, const char *cname)
 		c->compat = 0;
 		return;
 	}
-	context_free(sl_strmap_del(&st->contexts, cname, NULL));
+	sl_st_context_free(sl_strmap_del(&st->contexts, cname, NULL));
 }
 
 /* ---------- journal records ---------- */
 
-static json_t *scope_json(const struct sl_scope *sc)
+json_t *sl_st_scope_json(const struct sl_scope *sc)
 {
 	return json_pack("{s:i, s:s?, s:s?}", "kind", (int)sc->kind, "ctx", sc->context, "subj",
 	        sc->subject);
 }
 
-static json_t *refs_json(const struct sl_schema_ref *refs, size_t n)
+json_t *sl_st_refs_json(const struct sl_schema_ref *refs, size_t n)
 {
 	json_t *a = json_array();
 
@@ -846,8 +799,8 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 					refs[i].subject = (char *)(uintptr_t)s;
 				}
 			}
-			if (rc == 0 && apply_register(st, ctx, subj, version, id, type, text, refs,
-			                       nrefs) != 0)
+			if (rc == 0 && sl_st_apply_register(st, ctx, subj, version, id, type, text,
+			                       refs, nrefs) != 0)
 				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		}
 	} else if (strcmp(op, "delete_version") == 0) {
@@ -855,13 +808,13 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 		            &version, "perm", &perm) != 0)
 			rc = sl_error_set(err, SL_EINVAL, "bad delete_version record");
 		else
-			apply_delete_version(st, ctx, subj, version, perm);
+			sl_st_apply_delete_version(st, ctx, subj, version, perm);
 	} else if (strcmp(op, "delete_subject") == 0) {
 		if (json_unpack(root, "{s:s, s:s, s:b}", "ctx", &ctx, "subj", &subj, "perm",
 		            &perm) != 0)
 			rc = sl_error_set(err, SL_EINVAL, "bad delete_subject record");
 		else
-			apply_delete_subject(st, ctx, subj, perm);
+			sl_st_apply_delete_subject(st, ctx, subj, perm);
 	} else if (strcmp(op, "mode") == 0 || strcmp(op, "config") == 0) {
 		bool is_mode = op[0] == 'm';
 
@@ -886,10 +839,12 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 			        (sc.kind == SL_SCOPE_SUBJECT && subj == NULL))
 				rc = sl_error_set(err, SL_EINVAL, "bad %s record scope", op);
 			else if (is_mode)
-				rc = apply_mode(st, &sc, mode_s ? parse_mode(mode_s) : MODE_UNSET,
-				        purge, recursive);
+				rc = sl_st_apply_mode(st, &sc,
+				        mode_s ? sl_st_parse_mode(mode_s) : MODE_UNSET, purge,
+				        recursive);
 			else
-				rc = apply_config(st, &sc, compat_s ? parse_compat(compat_s) : 0);
+				rc = sl_st_apply_config(
+				        st, &sc, compat_s ? sl_st_parse_compat(compat_s) : 0);
 			if (rc != 0)
 				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		}
@@ -897,7 +852,7 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 		if (json_unpack(root, "{s:s}", "ctx", &ctx) != 0)
 			rc = sl_error_set(err, SL_EINVAL, "bad delete_context record");
 		else
-			apply_delete_context(st, ctx);
+			sl_st_apply_delete_context(st, ctx);
 	} else {
 		rc = sl_error_set(err, SL_EUNSUP, "unknown journal op \"%s\"", op);
 	}
@@ -910,7 +865,7 @@ out:
 
 /* ---------- modes ---------- */
 
-static int effective_mode_of(struct sl_store *st, const char *cname, const char *sname)
+int sl_st_effective_mode_of(struct sl_store *st, const char *cname, const char *sname)
 {
 	struct context *c = ctx_get(st, cname);
 	struct subject *s = sname != NULL ? subj_get(c, sname) : NULL;
@@ -930,7 +885,7 @@ static int scope_effective_mode(struct sl_store *st, const struct sl_scope *sc)
 {
 	if (sc->kind == SL_SCOPE_GLOBAL)
 		return st->global_mode != MODE_UNSET ? st->global_mode : MODE_READWRITE;
-	return effective_mode_of(
+	return sl_st_effective_mode_of(
 	        st, sc->context, sc->kind == SL_SCOPE_SUBJECT ? sc->subject : NULL);
 }
 
@@ -941,7 +896,7 @@ const char *sl_store_effective_mode(struct sl_store *st, const char *qs)
 
 	if (sl_qsubject_parse(qs, &q, NULL) == 0 && !q.wildcard) {
 		pthread_rwlock_rdlock(&st->lock);
-		m = mode_names[effective_mode_of(st, q.context, q.subject)];
+		m = mode_names[sl_st_effective_mode_of(st, q.context, q.subject)];
 		pthread_rwlock_unlock(&st->lock);
 	}
 	sl_qsubject_release(&q);
@@ -956,11 +911,11 @@ int sl_scope_parse(const char *s, struct sl_scope *sc, struct sl_error *err)
 	memset(sc, 0, sizeof(*sc));
 	sc->display = strdup(s != NULL ? s : "");
 	if (sc->display == NULL)
-		return nomem(err);
+		return sl_st_nomem(err);
 	if (s == NULL) {
 		sc->kind = SL_SCOPE_TOP;
 		sc->context = strdup(SL_DEFAULT_CONTEXT);
-		return sc->context != NULL ? 0 : nomem(err);
+		return sc->context != NULL ? 0 : sl_st_nomem(err);
 	}
 	if (sl_qsubject_parse(s, &q, NULL) != 0 || q.wildcard) {
 		rc = sl_registry_error(err, 42208, "The specified subject '%s' is not a valid.", s);
@@ -1009,7 +964,7 @@ int sl_store_get_mode(struct sl_store *st, const struct sl_scope *sc, bool defau
 	int *slot, m, rc = 0;
 
 	pthread_rwlock_rdlock(&st->lock);
-	slot = scope_slot(st, sc, false, false);
+	slot = sl_st_scope_slot(st, sc, false, false);
 	m = slot != NULL ? *slot : MODE_UNSET;
 	if (m == MODE_UNSET && (default_to_global || sc->kind == SL_SCOPE_TOP))
 		m = scope_effective_mode(st, sc);
@@ -1047,7 +1002,7 @@ static void soft_ref_fn(struct context *c, struct subject *s, void *arg)
 	for (size_t i = 0; i < s->versions.len && !rc->found; i++) {
 		struct version *v = ver_at(s, i);
 
-		if (v->deleted && is_referenced(rc->st, c, s, v->version)) {
+		if (v->deleted && sl_st_is_referenced(rc->st, c, s, v->version)) {
 			rc->found = true;
 			rc->version = v->version;
 			rc->qs = s->name;
@@ -1061,7 +1016,7 @@ int sl_store_set_mode(struct sl_store *st, const struct sl_scope *sc, const char
 	struct sl_journal *j;
 	uint64_t seq = 0;
 	bool purge = false;
-	int m = mode != NULL ? parse_mode(mode) : MODE_UNSET, rc = 0;
+	int m = mode != NULL ? sl_st_parse_mode(mode) : MODE_UNSET, rc = 0;
 	json_t *rec;
 
 	if (m == MODE_UNSET)
@@ -1075,29 +1030,29 @@ int sl_store_set_mode(struct sl_store *st, const struct sl_scope *sc, const char
 		struct live_check live = {false};
 		struct ref_check refs = {st, NULL, 0, false};
 
-		for_scope(st, sc, live_fn, &live);
+		sl_st_for_scope(st, sc, live_fn, &live);
 		if (live.found) {
 			rc = sl_registry_error(
 			        err, 42205, "Cannot import since found existing subjects");
 			goto out;
 		}
-		for_scope(st, sc, soft_ref_fn, &refs);
+		sl_st_for_scope(st, sc, soft_ref_fn, &refs);
 		if (refs.found) {
-			rc = referenced_error(err, refs.qs, refs.version);
+			rc = sl_st_referenced_error(err, refs.qs, refs.version);
 			goto out;
 		}
 		purge = true;
 	}
-	rec = json_pack("{s:s, s:o, s:s, s:b}", "op", "mode", "scope", scope_json(sc), "mode",
+	rec = json_pack("{s:s, s:o, s:s, s:b}", "op", "mode", "scope", sl_st_scope_json(sc), "mode",
 	        mode_names[m], "purge", purge);
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0 && apply_mode(st, sc, m, purge, false) != 0)
-		rc = nomem(err);
+	rc = sl_st_journal_write(st, rec, &seq, err);
+	if (rc == 0 && sl_st_apply_mode(st, sc, m, purge, false) != 0)
+		rc = sl_st_nomem(err);
 	if (rc == 0)
 		*mode_out = mode_names[m];
 out:
 	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 static bool any_subject_mode(struct sl_store *st, const struct sl_scope *sc)
@@ -1124,7 +1079,7 @@ int sl_store_delete_mode(struct sl_store *st, const struct sl_scope *sc, bool re
 
 	pthread_rwlock_wrlock(&st->lock);
 	j = st->journal;
-	slot = scope_slot(st, sc, false, false);
+	slot = sl_st_scope_slot(st, sc, false, false);
 	old = slot != NULL ? *slot : MODE_UNSET;
 	recursive = recursive && (sc->kind == SL_SCOPE_TOP || sc->kind == SL_SCOPE_CONTEXT);
 	if (old == MODE_UNSET && !recursive) {
@@ -1134,14 +1089,14 @@ int sl_store_delete_mode(struct sl_store *st, const struct sl_scope *sc, bool re
 	*prev = old != MODE_UNSET ? mode_names[old] : NULL;
 	if (old == MODE_UNSET && !any_subject_mode(st, sc))
 		goto out; /* nothing to change, nothing to journal */
-	rec = json_pack("{s:s, s:o, s:n, s:b}", "op", "mode", "scope", scope_json(sc), "mode",
+	rec = json_pack("{s:s, s:o, s:n, s:b}", "op", "mode", "scope", sl_st_scope_json(sc), "mode",
 	        "recursive", recursive);
-	rc = journal_write(st, rec, &seq, err);
+	rc = sl_st_journal_write(st, rec, &seq, err);
 	if (rc == 0)
-		apply_mode(st, sc, MODE_UNSET, false, recursive);
+		sl_st_apply_mode(st, sc, MODE_UNSET, false, recursive);
 out:
 	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 /* ---------- config ---------- */
@@ -1168,7 +1123,7 @@ int sl_store_get_config(struct sl_store *st, const struct sl_scope *sc, bool def
 	int *slot, v, rc = 0;
 
 	pthread_rwlock_rdlock(&st->lock);
-	slot = scope_slot(st, sc, true, false);
+	slot = sl_st_scope_slot(st, sc, true, false);
 	v = slot != NULL ? *slot : 0;
 	if (v == 0 && (default_to_global || sc->kind == SL_SCOPE_TOP))
 		v = effective_compat(st, sc);
@@ -1187,7 +1142,7 @@ int sl_store_set_config(struct sl_store *st, const struct sl_scope *sc, const ch
 {
 	struct sl_journal *j;
 	uint64_t seq = 0;
-	int v = level != NULL ? parse_compat(level) : 0, rc;
+	int v = level != NULL ? sl_st_parse_compat(level) : 0, rc;
 	json_t *rec;
 
 	if (v == 0)
@@ -1197,15 +1152,15 @@ int sl_store_set_config(struct sl_store *st, const struct sl_scope *sc, const ch
 		        "backward_transitive, forward_transitive, and full_transitive");
 	pthread_rwlock_wrlock(&st->lock);
 	j = st->journal;
-	rec = json_pack("{s:s, s:o, s:s}", "op", "config", "scope", scope_json(sc), "compat",
+	rec = json_pack("{s:s, s:o, s:s}", "op", "config", "scope", sl_st_scope_json(sc), "compat",
 	        compat_names[v]);
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0 && apply_config(st, sc, v) != 0)
-		rc = nomem(err);
+	rc = sl_st_journal_write(st, rec, &seq, err);
+	if (rc == 0 && sl_st_apply_config(st, sc, v) != 0)
+		rc = sl_st_nomem(err);
 	if (rc == 0)
 		*level_out = compat_names[v];
 	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 int sl_store_delete_config(
@@ -1218,7 +1173,7 @@ int sl_store_delete_config(
 
 	pthread_rwlock_wrlock(&st->lock);
 	j = st->journal;
-	slot = scope_slot(st, sc, true, false);
+	slot = sl_st_scope_slot(st, sc, true, false);
 	old = slot != NULL ? *slot : 0;
 	if (old == 0) {
 		if (sc->kind == SL_SCOPE_TOP || sc->kind == SL_SCOPE_GLOBAL)
@@ -1228,13 +1183,13 @@ int sl_store_delete_config(
 		goto out;
 	}
 	*prev = compat_names[old];
-	rec = json_pack("{s:s, s:o, s:n}", "op", "config", "scope", scope_json(sc), "compat");
-	rc = journal_write(st, rec, &seq, err);
+	rec = json_pack("{s:s, s:o, s:n}", "op", "config", "scope", sl_st_scope_json(sc), "compat");
+	rc = sl_st_journal_write(st, rec, &seq, err);
 	if (rc == 0)
-		apply_config(st, sc, 0);
+		sl_st_apply_config(st, sc, 0);
 out:
 	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 /* ---------- registration and lookup ---------- */
@@ -1244,7 +1199,7 @@ static int check_refs(struct sl_store *st, const char *cname, const struct sl_sc
 {
 	for (size_t i = 0; i < in->nrefs; i++) {
 		const struct sl_schema_ref *r = &in->refs[i];
-		struct subject *s = ref_target(st, cname, r, NULL);
+		struct subject *s = sl_st_ref_target(st, cname, r, NULL);
 		struct version *v = ver_find(s, r->version);
 
 		if (v == NULL || v->deleted)
@@ -1271,12 +1226,12 @@ int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schem
 	int mode, latest, new_id, rc;
 	bool locked = false;
 
-	rc = split_qs(qs, &q, err);
+	rc = sl_st_split_qs(qs, &q, err);
 	if (rc != 0)
 		return rc;
-	key = identity_key(in->type, in->schema, in->refs, in->nrefs);
+	key = sl_st_identity_key(in->type, in->schema, in->refs, in->nrefs);
 	if (key == NULL) {
-		rc = nomem(err);
+		rc = sl_st_nomem(err);
 		goto out;
 	}
 	pthread_rwlock_wrlock(&st->lock);
@@ -1301,8 +1256,8 @@ int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schem
 			break;
 		}
 	}
-	mode = effective_mode_of(st, q.context, q.subject);
-	cdisp = ctx_display(q.context, cbuf, sizeof(cbuf));
+	mode = sl_st_effective_mode_of(st, q.context, q.subject);
+	cdisp = sl_st_ctx_display(q.context, cbuf, sizeof(cbuf));
 	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE) {
 		rc = sl_registry_error(
 		        err, 42205, "Subject %s in context %s is in read-only mode", qs, cdisp);
@@ -1371,16 +1326,17 @@ int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schem
 		        version);
 		goto out;
 	}
-	rc = journal_write(st,
+	rc = sl_st_journal_write(st,
 	        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "op", "register", "ctx",
 	                q.context, "subj", q.subject, "ver", version, "id", new_id, "type",
-	                in->type, "schema", in->schema, "refs", refs_json(in->refs, in->nrefs)),
+	                in->type, "schema", in->schema, "refs",
+	                sl_st_refs_json(in->refs, in->nrefs)),
 	        &seq, err);
 	if (rc != 0)
 		goto out;
-	if (apply_register(st, q.context, q.subject, version, new_id, in->type, in->schema,
+	if (sl_st_apply_register(st, q.context, q.subject, version, new_id, in->type, in->schema,
 	            in->refs, in->nrefs) != 0) {
-		rc = nomem(err);
+		rc = sl_st_nomem(err);
 		goto out;
 	}
 	*id_out = new_id;
@@ -1390,7 +1346,7 @@ out:
 		pthread_rwlock_unlock(&st->lock);
 	free(key);
 	sl_qsubject_release(&q);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 static int fill_info(struct sl_schema_info *out, const char *cname, const struct subject *s,
@@ -1410,7 +1366,7 @@ static int fill_info(struct sl_schema_info *out, const char *cname, const struct
 	out->id = sch->id;
 	out->type = strdup(sch->type);
 	out->schema = strdup(sch->text);
-	out->refs = refs_copy(sch->refs, sch->nrefs);
+	out->refs = sl_st_refs_copy(sch->refs, sch->nrefs);
 	out->nrefs = sch->nrefs;
 	if (out->type == NULL || out->schema == NULL || (sch->nrefs > 0 && out->refs == NULL)) {
 		sl_schema_info_release(out);
@@ -1444,7 +1400,7 @@ void sl_schema_info_release(struct sl_schema_info *info)
 	free(info->subject);
 	free(info->type);
 	free(info->schema);
-	refs_free(info->refs, info->nrefs);
+	sl_st_refs_free(info->refs, info->nrefs);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -1462,14 +1418,14 @@ int sl_store_lookup(struct sl_store *st, const char *qs, const struct sl_schema_
 	struct subject *s;
 	struct schema *sch;
 	char *key = NULL;
-	int rc = split_qs(qs, &q, err);
+	int rc = sl_st_split_qs(qs, &q, err);
 
 	if (rc != 0)
 		return rc;
-	key = identity_key(in->type, in->schema, in->refs, in->nrefs);
+	key = sl_st_identity_key(in->type, in->schema, in->refs, in->nrefs);
 	if (key == NULL) {
 		sl_qsubject_release(&q);
-		return nomem(err);
+		return sl_st_nomem(err);
 	}
 	pthread_rwlock_rdlock(&st->lock);
 	c = ctx_get(st, q.context);
@@ -1485,7 +1441,7 @@ int sl_store_lookup(struct sl_store *st, const char *qs, const struct sl_schema_
 
 		if (v->schema == sch && (deleted || !v->deleted)) {
 			sl_error_clear(err);
-			rc = fill_info(out, q.context, s, v, NULL) != 0 ? nomem(err) : 0;
+			rc = fill_info(out, q.context, s, v, NULL) != 0 ? sl_st_nomem(err) : 0;
 			break;
 		}
 	}
@@ -1523,7 +1479,7 @@ int sl_store_get_version(struct sl_store *st, const char *qs, int version, bool 
 	struct sl_qsubject q = SL_QSUBJECT_INIT;
 	struct subject *s;
 	struct version *v;
-	int rc = split_qs(qs, &q, err);
+	int rc = sl_st_split_qs(qs, &q, err);
 
 	if (rc != 0)
 		return rc;
@@ -1541,7 +1497,7 @@ int sl_store_get_version(struct sl_store *st, const char *qs, int version, bool 
 			rc = sl_registry_error(err, 40402, "Version %d not found.", version);
 		goto out;
 	}
-	rc = fill_info(out, q.context, s, v, NULL) != 0 ? nomem(err) : 0;
+	rc = fill_info(out, q.context, s, v, NULL) != 0 ? sl_st_nomem(err) : 0;
 out:
 	pthread_rwlock_unlock(&st->lock);
 	sl_qsubject_release(&q);
@@ -1560,7 +1516,7 @@ int sl_store_list_versions(struct sl_store *st, const char *qs, unsigned flags, 
 {
 	struct sl_qsubject q = SL_QSUBJECT_INIT;
 	struct subject *s;
-	int rc = split_qs(qs, &q, err);
+	int rc = sl_st_split_qs(qs, &q, err);
 
 	*out = NULL;
 	*n = 0;
@@ -1577,7 +1533,7 @@ int sl_store_list_versions(struct sl_store *st, const char *qs, unsigned flags, 
 	}
 	*out = calloc(*n ? *n : 1, sizeof(int));
 	if (*out == NULL) {
-		rc = nomem(err);
+		rc = sl_st_nomem(err);
 		goto out;
 	}
 	*n = 0;
@@ -1663,7 +1619,7 @@ static int list_prefixed(struct sl_store *st, const char *prefix, unsigned flags
 
 				if (qn == NULL || sl_vec_push(out, qn) != 0) {
 					free(qn);
-					rc = nomem(err);
+					rc = sl_st_nomem(err);
 				}
 				continue;
 			}
@@ -1673,7 +1629,7 @@ static int list_prefixed(struct sl_store *st, const char *prefix, unsigned flags
 				if (v->deleted && !(flags & SL_LIST_DELETED))
 					continue;
 				if (push_info(out, c->name, s, v) != 0)
-					rc = nomem(err);
+					rc = sl_st_nomem(err);
 				if (flags & SL_LIST_LATEST_ONLY)
 					break;
 			}
@@ -1759,7 +1715,7 @@ int sl_store_get_by_id(struct sl_store *st, int id, const char *subject, struct 
 	if (sch == NULL)
 		rc = sl_registry_error(err, 40403, "Schema %d not found", id);
 	else
-		rc = fill_info(out, c->name, NULL, NULL, sch) != 0 ? nomem(err) : 0;
+		rc = fill_info(out, c->name, NULL, NULL, sch) != 0 ? sl_st_nomem(err) : 0;
 	if (rc == 0 && max_id != NULL)
 		*max_id = c->max_id;
 	pthread_rwlock_unlock(&st->lock);
@@ -1786,7 +1742,7 @@ int sl_store_id_versions(struct sl_store *st, int id, const char *subject, bool 
 			struct version *v = ver_at(s, i);
 
 			if (v->schema == sch && (deleted || !v->deleted))
-				rc = push_info(out, c->name, s, v) != 0 ? nomem(err) : 0;
+				rc = push_info(out, c->name, s, v) != 0 ? sl_st_nomem(err) : 0;
 		}
 	}
 	if (rc == 0 && out->len == 0)
@@ -1802,13 +1758,13 @@ int sl_store_id_versions(struct sl_store *st, int id, const char *subject, bool 
 static int check_writable(
         struct sl_store *st, const struct sl_qsubject *q, const char *qs, struct sl_error *err)
 {
-	int mode = effective_mode_of(st, q->context, q->subject);
+	int mode = sl_st_effective_mode_of(st, q->context, q->subject);
 	char cbuf[300];
 
 	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE)
 		return sl_registry_error(err, 42205,
 		        "Subject %s in context %s is in read-only mode", qs,
-		        ctx_display(q->context, cbuf, sizeof(cbuf)));
+		        sl_st_ctx_display(q->context, cbuf, sizeof(cbuf)));
 	return 0;
 }
 
@@ -1821,7 +1777,7 @@ int sl_store_delete_version(struct sl_store *st, const char *qs, int version, bo
 	struct subject *s;
 	struct version *v;
 	uint64_t seq = 0;
-	int rc = split_qs(qs, &q, err);
+	int rc = sl_st_split_qs(qs, &q, err);
 
 	if (rc != 0)
 		return rc;
@@ -1858,21 +1814,21 @@ int sl_store_delete_version(struct sl_store *st, const char *qs, int version, bo
 		        qs, v->version);
 		goto out;
 	}
-	if (is_referenced(st, c, s, v->version)) {
-		rc = referenced_error(err, qs, v->version);
+	if (sl_st_is_referenced(st, c, s, v->version)) {
+		rc = sl_st_referenced_error(err, qs, v->version);
 		goto out;
 	}
 	*deleted_version = v->version;
-	rc = journal_write(st,
+	rc = sl_st_journal_write(st,
 	        json_pack("{s:s, s:s, s:s, s:i, s:b}", "op", "delete_version", "ctx", q.context,
 	                "subj", q.subject, "ver", v->version, "perm", permanent),
 	        &seq, err);
 	if (rc == 0)
-		apply_delete_version(st, q.context, q.subject, *deleted_version, permanent);
+		sl_st_apply_delete_version(st, q.context, q.subject, *deleted_version, permanent);
 out:
 	pthread_rwlock_unlock(&st->lock);
 	sl_qsubject_release(&q);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }
 
 int sl_store_delete_subject(struct sl_store *st, const char *qs, bool permanent, int **out,
@@ -1883,7 +1839,7 @@ int sl_store_delete_subject(struct sl_store *st, const char *qs, bool permanent,
 	struct context *c;
 	struct subject *s;
 	uint64_t seq = 0;
-	int rc = split_qs(qs, &q, err);
+	int rc = sl_st_split_qs(qs, &q, err);
 
 	*out = NULL;
 	*n = 0;
@@ -1914,25 +1870,25 @@ int sl_store_delete_subject(struct sl_store *st, const char *qs, bool permanent,
 	for (size_t i = 0; i < s->versions.len; i++) {
 		struct version *v = ver_at(s, i);
 
-		if (is_referenced(st, c, s, v->version)) {
-			rc = referenced_error(err, qs, v->version);
+		if (sl_st_is_referenced(st, c, s, v->version)) {
+			rc = sl_st_referenced_error(err, qs, v->version);
 			goto out;
 		}
 	}
 	*out = calloc(s->versions.len, sizeof(int));
 	if (*out == NULL) {
-		rc = nomem(err);
+		rc = sl_st_nomem(err);
 		goto out;
 	}
 	for (size_t i = 0; i < s->versions.len; i++)
 		if (permanent || !ver_at(s, i)->deleted)
 			(*out)[(*n)++] = ver_at(s, i)->version;
-	rc = journal_write(st,
+	rc = sl_st_journal_write(st,
 	        json_pack("{s:s, s:s, s:s, s:b}", "op", "delete_subject", "ctx", q.context, "subj",
 	                q.subject, "perm", permanent),
 	        &seq, err);
 	if (rc == 0)
-		apply_delete_subject(st, q.context, q.subject, permanent);
+		sl_st_apply_delete_subject(st, q.context, q.subject, permanent);
 out:
 	pthread_rwlock_unlock(&st->lock);
 	sl_qsubject_release(&q);
@@ -1942,7 +1898,7 @@ out:
 		*n = 0;
 		return rc;
 	}
-	rc = journal_wait(st, j, seq, err);
+	rc = sl_st_journal_wait(st, j, seq, err);
 	if (rc != 0) {
 		free(*out);
 		*out = NULL;
@@ -1961,7 +1917,7 @@ int sl_store_list_contexts(
 
 	pthread_rwlock_rdlock(&st->lock);
 	if (sl_strmap_keys(&st->contexts, &names) != 0)
-		rc = nomem(err);
+		rc = sl_st_nomem(err);
 	/* "." sorts first in byte order among names that all start with '.'. */
 	for (size_t i = 0; rc == 0 && i < names.len; i++) {
 		const char *name = names.items[i];
@@ -1975,7 +1931,7 @@ int sl_store_list_contexts(
 		cp = strdup(name);
 		if (cp == NULL || sl_vec_push(out, cp) != 0) {
 			free(cp);
-			rc = nomem(err);
+			rc = sl_st_nomem(err);
 		}
 	}
 	pthread_rwlock_unlock(&st->lock);
@@ -2010,12 +1966,12 @@ int sl_store_delete_context(struct sl_store *st, const char *ctx, struct sl_erro
 	rc = 0;
 	if (c == NULL)
 		goto out;
-	rc = journal_write(
+	rc = sl_st_journal_write(
 	        st, json_pack("{s:s, s:s}", "op", "delete_context", "ctx", name), &seq, err);
 	if (rc == 0)
-		apply_delete_context(st, name);
+		sl_st_apply_delete_context(st, name);
 out:
 	pthread_rwlock_unlock(&st->lock);
 	free(name);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
+	return rc != 0 ? rc : sl_st_journal_wait(st, j, seq, err);
 }

@@ -8,7 +8,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include <jansson.h>
+
+#include "schemalink/qsubject.h"
 #include "schemalink/store.h"
 #include "schemalink/strmap.h"
 #include "schemalink/vec.h"
@@ -68,5 +72,113 @@ struct sl_store {
 	struct sl_vec log; /* struct sl_change * */
 	bool woken;
 };
+
+/* ---------- the state's parts ---------- */
+
+/* Lookups, under st->lock. subj_get, ver_find, ver_latest, subj_has_live and subj_exists take
+ * a NULL holder (nothing found). */
+static inline struct context *ctx_get(struct sl_store *st, const char *name)
+{
+	return sl_strmap_get(&st->contexts, name, NULL);
+}
+
+static inline struct subject *subj_get(struct context *c, const char *name)
+{
+	return c != NULL ? sl_strmap_get(&c->subjects, name, NULL) : NULL;
+}
+
+static inline struct version *ver_at(const struct subject *s, size_t i)
+{
+	return sl_vec_get(&s->versions, i);
+}
+
+static inline struct version *ver_find(const struct subject *s, int version)
+{
+	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
+		if (ver_at(s, i)->version == version)
+			return ver_at(s, i);
+	return NULL;
+}
+
+static inline bool subj_has_live(const struct subject *s)
+{
+	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
+		if (!ver_at(s, i)->deleted)
+			return true;
+	return false;
+}
+
+static inline bool subj_exists(const struct subject *s)
+{
+	return s != NULL && s->versions.len > 0;
+}
+
+static inline struct version *ver_latest(const struct subject *s, bool deleted)
+{
+	for (size_t i = s != NULL ? s->versions.len : 0; i > 0; i--) {
+		struct version *v = ver_at(s, i - 1);
+
+		if (deleted || !v->deleted)
+			return v;
+	}
+	return NULL;
+}
+
+int sl_st_nomem(struct sl_error *err);
+void sl_st_refs_free(struct sl_schema_ref *refs, size_t n);
+struct sl_schema_ref *sl_st_refs_copy(const struct sl_schema_ref *refs, size_t n);
+char *sl_st_identity_key(
+        const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs);
+const char *sl_st_ctx_display(const char *ctx, char *buf, size_t len);
+void sl_st_schema_free(void *p);
+void sl_st_context_free(void *p);
+struct context *sl_st_ctx_ensure(struct sl_store *st, const char *name);
+struct subject *sl_st_subj_ensure(struct context *c, const char *name);
+void sl_st_subj_gc(struct context *c, struct subject *s);
+void sl_st_drop_version(struct context *c, struct subject *s, size_t i);
+int sl_st_split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err);
+struct subject *sl_st_ref_target(struct sl_store *st, const char *ctx,
+        const struct sl_schema_ref *r, const char **ref_ctx_out);
+bool sl_st_is_referenced(
+        struct sl_store *st, struct context *c, const struct subject *target, int version);
+int sl_st_referenced_error(struct sl_error *err, const char *qs, int version);
+
+/* ---------- the change log ---------- */
+
+int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id);
+
+/* ---------- journal records ---------- */
+
+int sl_st_journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err);
+int sl_st_journal_wait(
+        struct sl_store *st, struct sl_journal *j, uint64_t seq, struct sl_error *err);
+json_t *sl_st_scope_json(const struct sl_scope *sc);
+json_t *sl_st_refs_json(const struct sl_schema_ref *refs, size_t n);
+
+/* ---------- apply (shared by live writes and replay) ---------- */
+
+/* Each changes the state as one decided write (or one replayed record) says; the caller holds
+ * st->lock for writing. */
+
+int sl_st_apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
+        int id, const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs);
+void sl_st_apply_delete_version(
+        struct sl_store *st, const char *cname, const char *sname, int version, bool permanent);
+void sl_st_apply_delete_subject(
+        struct sl_store *st, const char *cname, const char *sname, bool permanent);
+int sl_st_apply_mode(
+        struct sl_store *st, const struct sl_scope *sc, int mode, bool purge, bool recursive);
+int sl_st_apply_config(struct sl_store *st, const struct sl_scope *sc, int compat);
+void sl_st_apply_delete_context(struct sl_store *st, const char *cname);
+
+/* ---------- scopes, modes and compatibility levels ---------- */
+
+int sl_st_parse_mode(const char *s);
+int sl_st_parse_compat(const char *s);
+int sl_st_effective_mode_of(struct sl_store *st, const char *cname, const char *sname);
+int *sl_st_scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create);
+void sl_st_scope_gc(struct sl_store *st, const struct sl_scope *sc);
+void sl_st_for_scope(struct sl_store *st, const struct sl_scope *sc,
+        void (*fn)(struct context *, struct subject *, void *), void *arg);
 
 #endif
