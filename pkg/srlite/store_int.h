@@ -143,7 +143,7 @@ bool sl_st_is_referenced(
         struct sl_store *st, struct context *c, const struct subject *target, int version);
 int sl_st_referenced_error(struct sl_error *err, const char *qs, int version);
 
-/* ---------- the change log ---------- */
+/* ---------- the change log (store_changes.c) ---------- */
 
 int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id);
 
