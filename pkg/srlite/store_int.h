@@ -147,7 +147,7 @@ int sl_st_referenced_error(struct sl_error *err, const char *qs, int version);
 
 int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id);
 
-/* ---------- journal records ---------- */
+/* ---------- journal records (store_journal.c) ---------- */
 
 int sl_st_journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err);
 int sl_st_journal_wait(
