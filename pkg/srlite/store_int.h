@@ -171,7 +171,7 @@ int sl_st_apply_mode(
 int sl_st_apply_config(struct sl_store *st, const struct sl_scope *sc, int compat);
 void sl_st_apply_delete_context(struct sl_store *st, const char *cname);
 
-/* ---------- scopes, modes and compatibility levels ---------- */
+/* ---------- scopes (store_scope.c), modes and compatibility levels ---------- */
 
 int sl_st_parse_mode(const char *s);
 int sl_st_parse_compat(const char *s);
