@@ -1,27 +1,33 @@
 /*
- * store.c — srlite's registry state (see store.h).
+ * store.c — srlite's registry state (see store.h): the store itself, its contexts, subjects,
+ * versions and schemas, the errors every part reports, and the references between versions.
  *
  * Every write follows decide -> journal -> apply: the decision (and all its errors) is taken
  * under the write lock without changing anything, the outcome is written as one journal record,
  * and only then applied through the same apply_* function replay uses. So the journal never
  * holds a write the store refused, and replay reproduces the state byte for byte (ids, versions
  * and the change log included). The group fsync happens after the lock is released.
+ *
+ * The parts (store_int.h holds what they share):
+ *   store_register.c  registering a schema version
+ *   store_delete.c    deleting versions and subjects
+ *   store_query.c     reading subjects and schemas: versions, lists, ids, lookups
+ *   store_scope.c     the scopes modes and compatibility levels are set at
+ *   store_modes.c     modes
+ *   store_config.c    compatibility levels
+ *   store_contexts.c  listing and deleting contexts
+ *   store_changes.c   the change log exporters read
+ *   store_journal.c   journal records and replay
  */
 #include "schemalink/store.h"
 
-#include <errno.h>
-#include <jansson.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "schemalink/buf.h"
-#include "schemalink/journal.h"
 #include "schemalink/qsubject.h"
 #include "schemalink/strmap.h"
 

@@ -73,7 +73,7 @@ struct sl_store {
 	bool woken;
 };
 
-/* ---------- the state's parts ---------- */
+/* ---------- the state's parts (store.c) ---------- */
 
 /* Lookups, under st->lock. subj_get, ver_find, ver_latest, subj_has_live and subj_exists take
  * a NULL holder (nothing found). */
@@ -143,8 +143,46 @@ bool sl_st_is_referenced(
         struct sl_store *st, struct context *c, const struct subject *target, int version);
 int sl_st_referenced_error(struct sl_error *err, const char *qs, int version);
 
+/* ---------- the apply steps ---------- */
+
+/* Each sl_st_apply_* changes the state as one decided write (or one replayed record) says; the
+ * caller holds st->lock for writing. */
+
+/* store_register.c */
+int sl_st_apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
+        int id, const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs);
+/* store_delete.c */
+void sl_st_apply_delete_version(
+        struct sl_store *st, const char *cname, const char *sname, int version, bool permanent);
+void sl_st_apply_delete_subject(
+        struct sl_store *st, const char *cname, const char *sname, bool permanent);
+/* store_modes.c */
+int sl_st_apply_mode(
+        struct sl_store *st, const struct sl_scope *sc, int mode, bool purge, bool recursive);
+/* store_config.c */
+int sl_st_apply_config(struct sl_store *st, const struct sl_scope *sc, int compat);
+/* store_contexts.c */
+void sl_st_apply_delete_context(struct sl_store *st, const char *cname);
+
+/* ---------- scopes (store_scope.c) ---------- */
+
+int *sl_st_scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create);
+void sl_st_scope_gc(struct sl_store *st, const struct sl_scope *sc);
+void sl_st_for_scope(struct sl_store *st, const struct sl_scope *sc,
+        void (*fn)(struct context *, struct subject *, void *), void *arg);
+
+/* ---------- modes (store_modes.c) and compatibility levels (store_config.c) ---------- */
+
+/* Name (any case) to enum mode / compatibility index; 0 (unset) when unknown. */
+int sl_st_parse_mode(const char *s);
+int sl_st_parse_compat(const char *s);
+/* The mode in effect for subject sname of context cname (sname NULL: the context itself):
+ * the subject's, else the context's, else the global one, else READWRITE. */
+int sl_st_effective_mode_of(struct sl_store *st, const char *cname, const char *sname);
+
 /* ---------- the change log (store_changes.c) ---------- */
 
+/* Appends a registration's entry and wakes the waiters. Caller holds st->lock for writing. */
 int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id);
 
 /* ---------- journal records (store_journal.c) ---------- */
@@ -152,33 +190,8 @@ int sl_st_log_append(struct sl_store *st, const char *ctx, const char *subj, int
 int sl_st_journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err);
 int sl_st_journal_wait(
         struct sl_store *st, struct sl_journal *j, uint64_t seq, struct sl_error *err);
+/* The record forms of a scope and of a reference list; NULL when out of memory. */
 json_t *sl_st_scope_json(const struct sl_scope *sc);
 json_t *sl_st_refs_json(const struct sl_schema_ref *refs, size_t n);
-
-/* ---------- apply (shared by live writes and replay) ---------- */
-
-/* Each changes the state as one decided write (or one replayed record) says; the caller holds
- * st->lock for writing. */
-
-int sl_st_apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
-        int id, const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs);
-void sl_st_apply_delete_version(
-        struct sl_store *st, const char *cname, const char *sname, int version, bool permanent);
-void sl_st_apply_delete_subject(
-        struct sl_store *st, const char *cname, const char *sname, bool permanent);
-int sl_st_apply_mode(
-        struct sl_store *st, const struct sl_scope *sc, int mode, bool purge, bool recursive);
-int sl_st_apply_config(struct sl_store *st, const struct sl_scope *sc, int compat);
-void sl_st_apply_delete_context(struct sl_store *st, const char *cname);
-
-/* ---------- scopes (store_scope.c), modes and compatibility levels ---------- */
-
-int sl_st_parse_mode(const char *s);
-int sl_st_parse_compat(const char *s);
-int sl_st_effective_mode_of(struct sl_store *st, const char *cname, const char *sname);
-int *sl_st_scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create);
-void sl_st_scope_gc(struct sl_store *st, const struct sl_scope *sc);
-void sl_st_for_scope(struct sl_store *st, const struct sl_scope *sc,
-        void (*fn)(struct context *, struct subject *, void *), void *arg);
 
 #endif
