@@ -97,6 +97,107 @@ static int check_refs(struct sl_store *st, const char *cname, const struct sl_sc
 	return 0;
 }
 
+/* True, with the existing id and version, when the latest live version of s holding sch is one
+ * the caller may get back: its id and version match the ones asked for (< 0: any). */
+static bool already_registered(const struct subject *s, const struct schema *sch, int id,
+        int version, int *id_out, int *version_out)
+{
+	if (sch == NULL || s == NULL)
+		return false;
+	for (size_t i = s->versions.len; i > 0; i--) {
+		struct version *v = ver_at(s, i - 1);
+
+		if (v->deleted || v->schema != sch)
+			continue;
+		if ((id < 0 || id == sch->id) && (version < 0 || version == v->version)) {
+			*id_out = sch->id;
+			*version_out = v->version;
+			return true;
+		}
+		break;
+	}
+	return false;
+}
+
+/* The mode a registration needs: never a read-only one; IMPORT or FORWARD when it gives an id,
+ * READWRITE when it does not. */
+static int check_mode(struct sl_store *st, const struct sl_qsubject *q, const char *qs, int id,
+        struct sl_error *err)
+{
+	int mode = sl_st_effective_mode_of(st, q->context, q->subject);
+	char cbuf[300];
+	const char *cdisp = sl_st_ctx_display(q->context, cbuf, sizeof(cbuf));
+
+	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE)
+		return sl_registry_error(
+		        err, 42205, "Subject %s in context %s is in read-only mode", qs, cdisp);
+	if (id >= 0 && mode != MODE_IMPORT && mode != MODE_FORWARD)
+		return sl_registry_error(err, 42205, "Subject %s is not in import mode", qs);
+	if (id < 0 && mode != MODE_READWRITE)
+		return sl_registry_error(err, 42205,
+		        "Subject %s in context %s is not in read-write mode", qs, cdisp);
+	return 0;
+}
+
+/* The highest version number s holds, soft-deleted ones included; 0 when none. */
+static int latest_number(const struct subject *s)
+{
+	int latest = 0;
+
+	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
+		if (ver_at(s, i)->version > latest)
+			latest = ver_at(s, i)->version;
+	return latest;
+}
+
+/* Picks *new_id and *version (in: the one asked for, < 0 = none) of a new registration of sch
+ * (NULL: a schema context c does not hold yet) under subject s of context cname. An import
+ * (id >= 0) keeps its id, which must be free or sch's own, and a version s does not hold; a
+ * plain registration takes the next version and sch's id or the context's next one. */
+static int pick_id_version(struct context *c, const struct subject *s, const struct schema *sch,
+        const char *qs, const char *cname, int id, int *version, int *new_id, struct sl_error *err)
+{
+	int latest = latest_number(s);
+	char idbuf[16];
+
+	if (id >= 0) {
+		struct schema *holder;
+
+		if (id == 0)
+			return sl_registry_error(err, 42201, "Invalid schema id 0: ids start at 1");
+		snprintf(idbuf, sizeof(idbuf), "%d", id);
+		holder = c != NULL ? sl_strmap_get(&c->by_id, idbuf, NULL) : NULL;
+		if (holder != NULL && holder != sch)
+			return sl_registry_error(err, 42205,
+			        "Overwrite new schema with id %d in context %s is not permitted.",
+			        id, cname);
+		if (holder == NULL && sch != NULL)
+			return sl_registry_error(err, 42207,
+			        "Schema already registered with id %d instead of input id %d",
+			        sch->id, id);
+		if (*version >= 0 && ver_find(s, *version) != NULL)
+			return sl_registry_error(err, 42205,
+			        "Overwrite new schema with version %d of subject %s is not "
+			        "permitted.",
+			        *version, qs);
+		if (*version < 0)
+			*version = latest + 1;
+		*new_id = id;
+	} else {
+		if (*version >= 0 && *version != latest + 1)
+			return sl_registry_error(
+			        err, 42201, "Version is not one more than previous version");
+		*version = latest + 1;
+		*new_id = sch != NULL ? sch->id : (c != NULL ? c->max_id : 0) + 1;
+	}
+	if (*version < 1)
+		return sl_registry_error(err, 42202,
+		        "The specified version '%d' is not a valid version id. Allowed values are "
+		        "between [1, 2^31-1] and the string \"latest\"",
+		        *version);
+	return 0;
+}
+
 int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schema_input *in, int id,
         int version, int *id_out, int *version_out, struct sl_error *err)
 {
@@ -105,10 +206,9 @@ int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schem
 	struct context *c;
 	struct subject *s;
 	struct schema *sch = NULL;
-	char *key = NULL, cbuf[300], idbuf[16];
-	const char *cdisp;
+	char *key = NULL;
 	uint64_t seq = 0;
-	int mode, latest, new_id, rc;
+	int new_id = 0, rc;
 	bool locked = false;
 
 	rc = sl_st_split_qs(qs, &q, err);
@@ -127,90 +227,15 @@ int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schem
 	if (c != NULL)
 		sch = sl_strmap_get(&c->by_key, key, NULL);
 	/* Re-registering a schema the subject already holds returns it, before any mode check. */
-	if (sch != NULL && s != NULL) {
-		for (size_t i = s->versions.len; i > 0; i--) {
-			struct version *v = ver_at(s, i - 1);
-
-			if (v->deleted || v->schema != sch)
-				continue;
-			if ((id < 0 || id == sch->id) && (version < 0 || version == v->version)) {
-				*id_out = sch->id;
-				*version_out = v->version;
-				goto out;
-			}
-			break;
-		}
-	}
-	mode = sl_st_effective_mode_of(st, q.context, q.subject);
-	cdisp = sl_st_ctx_display(q.context, cbuf, sizeof(cbuf));
-	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE) {
-		rc = sl_registry_error(
-		        err, 42205, "Subject %s in context %s is in read-only mode", qs, cdisp);
+	if (already_registered(s, sch, id, version, id_out, version_out))
 		goto out;
-	}
-	if (id >= 0 && mode != MODE_IMPORT && mode != MODE_FORWARD) {
-		rc = sl_registry_error(err, 42205, "Subject %s is not in import mode", qs);
-		goto out;
-	}
-	if (id < 0 && mode != MODE_READWRITE) {
-		rc = sl_registry_error(err, 42205,
-		        "Subject %s in context %s is not in read-write mode", qs, cdisp);
-		goto out;
-	}
-	rc = check_refs(st, q.context, in, err);
+	rc = check_mode(st, &q, qs, id, err);
+	if (rc == 0)
+		rc = check_refs(st, q.context, in, err);
+	if (rc == 0)
+		rc = pick_id_version(c, s, sch, qs, q.context, id, &version, &new_id, err);
 	if (rc != 0)
 		goto out;
-	latest = 0;
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (ver_at(s, i)->version > latest)
-			latest = ver_at(s, i)->version;
-	if (id >= 0) {
-		struct schema *holder;
-
-		if (id == 0) {
-			rc = sl_registry_error(err, 42201, "Invalid schema id 0: ids start at 1");
-			goto out;
-		}
-		snprintf(idbuf, sizeof(idbuf), "%d", id);
-		holder = c != NULL ? sl_strmap_get(&c->by_id, idbuf, NULL) : NULL;
-		if (holder != NULL && holder != sch) {
-			rc = sl_registry_error(err, 42205,
-			        "Overwrite new schema with id %d in context %s is not permitted.",
-			        id, q.context);
-			goto out;
-		}
-		if (holder == NULL && sch != NULL) {
-			rc = sl_registry_error(err, 42207,
-			        "Schema already registered with id %d instead of input id %d",
-			        sch->id, id);
-			goto out;
-		}
-		if (version >= 0 && ver_find(s, version) != NULL) {
-			rc = sl_registry_error(err, 42205,
-			        "Overwrite new schema with version %d of subject %s is not "
-			        "permitted.",
-			        version, qs);
-			goto out;
-		}
-		if (version < 0)
-			version = latest + 1;
-		new_id = id;
-	} else {
-		if (version >= 0 && version != latest + 1) {
-			rc = sl_registry_error(
-			        err, 42201, "Version is not one more than previous version");
-			goto out;
-		}
-		version = latest + 1;
-		new_id = sch != NULL ? sch->id : (c != NULL ? c->max_id : 0) + 1;
-	}
-	if (version < 1) {
-		rc = sl_registry_error(err, 42202,
-		        "The specified version '%d' is not a valid version id. Allowed values are "
-		        "between [1, 2^31-1] and the string \"latest\"",
-		        version);
-		goto out;
-	}
 	rc = sl_st_journal_write(st,
 	        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "op", "register", "ctx",
 	                q.context, "subj", q.subject, "ver", version, "id", new_id, "type",
