@@ -93,16 +93,84 @@ json_t *sl_st_refs_json(const struct sl_schema_ref *refs, size_t n)
 	return a;
 }
 
+/* Applies a "register" record. Caller holds st->lock for writing. */
+static int replay_register(struct sl_store *st, json_t *root, struct sl_error *err)
+{
+	json_error_t jerr;
+	json_t *refs_j = NULL;
+	const char *ctx = NULL, *subj = NULL, *type = NULL, *text = NULL;
+	struct sl_schema_ref *refs = NULL;
+	size_t nrefs = 0;
+	int version = 0, id = 0, rc = 0;
+
+	if (json_unpack_ex(root, &jerr, 0, "{s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "ctx", &ctx,
+	            "subj", &subj, "ver", &version, "id", &id, "type", &type, "schema", &text,
+	            "refs", &refs_j) != 0 ||
+	        !json_is_array(refs_j))
+		return sl_error_set(err, SL_EINVAL, "bad register record: %s", jerr.text);
+	nrefs = json_array_size(refs_j);
+	refs = nrefs ? calloc(nrefs, sizeof(*refs)) : NULL;
+	for (size_t i = 0; i < nrefs && rc == 0; i++) {
+		const char *n = NULL, *s = NULL;
+
+		if (refs == NULL || json_unpack(json_array_get(refs_j, i), "[s, s, i]", &n, &s,
+		                            &refs[i].version) != 0)
+			rc = sl_error_set(err, SL_EINVAL, "bad reference in record");
+		else {
+			refs[i].name = (char *)(uintptr_t)n;
+			refs[i].subject = (char *)(uintptr_t)s;
+		}
+	}
+	if (rc == 0 &&
+	        sl_st_apply_register(st, ctx, subj, version, id, type, text, refs, nrefs) != 0)
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+	free(refs);
+	return rc;
+}
+
+/* Applies a "mode" or "config" record (op). Caller holds st->lock for writing. */
+static int replay_setting(struct sl_store *st, json_t *root, const char *op, struct sl_error *err)
+{
+	struct sl_scope sc = SL_SCOPE_INIT;
+	json_t *scope_j;
+	const char *mode_s, *compat_s, *ctx, *subj;
+	int purge, recursive, kind, rc = 0;
+	bool is_mode = op[0] == 'm';
+
+	/* Absent and null members both mean "none" (jansson's "s?s" rejects null). */
+	scope_j = json_object_get(root, "scope");
+	mode_s = json_string_value(json_object_get(root, "mode"));
+	compat_s = json_string_value(json_object_get(root, "compat"));
+	purge = json_is_true(json_object_get(root, "purge"));
+	recursive = json_is_true(json_object_get(root, "recursive"));
+	ctx = json_string_value(json_object_get(scope_j, "ctx"));
+	subj = json_string_value(json_object_get(scope_j, "subj"));
+	kind = (int)json_integer_value(json_object_get(scope_j, "kind"));
+	if (!json_is_object(scope_j) || !json_is_integer(json_object_get(scope_j, "kind")) ||
+	        kind < SL_SCOPE_TOP || kind > SL_SCOPE_SUBJECT)
+		return sl_error_set(err, SL_EINVAL, "bad %s record", op);
+	sc.kind = (enum sl_scope_kind)kind;
+	sc.context = (char *)(uintptr_t)ctx;
+	sc.subject = (char *)(uintptr_t)subj;
+	if ((sc.kind != SL_SCOPE_GLOBAL && ctx == NULL) ||
+	        (sc.kind == SL_SCOPE_SUBJECT && subj == NULL))
+		rc = sl_error_set(err, SL_EINVAL, "bad %s record scope", op);
+	else if (is_mode)
+		rc = sl_st_apply_mode(
+		        st, &sc, mode_s ? sl_st_parse_mode(mode_s) : MODE_UNSET, purge, recursive);
+	else
+		rc = sl_st_apply_config(st, &sc, compat_s ? sl_st_parse_compat(compat_s) : 0);
+	if (rc != 0)
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+	return rc;
+}
+
 int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_error *err)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(rec, len, 0, &jerr), *refs_j = NULL, *scope_j = NULL;
-	const char *op = NULL, *ctx = NULL, *subj = NULL, *type = NULL, *text = NULL;
-	const char *mode_s = NULL, *compat_s = NULL;
-	struct sl_schema_ref *refs = NULL;
-	struct sl_scope sc = SL_SCOPE_INIT;
-	size_t nrefs = 0;
-	int version = 0, id = 0, perm = 0, purge = 0, recursive = 0, kind = 0, rc = 0;
+	json_t *root = json_loadb(rec, len, 0, &jerr);
+	const char *op = NULL, *ctx = NULL, *subj = NULL;
+	int version = 0, perm = 0, rc = 0;
 
 	if (root == NULL)
 		return sl_error_set(err, SL_EINVAL, "record is not JSON: %s", jerr.text);
@@ -112,31 +180,7 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 	}
 	pthread_rwlock_wrlock(&st->lock);
 	if (strcmp(op, "register") == 0) {
-		if (json_unpack_ex(root, &jerr, 0, "{s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "ctx",
-		            &ctx, "subj", &subj, "ver", &version, "id", &id, "type", &type,
-		            "schema", &text, "refs", &refs_j) != 0 ||
-		        !json_is_array(refs_j)) {
-			rc = sl_error_set(err, SL_EINVAL, "bad register record: %s", jerr.text);
-		} else {
-			nrefs = json_array_size(refs_j);
-			refs = nrefs ? calloc(nrefs, sizeof(*refs)) : NULL;
-			for (size_t i = 0; i < nrefs && rc == 0; i++) {
-				const char *n = NULL, *s = NULL;
-
-				if (refs == NULL ||
-				        json_unpack(json_array_get(refs_j, i), "[s, s, i]", &n, &s,
-				                &refs[i].version) != 0)
-					rc = sl_error_set(
-					        err, SL_EINVAL, "bad reference in record");
-				else {
-					refs[i].name = (char *)(uintptr_t)n;
-					refs[i].subject = (char *)(uintptr_t)s;
-				}
-			}
-			if (rc == 0 && sl_st_apply_register(st, ctx, subj, version, id, type, text,
-			                       refs, nrefs) != 0)
-				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		}
+		rc = replay_register(st, root, err);
 	} else if (strcmp(op, "delete_version") == 0) {
 		if (json_unpack(root, "{s:s, s:s, s:i, s:b}", "ctx", &ctx, "subj", &subj, "ver",
 		            &version, "perm", &perm) != 0)
@@ -150,38 +194,7 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 		else
 			sl_st_apply_delete_subject(st, ctx, subj, perm);
 	} else if (strcmp(op, "mode") == 0 || strcmp(op, "config") == 0) {
-		bool is_mode = op[0] == 'm';
-
-		/* Absent and null members both mean "none" (jansson's "s?s" rejects null). */
-		scope_j = json_object_get(root, "scope");
-		mode_s = json_string_value(json_object_get(root, "mode"));
-		compat_s = json_string_value(json_object_get(root, "compat"));
-		purge = json_is_true(json_object_get(root, "purge"));
-		recursive = json_is_true(json_object_get(root, "recursive"));
-		ctx = json_string_value(json_object_get(scope_j, "ctx"));
-		subj = json_string_value(json_object_get(scope_j, "subj"));
-		kind = (int)json_integer_value(json_object_get(scope_j, "kind"));
-		if (!json_is_object(scope_j) ||
-		        !json_is_integer(json_object_get(scope_j, "kind")) || kind < SL_SCOPE_TOP ||
-		        kind > SL_SCOPE_SUBJECT) {
-			rc = sl_error_set(err, SL_EINVAL, "bad %s record", op);
-		} else {
-			sc.kind = (enum sl_scope_kind)kind;
-			sc.context = (char *)(uintptr_t)ctx;
-			sc.subject = (char *)(uintptr_t)subj;
-			if ((sc.kind != SL_SCOPE_GLOBAL && ctx == NULL) ||
-			        (sc.kind == SL_SCOPE_SUBJECT && subj == NULL))
-				rc = sl_error_set(err, SL_EINVAL, "bad %s record scope", op);
-			else if (is_mode)
-				rc = sl_st_apply_mode(st, &sc,
-				        mode_s ? sl_st_parse_mode(mode_s) : MODE_UNSET, purge,
-				        recursive);
-			else
-				rc = sl_st_apply_config(
-				        st, &sc, compat_s ? sl_st_parse_compat(compat_s) : 0);
-			if (rc != 0)
-				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		}
+		rc = replay_setting(st, root, op, err);
 	} else if (strcmp(op, "delete_context") == 0) {
 		if (json_unpack(root, "{s:s}", "ctx", &ctx) != 0)
 			rc = sl_error_set(err, SL_EINVAL, "bad delete_context record");
@@ -192,7 +205,6 @@ int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_
 	}
 	pthread_rwlock_unlock(&st->lock);
 out:
-	free(refs);
 	json_decref(root);
 	return rc;
 }
