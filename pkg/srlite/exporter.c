@@ -1,7 +1,7 @@
 /*
  * exporter.c — srlite's exporters: definitions, REST endpoints, journal records (see
- * exporter.h). The export engine (the worker threads) lives in export.c and shares the
- * structures of exporter_int.h.
+ * exporter.h). The export engine (the worker threads) lives in exporter_worker.c and shares
+ * the structures of exporter_int.h.
  *
  * Locking: x->jmu orders journal writes (taken first, held across "snapshot under x->mu,
  * append, fsync", so records reach the journal in the order their snapshots were taken);

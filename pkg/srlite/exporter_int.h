@@ -1,6 +1,6 @@
 /*
- * exporter_int.h — what exporter.c (definitions, REST, journal) and export.c (the engine)
- * share and nobody else sees.
+ * exporter_int.h — what exporter.c (definitions, REST, journal) and exporter_worker.c (the
+ * engine) share and nobody else sees.
  */
 #ifndef SCHEMALINK_EXPORTER_INT_H
 #define SCHEMALINK_EXPORTER_INT_H
@@ -71,7 +71,7 @@ char *sl_xp_record(const struct xp_exporter *e);
 /* Journals rec (taken). Caller holds x->jmu only. */
 int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err);
 
-/* export.c */
+/* exporter_worker.c */
 int64_t sl_xp_now_ms(void);
 /* Thread bodies: one worker per exporter (arg: struct xp_exporter *), one dispatcher per
  * set (arg: struct sl_exporters *). */
