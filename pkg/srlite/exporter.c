@@ -634,6 +634,145 @@ void sl_exporters_free(struct sl_exporters *x)
 	free(x);
 }
 
+/* Adds e (taken when this returns 0) to x and journals it: 40960 when its name is taken, 40964
+ * when x holds x->max exporters already. Starts its worker when x is started. */
+int sl_xp_add(struct sl_exporters *x, struct xp_exporter *e, struct sl_error *err)
+{
+	char *rec = NULL;
+	bool added = false;
+
+	sl_error_clear(err);
+	pthread_mutex_lock(&x->jmu);
+	pthread_mutex_lock(&x->mu);
+	if (find(x, e->name) >= 0)
+		sl_registry_error(err, 40960, "Exporter %s already exists.", e->name);
+	else if (x->list.len >= x->max)
+		sl_registry_error(
+		        err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
+	else
+		rec = sl_xp_record(e);
+	pthread_mutex_unlock(&x->mu);
+	if (err->code == 0 && sl_xp_journal(x, rec, err) == 0) {
+		pthread_mutex_lock(&x->mu);
+		if (insert(x, e) != 0) {
+			sl_registry_error(err, 50001, "Error in the backend data store");
+		} else {
+			if (x->started)
+				spawn(x, e);
+			added = true;
+		}
+		pthread_mutex_unlock(&x->mu);
+	}
+	pthread_mutex_unlock(&x->jmu);
+	if (added)
+		return 0;
+	return err->code != 0 ? err->code : SL_EIO;
+}
+
+static char *delete_record(const char *name)
+{
+	json_t *o = json_pack("{s:s, s:s}", "op", "exporter_delete", "name", name);
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
+/* pause, resume, reset, update, config update and delete: §8's preconditions, the change,
+ * its journal record, and for delete the worker's end. */
+int sl_xp_change(struct sl_exporters *x, const char *name, enum xp_action act, json_t *body,
+        struct sl_error *err)
+{
+	struct xp_spec next;
+	struct xp_exporter *e = NULL, *gone = NULL;
+	char *rec = NULL;
+	long idx;
+
+	sl_error_clear(err);
+	memset(&next, 0, sizeof(next));
+	pthread_mutex_lock(&x->jmu);
+	pthread_mutex_lock(&x->mu);
+	idx = find(x, name);
+	if (idx < 0) {
+		sl_registry_error(err, 40450, "Exporter %.300s not found.", name);
+		goto unlock;
+	}
+	e = x->list.items[idx];
+	switch (act) {
+	case XP_ACT_PAUSE:
+		if (e->state != XP_PAUSED) {
+			e->state = XP_PAUSED;
+			atomic_fetch_add(&e->gen, 1);
+			rec = sl_xp_record(e);
+		}
+		break;
+	case XP_ACT_RESUME:
+		if (e->state != XP_PAUSED) {
+			sl_registry_error(err, 40961, "Exporter %s is already running.", name);
+			break;
+		}
+		e->state = XP_STARTING;
+		free(e->trace);
+		e->trace = NULL;
+		atomic_fetch_add(&e->gen, 1);
+		if (x->started)
+			spawn(x, e);
+		rec = sl_xp_record(e);
+		break;
+	case XP_ACT_RESET:
+	case XP_ACT_UPDATE:
+	case XP_ACT_CONFIG:
+	case XP_ACT_DELETE:
+		if (e->state != XP_PAUSED) {
+			sl_registry_error(err, 40963, "Exporter %s is not paused.", name);
+			break;
+		}
+		if (act == XP_ACT_RESET) {
+			e->offset = -1;
+			e->offset_gen++;
+			free(e->trace);
+			e->trace = NULL;
+			rec = sl_xp_record(e);
+		} else if (act == XP_ACT_DELETE) {
+			gone = sl_vec_remove(&x->list, (size_t)idx);
+			gone->deleted = true;
+			atomic_fetch_add(&gone->gen, 1);
+			rec = delete_record(name);
+		} else {
+			if (sl_xp_spec_copy(&next, &e->spec) != 0) {
+				sl_registry_error(err, 50001, "Error in the backend data store");
+				break;
+			}
+			if (act == XP_ACT_CONFIG ? config_from_json(body, &next, err) != 0
+			                         : spec_apply_json(body, &next, false, err) != 0)
+				break;
+			sl_xp_spec_release(&e->spec);
+			e->spec = next;
+			memset(&next, 0, sizeof(next));
+			e->spec_gen++;
+			rec = sl_xp_record(e);
+		}
+		break;
+	}
+	pthread_cond_broadcast(&x->cv);
+unlock:
+	pthread_mutex_unlock(&x->mu);
+	if (err->code == 0 && rec != NULL) {
+		sl_xp_journal(x, rec, err);
+		rec = NULL;
+	}
+	pthread_mutex_unlock(&x->jmu);
+	free(rec);
+	sl_xp_spec_release(&next);
+	if (gone != NULL) {
+		/* Paused, so its worker is idle or abandoning a cancelled call: join it. */
+		if (gone->thread_started)
+			pthread_join(gone->thread, NULL);
+		exporter_free(gone);
+	}
+	return err->code;
+}
+
 /* ---------- REST ---------- */
 
 static int reply_json(struct sl_httpd_response *resp, int status, json_t *v)
@@ -711,7 +850,6 @@ static int create(
 	struct sl_error err = SL_ERROR_INIT;
 	struct xp_exporter *e = NULL;
 	json_t *body = body_object(req, resp), *nv;
-	char *rec = NULL;
 	int rc = 0;
 
 	if (body == NULL)
@@ -730,154 +868,37 @@ static int create(
 		rc = reply_err(resp, &err);
 		goto out;
 	}
-	pthread_mutex_lock(&x->jmu);
-	pthread_mutex_lock(&x->mu);
-	if (find(x, e->name) >= 0)
-		sl_registry_error(&err, 40960, "Exporter %s already exists.", e->name);
-	else if (x->list.len >= x->max)
-		sl_registry_error(
-		        &err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
-	else
-		rec = sl_xp_record(e);
-	pthread_mutex_unlock(&x->mu);
-	if (err.code == 0 && sl_xp_journal(x, rec, &err) == 0) {
-		pthread_mutex_lock(&x->mu);
-		if (insert(x, e) != 0) {
-			sl_registry_error(&err, 50001, "Error in the backend data store");
-		} else {
-			if (x->started)
-				spawn(x, e);
-			rc = reply_name(resp, e->name);
-			e = NULL;
-		}
-		pthread_mutex_unlock(&x->mu);
-	}
-	pthread_mutex_unlock(&x->jmu);
-	if (e != NULL)
+	if (sl_xp_add(x, e, &err) != 0) {
 		rc = reply_err(resp, &err);
+		goto out;
+	}
+	e = NULL;
+	rc = reply_name(resp, json_string_value(nv));
 out:
 	exporter_free(e);
 	json_decref(body);
 	return rc;
 }
 
-static char *delete_record(const char *name)
-{
-	json_t *o = json_pack("{s:s, s:s}", "op", "exporter_delete", "name", name);
-	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-	json_decref(o);
-	return text;
-}
-
-enum action { ACT_PAUSE, ACT_RESUME, ACT_RESET, ACT_UPDATE, ACT_CONFIG, ACT_DELETE };
-
-/* pause, resume, reset, update, config update and delete: §8's preconditions, the change,
- * its journal record, and for delete the worker's end. */
-static int mutate(struct sl_exporters *x, const char *name, enum action act,
+static int mutate(struct sl_exporters *x, const char *name, enum xp_action act,
         const struct sl_httpd_request *req, struct sl_httpd_response *resp)
 {
 	struct sl_error err = SL_ERROR_INIT;
-	struct xp_spec next;
-	struct xp_exporter *e = NULL, *gone = NULL;
 	json_t *body = NULL;
-	char *rec = NULL;
-	long idx;
 	int rc;
 
-	memset(&next, 0, sizeof(next));
-	if (act == ACT_UPDATE || act == ACT_CONFIG) {
+	if (act == XP_ACT_UPDATE || act == XP_ACT_CONFIG) {
 		body = body_object(req, resp);
 		if (body == NULL)
 			return 0;
 	}
-	pthread_mutex_lock(&x->jmu);
-	pthread_mutex_lock(&x->mu);
-	idx = find(x, name);
-	if (idx < 0) {
-		sl_registry_error(&err, 40450, "Exporter %.300s not found.", name);
-		goto unlock;
-	}
-	e = x->list.items[idx];
-	switch (act) {
-	case ACT_PAUSE:
-		if (e->state != XP_PAUSED) {
-			e->state = XP_PAUSED;
-			atomic_fetch_add(&e->gen, 1);
-			rec = sl_xp_record(e);
-		}
-		break;
-	case ACT_RESUME:
-		if (e->state != XP_PAUSED) {
-			sl_registry_error(&err, 40961, "Exporter %s is already running.", name);
-			break;
-		}
-		e->state = XP_STARTING;
-		free(e->trace);
-		e->trace = NULL;
-		atomic_fetch_add(&e->gen, 1);
-		if (x->started)
-			spawn(x, e);
-		rec = sl_xp_record(e);
-		break;
-	case ACT_RESET:
-	case ACT_UPDATE:
-	case ACT_CONFIG:
-	case ACT_DELETE:
-		if (e->state != XP_PAUSED) {
-			sl_registry_error(&err, 40963, "Exporter %s is not paused.", name);
-			break;
-		}
-		if (act == ACT_RESET) {
-			e->offset = -1;
-			e->offset_gen++;
-			free(e->trace);
-			e->trace = NULL;
-			rec = sl_xp_record(e);
-		} else if (act == ACT_DELETE) {
-			gone = sl_vec_remove(&x->list, (size_t)idx);
-			gone->deleted = true;
-			atomic_fetch_add(&gone->gen, 1);
-			rec = delete_record(name);
-		} else {
-			if (sl_xp_spec_copy(&next, &e->spec) != 0) {
-				sl_registry_error(&err, 50001, "Error in the backend data store");
-				break;
-			}
-			if (act == ACT_CONFIG ? config_from_json(body, &next, &err) != 0
-			                      : spec_apply_json(body, &next, false, &err) != 0)
-				break;
-			sl_xp_spec_release(&e->spec);
-			e->spec = next;
-			memset(&next, 0, sizeof(next));
-			e->spec_gen++;
-			rec = sl_xp_record(e);
-		}
-		break;
-	}
-	pthread_cond_broadcast(&x->cv);
-unlock:
-	pthread_mutex_unlock(&x->mu);
-	if (err.code == 0 && rec != NULL) {
-		sl_xp_journal(x, rec, &err);
-		rec = NULL;
-	}
-	pthread_mutex_unlock(&x->jmu);
-	free(rec);
-	sl_xp_spec_release(&next);
+	rc = sl_xp_change(x, name, act, body, &err);
 	json_decref(body);
-	if (gone != NULL) {
-		/* Paused, so its worker is idle or abandoning a cancelled call: join it. */
-		if (gone->thread_started)
-			pthread_join(gone->thread, NULL);
-		exporter_free(gone);
-	}
-	if (err.code != 0)
+	if (rc != 0)
 		return reply_err(resp, &err);
-	if (act == ACT_DELETE)
+	if (act == XP_ACT_DELETE)
 		return sl_httpd_reply(resp, 200, NULL, "", 0);
-	rc = reply_name(resp, name);
-	return rc;
+	return reply_name(resp, name);
 }
 
 /* GET info, config or status under the lock. */
@@ -926,23 +947,23 @@ int sl_exporters_handle(struct sl_exporters *x, const struct sl_httpd_request *r
 		if (is(m, "GET"))
 			return view(x, name, VIEW_INFO, resp);
 		if (is(m, "PUT"))
-			return mutate(x, name, ACT_UPDATE, req, resp);
+			return mutate(x, name, XP_ACT_UPDATE, req, resp);
 		if (is(m, "DELETE"))
-			return mutate(x, name, ACT_DELETE, req, resp);
+			return mutate(x, name, XP_ACT_DELETE, req, resp);
 	} else if (n == 3 && is(seg[2], "config")) {
 		if (is(m, "GET"))
 			return view(x, name, VIEW_CONFIG, resp);
 		if (is(m, "PUT"))
-			return mutate(x, name, ACT_CONFIG, req, resp);
+			return mutate(x, name, XP_ACT_CONFIG, req, resp);
 	} else if (n == 3 && is(seg[2], "status")) {
 		if (is(m, "GET"))
 			return view(x, name, VIEW_STATUS, resp);
 	} else if (n == 3 && (is(seg[2], "pause") || is(seg[2], "resume") || is(seg[2], "reset"))) {
 		if (is(m, "PUT"))
 			return mutate(x, name,
-			        is(seg[2], "pause")    ? ACT_PAUSE
-			        : is(seg[2], "resume") ? ACT_RESUME
-			                               : ACT_RESET,
+			        is(seg[2], "pause")    ? XP_ACT_PAUSE
+			        : is(seg[2], "resume") ? XP_ACT_RESUME
+			                               : XP_ACT_RESET,
 			        req, resp);
 	} else if (n == 4 && is(seg[2], "config") && is(seg[3], "clusterlink")) {
 		if (is(m, "GET"))

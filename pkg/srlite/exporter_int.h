@@ -10,11 +10,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "schemalink/exporter.h"
 #include "schemalink/strmap.h"
 #include "schemalink/vec.h"
 
 enum xp_state { XP_STARTING, XP_RUNNING, XP_PAUSED };
+
+/* What a PUT or DELETE on /exporters/{name}[/...] asks of one exporter. */
+enum xp_action {
+	XP_ACT_PAUSE,
+	XP_ACT_RESUME,
+	XP_ACT_RESET,
+	XP_ACT_UPDATE,
+	XP_ACT_CONFIG,
+	XP_ACT_DELETE
+};
 
 /* An exporter's definition (ExporterCreate after defaults). */
 struct xp_spec {
@@ -70,6 +82,13 @@ const char *sl_xp_state_name(enum xp_state s);
 char *sl_xp_record(const struct xp_exporter *e);
 /* Journals rec (taken). Caller holds x->jmu only. */
 int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err);
+/* The state machine, each step journaled; neither lock held by the caller. sl_xp_add takes e
+ * when it returns 0. sl_xp_change applies act to exporter name; body is the request object of
+ * XP_ACT_UPDATE and XP_ACT_CONFIG (borrowed), NULL for the others. Both return 0 or the
+ * registry error in err. */
+int sl_xp_add(struct sl_exporters *x, struct xp_exporter *e, struct sl_error *err);
+int sl_xp_change(struct sl_exporters *x, const char *name, enum xp_action act, json_t *body,
+        struct sl_error *err);
 
 /* exporter_worker.c */
 int64_t sl_xp_now_ms(void);
