@@ -121,7 +121,7 @@ static bool valid_name(const char *s)
 /* Replaces sp->config by the JSON object cfg. A secret key sent back as "[hidden]" keeps the
  * value it had (so a client may PUT what it read). 40951 unless every value is a string and
  * schema.registry.url is an http(s) URL. */
-static int config_from_json(json_t *cfg, struct xp_spec *sp, struct sl_error *err)
+int sl_xp_config_from_json(json_t *cfg, struct xp_spec *sp, struct sl_error *err)
 {
 	struct sl_strmap next = SL_STRMAP_INIT;
 	const char *k, *url;
@@ -185,14 +185,14 @@ static int set_str(char **dst, const char *s, struct sl_error *err)
 /* Applies the fields of an ExporterCreate (create) or ExporterUpdate object o to sp, which
  * holds the current definition (create: zeroed). Checks in the order of §2.1's codes: config
  * (40951), contextType / context / rename formats (40951), subjects (40952). */
-static int spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_error *err)
+int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_error *err)
 {
 	json_t *v;
 	enum sl_context_type ct;
 
 	v = json_object_get(o, "config");
 	if (v != NULL && !json_is_null(v)) {
-		if (config_from_json(v, sp, err) != 0)
+		if (sl_xp_config_from_json(v, sp, err) != 0)
 			return err->code;
 	} else if (create) {
 		return sl_registry_error(err, 40951, "Missing exporter config");
@@ -303,7 +303,7 @@ const char *sl_xp_state_name(enum xp_state s)
 	return "PAUSED";
 }
 
-static int parse_state(const char *s, enum xp_state *out)
+int sl_xp_parse_state(const char *s, enum xp_state *out)
 {
 	if (strcmp(s, "STARTING") == 0)
 		*out = XP_STARTING;
@@ -316,7 +316,7 @@ static int parse_state(const char *s, enum xp_state *out)
 	return 0;
 }
 
-static json_t *config_json(const struct sl_strmap *cfg, bool masked)
+json_t *sl_xp_config_json(const struct sl_strmap *cfg, bool masked)
 {
 	struct sl_vec keys = SL_VEC_INIT;
 	json_t *o = json_object();
@@ -339,7 +339,7 @@ static json_t *config_json(const struct sl_strmap *cfg, bool masked)
 
 /* ExporterInfo: name, subjects, contextType, context, the rename formats when they were
  * given (the walkthrough's describe output has neither), config. */
-static json_t *info_json(const struct xp_exporter *e, bool masked)
+json_t *sl_xp_info_json(const struct xp_exporter *e, bool masked)
 {
 	json_t *o = json_object(), *subs = json_array();
 
@@ -358,11 +358,11 @@ static json_t *info_json(const struct xp_exporter *e, bool masked)
 		json_object_set_new(o, "subjectRenameFormat", json_string(e->spec.rename));
 	if (e->spec.kek_rename != NULL)
 		json_object_set_new(o, "kekRenameFormat", json_string(e->spec.kek_rename));
-	json_object_set_new(o, "config", config_json(&e->spec.config, masked));
+	json_object_set_new(o, "config", sl_xp_config_json(&e->spec.config, masked));
 	return o;
 }
 
-static json_t *status_json(const struct xp_exporter *e)
+json_t *sl_xp_status_json(const struct xp_exporter *e)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", e->name, "state",
 	        sl_xp_state_name(e->state), "offset", (json_int_t)e->offset, "ts",
@@ -377,7 +377,7 @@ static json_t *status_json(const struct xp_exporter *e)
  * registry's own data) and status. Called under x->mu. Returns owned text or NULL. */
 char *sl_xp_record(const struct xp_exporter *e)
 {
-	json_t *o = info_json(e, false);
+	json_t *o = sl_xp_info_json(e, false);
 	char *text;
 
 	if (o == NULL)
@@ -407,7 +407,7 @@ int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err)
 
 /* ---------- the set ---------- */
 
-static void exporter_free(struct xp_exporter *e)
+void sl_xp_exporter_free(struct xp_exporter *e)
 {
 	if (e == NULL)
 		return;
@@ -417,7 +417,7 @@ static void exporter_free(struct xp_exporter *e)
 	free(e);
 }
 
-static struct xp_exporter *exporter_new(struct sl_exporters *x, const char *name)
+struct xp_exporter *sl_xp_exporter_new(struct sl_exporters *x, const char *name)
 {
 	struct xp_exporter *e = calloc(1, sizeof(*e));
 
@@ -430,14 +430,14 @@ static struct xp_exporter *exporter_new(struct sl_exporters *x, const char *name
 	e->state = XP_STARTING;
 	atomic_init(&e->gen, 0);
 	if (e->name == NULL) {
-		exporter_free(e);
+		sl_xp_exporter_free(e);
 		return NULL;
 	}
 	return e;
 }
 
 /* Index of name in x->list, or -1. Caller holds x->mu. */
-static long find(const struct sl_exporters *x, const char *name)
+long sl_xp_find(const struct sl_exporters *x, const char *name)
 {
 	for (size_t i = 0; i < x->list.len; i++) {
 		const struct xp_exporter *e = x->list.items[i];
@@ -516,9 +516,9 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 			rc = sl_error_set(err, SL_EINVAL, "bad exporter_delete record");
 			goto out;
 		}
-		idx = find(x, name);
+		idx = sl_xp_find(x, name);
 		if (idx >= 0)
-			exporter_free(sl_vec_remove(&x->list, (size_t)idx));
+			sl_xp_exporter_free(sl_vec_remove(&x->list, (size_t)idx));
 		goto out;
 	}
 	if (strcmp(op, "exporter") != 0) {
@@ -526,8 +526,9 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 		goto out;
 	}
 	if (json_unpack(o, "{s:s, s:s}", "name", &name, "state", &state) != 0 ||
-	        (e = exporter_new(x, name)) == NULL || parse_state(state, &e->state) != 0 ||
-	        spec_apply_json(o, &e->spec, true, err) != 0) {
+	        (e = sl_xp_exporter_new(x, name)) == NULL ||
+	        sl_xp_parse_state(state, &e->state) != 0 ||
+	        sl_xp_spec_apply_json(o, &e->spec, true, err) != 0) {
 		rc = sl_error_set(err, SL_EINVAL, "bad exporter record");
 		goto out;
 	}
@@ -545,16 +546,16 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 	/* A RUNNING exporter restarts as STARTING and goes RUNNING from its offset. */
 	if (e->state == XP_RUNNING)
 		e->state = XP_STARTING;
-	idx = find(x, name);
+	idx = sl_xp_find(x, name);
 	if (idx >= 0)
-		exporter_free(sl_vec_remove(&x->list, (size_t)idx));
+		sl_xp_exporter_free(sl_vec_remove(&x->list, (size_t)idx));
 	if (insert(x, e) != 0) {
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
 	e = NULL;
 out:
-	exporter_free(e);
+	sl_xp_exporter_free(e);
 	json_decref(o);
 	return rc;
 }
@@ -624,7 +625,7 @@ void sl_exporters_free(struct sl_exporters *x)
 
 		if (e->thread_started)
 			pthread_join(e->thread, NULL);
-		exporter_free(e);
+		sl_xp_exporter_free(e);
 	}
 	sl_vec_release(&x->list, NULL);
 	free(x->cluster_id);
@@ -644,7 +645,7 @@ int sl_xp_add(struct sl_exporters *x, struct xp_exporter *e, struct sl_error *er
 	sl_error_clear(err);
 	pthread_mutex_lock(&x->jmu);
 	pthread_mutex_lock(&x->mu);
-	if (find(x, e->name) >= 0)
+	if (sl_xp_find(x, e->name) >= 0)
 		sl_registry_error(err, 40960, "Exporter %s already exists.", e->name);
 	else if (x->list.len >= x->max)
 		sl_registry_error(
@@ -692,7 +693,7 @@ int sl_xp_change(struct sl_exporters *x, const char *name, enum xp_action act, j
 	memset(&next, 0, sizeof(next));
 	pthread_mutex_lock(&x->jmu);
 	pthread_mutex_lock(&x->mu);
-	idx = find(x, name);
+	idx = sl_xp_find(x, name);
 	if (idx < 0) {
 		sl_registry_error(err, 40450, "Exporter %.300s not found.", name);
 		goto unlock;
@@ -743,8 +744,9 @@ int sl_xp_change(struct sl_exporters *x, const char *name, enum xp_action act, j
 				sl_registry_error(err, 50001, "Error in the backend data store");
 				break;
 			}
-			if (act == XP_ACT_CONFIG ? config_from_json(body, &next, err) != 0
-			                         : spec_apply_json(body, &next, false, err) != 0)
+			if (act == XP_ACT_CONFIG
+			                ? sl_xp_config_from_json(body, &next, err) != 0
+			                : sl_xp_spec_apply_json(body, &next, false, err) != 0)
 				break;
 			sl_xp_spec_release(&e->spec);
 			e->spec = next;
@@ -768,7 +770,7 @@ unlock:
 		/* Paused, so its worker is idle or abandoning a cancelled call: join it. */
 		if (gone->thread_started)
 			pthread_join(gone->thread, NULL);
-		exporter_free(gone);
+		sl_xp_exporter_free(gone);
 	}
 	return err->code;
 }
@@ -861,8 +863,8 @@ static int create(
 		rc = reply_err(resp, &err);
 		goto out;
 	}
-	e = exporter_new(x, json_string_value(nv));
-	if (e == NULL || spec_apply_json(body, &e->spec, true, &err) != 0) {
+	e = sl_xp_exporter_new(x, json_string_value(nv));
+	if (e == NULL || sl_xp_spec_apply_json(body, &e->spec, true, &err) != 0) {
 		if (e == NULL)
 			sl_registry_error(&err, 50001, "Error in the backend data store");
 		rc = reply_err(resp, &err);
@@ -875,7 +877,7 @@ static int create(
 	e = NULL;
 	rc = reply_name(resp, json_string_value(nv));
 out:
-	exporter_free(e);
+	sl_xp_exporter_free(e);
 	json_decref(body);
 	return rc;
 }
@@ -911,14 +913,14 @@ static int view(
 	long idx;
 
 	pthread_mutex_lock(&x->mu);
-	idx = find(x, name);
+	idx = sl_xp_find(x, name);
 	if (idx >= 0) {
 		const struct xp_exporter *e = x->list.items[idx];
 
 		switch (what) {
-		case VIEW_INFO: v = info_json(e, true); break;
-		case VIEW_CONFIG: v = config_json(&e->spec.config, true); break;
-		case VIEW_STATUS: v = status_json(e); break;
+		case VIEW_INFO: v = sl_xp_info_json(e, true); break;
+		case VIEW_CONFIG: v = sl_xp_config_json(&e->spec.config, true); break;
+		case VIEW_STATUS: v = sl_xp_status_json(e); break;
 		case VIEW_CLUSTERLINK: v = json_object(); break;
 		}
 	}
