@@ -1,6 +1,6 @@
 /*
- * exporter_int.h — what exporter.c (definitions, REST, journal) and exporter_worker.c (the
- * engine) share and nobody else sees.
+ * exporter_int.h — what exporter.c (definitions, journal, the set), exporter_api.c (REST)
+ * and exporter_worker.c (the engine) share and nobody else sees.
  */
 #ifndef SCHEMALINK_EXPORTER_INT_H
 #define SCHEMALINK_EXPORTER_INT_H
