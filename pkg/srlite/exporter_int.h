@@ -1,6 +1,6 @@
 /*
- * exporter_int.h — what exporter.c (definitions, journal, the set), exporter_api.c (REST)
- * and exporter_worker.c (the engine) share and nobody else sees.
+ * exporter_int.h — what exporter.c (the set), exporter_spec.c (definitions), exporter_api.c
+ * (REST) and exporter_worker.c (the engine) share and nobody else sees.
  */
 #ifndef SCHEMALINK_EXPORTER_INT_H
 #define SCHEMALINK_EXPORTER_INT_H
@@ -74,7 +74,7 @@ struct sl_exporters {
 	atomic_bool stopping;
 };
 
-/* exporter.c */
+/* exporter_spec.c */
 void sl_xp_spec_release(struct xp_spec *sp);
 /* Deep copy into dst (overwritten). Returns 0 or SL_ENOMEM (dst left empty). */
 int sl_xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src);
@@ -92,6 +92,8 @@ json_t *sl_xp_info_json(const struct xp_exporter *e, bool masked);
 json_t *sl_xp_status_json(const struct xp_exporter *e);
 /* Owned journal record text of e, or NULL. Caller holds x->mu. */
 char *sl_xp_record(const struct xp_exporter *e);
+
+/* exporter.c */
 /* A new exporter of set x named name (STARTING, offset -1, empty spec), or NULL. */
 struct xp_exporter *sl_xp_exporter_new(struct sl_exporters *x, const char *name);
 void sl_xp_exporter_free(struct xp_exporter *e);
