@@ -18,6 +18,8 @@
 #include "schemalink/avro.h"
 #include "schemalink/qsubject.h"
 
+#include "reply.h"
+
 struct call {
 	struct sl_api *api;
 	const struct sl_httpd_request *req;
@@ -31,46 +33,12 @@ struct call {
 
 /* ---------- replies ---------- */
 
-static int reply_json(struct call *c, int status, json_t *v)
-{
-	char *text;
-	int rc;
-
-	if (v == NULL)
-		return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(v);
-	if (text == NULL)
-		return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-	rc = sl_httpd_reply_json(c->resp, status, text);
-	free(text);
-	return rc;
-}
-
-static int reply_err(struct call *c, const struct sl_error *err)
-{
-	if (err->registry_code != 0)
-		return sl_httpd_reply_error(
-		        c->resp, err->http_status, err->registry_code, err->msg);
-	return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-}
-
 static int reply_code(struct call *c, int code, const char *msg)
 {
 	struct sl_error err = SL_ERROR_INIT;
 
 	sl_registry_error(&err, code, "%s", msg);
-	return reply_err(c, &err);
-}
-
-static int not_found(struct call *c)
-{
-	return sl_httpd_reply_error(c->resp, 404, 404, "HTTP 404 Not Found");
-}
-
-static int not_allowed(struct call *c)
-{
-	return sl_httpd_reply_error(c->resp, 405, 405, "HTTP 405 Method Not Allowed");
+	return sl_reply_error(c->resp, &err);
 }
 
 /* ---------- request helpers ---------- */
@@ -125,28 +93,6 @@ static const char *qualify(struct call *c, const char *s)
 static const char *q_subject_param(struct call *c, const char *name)
 {
 	return qualify(c, sl_httpd_query(c->req, name));
-}
-
-/* Parses the body as a JSON object; answers 400 itself and returns NULL when it is not. */
-static json_t *body_object(struct call *c)
-{
-	json_error_t jerr;
-	json_t *v = json_loadb(c->req->body, c->req->body_len, 0, &jerr);
-	char msg[300];
-
-	if (v == NULL) {
-		snprintf(msg, sizeof(msg),
-		        "Unrecognized JSON in request body: %s (line %d, column %d)", jerr.text,
-		        jerr.line, jerr.column);
-		sl_httpd_reply_error(c->resp, 400, 400, msg);
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		sl_httpd_reply_error(c->resp, 400, 400, "Request body must be a JSON object");
-		return NULL;
-	}
-	return v;
 }
 
 /* offset / limit over a JSON array (limit -1 = all). */
@@ -341,11 +287,11 @@ static int h_subjects_list(struct call *c)
 	if (c->ctxq != NULL)
 		prefix = prefix != NULL ? qualify(c, prefix) : c->ctxq;
 	if (sl_store_list_subjects(c->api->store, prefix, flags, &names, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	a = json_array();
 	for (size_t i = 0; a != NULL && i < names.len; i++)
 		json_array_append_new(a, json_string(names.items[i]));
-	rc = reply_json(c, 200, page(c, a));
+	rc = sl_reply_json(c->resp, 200, page(c, a));
 	sl_vec_release(&names, free);
 	return rc;
 }
@@ -360,9 +306,9 @@ static int h_register(struct call *c, const char *qs)
 
 	if (sl_qsubject_check_registrable(qs, &err) != 0) {
 		sl_registry_error(&err, 42208, "The specified subject '%s' is not a valid.", qs);
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	}
-	body = body_object(c);
+	body = sl_body_object(c->req, c->resp);
 	if (body == NULL)
 		return 0;
 	if (parse_schema_body(c, body, true, &p) != 0) {
@@ -371,9 +317,10 @@ static int h_register(struct call *c, const char *qs)
 	}
 	in = (struct sl_schema_input){p.type, p.text, p.refs, p.nrefs};
 	if (sl_store_register(c->api->store, qs, &in, p.id, p.version, &id, &version, &err) != 0)
-		rc = reply_err(c, &err);
+		rc = sl_reply_error(c->resp, &err);
 	else
-		rc = reply_json(c, 200, json_pack("{s:i, s:i}", "id", id, "version", version));
+		rc = sl_reply_json(
+		        c->resp, 200, json_pack("{s:i, s:i}", "id", id, "version", version));
 	parsed_release(&p);
 	json_decref(body);
 	return rc;
@@ -385,7 +332,7 @@ static int h_lookup(struct call *c, const char *qs)
 	struct sl_schema_info info = SL_SCHEMA_INFO_INIT;
 	struct parsed_schema p;
 	struct sl_schema_input in;
-	json_t *body = body_object(c);
+	json_t *body = sl_body_object(c->req, c->resp);
 	int rc;
 
 	if (body == NULL)
@@ -396,9 +343,9 @@ static int h_lookup(struct call *c, const char *qs)
 	}
 	in = (struct sl_schema_input){p.type, p.text, p.refs, p.nrefs};
 	if (sl_store_lookup(c->api->store, qs, &in, q_bool(c, "deleted"), &info, &err) != 0)
-		rc = reply_err(c, &err);
+		rc = sl_reply_error(c->resp, &err);
 	else
-		rc = reply_json(c, 200, info_json(&info, true));
+		rc = sl_reply_json(c->resp, 200, info_json(&info, true));
 	sl_schema_info_release(&info);
 	parsed_release(&p);
 	json_decref(body);
@@ -421,8 +368,8 @@ static int h_delete_subject(struct call *c, const char *qs)
 	size_t n = 0;
 
 	if (sl_store_delete_subject(c->api->store, qs, q_bool(c, "permanent"), &vs, &n, &err) != 0)
-		return reply_err(c, &err);
-	rc = reply_json(c, 200, int_array(vs, n));
+		return sl_reply_error(c->resp, &err);
+	rc = sl_reply_json(c->resp, 200, int_array(vs, n));
 	free(vs);
 	return rc;
 }
@@ -437,8 +384,8 @@ static int h_versions_list(struct call *c, const char *qs)
 	size_t n = 0;
 
 	if (sl_store_list_versions(c->api->store, qs, flags, &vs, &n, &err) != 0)
-		return reply_err(c, &err);
-	rc = reply_json(c, 200, page(c, int_array(vs, n)));
+		return sl_reply_error(c->resp, &err);
+	rc = sl_reply_json(c->resp, 200, page(c, int_array(vs, n)));
 	free(vs);
 	return rc;
 }
@@ -450,23 +397,23 @@ static int h_version(struct call *c, const char *qs, const char *vstr, bool raw)
 	int v, rc;
 
 	if (sl_version_parse(vstr, &v, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "DELETE")) {
 		int dv = 0;
 
 		if (raw)
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_delete_version(
 		            c->api->store, qs, v, q_bool(c, "permanent"), &dv, &err) != 0)
-			return reply_err(c, &err);
-		return reply_json(c, 200, json_integer(dv));
+			return sl_reply_error(c->resp, &err);
+		return sl_reply_json(c->resp, 200, json_integer(dv));
 	}
 	if (sl_store_get_version(c->api->store, qs, v, q_bool(c, "deleted"), &info, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (raw)
 		rc = sl_httpd_reply_json(c->resp, 200, info.schema);
 	else
-		rc = reply_json(c, 200, info_json(&info, true));
+		rc = sl_reply_json(c->resp, 200, info_json(&info, true));
 	sl_schema_info_release(&info);
 	return rc;
 }
@@ -476,7 +423,7 @@ static int route_subjects(struct call *c)
 	const char *qs;
 
 	if (c->n == 1)
-		return method_is(c, "GET") ? h_subjects_list(c) : not_allowed(c);
+		return method_is(c, "GET") ? h_subjects_list(c) : sl_reply_not_allowed(c->resp);
 	qs = qualify(c, c->seg[1]);
 	if (qs == NULL)
 		return reply_code(c, 50001, "Error in the backend data store");
@@ -485,25 +432,26 @@ static int route_subjects(struct call *c)
 			return h_lookup(c, qs);
 		if (method_is(c, "DELETE"))
 			return h_delete_subject(c, qs);
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	}
 	if (strcmp(c->seg[2], "versions") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (c->n == 3) {
 		if (method_is(c, "GET"))
 			return h_versions_list(c, qs);
 		if (method_is(c, "POST"))
 			return h_register(c, qs);
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	}
 	if (c->n == 4) {
 		if (!method_is(c, "GET") && !method_is(c, "DELETE"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		return h_version(c, qs, c->seg[3], false);
 	}
 	if (c->n == 5 && strcmp(c->seg[4], "schema") == 0)
-		return method_is(c, "GET") ? h_version(c, qs, c->seg[3], true) : not_allowed(c);
-	return not_found(c);
+		return method_is(c, "GET") ? h_version(c, qs, c->seg[3], true)
+		                           : sl_reply_not_allowed(c->resp);
+	return sl_reply_not_found(c->resp);
 }
 
 /* ---------- /schemas ---------- */
@@ -531,7 +479,7 @@ static int route_schemas(struct call *c)
 	int id, rc, max_id = 0;
 
 	if (!method_is(c, "GET"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (c->n == 1) {
 		unsigned flags = (q_bool(c, "deleted") ? SL_LIST_DELETED : 0) |
 		                 (q_bool(c, "latestOnly") ? SL_LIST_LATEST_ONLY : 0);
@@ -540,23 +488,24 @@ static int route_schemas(struct call *c)
 		if (c->ctxq != NULL)
 			prefix = prefix != NULL ? qualify(c, prefix) : c->ctxq;
 		if (sl_store_list_schemas(c->api->store, prefix, flags, &list, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		a = json_array();
 		for (size_t i = 0; a != NULL && i < list.len; i++)
 			json_array_append_new(a, info_json(list.items[i], true));
 		sl_vec_release(&list, sl_schema_info_free);
-		return reply_json(c, 200, page(c, a));
+		return sl_reply_json(c->resp, 200, page(c, a));
 	}
 	if (c->n == 2 && strcmp(c->seg[1], "types") == 0)
-		return reply_json(c, 200, json_pack("[s, s, s]", "JSON", "PROTOBUF", "AVRO"));
+		return sl_reply_json(
+		        c->resp, 200, json_pack("[s, s, s]", "JSON", "PROTOBUF", "AVRO"));
 	if (c->n < 3 || c->n > 4 || strcmp(c->seg[1], "ids") != 0 || parse_id(c->seg[2], &id) != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	subject = q_subject_param(c, "subject");
 	if (subject == NULL && c->ctxq != NULL)
 		subject = c->ctxq;
 	if (c->n == 3 || strcmp(c->seg[3], "schema") == 0) {
 		if (sl_store_get_by_id(c->api->store, id, subject, &info, &max_id, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		if (c->n == 4) {
 			rc = sl_httpd_reply_json(c->resp, 200, info.schema);
 		} else {
@@ -564,16 +513,16 @@ static int route_schemas(struct call *c)
 
 			if (o != NULL && q_bool(c, "fetchMaxId"))
 				json_object_set_new(o, "maxId", json_integer(max_id));
-			rc = reply_json(c, 200, o);
+			rc = sl_reply_json(c->resp, 200, o);
 		}
 		sl_schema_info_release(&info);
 		return rc;
 	}
 	if (strcmp(c->seg[3], "subjects") != 0 && strcmp(c->seg[3], "versions") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (sl_store_id_versions(c->api->store, id, subject, q_bool(c, "deleted"), &list, &err) !=
 	        0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	a = json_array();
 	for (size_t i = 0; a != NULL && i < list.len; i++) {
 		const struct sl_schema_info *it = list.items[i];
@@ -588,7 +537,7 @@ static int route_schemas(struct call *c)
 		}
 	}
 	sl_vec_release(&list, sl_schema_info_free);
-	return reply_json(c, 200, page(c, a));
+	return sl_reply_json(c->resp, 200, page(c, a));
 }
 
 /* ---------- /mode and /config ---------- */
@@ -613,17 +562,17 @@ static int route_mode(struct call *c)
 	int rc;
 
 	if (c->n > 2)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET") && !method_is(c, "PUT") && !method_is(c, "DELETE"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (scope_of(c, &sc, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "GET")) {
 		rc = sl_store_get_mode(c->api->store, &sc, q_bool(c, "defaultToGlobal"), &m, &err);
 	} else if (method_is(c, "DELETE")) {
 		rc = sl_store_delete_mode(c->api->store, &sc, q_bool(c, "recursive"), &m, &err);
 	} else {
-		body = body_object(c);
+		body = sl_body_object(c->req, c->resp);
 		if (body == NULL) {
 			sl_scope_release(&sc);
 			return 0;
@@ -636,8 +585,8 @@ static int route_mode(struct call *c)
 	sl_scope_release(&sc);
 	json_decref(body);
 	if (rc != 0)
-		return reply_err(c, &err);
-	return reply_json(c, 200, json_pack("{s:s?}", "mode", m));
+		return sl_reply_error(c->resp, &err);
+	return sl_reply_json(c->resp, 200, json_pack("{s:s?}", "mode", m));
 }
 
 static int route_config(struct call *c)
@@ -649,18 +598,18 @@ static int route_config(struct call *c)
 	int rc;
 
 	if (c->n > 2)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET") && !method_is(c, "PUT") && !method_is(c, "DELETE"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (scope_of(c, &sc, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "GET")) {
 		rc = sl_store_get_config(
 		        c->api->store, &sc, q_bool(c, "defaultToGlobal"), &lvl, &err);
 	} else if (method_is(c, "DELETE")) {
 		rc = sl_store_delete_config(c->api->store, &sc, &lvl, &err);
 	} else {
-		body = body_object(c);
+		body = sl_body_object(c->req, c->resp);
 		if (body == NULL) {
 			sl_scope_release(&sc);
 			return 0;
@@ -672,9 +621,9 @@ static int route_config(struct call *c)
 	sl_scope_release(&sc);
 	json_decref(body);
 	if (rc != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	/* PUT echoes the request field; GET and DELETE answer the Config shape. */
-	return reply_json(c, 200,
+	return sl_reply_json(c->resp, 200,
 	        json_pack("{s:s}", method_is(c, "PUT") ? "compatibility" : "compatibilityLevel",
 	                lvl));
 }
@@ -689,24 +638,24 @@ static int route_contexts(struct call *c)
 
 	if (c->n == 1) {
 		if (!method_is(c, "GET"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_list_contexts(c->api->store, sl_httpd_query(c->req, "contextPrefix"),
 		            &names, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		a = json_array();
 		for (size_t i = 0; a != NULL && i < names.len; i++)
 			json_array_append_new(a, json_string(names.items[i]));
 		sl_vec_release(&names, free);
-		return reply_json(c, 200, page(c, a));
+		return sl_reply_json(c->resp, 200, page(c, a));
 	}
 	if (c->n == 2) {
 		if (!method_is(c, "DELETE"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_delete_context(c->api->store, c->seg[1], &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		return sl_httpd_reply(c->resp, 204, NULL, "", 0);
 	}
-	return not_found(c);
+	return sl_reply_not_found(c->resp);
 }
 
 /* ---------- /v1/metadata ---------- */
@@ -730,10 +679,10 @@ static int route_metadata(struct call *c)
 
 	if (id == NULL || c->n != 3 || strcmp(c->seg[1], "metadata") != 0 ||
 	        strcmp(c->seg[2], "id") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET"))
-		return not_allowed(c);
-	return reply_json(c, 200,
+		return sl_reply_not_allowed(c->resp);
+	return sl_reply_json(c->resp, 200,
 	        json_pack("{s:s, s:{s:[], s:{s:s, s:s}}}", "id", id, "scope", "path", "clusters",
 	                "kafka-cluster", id, "schema-registry-cluster", SRLITE_GROUP_ID));
 }
@@ -745,7 +694,8 @@ static int dispatch(struct call *c)
 	const char *first;
 
 	if (c->n == 0)
-		return method_is(c, "GET") ? reply_json(c, 200, json_object()) : not_allowed(c);
+		return method_is(c, "GET") ? sl_reply_json(c->resp, 200, json_object())
+		                           : sl_reply_not_allowed(c->resp);
 	first = c->seg[0];
 	/* URL-prefix form: /contexts/{ctx}/<registry path>. */
 	if (c->ctxq == NULL && strcmp(first, "contexts") == 0 && c->n >= 3 &&
@@ -778,7 +728,7 @@ static int dispatch(struct call *c)
 		return route_metadata(c);
 	if (strcmp(first, "exporters") == 0 && c->ctxq == NULL && c->api->exporters != NULL)
 		return sl_exporters_handle(c->api->exporters, c->req, c->seg, c->n, c->resp);
-	return not_found(c);
+	return sl_reply_not_found(c->resp);
 }
 
 int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
@@ -796,7 +746,7 @@ int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd
 	if (c.n > 0 && strcmp(c.seg[0], "_srlite") == 0)
 		return c.api->faults != NULL
 		               ? sl_faults_handle(c.api->faults, req, c.seg, c.n, resp)
-		               : not_found(&c);
+		               : sl_reply_not_found(c.resp);
 	if (c.api->faults != NULL && sl_faults_apply(c.api->faults, req, resp))
 		return 0;
 	rc = dispatch(&c);

@@ -7,35 +7,14 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "exporter_int.h"
-
-static int reply_json(struct sl_httpd_response *resp, int status, json_t *v)
-{
-	char *text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	int rc;
-
-	json_decref(v);
-	if (text == NULL)
-		return sl_httpd_reply_error(resp, 500, 50001, "Error in the backend data store");
-	rc = sl_httpd_reply_json(resp, status, text);
-	free(text);
-	return rc;
-}
-
-static int reply_err(struct sl_httpd_response *resp, const struct sl_error *err)
-{
-	if (err->registry_code != 0)
-		return sl_httpd_reply_error(resp, err->http_status, err->registry_code, err->msg);
-	return sl_httpd_reply_error(resp, 500, 50001, "Error in the backend data store");
-}
+#include "reply.h"
 
 static int reply_name(struct sl_httpd_response *resp, const char *name)
 {
-	return reply_json(resp, 200, json_pack("{s:s}", "name", name));
+	return sl_reply_json(resp, 200, json_pack("{s:s}", "name", name));
 }
 
 static int not_found_exporter(struct sl_httpd_response *resp, const char *name)
@@ -43,29 +22,7 @@ static int not_found_exporter(struct sl_httpd_response *resp, const char *name)
 	struct sl_error err = SL_ERROR_INIT;
 
 	sl_registry_error(&err, 40450, "Exporter %.300s not found.", name);
-	return reply_err(resp, &err);
-}
-
-/* Parses the body as a JSON object or answers 400 and returns NULL. */
-static json_t *body_object(const struct sl_httpd_request *req, struct sl_httpd_response *resp)
-{
-	json_error_t jerr;
-	json_t *v = json_loadb(req->body, req->body_len, 0, &jerr);
-	char msg[300];
-
-	if (v == NULL) {
-		snprintf(msg, sizeof(msg),
-		        "Unrecognized JSON in request body: %s (line %d, column %d)", jerr.text,
-		        jerr.line, jerr.column);
-		sl_httpd_reply_error(resp, 400, 400, msg);
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		sl_httpd_reply_error(resp, 400, 400, "Request body must be a JSON object");
-		return NULL;
-	}
-	return v;
+	return sl_reply_error(resp, &err);
 }
 
 static int list(struct sl_exporters *x, struct sl_httpd_response *resp)
@@ -79,7 +36,7 @@ static int list(struct sl_exporters *x, struct sl_httpd_response *resp)
 		json_array_append_new(a, json_string(e->name));
 	}
 	pthread_mutex_unlock(&x->mu);
-	return reply_json(resp, 200, a);
+	return sl_reply_json(resp, 200, a);
 }
 
 static bool valid_name(const char *s)
@@ -103,7 +60,7 @@ static int create(
 {
 	struct sl_error err = SL_ERROR_INIT;
 	struct xp_exporter *e = NULL;
-	json_t *body = body_object(req, resp), *nv;
+	json_t *body = sl_body_object(req, resp), *nv;
 	int rc = 0;
 
 	if (body == NULL)
@@ -112,18 +69,18 @@ static int create(
 	if (!json_is_string(nv) || !valid_name(json_string_value(nv))) {
 		sl_registry_error(&err, 40950,
 		        "Missing or invalid exporter name: 1-255 characters of [A-Za-z0-9._-]");
-		rc = reply_err(resp, &err);
+		rc = sl_reply_error(resp, &err);
 		goto out;
 	}
 	e = sl_xp_exporter_new(x, json_string_value(nv));
 	if (e == NULL || sl_xp_spec_apply_json(body, &e->spec, true, &err) != 0) {
 		if (e == NULL)
 			sl_registry_error(&err, 50001, "Error in the backend data store");
-		rc = reply_err(resp, &err);
+		rc = sl_reply_error(resp, &err);
 		goto out;
 	}
 	if (sl_xp_add(x, e, &err) != 0) {
-		rc = reply_err(resp, &err);
+		rc = sl_reply_error(resp, &err);
 		goto out;
 	}
 	e = NULL;
@@ -142,14 +99,14 @@ static int mutate(struct sl_exporters *x, const char *name, enum xp_action act,
 	int rc;
 
 	if (act == XP_ACT_UPDATE || act == XP_ACT_CONFIG) {
-		body = body_object(req, resp);
+		body = sl_body_object(req, resp);
 		if (body == NULL)
 			return 0;
 	}
 	rc = sl_xp_change(x, name, act, body, &err);
 	json_decref(body);
 	if (rc != 0)
-		return reply_err(resp, &err);
+		return sl_reply_error(resp, &err);
 	if (act == XP_ACT_DELETE)
 		return sl_httpd_reply(resp, 200, NULL, "", 0);
 	return reply_name(resp, name);
@@ -179,7 +136,7 @@ static int view(
 	pthread_mutex_unlock(&x->mu);
 	if (idx < 0)
 		return not_found_exporter(resp, name);
-	return reply_json(resp, 200, v);
+	return sl_reply_json(resp, 200, v);
 }
 
 static bool is(const char *a, const char *b)
@@ -223,7 +180,7 @@ int sl_exporters_handle(struct sl_exporters *x, const struct sl_httpd_request *r
 		if (is(m, "GET"))
 			return view(x, name, VIEW_CLUSTERLINK, resp);
 	} else {
-		return sl_httpd_reply_error(resp, 404, 404, "HTTP 404 Not Found");
+		return sl_reply_not_found(resp);
 	}
-	return sl_httpd_reply_error(resp, 405, 405, "HTTP 405 Method Not Allowed");
+	return sl_reply_not_allowed(resp);
 }
