@@ -162,19 +162,17 @@ static void parsed_release(struct parsed_schema *p)
 	free(p->refs); /* strings are borrowed from the request JSON */
 }
 
-/* Reads {"schema","schemaType","references","id","version"} and validates the schema. On
- * failure answers the client itself and returns -1. */
-static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct parsed_schema *p)
+/* The steps of parse_schema_body: each answers the client itself and returns -1 when the body
+ * is wrong, freeing what it allocated in p. */
+
+/* "schema" must be a non-empty string; "schemaType" (default AVRO), upper-cased into p->type. */
+static int parse_schema_type(struct call *c, json_t *body, struct parsed_schema *p)
 {
-	struct sl_error err = SL_ERROR_INIT;
 	json_t *schema = json_object_get(body, "schema"),
 	       *type = json_object_get(body, "schemaType");
-	json_t *refs = json_object_get(body, "references"), *v;
 	const char *t = "AVRO";
 	char msg[SL_ERROR_MSG_MAX + 64];
 
-	memset(p, 0, sizeof(*p));
-	p->id = p->version = -1;
 	if (schema == NULL || json_is_null(schema) ||
 	        (json_is_string(schema) && json_string_length(schema) == 0))
 		return reply_code(c, 42201, "Empty schema"), -1;
@@ -191,54 +189,72 @@ static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct
 	}
 	for (size_t i = 0; t[i] != '\0' && i < sizeof(p->type) - 1; i++)
 		p->type[i] = (char)(t[i] >= 'a' && t[i] <= 'z' ? t[i] - 32 : t[i]);
-	if (with_ids) {
-		v = json_object_get(body, "id");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
-				return reply_code(
-				               c, 42201, "Invalid schema id: must be an integer"),
-				       -1;
-			/* Negative ids mean "none", as the Java client's default of -1 does. */
-			p->id = json_integer_value(v) < 0 ? -1 : (int)json_integer_value(v);
-		}
-		v = json_object_get(body, "version");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
-				return reply_code(c, 42201, "Invalid version: must be an integer"),
-				       -1;
-			p->version = json_integer_value(v) <= 0 ? -1 : (int)json_integer_value(v);
-		}
-	}
-	if (refs != NULL && !json_is_null(refs)) {
-		if (!json_is_array(refs))
-			return reply_code(
-			               c, 42201, "Invalid schema: \"references\" must be an array"),
-			       -1;
-		p->nrefs = json_array_size(refs);
-		p->refs = p->nrefs ? calloc(p->nrefs, sizeof(*p->refs)) : NULL;
-		if (p->nrefs && p->refs == NULL)
-			return reply_code(c, 50001, "Error in the backend data store"), -1;
-		for (size_t i = 0; i < p->nrefs; i++) {
-			json_t *r = json_array_get(refs, i);
-			const char *name = NULL, *subj = NULL;
-			json_int_t ver = 0;
+	return 0;
+}
 
-			if (json_unpack(r, "{s:s, s:s, s:I}", "name", &name, "subject", &subj,
-			            "version", &ver) != 0 ||
-			        name[0] == '\0' || subj[0] == '\0' || ver < 1 || ver > INT_MAX) {
-				parsed_release(p);
-				return reply_code(c, 42201,
-				               "Invalid schema: each reference needs a non-empty "
-				               "\"name\" "
-				               "and \"subject\" and a \"version\" >= 1"),
-				       -1;
-			}
-			p->refs[i].name = (char *)(uintptr_t)name;
-			p->refs[i].subject = (char *)(uintptr_t)subj;
-			p->refs[i].version = (int)ver;
-		}
+/* "id" and "version" of a registration into p->id and p->version (-1: none). */
+static int parse_schema_ids(struct call *c, json_t *body, struct parsed_schema *p)
+{
+	json_t *v;
+
+	v = json_object_get(body, "id");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
+			return reply_code(c, 42201, "Invalid schema id: must be an integer"), -1;
+		/* Negative ids mean "none", as the Java client's default of -1 does. */
+		p->id = json_integer_value(v) < 0 ? -1 : (int)json_integer_value(v);
 	}
-	t = json_string_value(schema);
+	v = json_object_get(body, "version");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
+			return reply_code(c, 42201, "Invalid version: must be an integer"), -1;
+		p->version = json_integer_value(v) <= 0 ? -1 : (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+/* "references" into p->refs (strings borrowed from body). */
+static int parse_schema_refs(struct call *c, json_t *body, struct parsed_schema *p)
+{
+	json_t *refs = json_object_get(body, "references");
+
+	if (refs == NULL || json_is_null(refs))
+		return 0;
+	if (!json_is_array(refs))
+		return reply_code(c, 42201, "Invalid schema: \"references\" must be an array"), -1;
+	p->nrefs = json_array_size(refs);
+	p->refs = p->nrefs ? calloc(p->nrefs, sizeof(*p->refs)) : NULL;
+	if (p->nrefs && p->refs == NULL)
+		return reply_code(c, 50001, "Error in the backend data store"), -1;
+	for (size_t i = 0; i < p->nrefs; i++) {
+		json_t *r = json_array_get(refs, i);
+		const char *name = NULL, *subj = NULL;
+		json_int_t ver = 0;
+
+		if (json_unpack(r, "{s:s, s:s, s:I}", "name", &name, "subject", &subj, "version",
+		            &ver) != 0 ||
+		        name[0] == '\0' || subj[0] == '\0' || ver < 1 || ver > INT_MAX) {
+			parsed_release(p);
+			return reply_code(c, 42201,
+			               "Invalid schema: each reference needs a non-empty "
+			               "\"name\" "
+			               "and \"subject\" and a \"version\" >= 1"),
+			       -1;
+		}
+		p->refs[i].name = (char *)(uintptr_t)name;
+		p->refs[i].subject = (char *)(uintptr_t)subj;
+		p->refs[i].version = (int)ver;
+	}
+	return 0;
+}
+
+/* Validates the schema text t for p->type into p->text: Avro's canonical form, JSON as sent
+ * once it parses, Protobuf as sent. */
+static int parse_schema_text(struct call *c, const char *t, struct parsed_schema *p)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	char msg[SL_ERROR_MSG_MAX + 64];
+
 	if (strcmp(p->type, "AVRO") == 0) {
 		if (sl_avro_canonical(t, &p->text, &err) != 0) {
 			json_t *parsed;
@@ -270,6 +286,21 @@ static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct
 		return reply_code(c, 50001, "Error in the backend data store"), -1;
 	}
 	return 0;
+}
+
+/* Reads {"schema","schemaType","references","id","version"} and validates the schema. On
+ * failure answers the client itself and returns -1. */
+static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct parsed_schema *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = p->version = -1;
+	if (parse_schema_type(c, body, p) != 0)
+		return -1;
+	if (with_ids && parse_schema_ids(c, body, p) != 0)
+		return -1;
+	if (parse_schema_refs(c, body, p) != 0)
+		return -1;
+	return parse_schema_text(c, json_string_value(json_object_get(body, "schema")), p);
 }
 
 /* ---------- /subjects ---------- */
