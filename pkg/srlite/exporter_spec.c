@@ -166,21 +166,13 @@ static int set_str(char **dst, const char *s, struct sl_error *err)
 	return 0;
 }
 
-/* Applies the fields of an ExporterCreate (create) or ExporterUpdate object o to sp, which
- * holds the current definition (create: zeroed). Checks in the order of §2.1's codes: config
- * (40951), contextType / context / rename formats (40951), subjects (40952). */
-int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_error *err)
+/* "contextType" and "context" of o into sp; a CUSTOM context must name one, and a
+ * definition without a context gets ".". 40951. */
+static int context_from_json(json_t *o, struct xp_spec *sp, struct sl_error *err)
 {
 	json_t *v;
 	enum sl_context_type ct;
 
-	v = json_object_get(o, "config");
-	if (v != NULL && !json_is_null(v)) {
-		if (sl_xp_config_from_json(v, sp, err) != 0)
-			return err->code;
-	} else if (create) {
-		return sl_registry_error(err, 40951, "Missing exporter config");
-	}
 	v = json_object_get(o, "contextType");
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_string(v) ||
@@ -210,22 +202,14 @@ int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_
 	} else if (sp->context == NULL && set_str(&sp->context, ".", err) != 0) {
 		return err->code;
 	}
-	v = json_object_get(o, "subjectRenameFormat");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || strstr(json_string_value(v), "${subject}") == NULL)
-			return sl_registry_error(err, 40951,
-			        "Invalid exporter subjectRenameFormat: must contain ${subject}");
-		if (set_str(&sp->rename, json_string_value(v), err) != 0)
-			return err->code;
-	}
-	v = json_object_get(o, "kekRenameFormat");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return sl_registry_error(err, 40951, "Invalid exporter kekRenameFormat");
-		if (set_str(&sp->kek_rename, json_string_value(v), err) != 0)
-			return err->code;
-	}
-	v = json_object_get(o, "subjects");
+	return 0;
+}
+
+/* "subjects" of o (filters) into sp; a definition without any gets "*". 40952. */
+static int subjects_from_json(json_t *o, struct xp_spec *sp, struct sl_error *err)
+{
+	json_t *v = json_object_get(o, "subjects");
+
 	if (v != NULL && !json_is_null(v)) {
 		size_t n;
 		char **subs;
@@ -273,6 +257,40 @@ int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_
 			return sl_registry_error(err, 50001, "Error in the backend data store");
 	}
 	return 0;
+}
+
+/* Applies the fields of an ExporterCreate (create) or ExporterUpdate object o to sp, which
+ * holds the current definition (create: zeroed). Checks in the order of §2.1's codes: config
+ * (40951), contextType / context / rename formats (40951), subjects (40952). */
+int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_error *err)
+{
+	json_t *v;
+
+	v = json_object_get(o, "config");
+	if (v != NULL && !json_is_null(v)) {
+		if (sl_xp_config_from_json(v, sp, err) != 0)
+			return err->code;
+	} else if (create) {
+		return sl_registry_error(err, 40951, "Missing exporter config");
+	}
+	if (context_from_json(o, sp, err) != 0)
+		return err->code;
+	v = json_object_get(o, "subjectRenameFormat");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) || strstr(json_string_value(v), "${subject}") == NULL)
+			return sl_registry_error(err, 40951,
+			        "Invalid exporter subjectRenameFormat: must contain ${subject}");
+		if (set_str(&sp->rename, json_string_value(v), err) != 0)
+			return err->code;
+	}
+	v = json_object_get(o, "kekRenameFormat");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return sl_registry_error(err, 40951, "Invalid exporter kekRenameFormat");
+		if (set_str(&sp->kek_rename, json_string_value(v), err) != 0)
+			return err->code;
+	}
+	return subjects_from_json(o, sp, err);
 }
 
 /* ---------- JSON ---------- */
