@@ -78,7 +78,6 @@ struct sl_exporters {
 void sl_xp_spec_release(struct xp_spec *sp);
 /* Deep copy into dst (overwritten). Returns 0 or SL_ENOMEM (dst left empty). */
 int sl_xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src);
-const char *sl_xp_state_name(enum xp_state s);
 /* The state named s into *out; SL_EINVAL for another name. */
 int sl_xp_parse_state(const char *s, enum xp_state *out);
 /* Replaces sp->config by the config object cfg; applies an ExporterCreate (create) or

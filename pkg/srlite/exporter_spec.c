@@ -295,7 +295,7 @@ int sl_xp_spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_
 
 /* ---------- JSON ---------- */
 
-const char *sl_xp_state_name(enum xp_state s)
+static const char *state_name(enum xp_state s)
 {
 	switch (s) {
 	case XP_STARTING: return "STARTING";
@@ -367,8 +367,7 @@ json_t *sl_xp_info_json(const struct xp_exporter *e, bool masked)
 json_t *sl_xp_status_json(const struct xp_exporter *e)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", e->name, "state",
-	        sl_xp_state_name(e->state), "offset", (json_int_t)e->offset, "ts",
-	        (json_int_t)e->ts);
+	        state_name(e->state), "offset", (json_int_t)e->offset, "ts", (json_int_t)e->ts);
 
 	if (o != NULL && e->trace != NULL && e->trace[0] != '\0')
 		json_object_set_new(o, "trace", json_string(e->trace));
@@ -385,7 +384,7 @@ char *sl_xp_record(const struct xp_exporter *e)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "op", json_string("exporter"));
-	json_object_set_new(o, "state", json_string(sl_xp_state_name(e->state)));
+	json_object_set_new(o, "state", json_string(state_name(e->state)));
 	json_object_set_new(o, "offset", json_integer(e->offset));
 	json_object_set_new(o, "ts", json_integer(e->ts));
 	json_object_set_new(o, "trace", json_string(e->trace != NULL ? e->trace : ""));
