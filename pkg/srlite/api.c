@@ -18,6 +18,8 @@
 #include "schemalink/avro.h"
 #include "schemalink/qsubject.h"
 
+#include "reply.h"
+
 struct call {
 	struct sl_api *api;
 	const struct sl_httpd_request *req;
@@ -31,46 +33,12 @@ struct call {
 
 /* ---------- replies ---------- */
 
-static int reply_json(struct call *c, int status, json_t *v)
-{
-	char *text;
-	int rc;
-
-	if (v == NULL)
-		return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(v);
-	if (text == NULL)
-		return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-	rc = sl_httpd_reply_json(c->resp, status, text);
-	free(text);
-	return rc;
-}
-
-static int reply_err(struct call *c, const struct sl_error *err)
-{
-	if (err->registry_code != 0)
-		return sl_httpd_reply_error(
-		        c->resp, err->http_status, err->registry_code, err->msg);
-	return sl_httpd_reply_error(c->resp, 500, 50001, "Error in the backend data store");
-}
-
 static int reply_code(struct call *c, int code, const char *msg)
 {
 	struct sl_error err = SL_ERROR_INIT;
 
 	sl_registry_error(&err, code, "%s", msg);
-	return reply_err(c, &err);
-}
-
-static int not_found(struct call *c)
-{
-	return sl_httpd_reply_error(c->resp, 404, 404, "HTTP 404 Not Found");
-}
-
-static int not_allowed(struct call *c)
-{
-	return sl_httpd_reply_error(c->resp, 405, 405, "HTTP 405 Method Not Allowed");
+	return sl_reply_error(c->resp, &err);
 }
 
 /* ---------- request helpers ---------- */
@@ -125,28 +93,6 @@ static const char *qualify(struct call *c, const char *s)
 static const char *q_subject_param(struct call *c, const char *name)
 {
 	return qualify(c, sl_httpd_query(c->req, name));
-}
-
-/* Parses the body as a JSON object; answers 400 itself and returns NULL when it is not. */
-static json_t *body_object(struct call *c)
-{
-	json_error_t jerr;
-	json_t *v = json_loadb(c->req->body, c->req->body_len, 0, &jerr);
-	char msg[300];
-
-	if (v == NULL) {
-		snprintf(msg, sizeof(msg),
-		        "Unrecognized JSON in request body: %s (line %d, column %d)", jerr.text,
-		        jerr.line, jerr.column);
-		sl_httpd_reply_error(c->resp, 400, 400, msg);
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		sl_httpd_reply_error(c->resp, 400, 400, "Request body must be a JSON object");
-		return NULL;
-	}
-	return v;
 }
 
 /* offset / limit over a JSON array (limit -1 = all). */
@@ -216,19 +162,17 @@ static void parsed_release(struct parsed_schema *p)
 	free(p->refs); /* strings are borrowed from the request JSON */
 }
 
-/* Reads {"schema","schemaType","references","id","version"} and validates the schema. On
- * failure answers the client itself and returns -1. */
-static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct parsed_schema *p)
+/* The steps of parse_schema_body: each answers the client itself and returns -1 when the body
+ * is wrong, freeing what it allocated in p. */
+
+/* "schema" must be a non-empty string; "schemaType" (default AVRO), upper-cased into p->type. */
+static int parse_schema_type(struct call *c, json_t *body, struct parsed_schema *p)
 {
-	struct sl_error err = SL_ERROR_INIT;
 	json_t *schema = json_object_get(body, "schema"),
 	       *type = json_object_get(body, "schemaType");
-	json_t *refs = json_object_get(body, "references"), *v;
 	const char *t = "AVRO";
 	char msg[SL_ERROR_MSG_MAX + 64];
 
-	memset(p, 0, sizeof(*p));
-	p->id = p->version = -1;
 	if (schema == NULL || json_is_null(schema) ||
 	        (json_is_string(schema) && json_string_length(schema) == 0))
 		return reply_code(c, 42201, "Empty schema"), -1;
@@ -245,54 +189,72 @@ static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct
 	}
 	for (size_t i = 0; t[i] != '\0' && i < sizeof(p->type) - 1; i++)
 		p->type[i] = (char)(t[i] >= 'a' && t[i] <= 'z' ? t[i] - 32 : t[i]);
-	if (with_ids) {
-		v = json_object_get(body, "id");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
-				return reply_code(
-				               c, 42201, "Invalid schema id: must be an integer"),
-				       -1;
-			/* Negative ids mean "none", as the Java client's default of -1 does. */
-			p->id = json_integer_value(v) < 0 ? -1 : (int)json_integer_value(v);
-		}
-		v = json_object_get(body, "version");
-		if (v != NULL && !json_is_null(v)) {
-			if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
-				return reply_code(c, 42201, "Invalid version: must be an integer"),
-				       -1;
-			p->version = json_integer_value(v) <= 0 ? -1 : (int)json_integer_value(v);
-		}
-	}
-	if (refs != NULL && !json_is_null(refs)) {
-		if (!json_is_array(refs))
-			return reply_code(
-			               c, 42201, "Invalid schema: \"references\" must be an array"),
-			       -1;
-		p->nrefs = json_array_size(refs);
-		p->refs = p->nrefs ? calloc(p->nrefs, sizeof(*p->refs)) : NULL;
-		if (p->nrefs && p->refs == NULL)
-			return reply_code(c, 50001, "Error in the backend data store"), -1;
-		for (size_t i = 0; i < p->nrefs; i++) {
-			json_t *r = json_array_get(refs, i);
-			const char *name = NULL, *subj = NULL;
-			json_int_t ver = 0;
+	return 0;
+}
 
-			if (json_unpack(r, "{s:s, s:s, s:I}", "name", &name, "subject", &subj,
-			            "version", &ver) != 0 ||
-			        name[0] == '\0' || subj[0] == '\0' || ver < 1 || ver > INT_MAX) {
-				parsed_release(p);
-				return reply_code(c, 42201,
-				               "Invalid schema: each reference needs a non-empty "
-				               "\"name\" "
-				               "and \"subject\" and a \"version\" >= 1"),
-				       -1;
-			}
-			p->refs[i].name = (char *)(uintptr_t)name;
-			p->refs[i].subject = (char *)(uintptr_t)subj;
-			p->refs[i].version = (int)ver;
-		}
+/* "id" and "version" of a registration into p->id and p->version (-1: none). */
+static int parse_schema_ids(struct call *c, json_t *body, struct parsed_schema *p)
+{
+	json_t *v;
+
+	v = json_object_get(body, "id");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
+			return reply_code(c, 42201, "Invalid schema id: must be an integer"), -1;
+		/* Negative ids mean "none", as the Java client's default of -1 does. */
+		p->id = json_integer_value(v) < 0 ? -1 : (int)json_integer_value(v);
 	}
-	t = json_string_value(schema);
+	v = json_object_get(body, "version");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) > INT_MAX)
+			return reply_code(c, 42201, "Invalid version: must be an integer"), -1;
+		p->version = json_integer_value(v) <= 0 ? -1 : (int)json_integer_value(v);
+	}
+	return 0;
+}
+
+/* "references" into p->refs (strings borrowed from body). */
+static int parse_schema_refs(struct call *c, json_t *body, struct parsed_schema *p)
+{
+	json_t *refs = json_object_get(body, "references");
+
+	if (refs == NULL || json_is_null(refs))
+		return 0;
+	if (!json_is_array(refs))
+		return reply_code(c, 42201, "Invalid schema: \"references\" must be an array"), -1;
+	p->nrefs = json_array_size(refs);
+	p->refs = p->nrefs ? calloc(p->nrefs, sizeof(*p->refs)) : NULL;
+	if (p->nrefs && p->refs == NULL)
+		return reply_code(c, 50001, "Error in the backend data store"), -1;
+	for (size_t i = 0; i < p->nrefs; i++) {
+		json_t *r = json_array_get(refs, i);
+		const char *name = NULL, *subj = NULL;
+		json_int_t ver = 0;
+
+		if (json_unpack(r, "{s:s, s:s, s:I}", "name", &name, "subject", &subj, "version",
+		            &ver) != 0 ||
+		        name[0] == '\0' || subj[0] == '\0' || ver < 1 || ver > INT_MAX) {
+			parsed_release(p);
+			return reply_code(c, 42201,
+			               "Invalid schema: each reference needs a non-empty "
+			               "\"name\" "
+			               "and \"subject\" and a \"version\" >= 1"),
+			       -1;
+		}
+		p->refs[i].name = (char *)(uintptr_t)name;
+		p->refs[i].subject = (char *)(uintptr_t)subj;
+		p->refs[i].version = (int)ver;
+	}
+	return 0;
+}
+
+/* Validates the schema text t for p->type into p->text: Avro's canonical form, JSON as sent
+ * once it parses, Protobuf as sent. */
+static int parse_schema_text(struct call *c, const char *t, struct parsed_schema *p)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	char msg[SL_ERROR_MSG_MAX + 64];
+
 	if (strcmp(p->type, "AVRO") == 0) {
 		if (sl_avro_canonical(t, &p->text, &err) != 0) {
 			json_t *parsed;
@@ -326,6 +288,21 @@ static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct
 	return 0;
 }
 
+/* Reads {"schema","schemaType","references","id","version"} and validates the schema. On
+ * failure answers the client itself and returns -1. */
+static int parse_schema_body(struct call *c, json_t *body, bool with_ids, struct parsed_schema *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = p->version = -1;
+	if (parse_schema_type(c, body, p) != 0)
+		return -1;
+	if (with_ids && parse_schema_ids(c, body, p) != 0)
+		return -1;
+	if (parse_schema_refs(c, body, p) != 0)
+		return -1;
+	return parse_schema_text(c, json_string_value(json_object_get(body, "schema")), p);
+}
+
 /* ---------- /subjects ---------- */
 
 static int h_subjects_list(struct call *c)
@@ -341,11 +318,11 @@ static int h_subjects_list(struct call *c)
 	if (c->ctxq != NULL)
 		prefix = prefix != NULL ? qualify(c, prefix) : c->ctxq;
 	if (sl_store_list_subjects(c->api->store, prefix, flags, &names, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	a = json_array();
 	for (size_t i = 0; a != NULL && i < names.len; i++)
 		json_array_append_new(a, json_string(names.items[i]));
-	rc = reply_json(c, 200, page(c, a));
+	rc = sl_reply_json(c->resp, 200, page(c, a));
 	sl_vec_release(&names, free);
 	return rc;
 }
@@ -360,9 +337,9 @@ static int h_register(struct call *c, const char *qs)
 
 	if (sl_qsubject_check_registrable(qs, &err) != 0) {
 		sl_registry_error(&err, 42208, "The specified subject '%s' is not a valid.", qs);
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	}
-	body = body_object(c);
+	body = sl_body_object(c->req, c->resp);
 	if (body == NULL)
 		return 0;
 	if (parse_schema_body(c, body, true, &p) != 0) {
@@ -371,9 +348,10 @@ static int h_register(struct call *c, const char *qs)
 	}
 	in = (struct sl_schema_input){p.type, p.text, p.refs, p.nrefs};
 	if (sl_store_register(c->api->store, qs, &in, p.id, p.version, &id, &version, &err) != 0)
-		rc = reply_err(c, &err);
+		rc = sl_reply_error(c->resp, &err);
 	else
-		rc = reply_json(c, 200, json_pack("{s:i, s:i}", "id", id, "version", version));
+		rc = sl_reply_json(
+		        c->resp, 200, json_pack("{s:i, s:i}", "id", id, "version", version));
 	parsed_release(&p);
 	json_decref(body);
 	return rc;
@@ -385,7 +363,7 @@ static int h_lookup(struct call *c, const char *qs)
 	struct sl_schema_info info = SL_SCHEMA_INFO_INIT;
 	struct parsed_schema p;
 	struct sl_schema_input in;
-	json_t *body = body_object(c);
+	json_t *body = sl_body_object(c->req, c->resp);
 	int rc;
 
 	if (body == NULL)
@@ -396,9 +374,9 @@ static int h_lookup(struct call *c, const char *qs)
 	}
 	in = (struct sl_schema_input){p.type, p.text, p.refs, p.nrefs};
 	if (sl_store_lookup(c->api->store, qs, &in, q_bool(c, "deleted"), &info, &err) != 0)
-		rc = reply_err(c, &err);
+		rc = sl_reply_error(c->resp, &err);
 	else
-		rc = reply_json(c, 200, info_json(&info, true));
+		rc = sl_reply_json(c->resp, 200, info_json(&info, true));
 	sl_schema_info_release(&info);
 	parsed_release(&p);
 	json_decref(body);
@@ -421,8 +399,8 @@ static int h_delete_subject(struct call *c, const char *qs)
 	size_t n = 0;
 
 	if (sl_store_delete_subject(c->api->store, qs, q_bool(c, "permanent"), &vs, &n, &err) != 0)
-		return reply_err(c, &err);
-	rc = reply_json(c, 200, int_array(vs, n));
+		return sl_reply_error(c->resp, &err);
+	rc = sl_reply_json(c->resp, 200, int_array(vs, n));
 	free(vs);
 	return rc;
 }
@@ -437,8 +415,8 @@ static int h_versions_list(struct call *c, const char *qs)
 	size_t n = 0;
 
 	if (sl_store_list_versions(c->api->store, qs, flags, &vs, &n, &err) != 0)
-		return reply_err(c, &err);
-	rc = reply_json(c, 200, page(c, int_array(vs, n)));
+		return sl_reply_error(c->resp, &err);
+	rc = sl_reply_json(c->resp, 200, page(c, int_array(vs, n)));
 	free(vs);
 	return rc;
 }
@@ -450,23 +428,23 @@ static int h_version(struct call *c, const char *qs, const char *vstr, bool raw)
 	int v, rc;
 
 	if (sl_version_parse(vstr, &v, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "DELETE")) {
 		int dv = 0;
 
 		if (raw)
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_delete_version(
 		            c->api->store, qs, v, q_bool(c, "permanent"), &dv, &err) != 0)
-			return reply_err(c, &err);
-		return reply_json(c, 200, json_integer(dv));
+			return sl_reply_error(c->resp, &err);
+		return sl_reply_json(c->resp, 200, json_integer(dv));
 	}
 	if (sl_store_get_version(c->api->store, qs, v, q_bool(c, "deleted"), &info, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (raw)
 		rc = sl_httpd_reply_json(c->resp, 200, info.schema);
 	else
-		rc = reply_json(c, 200, info_json(&info, true));
+		rc = sl_reply_json(c->resp, 200, info_json(&info, true));
 	sl_schema_info_release(&info);
 	return rc;
 }
@@ -476,7 +454,7 @@ static int route_subjects(struct call *c)
 	const char *qs;
 
 	if (c->n == 1)
-		return method_is(c, "GET") ? h_subjects_list(c) : not_allowed(c);
+		return method_is(c, "GET") ? h_subjects_list(c) : sl_reply_not_allowed(c->resp);
 	qs = qualify(c, c->seg[1]);
 	if (qs == NULL)
 		return reply_code(c, 50001, "Error in the backend data store");
@@ -485,25 +463,26 @@ static int route_subjects(struct call *c)
 			return h_lookup(c, qs);
 		if (method_is(c, "DELETE"))
 			return h_delete_subject(c, qs);
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	}
 	if (strcmp(c->seg[2], "versions") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (c->n == 3) {
 		if (method_is(c, "GET"))
 			return h_versions_list(c, qs);
 		if (method_is(c, "POST"))
 			return h_register(c, qs);
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	}
 	if (c->n == 4) {
 		if (!method_is(c, "GET") && !method_is(c, "DELETE"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		return h_version(c, qs, c->seg[3], false);
 	}
 	if (c->n == 5 && strcmp(c->seg[4], "schema") == 0)
-		return method_is(c, "GET") ? h_version(c, qs, c->seg[3], true) : not_allowed(c);
-	return not_found(c);
+		return method_is(c, "GET") ? h_version(c, qs, c->seg[3], true)
+		                           : sl_reply_not_allowed(c->resp);
+	return sl_reply_not_found(c->resp);
 }
 
 /* ---------- /schemas ---------- */
@@ -531,7 +510,7 @@ static int route_schemas(struct call *c)
 	int id, rc, max_id = 0;
 
 	if (!method_is(c, "GET"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (c->n == 1) {
 		unsigned flags = (q_bool(c, "deleted") ? SL_LIST_DELETED : 0) |
 		                 (q_bool(c, "latestOnly") ? SL_LIST_LATEST_ONLY : 0);
@@ -540,23 +519,24 @@ static int route_schemas(struct call *c)
 		if (c->ctxq != NULL)
 			prefix = prefix != NULL ? qualify(c, prefix) : c->ctxq;
 		if (sl_store_list_schemas(c->api->store, prefix, flags, &list, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		a = json_array();
 		for (size_t i = 0; a != NULL && i < list.len; i++)
 			json_array_append_new(a, info_json(list.items[i], true));
 		sl_vec_release(&list, sl_schema_info_free);
-		return reply_json(c, 200, page(c, a));
+		return sl_reply_json(c->resp, 200, page(c, a));
 	}
 	if (c->n == 2 && strcmp(c->seg[1], "types") == 0)
-		return reply_json(c, 200, json_pack("[s, s, s]", "JSON", "PROTOBUF", "AVRO"));
+		return sl_reply_json(
+		        c->resp, 200, json_pack("[s, s, s]", "JSON", "PROTOBUF", "AVRO"));
 	if (c->n < 3 || c->n > 4 || strcmp(c->seg[1], "ids") != 0 || parse_id(c->seg[2], &id) != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	subject = q_subject_param(c, "subject");
 	if (subject == NULL && c->ctxq != NULL)
 		subject = c->ctxq;
 	if (c->n == 3 || strcmp(c->seg[3], "schema") == 0) {
 		if (sl_store_get_by_id(c->api->store, id, subject, &info, &max_id, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		if (c->n == 4) {
 			rc = sl_httpd_reply_json(c->resp, 200, info.schema);
 		} else {
@@ -564,16 +544,16 @@ static int route_schemas(struct call *c)
 
 			if (o != NULL && q_bool(c, "fetchMaxId"))
 				json_object_set_new(o, "maxId", json_integer(max_id));
-			rc = reply_json(c, 200, o);
+			rc = sl_reply_json(c->resp, 200, o);
 		}
 		sl_schema_info_release(&info);
 		return rc;
 	}
 	if (strcmp(c->seg[3], "subjects") != 0 && strcmp(c->seg[3], "versions") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (sl_store_id_versions(c->api->store, id, subject, q_bool(c, "deleted"), &list, &err) !=
 	        0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	a = json_array();
 	for (size_t i = 0; a != NULL && i < list.len; i++) {
 		const struct sl_schema_info *it = list.items[i];
@@ -588,7 +568,7 @@ static int route_schemas(struct call *c)
 		}
 	}
 	sl_vec_release(&list, sl_schema_info_free);
-	return reply_json(c, 200, page(c, a));
+	return sl_reply_json(c->resp, 200, page(c, a));
 }
 
 /* ---------- /mode and /config ---------- */
@@ -613,17 +593,17 @@ static int route_mode(struct call *c)
 	int rc;
 
 	if (c->n > 2)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET") && !method_is(c, "PUT") && !method_is(c, "DELETE"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (scope_of(c, &sc, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "GET")) {
 		rc = sl_store_get_mode(c->api->store, &sc, q_bool(c, "defaultToGlobal"), &m, &err);
 	} else if (method_is(c, "DELETE")) {
 		rc = sl_store_delete_mode(c->api->store, &sc, q_bool(c, "recursive"), &m, &err);
 	} else {
-		body = body_object(c);
+		body = sl_body_object(c->req, c->resp);
 		if (body == NULL) {
 			sl_scope_release(&sc);
 			return 0;
@@ -636,8 +616,8 @@ static int route_mode(struct call *c)
 	sl_scope_release(&sc);
 	json_decref(body);
 	if (rc != 0)
-		return reply_err(c, &err);
-	return reply_json(c, 200, json_pack("{s:s?}", "mode", m));
+		return sl_reply_error(c->resp, &err);
+	return sl_reply_json(c->resp, 200, json_pack("{s:s?}", "mode", m));
 }
 
 static int route_config(struct call *c)
@@ -649,18 +629,18 @@ static int route_config(struct call *c)
 	int rc;
 
 	if (c->n > 2)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET") && !method_is(c, "PUT") && !method_is(c, "DELETE"))
-		return not_allowed(c);
+		return sl_reply_not_allowed(c->resp);
 	if (scope_of(c, &sc, &err) != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	if (method_is(c, "GET")) {
 		rc = sl_store_get_config(
 		        c->api->store, &sc, q_bool(c, "defaultToGlobal"), &lvl, &err);
 	} else if (method_is(c, "DELETE")) {
 		rc = sl_store_delete_config(c->api->store, &sc, &lvl, &err);
 	} else {
-		body = body_object(c);
+		body = sl_body_object(c->req, c->resp);
 		if (body == NULL) {
 			sl_scope_release(&sc);
 			return 0;
@@ -672,9 +652,9 @@ static int route_config(struct call *c)
 	sl_scope_release(&sc);
 	json_decref(body);
 	if (rc != 0)
-		return reply_err(c, &err);
+		return sl_reply_error(c->resp, &err);
 	/* PUT echoes the request field; GET and DELETE answer the Config shape. */
-	return reply_json(c, 200,
+	return sl_reply_json(c->resp, 200,
 	        json_pack("{s:s}", method_is(c, "PUT") ? "compatibility" : "compatibilityLevel",
 	                lvl));
 }
@@ -689,24 +669,24 @@ static int route_contexts(struct call *c)
 
 	if (c->n == 1) {
 		if (!method_is(c, "GET"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_list_contexts(c->api->store, sl_httpd_query(c->req, "contextPrefix"),
 		            &names, &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		a = json_array();
 		for (size_t i = 0; a != NULL && i < names.len; i++)
 			json_array_append_new(a, json_string(names.items[i]));
 		sl_vec_release(&names, free);
-		return reply_json(c, 200, page(c, a));
+		return sl_reply_json(c->resp, 200, page(c, a));
 	}
 	if (c->n == 2) {
 		if (!method_is(c, "DELETE"))
-			return not_allowed(c);
+			return sl_reply_not_allowed(c->resp);
 		if (sl_store_delete_context(c->api->store, c->seg[1], &err) != 0)
-			return reply_err(c, &err);
+			return sl_reply_error(c->resp, &err);
 		return sl_httpd_reply(c->resp, 204, NULL, "", 0);
 	}
-	return not_found(c);
+	return sl_reply_not_found(c->resp);
 }
 
 /* ---------- /v1/metadata ---------- */
@@ -730,10 +710,10 @@ static int route_metadata(struct call *c)
 
 	if (id == NULL || c->n != 3 || strcmp(c->seg[1], "metadata") != 0 ||
 	        strcmp(c->seg[2], "id") != 0)
-		return not_found(c);
+		return sl_reply_not_found(c->resp);
 	if (!method_is(c, "GET"))
-		return not_allowed(c);
-	return reply_json(c, 200,
+		return sl_reply_not_allowed(c->resp);
+	return sl_reply_json(c->resp, 200,
 	        json_pack("{s:s, s:{s:[], s:{s:s, s:s}}}", "id", id, "scope", "path", "clusters",
 	                "kafka-cluster", id, "schema-registry-cluster", SRLITE_GROUP_ID));
 }
@@ -745,7 +725,8 @@ static int dispatch(struct call *c)
 	const char *first;
 
 	if (c->n == 0)
-		return method_is(c, "GET") ? reply_json(c, 200, json_object()) : not_allowed(c);
+		return method_is(c, "GET") ? sl_reply_json(c->resp, 200, json_object())
+		                           : sl_reply_not_allowed(c->resp);
 	first = c->seg[0];
 	/* URL-prefix form: /contexts/{ctx}/<registry path>. */
 	if (c->ctxq == NULL && strcmp(first, "contexts") == 0 && c->n >= 3 &&
@@ -778,7 +759,7 @@ static int dispatch(struct call *c)
 		return route_metadata(c);
 	if (strcmp(first, "exporters") == 0 && c->ctxq == NULL && c->api->exporters != NULL)
 		return sl_exporters_handle(c->api->exporters, c->req, c->seg, c->n, c->resp);
-	return not_found(c);
+	return sl_reply_not_found(c->resp);
 }
 
 int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
@@ -796,7 +777,7 @@ int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd
 	if (c.n > 0 && strcmp(c.seg[0], "_srlite") == 0)
 		return c.api->faults != NULL
 		               ? sl_faults_handle(c.api->faults, req, c.seg, c.n, resp)
-		               : not_found(&c);
+		               : sl_reply_not_found(c.resp);
 	if (c.api->faults != NULL && sl_faults_apply(c.api->faults, req, resp))
 		return 0;
 	rc = dispatch(&c);

@@ -1,7 +1,9 @@
 /*
- * exporter.c — srlite's exporters: definitions, REST endpoints, journal records (see
- * exporter.h). The export engine (the worker threads) lives in export.c and shares the
- * structures of exporter_int.h.
+ * exporter.c — srlite's set of exporters (see exporter.h): the table of exporters, its life
+ * (new, replay, start, free) and the state changes (create, pause, resume, reset, update,
+ * delete), each made durable by a journal record. An exporter's definition and its JSON forms
+ * live in exporter_spec.c, the REST endpoints in exporter_api.c, the export engine (the worker
+ * threads) in exporter_worker.c; they share the structures of exporter_int.h.
  *
  * Locking: x->jmu orders journal writes (taken first, held across "snapshot under x->mu,
  * append, fsync", so records reach the journal in the order their snapshots were taken);
@@ -10,404 +12,17 @@
 #include "schemalink/exporter.h"
 
 #include <jansson.h>
-#include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "exporter_int.h"
 
-/* ---------- specs ---------- */
-
-void sl_xp_spec_release(struct xp_spec *sp)
-{
-	for (size_t i = 0; i < sp->nsubjects; i++)
-		free(sp->subjects[i]);
-	free(sp->subjects);
-	free(sp->context);
-	free(sp->rename);
-	free(sp->kek_rename);
-	sl_strmap_release(&sp->config, free);
-	memset(sp, 0, sizeof(*sp));
-}
-
-static int strv_copy(char ***dst, size_t *ndst, char *const *src, size_t n)
-{
-	*dst = NULL;
-	*ndst = 0;
-	if (n == 0)
-		return 0;
-	*dst = calloc(n, sizeof(**dst));
-	if (*dst == NULL)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		(*dst)[i] = strdup(src[i]);
-		if ((*dst)[i] == NULL)
-			return SL_ENOMEM;
-		(*ndst)++;
-	}
-	return 0;
-}
-
-static char *strdup_null(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
-static int config_copy(struct sl_strmap *dst, const struct sl_strmap *src)
-{
-	size_t pos = 0;
-	const char *k;
-	void *v;
-
-	while (sl_strmap_next(src, &pos, &k, &v)) {
-		char *cp = strdup(v);
-
-		if (cp == NULL || sl_strmap_set(dst, k, cp, NULL) != 0) {
-			free(cp);
-			return SL_ENOMEM;
-		}
-	}
-	return 0;
-}
-
-int sl_xp_spec_copy(struct xp_spec *dst, const struct xp_spec *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	sl_strmap_init(&dst->config);
-	dst->ctype = src->ctype;
-	dst->context = strdup_null(src->context);
-	dst->rename = strdup_null(src->rename);
-	dst->kek_rename = strdup_null(src->kek_rename);
-	if ((src->context != NULL && dst->context == NULL) ||
-	        (src->rename != NULL && dst->rename == NULL) ||
-	        (src->kek_rename != NULL && dst->kek_rename == NULL) ||
-	        strv_copy(&dst->subjects, &dst->nsubjects, src->subjects, src->nsubjects) != 0 ||
-	        config_copy(&dst->config, &src->config) != 0) {
-		sl_xp_spec_release(dst);
-		return SL_ENOMEM;
-	}
-	return 0;
-}
-
-/* §8 secret masking: these keys, and any key ending in "password". */
-static bool secret_key(const char *k)
-{
-	size_t n = strlen(k);
-
-	return strcmp(k, "basic.auth.user.info") == 0 || strcmp(k, "bearer.auth.token") == 0 ||
-	       strcmp(k, "bearer.auth.client.secret") == 0 ||
-	       (n >= 8 && strcasecmp(k + n - 8, "password") == 0);
-}
-
-#define HIDDEN "[hidden]"
-
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		            (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* Replaces sp->config by the JSON object cfg. A secret key sent back as "[hidden]" keeps the
- * value it had (so a client may PUT what it read). 40951 unless every value is a string and
- * schema.registry.url is an http(s) URL. */
-static int config_from_json(json_t *cfg, struct xp_spec *sp, struct sl_error *err)
-{
-	struct sl_strmap next = SL_STRMAP_INIT;
-	const char *k, *url;
-	json_t *v;
-	int rc = 0;
-
-	if (!json_is_object(cfg))
-		return sl_registry_error(err, 40951, "Exporter config must be a JSON object");
-	json_object_foreach(cfg, k, v)
-	{
-		const char *val;
-		char *cp;
-
-		if (!json_is_string(v)) {
-			rc = sl_registry_error(err, 40951,
-			        "Invalid exporter config: '%.100s' must be a string", k);
-			goto out;
-		}
-		val = json_string_value(v);
-		if (secret_key(k) && strcmp(val, HIDDEN) == 0 &&
-		        sl_strmap_get(&sp->config, k, NULL) != NULL)
-			val = sl_strmap_get(&sp->config, k, NULL);
-		cp = strdup(val);
-		if (cp == NULL || sl_strmap_set(&next, k, cp, NULL) != 0) {
-			free(cp);
-			rc = sl_registry_error(err, 50001, "Error in the backend data store");
-			goto out;
-		}
-	}
-	url = sl_strmap_get(&next, "schema.registry.url", NULL);
-	if (url == NULL || url[0] == '\0') {
-		rc = sl_registry_error(err, 40951,
-		        "Invalid exporter config: missing required config 'schema.registry.url'");
-		goto out;
-	}
-	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
-		rc = sl_registry_error(err, 40951,
-		        "Invalid exporter config: 'schema.registry.url' must be an http or https "
-		        "URL");
-		goto out;
-	}
-	sl_strmap_release(&sp->config, free);
-	sp->config = next;
-	sl_strmap_init(&next);
-out:
-	sl_strmap_release(&next, free);
-	return rc;
-}
-
-static int set_str(char **dst, const char *s, struct sl_error *err)
-{
-	char *cp = strdup(s);
-
-	if (cp == NULL)
-		return sl_registry_error(err, 50001, "Error in the backend data store");
-	free(*dst);
-	*dst = cp;
-	return 0;
-}
-
-/* Applies the fields of an ExporterCreate (create) or ExporterUpdate object o to sp, which
- * holds the current definition (create: zeroed). Checks in the order of §2.1's codes: config
- * (40951), contextType / context / rename formats (40951), subjects (40952). */
-static int spec_apply_json(json_t *o, struct xp_spec *sp, bool create, struct sl_error *err)
-{
-	json_t *v;
-	enum sl_context_type ct;
-
-	v = json_object_get(o, "config");
-	if (v != NULL && !json_is_null(v)) {
-		if (config_from_json(v, sp, err) != 0)
-			return err->code;
-	} else if (create) {
-		return sl_registry_error(err, 40951, "Missing exporter config");
-	}
-	v = json_object_get(o, "contextType");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) ||
-		        sl_context_type_parse(json_string_value(v), &ct, NULL) != 0)
-			return sl_registry_error(err, 40951,
-			        "Invalid exporter contextType: must be AUTO, CUSTOM or NONE");
-		sp->ctype = ct;
-	}
-	v = json_object_get(o, "context");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return sl_registry_error(err, 40951, "Invalid exporter context");
-		if (set_str(&sp->context, json_string_value(v), err) != 0)
-			return err->code;
-	}
-	if (sp->ctype == SL_CONTEXT_CUSTOM) {
-		char *norm = NULL;
-
-		if (sp->context == NULL || sl_context_normalize(sp->context, &norm, NULL) != 0 ||
-		        strcmp(norm, ".") == 0 || strcmp(norm, ".__GLOBAL") == 0) {
-			free(norm);
-			return sl_registry_error(err, 40951,
-			        "Invalid exporter context: CUSTOM needs a context name without "
-			        "':'");
-		}
-		free(norm);
-	} else if (sp->context == NULL && set_str(&sp->context, ".", err) != 0) {
-		return err->code;
-	}
-	v = json_object_get(o, "subjectRenameFormat");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || strstr(json_string_value(v), "${subject}") == NULL)
-			return sl_registry_error(err, 40951,
-			        "Invalid exporter subjectRenameFormat: must contain ${subject}");
-		if (set_str(&sp->rename, json_string_value(v), err) != 0)
-			return err->code;
-	}
-	v = json_object_get(o, "kekRenameFormat");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v))
-			return sl_registry_error(err, 40951, "Invalid exporter kekRenameFormat");
-		if (set_str(&sp->kek_rename, json_string_value(v), err) != 0)
-			return err->code;
-	}
-	v = json_object_get(o, "subjects");
-	if (v != NULL && !json_is_null(v)) {
-		size_t n;
-		char **subs;
-
-		if (!json_is_array(v))
-			return sl_registry_error(
-			        err, 40952, "Invalid exporter subjects: not a list");
-		n = json_array_size(v);
-		for (size_t i = 0; i < n; i++) {
-			json_t *s = json_array_get(v, i);
-
-			if (!json_is_string(s) || sl_filter_check(json_string_value(s), NULL) != 0)
-				return sl_registry_error(err, 40952,
-				        "Invalid exporter subjects: '%.200s' is not *, :*:, "
-				        ":.ctx:* or "
-				        "a valid subject name",
-				        json_is_string(s) ? json_string_value(s)
-				                          : "(not a string)");
-		}
-		if (n > 0) {
-			subs = calloc(n, sizeof(*subs));
-			for (size_t i = 0; subs != NULL && i < n; i++) {
-				subs[i] = strdup(json_string_value(json_array_get(v, i)));
-				if (subs[i] == NULL) {
-					for (size_t k = 0; k < i; k++)
-						free(subs[k]);
-					free(subs);
-					subs = NULL;
-				}
-			}
-			if (subs == NULL)
-				return sl_registry_error(
-				        err, 50001, "Error in the backend data store");
-			for (size_t i = 0; i < sp->nsubjects; i++)
-				free(sp->subjects[i]);
-			free(sp->subjects);
-			sp->subjects = subs;
-			sp->nsubjects = n;
-		}
-	}
-	if (sp->nsubjects == 0) {
-		char star[] = "*", *one = star;
-
-		if (strv_copy(&sp->subjects, &sp->nsubjects, &one, 1) != 0)
-			return sl_registry_error(err, 50001, "Error in the backend data store");
-	}
-	return 0;
-}
-
-/* ---------- JSON ---------- */
-
-const char *sl_xp_state_name(enum xp_state s)
-{
-	switch (s) {
-	case XP_STARTING: return "STARTING";
-	case XP_RUNNING: return "RUNNING";
-	case XP_PAUSED: return "PAUSED";
-	}
-	return "PAUSED";
-}
-
-static int parse_state(const char *s, enum xp_state *out)
-{
-	if (strcmp(s, "STARTING") == 0)
-		*out = XP_STARTING;
-	else if (strcmp(s, "RUNNING") == 0)
-		*out = XP_RUNNING;
-	else if (strcmp(s, "PAUSED") == 0)
-		*out = XP_PAUSED;
-	else
-		return SL_EINVAL;
-	return 0;
-}
-
-static json_t *config_json(const struct sl_strmap *cfg, bool masked)
-{
-	struct sl_vec keys = SL_VEC_INIT;
-	json_t *o = json_object();
-
-	if (o == NULL || sl_strmap_keys(cfg, &keys) != 0) {
-		json_decref(o);
-		sl_vec_release(&keys, NULL);
-		return NULL;
-	}
-	sl_vec_sort(&keys, sl_vec_cmp_str);
-	for (size_t i = 0; i < keys.len; i++) {
-		const char *k = keys.items[i];
-		const char *v = sl_strmap_get(cfg, k, NULL);
-
-		json_object_set_new(o, k, json_string(masked && secret_key(k) ? HIDDEN : v));
-	}
-	sl_vec_release(&keys, NULL);
-	return o;
-}
-
-/* ExporterInfo: name, subjects, contextType, context, the rename formats when they were
- * given (the walkthrough's describe output has neither), config. */
-static json_t *info_json(const struct xp_exporter *e, bool masked)
-{
-	json_t *o = json_object(), *subs = json_array();
-
-	if (o == NULL || subs == NULL) {
-		json_decref(o);
-		json_decref(subs);
-		return NULL;
-	}
-	json_object_set_new(o, "name", json_string(e->name));
-	for (size_t i = 0; i < e->spec.nsubjects; i++)
-		json_array_append_new(subs, json_string(e->spec.subjects[i]));
-	json_object_set_new(o, "subjects", subs);
-	json_object_set_new(o, "contextType", json_string(sl_context_type_name(e->spec.ctype)));
-	json_object_set_new(o, "context", json_string(e->spec.context));
-	if (e->spec.rename != NULL)
-		json_object_set_new(o, "subjectRenameFormat", json_string(e->spec.rename));
-	if (e->spec.kek_rename != NULL)
-		json_object_set_new(o, "kekRenameFormat", json_string(e->spec.kek_rename));
-	json_object_set_new(o, "config", config_json(&e->spec.config, masked));
-	return o;
-}
-
-static json_t *status_json(const struct xp_exporter *e)
-{
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "name", e->name, "state",
-	        sl_xp_state_name(e->state), "offset", (json_int_t)e->offset, "ts",
-	        (json_int_t)e->ts);
-
-	if (o != NULL && e->trace != NULL && e->trace[0] != '\0')
-		json_object_set_new(o, "trace", json_string(e->trace));
-	return o;
-}
-
-/* The journal record of e: its whole definition (secrets included: the journal is the
- * registry's own data) and status. Called under x->mu. Returns owned text or NULL. */
-char *sl_xp_record(const struct xp_exporter *e)
-{
-	json_t *o = info_json(e, false);
-	char *text;
-
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "op", json_string("exporter"));
-	json_object_set_new(o, "state", json_string(sl_xp_state_name(e->state)));
-	json_object_set_new(o, "offset", json_integer(e->offset));
-	json_object_set_new(o, "ts", json_integer(e->ts));
-	json_object_set_new(o, "trace", json_string(e->trace != NULL ? e->trace : ""));
-	json_object_set_new(o, "modesDone", json_boolean(e->modes_done));
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return text;
-}
-
-/* Appends rec (taken) to the journal. Caller holds x->jmu, not x->mu. */
-int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err)
-{
-	int rc;
-
-	if (rec == NULL)
-		return sl_registry_error(err, 50001, "Error in the backend data store");
-	rc = sl_store_journal_extra(x->store, rec, strlen(rec), err);
-	free(rec);
-	return rc;
-}
-
 /* ---------- the set ---------- */
 
-static void exporter_free(struct xp_exporter *e)
+void sl_xp_exporter_free(struct xp_exporter *e)
 {
 	if (e == NULL)
 		return;
@@ -417,7 +32,7 @@ static void exporter_free(struct xp_exporter *e)
 	free(e);
 }
 
-static struct xp_exporter *exporter_new(struct sl_exporters *x, const char *name)
+struct xp_exporter *sl_xp_exporter_new(struct sl_exporters *x, const char *name)
 {
 	struct xp_exporter *e = calloc(1, sizeof(*e));
 
@@ -430,14 +45,14 @@ static struct xp_exporter *exporter_new(struct sl_exporters *x, const char *name
 	e->state = XP_STARTING;
 	atomic_init(&e->gen, 0);
 	if (e->name == NULL) {
-		exporter_free(e);
+		sl_xp_exporter_free(e);
 		return NULL;
 	}
 	return e;
 }
 
 /* Index of name in x->list, or -1. Caller holds x->mu. */
-static long find(const struct sl_exporters *x, const char *name)
+long sl_xp_find(const struct sl_exporters *x, const char *name)
 {
 	for (size_t i = 0; i < x->list.len; i++) {
 		const struct xp_exporter *e = x->list.items[i];
@@ -516,9 +131,9 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 			rc = sl_error_set(err, SL_EINVAL, "bad exporter_delete record");
 			goto out;
 		}
-		idx = find(x, name);
+		idx = sl_xp_find(x, name);
 		if (idx >= 0)
-			exporter_free(sl_vec_remove(&x->list, (size_t)idx));
+			sl_xp_exporter_free(sl_vec_remove(&x->list, (size_t)idx));
 		goto out;
 	}
 	if (strcmp(op, "exporter") != 0) {
@@ -526,8 +141,9 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 		goto out;
 	}
 	if (json_unpack(o, "{s:s, s:s}", "name", &name, "state", &state) != 0 ||
-	        (e = exporter_new(x, name)) == NULL || parse_state(state, &e->state) != 0 ||
-	        spec_apply_json(o, &e->spec, true, err) != 0) {
+	        (e = sl_xp_exporter_new(x, name)) == NULL ||
+	        sl_xp_parse_state(state, &e->state) != 0 ||
+	        sl_xp_spec_apply_json(o, &e->spec, true, err) != 0) {
 		rc = sl_error_set(err, SL_EINVAL, "bad exporter record");
 		goto out;
 	}
@@ -545,16 +161,16 @@ int sl_exporters_replay(struct sl_exporters *x, const char *rec, size_t len, str
 	/* A RUNNING exporter restarts as STARTING and goes RUNNING from its offset. */
 	if (e->state == XP_RUNNING)
 		e->state = XP_STARTING;
-	idx = find(x, name);
+	idx = sl_xp_find(x, name);
 	if (idx >= 0)
-		exporter_free(sl_vec_remove(&x->list, (size_t)idx));
+		sl_xp_exporter_free(sl_vec_remove(&x->list, (size_t)idx));
 	if (insert(x, e) != 0) {
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
 	e = NULL;
 out:
-	exporter_free(e);
+	sl_xp_exporter_free(e);
 	json_decref(o);
 	return rc;
 }
@@ -624,7 +240,7 @@ void sl_exporters_free(struct sl_exporters *x)
 
 		if (e->thread_started)
 			pthread_join(e->thread, NULL);
-		exporter_free(e);
+		sl_xp_exporter_free(e);
 	}
 	sl_vec_release(&x->list, NULL);
 	free(x->cluster_id);
@@ -634,131 +250,53 @@ void sl_exporters_free(struct sl_exporters *x)
 	free(x);
 }
 
-/* ---------- REST ---------- */
+/* ---------- state changes ---------- */
 
-static int reply_json(struct sl_httpd_response *resp, int status, json_t *v)
+/* Appends rec (taken) to the journal. Caller holds x->jmu, not x->mu. */
+int sl_xp_journal(struct sl_exporters *x, char *rec, struct sl_error *err)
 {
-	char *text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	int rc;
 
-	json_decref(v);
-	if (text == NULL)
-		return sl_httpd_reply_error(resp, 500, 50001, "Error in the backend data store");
-	rc = sl_httpd_reply_json(resp, status, text);
-	free(text);
+	if (rec == NULL)
+		return sl_registry_error(err, 50001, "Error in the backend data store");
+	rc = sl_store_journal_extra(x->store, rec, strlen(rec), err);
+	free(rec);
 	return rc;
 }
 
-static int reply_err(struct sl_httpd_response *resp, const struct sl_error *err)
+/* Adds e (taken when this returns 0) to x and journals it: 40960 when its name is taken, 40964
+ * when x holds x->max exporters already. Starts its worker when x is started. */
+int sl_xp_add(struct sl_exporters *x, struct xp_exporter *e, struct sl_error *err)
 {
-	if (err->registry_code != 0)
-		return sl_httpd_reply_error(resp, err->http_status, err->registry_code, err->msg);
-	return sl_httpd_reply_error(resp, 500, 50001, "Error in the backend data store");
-}
-
-static int reply_name(struct sl_httpd_response *resp, const char *name)
-{
-	return reply_json(resp, 200, json_pack("{s:s}", "name", name));
-}
-
-static int not_found_exporter(struct sl_httpd_response *resp, const char *name)
-{
-	struct sl_error err = SL_ERROR_INIT;
-
-	sl_registry_error(&err, 40450, "Exporter %.300s not found.", name);
-	return reply_err(resp, &err);
-}
-
-/* Parses the body as a JSON object or answers 400 and returns NULL. */
-static json_t *body_object(const struct sl_httpd_request *req, struct sl_httpd_response *resp)
-{
-	json_error_t jerr;
-	json_t *v = json_loadb(req->body, req->body_len, 0, &jerr);
-	char msg[300];
-
-	if (v == NULL) {
-		snprintf(msg, sizeof(msg),
-		        "Unrecognized JSON in request body: %s (line %d, column %d)", jerr.text,
-		        jerr.line, jerr.column);
-		sl_httpd_reply_error(resp, 400, 400, msg);
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		sl_httpd_reply_error(resp, 400, 400, "Request body must be a JSON object");
-		return NULL;
-	}
-	return v;
-}
-
-static int list(struct sl_exporters *x, struct sl_httpd_response *resp)
-{
-	json_t *a = json_array();
-
-	pthread_mutex_lock(&x->mu);
-	for (size_t i = 0; a != NULL && i < x->list.len; i++) {
-		const struct xp_exporter *e = x->list.items[i];
-
-		json_array_append_new(a, json_string(e->name));
-	}
-	pthread_mutex_unlock(&x->mu);
-	return reply_json(resp, 200, a);
-}
-
-static int create(
-        struct sl_exporters *x, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
-{
-	struct sl_error err = SL_ERROR_INIT;
-	struct xp_exporter *e = NULL;
-	json_t *body = body_object(req, resp), *nv;
 	char *rec = NULL;
-	int rc = 0;
+	bool added = false;
 
-	if (body == NULL)
-		return 0;
-	nv = json_object_get(body, "name");
-	if (!json_is_string(nv) || !valid_name(json_string_value(nv))) {
-		sl_registry_error(&err, 40950,
-		        "Missing or invalid exporter name: 1-255 characters of [A-Za-z0-9._-]");
-		rc = reply_err(resp, &err);
-		goto out;
-	}
-	e = exporter_new(x, json_string_value(nv));
-	if (e == NULL || spec_apply_json(body, &e->spec, true, &err) != 0) {
-		if (e == NULL)
-			sl_registry_error(&err, 50001, "Error in the backend data store");
-		rc = reply_err(resp, &err);
-		goto out;
-	}
+	sl_error_clear(err);
 	pthread_mutex_lock(&x->jmu);
 	pthread_mutex_lock(&x->mu);
-	if (find(x, e->name) >= 0)
-		sl_registry_error(&err, 40960, "Exporter %s already exists.", e->name);
+	if (sl_xp_find(x, e->name) >= 0)
+		sl_registry_error(err, 40960, "Exporter %s already exists.", e->name);
 	else if (x->list.len >= x->max)
 		sl_registry_error(
-		        &err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
+		        err, 40964, "Too many exporters: at most %zu are allowed.", x->max);
 	else
 		rec = sl_xp_record(e);
 	pthread_mutex_unlock(&x->mu);
-	if (err.code == 0 && sl_xp_journal(x, rec, &err) == 0) {
+	if (err->code == 0 && sl_xp_journal(x, rec, err) == 0) {
 		pthread_mutex_lock(&x->mu);
 		if (insert(x, e) != 0) {
-			sl_registry_error(&err, 50001, "Error in the backend data store");
+			sl_registry_error(err, 50001, "Error in the backend data store");
 		} else {
 			if (x->started)
 				spawn(x, e);
-			rc = reply_name(resp, e->name);
-			e = NULL;
+			added = true;
 		}
 		pthread_mutex_unlock(&x->mu);
 	}
 	pthread_mutex_unlock(&x->jmu);
-	if (e != NULL)
-		rc = reply_err(resp, &err);
-out:
-	exporter_free(e);
-	json_decref(body);
-	return rc;
+	if (added)
+		return 0;
+	return err->code != 0 ? err->code : SL_EIO;
 }
 
 static char *delete_record(const char *name)
@@ -770,46 +308,37 @@ static char *delete_record(const char *name)
 	return text;
 }
 
-enum action { ACT_PAUSE, ACT_RESUME, ACT_RESET, ACT_UPDATE, ACT_CONFIG, ACT_DELETE };
-
 /* pause, resume, reset, update, config update and delete: §8's preconditions, the change,
  * its journal record, and for delete the worker's end. */
-static int mutate(struct sl_exporters *x, const char *name, enum action act,
-        const struct sl_httpd_request *req, struct sl_httpd_response *resp)
+int sl_xp_change(struct sl_exporters *x, const char *name, enum xp_action act, json_t *body,
+        struct sl_error *err)
 {
-	struct sl_error err = SL_ERROR_INIT;
 	struct xp_spec next;
 	struct xp_exporter *e = NULL, *gone = NULL;
-	json_t *body = NULL;
 	char *rec = NULL;
 	long idx;
-	int rc;
 
+	sl_error_clear(err);
 	memset(&next, 0, sizeof(next));
-	if (act == ACT_UPDATE || act == ACT_CONFIG) {
-		body = body_object(req, resp);
-		if (body == NULL)
-			return 0;
-	}
 	pthread_mutex_lock(&x->jmu);
 	pthread_mutex_lock(&x->mu);
-	idx = find(x, name);
+	idx = sl_xp_find(x, name);
 	if (idx < 0) {
-		sl_registry_error(&err, 40450, "Exporter %.300s not found.", name);
+		sl_registry_error(err, 40450, "Exporter %.300s not found.", name);
 		goto unlock;
 	}
 	e = x->list.items[idx];
 	switch (act) {
-	case ACT_PAUSE:
+	case XP_ACT_PAUSE:
 		if (e->state != XP_PAUSED) {
 			e->state = XP_PAUSED;
 			atomic_fetch_add(&e->gen, 1);
 			rec = sl_xp_record(e);
 		}
 		break;
-	case ACT_RESUME:
+	case XP_ACT_RESUME:
 		if (e->state != XP_PAUSED) {
-			sl_registry_error(&err, 40961, "Exporter %s is already running.", name);
+			sl_registry_error(err, 40961, "Exporter %s is already running.", name);
 			break;
 		}
 		e->state = XP_STARTING;
@@ -820,32 +349,33 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 			spawn(x, e);
 		rec = sl_xp_record(e);
 		break;
-	case ACT_RESET:
-	case ACT_UPDATE:
-	case ACT_CONFIG:
-	case ACT_DELETE:
+	case XP_ACT_RESET:
+	case XP_ACT_UPDATE:
+	case XP_ACT_CONFIG:
+	case XP_ACT_DELETE:
 		if (e->state != XP_PAUSED) {
-			sl_registry_error(&err, 40963, "Exporter %s is not paused.", name);
+			sl_registry_error(err, 40963, "Exporter %s is not paused.", name);
 			break;
 		}
-		if (act == ACT_RESET) {
+		if (act == XP_ACT_RESET) {
 			e->offset = -1;
 			e->offset_gen++;
 			free(e->trace);
 			e->trace = NULL;
 			rec = sl_xp_record(e);
-		} else if (act == ACT_DELETE) {
+		} else if (act == XP_ACT_DELETE) {
 			gone = sl_vec_remove(&x->list, (size_t)idx);
 			gone->deleted = true;
 			atomic_fetch_add(&gone->gen, 1);
 			rec = delete_record(name);
 		} else {
 			if (sl_xp_spec_copy(&next, &e->spec) != 0) {
-				sl_registry_error(&err, 50001, "Error in the backend data store");
+				sl_registry_error(err, 50001, "Error in the backend data store");
 				break;
 			}
-			if (act == ACT_CONFIG ? config_from_json(body, &next, &err) != 0
-			                      : spec_apply_json(body, &next, false, &err) != 0)
+			if (act == XP_ACT_CONFIG
+			                ? sl_xp_config_from_json(body, &next, err) != 0
+			                : sl_xp_spec_apply_json(body, &next, false, err) != 0)
 				break;
 			sl_xp_spec_release(&e->spec);
 			e->spec = next;
@@ -858,97 +388,18 @@ static int mutate(struct sl_exporters *x, const char *name, enum action act,
 	pthread_cond_broadcast(&x->cv);
 unlock:
 	pthread_mutex_unlock(&x->mu);
-	if (err.code == 0 && rec != NULL) {
-		sl_xp_journal(x, rec, &err);
+	if (err->code == 0 && rec != NULL) {
+		sl_xp_journal(x, rec, err);
 		rec = NULL;
 	}
 	pthread_mutex_unlock(&x->jmu);
 	free(rec);
 	sl_xp_spec_release(&next);
-	json_decref(body);
 	if (gone != NULL) {
 		/* Paused, so its worker is idle or abandoning a cancelled call: join it. */
 		if (gone->thread_started)
 			pthread_join(gone->thread, NULL);
-		exporter_free(gone);
+		sl_xp_exporter_free(gone);
 	}
-	if (err.code != 0)
-		return reply_err(resp, &err);
-	if (act == ACT_DELETE)
-		return sl_httpd_reply(resp, 200, NULL, "", 0);
-	rc = reply_name(resp, name);
-	return rc;
-}
-
-/* GET info, config or status under the lock. */
-enum view { VIEW_INFO, VIEW_CONFIG, VIEW_STATUS, VIEW_CLUSTERLINK };
-
-static int view(
-        struct sl_exporters *x, const char *name, enum view what, struct sl_httpd_response *resp)
-{
-	json_t *v = NULL;
-	long idx;
-
-	pthread_mutex_lock(&x->mu);
-	idx = find(x, name);
-	if (idx >= 0) {
-		const struct xp_exporter *e = x->list.items[idx];
-
-		switch (what) {
-		case VIEW_INFO: v = info_json(e, true); break;
-		case VIEW_CONFIG: v = config_json(&e->spec.config, true); break;
-		case VIEW_STATUS: v = status_json(e); break;
-		case VIEW_CLUSTERLINK: v = json_object(); break;
-		}
-	}
-	pthread_mutex_unlock(&x->mu);
-	if (idx < 0)
-		return not_found_exporter(resp, name);
-	return reply_json(resp, 200, v);
-}
-
-static bool is(const char *a, const char *b)
-{
-	return strcmp(a, b) == 0;
-}
-
-int sl_exporters_handle(struct sl_exporters *x, const struct sl_httpd_request *req,
-        const char *const *seg, size_t n, struct sl_httpd_response *resp)
-{
-	const char *m = req->method, *name = n >= 2 ? seg[1] : NULL;
-
-	if (n == 1) {
-		if (is(m, "GET"))
-			return list(x, resp);
-		if (is(m, "POST"))
-			return create(x, req, resp);
-	} else if (n == 2) {
-		if (is(m, "GET"))
-			return view(x, name, VIEW_INFO, resp);
-		if (is(m, "PUT"))
-			return mutate(x, name, ACT_UPDATE, req, resp);
-		if (is(m, "DELETE"))
-			return mutate(x, name, ACT_DELETE, req, resp);
-	} else if (n == 3 && is(seg[2], "config")) {
-		if (is(m, "GET"))
-			return view(x, name, VIEW_CONFIG, resp);
-		if (is(m, "PUT"))
-			return mutate(x, name, ACT_CONFIG, req, resp);
-	} else if (n == 3 && is(seg[2], "status")) {
-		if (is(m, "GET"))
-			return view(x, name, VIEW_STATUS, resp);
-	} else if (n == 3 && (is(seg[2], "pause") || is(seg[2], "resume") || is(seg[2], "reset"))) {
-		if (is(m, "PUT"))
-			return mutate(x, name,
-			        is(seg[2], "pause")    ? ACT_PAUSE
-			        : is(seg[2], "resume") ? ACT_RESUME
-			                               : ACT_RESET,
-			        req, resp);
-	} else if (n == 4 && is(seg[2], "config") && is(seg[3], "clusterlink")) {
-		if (is(m, "GET"))
-			return view(x, name, VIEW_CLUSTERLINK, resp);
-	} else {
-		return sl_httpd_reply_error(resp, 404, 404, "HTTP 404 Not Found");
-	}
-	return sl_httpd_reply_error(resp, 405, 405, "HTTP 405 Method Not Allowed");
+	return err->code;
 }

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "reply.h"
+
 struct rule {
 	long id;
 	char *method; /* NULL = any */
@@ -75,19 +77,6 @@ void sl_faults_free(struct sl_faults *f)
 	clear_rules(f);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
-}
-
-static int reply_json(struct sl_httpd_response *resp, int status, json_t *v)
-{
-	char *text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	int rc;
-
-	json_decref(v);
-	if (text == NULL)
-		return sl_httpd_reply_error(resp, 500, 50001, "Error in the backend data store");
-	rc = sl_httpd_reply_json(resp, status, text);
-	free(text);
-	return rc;
 }
 
 static json_t *rule_json(const struct rule *r)
@@ -233,7 +222,7 @@ static int add_rule(
 		rule_free(r);
 		return sl_httpd_reply_error(resp, 422, 422, "too many fault rules");
 	}
-	return reply_json(resp, 200, answer);
+	return sl_reply_json(resp, 200, answer);
 }
 
 int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
@@ -243,7 +232,7 @@ int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
 	json_t *v = NULL;
 
 	if (n != 2 || (strcmp(seg[1], "faults") != 0 && strcmp(seg[1], "requests") != 0))
-		return sl_httpd_reply_error(resp, 404, 404, "HTTP 404 Not Found");
+		return sl_reply_not_found(resp);
 	if (strcmp(seg[1], "faults") == 0) {
 		if (strcmp(m, "POST") == 0)
 			return add_rule(f, req, resp);
@@ -253,13 +242,13 @@ int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
 			for (size_t i = 0; v != NULL && i < f->nrules; i++)
 				json_array_append_new(v, rule_json(f->rules[i]));
 			pthread_mutex_unlock(&f->mu);
-			return reply_json(resp, 200, v);
+			return sl_reply_json(resp, 200, v);
 		}
 		if (strcmp(m, "DELETE") == 0) {
 			pthread_mutex_lock(&f->mu);
 			clear_rules(f);
 			pthread_mutex_unlock(&f->mu);
-			return reply_json(resp, 200, json_object());
+			return sl_reply_json(resp, 200, json_object());
 		}
 	} else {
 		if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
@@ -268,10 +257,10 @@ int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
 				memset(f->counts, 0, sizeof(f->counts));
 			v = counts_json(f->counts);
 			pthread_mutex_unlock(&f->mu);
-			return reply_json(resp, 200, v);
+			return sl_reply_json(resp, 200, v);
 		}
 	}
-	return sl_httpd_reply_error(resp, 405, 405, "HTTP 405 Method Not Allowed");
+	return sl_reply_not_allowed(resp);
 }
 
 static const char *reason(int status)

@@ -1,93 +1,37 @@
 /*
- * store.c — srlite's registry state (see store.h).
+ * store.c — srlite's registry state (see store.h): the store itself, its contexts, subjects,
+ * versions and schemas, the errors every part reports, and the references between versions.
  *
  * Every write follows decide -> journal -> apply: the decision (and all its errors) is taken
  * under the write lock without changing anything, the outcome is written as one journal record,
  * and only then applied through the same apply_* function replay uses. So the journal never
  * holds a write the store refused, and replay reproduces the state byte for byte (ids, versions
  * and the change log included). The group fsync happens after the lock is released.
+ *
+ * The parts (store_int.h holds what they share):
+ *   store_register.c  registering a schema version
+ *   store_delete.c    deleting versions and subjects
+ *   store_query.c     reading subjects and schemas: versions, lists, ids, lookups
+ *   store_scope.c     the scopes modes and compatibility levels are set at
+ *   store_modes.c     modes
+ *   store_config.c    compatibility levels
+ *   store_contexts.c  listing and deleting contexts
+ *   store_changes.c   the change log exporters read
+ *   store_journal.c   journal records and replay
  */
 #include "schemalink/store.h"
 
-#include <errno.h>
-#include <jansson.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "schemalink/buf.h"
-#include "schemalink/journal.h"
 #include "schemalink/qsubject.h"
 #include "schemalink/strmap.h"
 
-enum mode {
-	MODE_UNSET = 0,
-	MODE_READWRITE,
-	MODE_READONLY,
-	MODE_READONLY_OVERRIDE,
-	MODE_IMPORT,
-	MODE_FORWARD,
-};
-
-static const char *const mode_names[] = {
-        NULL, "READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD"};
-
-static const char *const compat_names[] = {NULL, "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
-        "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"};
-#define NCOMPAT ((int)(sizeof(compat_names) / sizeof(compat_names[0])))
-#define COMPAT_DEFAULT 1 /* BACKWARD */
-
-struct schema {
-	int id;
-	char *type;
-	char *text;
-	struct sl_schema_ref *refs;
-	size_t nrefs;
-	char *key; /* identity: type, references and text */
-	int uses; /* versions (soft-deleted too) holding it; 0 = hidden from id lookups */
-};
-
-struct version {
-	int version;
-	struct schema *schema;
-	bool deleted;
-};
-
-struct subject {
-	char *name; /* unqualified */
-	struct sl_vec versions; /* struct version *, ascending by number */
-	int mode;
-	int compat;
-};
-
-struct context {
-	char *name;
-	bool listed; /* created by a registration: shown by /contexts until deleted */
-	struct sl_strmap subjects; /* name -> struct subject * */
-	struct sl_strmap by_key; /* identity key -> struct schema * (owned here) */
-	struct sl_strmap by_id; /* decimal id -> struct schema * (borrowed) */
-	int max_id;
-	int mode; /* for "." this is the top-level mode */
-	int compat;
-};
-
-struct sl_store {
-	pthread_rwlock_t lock;
-	struct sl_strmap contexts; /* name -> struct context *; "." always present */
-	int global_mode;
-	int global_compat;
-	struct sl_journal *journal;
-
-	pthread_mutex_t log_mu; /* guards log and woken; taken inside lock, never around it */
-	pthread_cond_t log_cv;
-	struct sl_vec log; /* struct sl_change * */
-	bool woken;
-};
+#include "store_int.h"
 
 /* ---------- errors ---------- */
 
@@ -109,18 +53,9 @@ int sl_registry_error(struct sl_error *err, int registry_code, const char *fmt, 
 	return code;
 }
 
-static int nomem(struct sl_error *err)
+int sl_st_nomem(struct sl_error *err)
 {
 	return sl_registry_error(err, 50001, "Error in the backend data store: out of memory");
-}
-
-/* A journal failure surfaces as a store error; the detail is kept for the operator. */
-static int store_io(struct sl_error *err)
-{
-	char detail[SL_ERROR_MSG_MAX];
-
-	snprintf(detail, sizeof(detail), "%s", err != NULL ? err->msg : "");
-	return sl_registry_error(err, 50001, "Error in the backend data store: %s", detail);
 }
 
 /* ---------- small helpers ---------- */
@@ -130,7 +65,7 @@ static char *xstrdup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-static void refs_free(struct sl_schema_ref *refs, size_t n)
+void sl_st_refs_free(struct sl_schema_ref *refs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(refs[i].name);
@@ -139,7 +74,7 @@ static void refs_free(struct sl_schema_ref *refs, size_t n)
 	free(refs);
 }
 
-static struct sl_schema_ref *refs_copy(const struct sl_schema_ref *refs, size_t n)
+struct sl_schema_ref *sl_st_refs_copy(const struct sl_schema_ref *refs, size_t n)
 {
 	struct sl_schema_ref *out;
 
@@ -153,14 +88,14 @@ static struct sl_schema_ref *refs_copy(const struct sl_schema_ref *refs, size_t 
 		out[i].subject = xstrdup(refs[i].subject);
 		out[i].version = refs[i].version;
 		if (out[i].name == NULL || out[i].subject == NULL) {
-			refs_free(out, n);
+			sl_st_refs_free(out, n);
 			return NULL;
 		}
 	}
 	return out;
 }
 
-static char *identity_key(
+char *sl_st_identity_key(
         const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs)
 {
 	struct sl_buf b = SL_BUF_INIT;
@@ -179,7 +114,7 @@ static char *identity_key(
 	return sl_buf_detach(&b);
 }
 
-static const char *ctx_display(const char *ctx, char *buf, size_t len)
+const char *sl_st_ctx_display(const char *ctx, char *buf, size_t len)
 {
 	if (sl_context_is_default(ctx))
 		return "";
@@ -187,23 +122,7 @@ static const char *ctx_display(const char *ctx, char *buf, size_t len)
 	return buf;
 }
 
-static int parse_mode(const char *s)
-{
-	for (int i = 1; i <= MODE_FORWARD; i++)
-		if (strcasecmp(s, mode_names[i]) == 0)
-			return i;
-	return MODE_UNSET;
-}
-
-static int parse_compat(const char *s)
-{
-	for (int i = 1; i < NCOMPAT; i++)
-		if (strcasecmp(s, compat_names[i]) == 0)
-			return i;
-	return 0;
-}
-
-static void schema_free(void *p)
+void sl_st_schema_free(void *p)
 {
 	struct schema *s = p;
 
@@ -211,7 +130,7 @@ static void schema_free(void *p)
 		return;
 	free(s->type);
 	free(s->text);
-	refs_free(s->refs, s->nrefs);
+	sl_st_refs_free(s->refs, s->nrefs);
 	free(s->key);
 	free(s);
 }
@@ -227,7 +146,7 @@ static void subject_free(void *p)
 	free(s);
 }
 
-static void context_free(void *p)
+void sl_st_context_free(void *p)
 {
 	struct context *c = p;
 
@@ -235,17 +154,12 @@ static void context_free(void *p)
 		return;
 	sl_strmap_release(&c->subjects, subject_free);
 	sl_strmap_release(&c->by_id, NULL);
-	sl_strmap_release(&c->by_key, schema_free);
+	sl_strmap_release(&c->by_key, sl_st_schema_free);
 	free(c->name);
 	free(c);
 }
 
-static struct context *ctx_get(struct sl_store *st, const char *name)
-{
-	return sl_strmap_get(&st->contexts, name, NULL);
-}
-
-static struct context *ctx_ensure(struct sl_store *st, const char *name)
+struct context *sl_st_ctx_ensure(struct sl_store *st, const char *name)
 {
 	struct context *c = ctx_get(st, name);
 
@@ -256,18 +170,13 @@ static struct context *ctx_ensure(struct sl_store *st, const char *name)
 		return NULL;
 	c->name = strdup(name);
 	if (c->name == NULL || sl_strmap_set(&st->contexts, name, c, NULL) != 0) {
-		context_free(c);
+		sl_st_context_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-static struct subject *subj_get(struct context *c, const char *name)
-{
-	return c != NULL ? sl_strmap_get(&c->subjects, name, NULL) : NULL;
-}
-
-static struct subject *subj_ensure(struct context *c, const char *name)
+struct subject *sl_st_subj_ensure(struct context *c, const char *name)
 {
 	struct subject *s = subj_get(c, name);
 
@@ -285,51 +194,14 @@ static struct subject *subj_ensure(struct context *c, const char *name)
 }
 
 /* Drops a subject that holds nothing any more (no versions, no mode, no config). */
-static void subj_gc(struct context *c, struct subject *s)
+void sl_st_subj_gc(struct context *c, struct subject *s)
 {
 	if (s->versions.len == 0 && s->mode == MODE_UNSET && s->compat == 0)
 		subject_free(sl_strmap_del(&c->subjects, s->name, NULL));
 }
 
-static struct version *ver_at(const struct subject *s, size_t i)
-{
-	return sl_vec_get(&s->versions, i);
-}
-
-static struct version *ver_find(const struct subject *s, int version)
-{
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (ver_at(s, i)->version == version)
-			return ver_at(s, i);
-	return NULL;
-}
-
-static bool subj_has_live(const struct subject *s)
-{
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (!ver_at(s, i)->deleted)
-			return true;
-	return false;
-}
-
-static bool subj_exists(const struct subject *s)
-{
-	return s != NULL && s->versions.len > 0;
-}
-
-static struct version *ver_latest(const struct subject *s, bool deleted)
-{
-	for (size_t i = s != NULL ? s->versions.len : 0; i > 0; i--) {
-		struct version *v = ver_at(s, i - 1);
-
-		if (deleted || !v->deleted)
-			return v;
-	}
-	return NULL;
-}
-
 /* Parses a qualified subject into context and name; wildcard forms are invalid here. */
-static int split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
+int sl_st_split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
 {
 	struct sl_error perr = SL_ERROR_INIT;
 
@@ -342,7 +214,7 @@ static int split_qs(const char *qs, struct sl_qsubject *q, struct sl_error *err)
 }
 
 /* Resolves a reference's subject relative to the referring schema's context. */
-static struct subject *ref_target(struct sl_store *st, const char *ctx,
+struct subject *sl_st_ref_target(struct sl_store *st, const char *ctx,
         const struct sl_schema_ref *r, const char **ref_ctx_out)
 {
 	struct sl_qsubject q = SL_QSUBJECT_INIT;
@@ -362,7 +234,7 @@ out:
 }
 
 /* True when a live version anywhere in context ctx references (subject s, version v). */
-static bool is_referenced(
+bool sl_st_is_referenced(
         struct sl_store *st, struct context *c, const struct subject *target, int version)
 {
 	size_t pos = 0;
@@ -381,7 +253,7 @@ static bool is_referenced(
 				const struct sl_schema_ref *r = &v->schema->refs[k];
 
 				if (r->version == version &&
-				        ref_target(st, c->name, r, NULL) == target)
+				        sl_st_ref_target(st, c->name, r, NULL) == target)
 					return true;
 			}
 		}
@@ -389,114 +261,10 @@ static bool is_referenced(
 	return false;
 }
 
-static int referenced_error(struct sl_error *err, const char *qs, int version)
+int sl_st_referenced_error(struct sl_error *err, const char *qs, int version)
 {
 	return sl_registry_error(err, 42206,
 	        "One or more references exist to the schema {subject=%s,version=%d}.", qs, version);
-}
-
-/* ---------- change log ---------- */
-
-void sl_change_free(void *p)
-{
-	struct sl_change *c = p;
-
-	if (c == NULL)
-		return;
-	free(c->context);
-	free(c->subject);
-	free(c);
-}
-
-static int log_append(struct sl_store *st, const char *ctx, const char *subj, int version, int id)
-{
-	struct sl_change *c = calloc(1, sizeof(*c));
-	int rc = SL_ENOMEM;
-
-	if (c == NULL)
-		return SL_ENOMEM;
-	c->context = strdup(ctx);
-	c->subject = sl_qsubject_format(ctx, subj);
-	c->version = version;
-	c->id = id;
-	if (c->context == NULL || c->subject == NULL)
-		goto fail;
-	pthread_mutex_lock(&st->log_mu);
-	c->index = st->log.len;
-	rc = sl_vec_push(&st->log, c);
-	pthread_cond_broadcast(&st->log_cv);
-	pthread_mutex_unlock(&st->log_mu);
-	if (rc == 0)
-		return 0;
-fail:
-	sl_change_free(c);
-	return rc;
-}
-
-uint64_t sl_store_changes_count(struct sl_store *st)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&st->log_mu);
-	n = st->log.len;
-	pthread_mutex_unlock(&st->log_mu);
-	return n;
-}
-
-int sl_store_changes_since(
-        struct sl_store *st, uint64_t from, size_t max, struct sl_vec *out, struct sl_error *err)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&st->log_mu);
-	for (uint64_t i = from; i < st->log.len && max > 0; i++, max--) {
-		const struct sl_change *c = sl_vec_get(&st->log, (size_t)i);
-		struct sl_change *cp = calloc(1, sizeof(*cp));
-
-		if (cp != NULL) {
-			*cp = *c;
-			cp->context = strdup(c->context);
-			cp->subject = strdup(c->subject);
-		}
-		if (cp == NULL || cp->context == NULL || cp->subject == NULL ||
-		        sl_vec_push(out, cp) != 0) {
-			sl_change_free(cp);
-			rc = nomem(err);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&st->log_mu);
-	return rc;
-}
-
-uint64_t sl_store_changes_wait(struct sl_store *st, uint64_t from, int64_t timeout_ms)
-{
-	struct timespec deadline;
-	uint64_t n;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&st->log_mu);
-	while (st->log.len <= from && !st->woken) {
-		if (pthread_cond_timedwait(&st->log_cv, &st->log_mu, &deadline) == ETIMEDOUT)
-			break;
-	}
-	n = st->log.len;
-	pthread_mutex_unlock(&st->log_mu);
-	return n;
-}
-
-void sl_store_changes_wake(struct sl_store *st)
-{
-	pthread_mutex_lock(&st->log_mu);
-	st->woken = true;
-	pthread_cond_broadcast(&st->log_cv);
-	pthread_mutex_unlock(&st->log_mu);
 }
 
 /* ---------- lifecycle ---------- */
@@ -510,7 +278,7 @@ struct sl_store *sl_store_new(void)
 	pthread_rwlock_init(&st->lock, NULL);
 	pthread_mutex_init(&st->log_mu, NULL);
 	pthread_cond_init(&st->log_cv, NULL);
-	if (ctx_ensure(st, SL_DEFAULT_CONTEXT) == NULL) {
+	if (sl_st_ctx_ensure(st, SL_DEFAULT_CONTEXT) == NULL) {
 		sl_store_free(st);
 		return NULL;
 	}
@@ -521,7 +289,7 @@ void sl_store_free(struct sl_store *st)
 {
 	if (st == NULL)
 		return;
-	sl_strmap_release(&st->contexts, context_free);
+	sl_strmap_release(&st->contexts, sl_st_context_free);
 	sl_vec_release(&st->log, sl_change_free);
 	pthread_rwlock_destroy(&st->lock);
 	pthread_mutex_destroy(&st->log_mu);
@@ -536,120 +304,9 @@ void sl_store_attach_journal(struct sl_store *st, struct sl_journal *j)
 	pthread_rwlock_unlock(&st->lock);
 }
 
-/* Writes rec (taken) to the journal, under the write lock. *seq = 0 without a journal. */
-static int journal_write(struct sl_store *st, json_t *rec, uint64_t *seq, struct sl_error *err)
-{
-	char *text = NULL;
-	int rc = 0;
-
-	*seq = 0;
-	if (rec == NULL)
-		return nomem(err);
-	if (st->journal != NULL) {
-		text = json_dumps(rec, JSON_COMPACT);
-		if (text == NULL)
-			rc = nomem(err);
-		else if (sl_journal_append(st->journal, text, strlen(text), seq, err) != 0)
-			rc = store_io(err);
-	}
-	free(text);
-	json_decref(rec);
-	return rc;
-}
-
-/* Waits for the group fsync of seq, after the store lock was released. */
-static int journal_wait(
-        struct sl_store *st, struct sl_journal *j, uint64_t seq, struct sl_error *err)
-{
-	(void)st;
-	if (j == NULL || seq == 0)
-		return 0;
-	if (sl_journal_sync(j, seq, err) != 0)
-		return store_io(err);
-	return 0;
-}
-
-int sl_store_journal_extra(struct sl_store *st, const char *rec, size_t len, struct sl_error *err)
-{
-	struct sl_journal *j;
-	uint64_t seq = 0;
-	int rc = 0;
-
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	if (j != NULL && sl_journal_append(j, rec, len, &seq, err) != 0)
-		rc = store_io(err);
-	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
 /* ---------- apply (shared by live writes and replay) ---------- */
 
-static int apply_register(struct sl_store *st, const char *cname, const char *sname, int version,
-        int id, const char *type, const char *text, const struct sl_schema_ref *refs, size_t nrefs)
-{
-	struct context *c = ctx_ensure(st, cname);
-	struct subject *s;
-	struct schema *sch;
-	struct version *v;
-	char *key = NULL, idbuf[16];
-	size_t pos;
-
-	if (c == NULL)
-		return SL_ENOMEM;
-	key = identity_key(type, text, refs, nrefs);
-	if (key == NULL)
-		return SL_ENOMEM;
-	sch = sl_strmap_get(&c->by_key, key, NULL);
-	if (sch == NULL) {
-		sch = calloc(1, sizeof(*sch));
-		if (sch == NULL)
-			goto nomem;
-		sch->id = id;
-		sch->type = strdup(type);
-		sch->text = strdup(text);
-		sch->refs = refs_copy(refs, nrefs);
-		sch->nrefs = nrefs;
-		sch->key = key;
-		key = NULL;
-		if (sch->type == NULL || sch->text == NULL || (nrefs > 0 && sch->refs == NULL) ||
-		        sl_strmap_set(&c->by_key, sch->key, sch, NULL) != 0) {
-			schema_free(sch);
-			goto nomem;
-		}
-		snprintf(idbuf, sizeof(idbuf), "%d", id);
-		if (sl_strmap_set(&c->by_id, idbuf, sch, NULL) != 0)
-			goto nomem;
-		if (id > c->max_id)
-			c->max_id = id;
-	}
-	free(key);
-	s = subj_ensure(c, sname);
-	v = calloc(1, sizeof(*v));
-	if (s == NULL || v == NULL) {
-		free(v);
-		return SL_ENOMEM;
-	}
-	v->version = version;
-	v->schema = sch;
-	sch->uses++;
-	if (sl_vec_push(&s->versions, v) != 0) {
-		sch->uses--;
-		free(v);
-		return SL_ENOMEM;
-	}
-	/* Keep ascending order: imports may arrive with any version number. */
-	for (pos = s->versions.len - 1; pos > 0 && ver_at(s, pos - 1)->version > version; pos--)
-		s->versions.items[pos] = s->versions.items[pos - 1];
-	s->versions.items[pos] = v;
-	c->listed = true;
-	return log_append(st, cname, sname, version, id);
-nomem:
-	free(key);
-	return SL_ENOMEM;
-}
-
-static void drop_version(struct context *c, struct subject *s, size_t i)
+void sl_st_drop_version(struct context *c, struct subject *s, size_t i)
 {
 	struct version *v = sl_vec_remove(&s->versions, i);
 
@@ -658,1418 +315,4 @@ static void drop_version(struct context *c, struct subject *s, size_t i)
 		free(v);
 	}
 	(void)c;
-}
-
-static void apply_delete_version(
-        struct sl_store *st, const char *cname, const char *sname, int version, bool permanent)
-{
-	struct context *c = ctx_get(st, cname);
-	struct subject *s = subj_get(c, sname);
-
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++) {
-		struct version *v = ver_at(s, i);
-
-		if (v->version != version)
-			continue;
-		if (permanent)
-			drop_version(c, s, i);
-		else
-			v->deleted = true;
-		break;
-	}
-	if (s != NULL)
-		subj_gc(c, s);
-}
-
-static void apply_delete_subject(
-        struct sl_store *st, const char *cname, const char *sname, bool permanent)
-{
-	struct context *c = ctx_get(st, cname);
-	struct subject *s = subj_get(c, sname);
-
-	if (s == NULL)
-		return;
-	if (permanent) {
-		while (s->versions.len > 0)
-			drop_version(c, s, s->versions.len - 1);
-		/* A permanently deleted subject takes its mode and config with it. */
-		s->mode = MODE_UNSET;
-		s->compat = 0;
-		subj_gc(c, s);
-	} else {
-		for (size_t i = 0; i < s->versions.len; i++)
-			ver_at(s, i)->deleted = true;
-	}
-}
-
-/* Hard-deletes the soft-deleted versions of s. */
-static void purge_subject(struct context *c, struct subject *s)
-{
-	for (size_t i = s->versions.len; i > 0; i--)
-		if (ver_at(s, i - 1)->deleted)
-			drop_version(c, s, i - 1);
-}
-
-/* Calls fn on every subject in scope sc (all contexts for TOP and GLOBAL). */
-static void for_scope(struct sl_store *st, const struct sl_scope *sc,
-        void (*fn)(struct context *, struct subject *, void *), void *arg)
-{
-	size_t cpos = 0;
-	const char *ckey;
-	void *cval;
-
-	while (sl_strmap_next(&st->contexts, &cpos, &ckey, &cval)) {
-		struct context *c = cval;
-		struct sl_vec names = SL_VEC_INIT;
-
-		if (sc->kind == SL_SCOPE_CONTEXT || sc->kind == SL_SCOPE_SUBJECT)
-			if (strcmp(c->name, sc->context) != 0)
-				continue;
-		/* Collect first: fn may remove subjects from the map. */
-		if (sl_strmap_keys(&c->subjects, &names) == 0) {
-			for (size_t i = 0; i < names.len; i++) {
-				struct subject *s = subj_get(c, names.items[i]);
-
-				if (s == NULL)
-					continue;
-				if (sc->kind == SL_SCOPE_SUBJECT &&
-				        strcmp(s->name, sc->subject) != 0)
-					continue;
-				fn(c, s, arg);
-			}
-		}
-		sl_vec_release(&names, NULL);
-	}
-}
-
-static void purge_fn(struct context *c, struct subject *s, void *arg)
-{
-	(void)arg;
-	purge_subject(c, s);
-	subj_gc(c, s);
-}
-
-static void clear_mode_fn(struct context *c, struct subject *s, void *arg)
-{
-	(void)arg;
-	s->mode = MODE_UNSET;
-	subj_gc(c, s);
-}
-
-/* The slot a scope's mode or config lives in; NULL when the holder does not exist. With
- * create, missing contexts and subjects are made. */
-static int *scope_slot(struct sl_store *st, const struct sl_scope *sc, bool config, bool create)
-{
-	struct context *c;
-	struct subject *s;
-
-	if (sc->kind == SL_SCOPE_GLOBAL)
-		return config ? &st->global_compat : &st->global_mode;
-	c = create ? ctx_ensure(st, sc->context) : ctx_get(st, sc->context);
-	if (c == NULL)
-		return NULL;
-	if (sc->kind != SL_SCOPE_SUBJECT)
-		return config ? &c->compat : &c->mode;
-	s = create ? subj_ensure(c, sc->subject) : subj_get(c, sc->subject);
-	if (s == NULL)
-		return NULL;
-	return config ? &s->compat : &s->mode;
-}
-
-static void scope_gc(struct sl_store *st, const struct sl_scope *sc)
-{
-	struct context *c;
-	struct subject *s;
-
-	if (sc->kind != SL_SCOPE_SUBJECT)
-		return;
-	c = ctx_get(st, sc->context);
-	s = subj_get(c, sc->subject);
-	if (s != NULL)
-		subj_gc(c, s);
-}
-
-static int apply_mode(
-        struct sl_store *st, const struct sl_scope *sc, int mode, bool purge, bool recursive)
-{
-	int *slot;
-
-	if (purge)
-		for_scope(st, sc, purge_fn, NULL);
-	if (recursive && sc->kind != SL_SCOPE_SUBJECT) {
-		struct sl_scope sub = *sc;
-
-		/* recursive on the top level covers the default context's subjects. */
-		if (sub.kind == SL_SCOPE_TOP) {
-			sub.kind = SL_SCOPE_CONTEXT;
-			sub.context = (char *)(uintptr_t)SL_DEFAULT_CONTEXT;
-		}
-		if (sub.kind == SL_SCOPE_CONTEXT)
-			for_scope(st, &sub, clear_mode_fn, NULL);
-	}
-	slot = scope_slot(st, sc, false, mode != MODE_UNSET);
-	if (slot == NULL)
-		return mode != MODE_UNSET ? SL_ENOMEM : 0;
-	*slot = mode;
-	scope_gc(st, sc);
-	return 0;
-}
-
-static int apply_config(struct sl_store *st, const struct sl_scope *sc, int compat)
-{
-	int *slot = scope_slot(st, sc, true, compat != 0);
-
-	if (slot == NULL)
-		return compat != 0 ? SL_ENOMEM : 0;
-	*slot = compat;
-	scope_gc(st, sc);
-	return 0;
-}
-
-static void apply_delete_context(struct sl_store *st, const char *cname)
-{
-	struct context *c;
-
-	if (sl_context_is_default(cname)) {
-		c = ctx_get(st, cname);
-		c->mode = MODE_UNSET;
-		c->compat = 0;
-		return;
-	}
-	context_free(sl_strmap_del(&st->contexts, cname, NULL));
-}
-
-/* ---------- journal records ---------- */
-
-static json_t *scope_json(const struct sl_scope *sc)
-{
-	return json_pack("{s:i, s:s?, s:s?}", "kind", (int)sc->kind, "ctx", sc->context, "subj",
-	        sc->subject);
-}
-
-static json_t *refs_json(const struct sl_schema_ref *refs, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < n; i++)
-		if (json_array_append_new(a, json_pack("[s, s, i]", refs[i].name, refs[i].subject,
-		                                     refs[i].version)) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-int sl_store_replay(struct sl_store *st, const char *rec, size_t len, struct sl_error *err)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(rec, len, 0, &jerr), *refs_j = NULL, *scope_j = NULL;
-	const char *op = NULL, *ctx = NULL, *subj = NULL, *type = NULL, *text = NULL;
-	const char *mode_s = NULL, *compat_s = NULL;
-	struct sl_schema_ref *refs = NULL;
-	struct sl_scope sc = SL_SCOPE_INIT;
-	size_t nrefs = 0;
-	int version = 0, id = 0, perm = 0, purge = 0, recursive = 0, kind = 0, rc = 0;
-
-	if (root == NULL)
-		return sl_error_set(err, SL_EINVAL, "record is not JSON: %s", jerr.text);
-	if (json_unpack(root, "{s:s}", "op", &op) != 0) {
-		rc = sl_error_set(err, SL_EINVAL, "record has no \"op\"");
-		goto out;
-	}
-	pthread_rwlock_wrlock(&st->lock);
-	if (strcmp(op, "register") == 0) {
-		if (json_unpack_ex(root, &jerr, 0, "{s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "ctx",
-		            &ctx, "subj", &subj, "ver", &version, "id", &id, "type", &type,
-		            "schema", &text, "refs", &refs_j) != 0 ||
-		        !json_is_array(refs_j)) {
-			rc = sl_error_set(err, SL_EINVAL, "bad register record: %s", jerr.text);
-		} else {
-			nrefs = json_array_size(refs_j);
-			refs = nrefs ? calloc(nrefs, sizeof(*refs)) : NULL;
-			for (size_t i = 0; i < nrefs && rc == 0; i++) {
-				const char *n = NULL, *s = NULL;
-
-				if (refs == NULL ||
-				        json_unpack(json_array_get(refs_j, i), "[s, s, i]", &n, &s,
-				                &refs[i].version) != 0)
-					rc = sl_error_set(
-					        err, SL_EINVAL, "bad reference in record");
-				else {
-					refs[i].name = (char *)(uintptr_t)n;
-					refs[i].subject = (char *)(uintptr_t)s;
-				}
-			}
-			if (rc == 0 && apply_register(st, ctx, subj, version, id, type, text, refs,
-			                       nrefs) != 0)
-				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		}
-	} else if (strcmp(op, "delete_version") == 0) {
-		if (json_unpack(root, "{s:s, s:s, s:i, s:b}", "ctx", &ctx, "subj", &subj, "ver",
-		            &version, "perm", &perm) != 0)
-			rc = sl_error_set(err, SL_EINVAL, "bad delete_version record");
-		else
-			apply_delete_version(st, ctx, subj, version, perm);
-	} else if (strcmp(op, "delete_subject") == 0) {
-		if (json_unpack(root, "{s:s, s:s, s:b}", "ctx", &ctx, "subj", &subj, "perm",
-		            &perm) != 0)
-			rc = sl_error_set(err, SL_EINVAL, "bad delete_subject record");
-		else
-			apply_delete_subject(st, ctx, subj, perm);
-	} else if (strcmp(op, "mode") == 0 || strcmp(op, "config") == 0) {
-		bool is_mode = op[0] == 'm';
-
-		/* Absent and null members both mean "none" (jansson's "s?s" rejects null). */
-		scope_j = json_object_get(root, "scope");
-		mode_s = json_string_value(json_object_get(root, "mode"));
-		compat_s = json_string_value(json_object_get(root, "compat"));
-		purge = json_is_true(json_object_get(root, "purge"));
-		recursive = json_is_true(json_object_get(root, "recursive"));
-		ctx = json_string_value(json_object_get(scope_j, "ctx"));
-		subj = json_string_value(json_object_get(scope_j, "subj"));
-		kind = (int)json_integer_value(json_object_get(scope_j, "kind"));
-		if (!json_is_object(scope_j) ||
-		        !json_is_integer(json_object_get(scope_j, "kind")) || kind < SL_SCOPE_TOP ||
-		        kind > SL_SCOPE_SUBJECT) {
-			rc = sl_error_set(err, SL_EINVAL, "bad %s record", op);
-		} else {
-			sc.kind = (enum sl_scope_kind)kind;
-			sc.context = (char *)(uintptr_t)ctx;
-			sc.subject = (char *)(uintptr_t)subj;
-			if ((sc.kind != SL_SCOPE_GLOBAL && ctx == NULL) ||
-			        (sc.kind == SL_SCOPE_SUBJECT && subj == NULL))
-				rc = sl_error_set(err, SL_EINVAL, "bad %s record scope", op);
-			else if (is_mode)
-				rc = apply_mode(st, &sc, mode_s ? parse_mode(mode_s) : MODE_UNSET,
-				        purge, recursive);
-			else
-				rc = apply_config(st, &sc, compat_s ? parse_compat(compat_s) : 0);
-			if (rc != 0)
-				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		}
-	} else if (strcmp(op, "delete_context") == 0) {
-		if (json_unpack(root, "{s:s}", "ctx", &ctx) != 0)
-			rc = sl_error_set(err, SL_EINVAL, "bad delete_context record");
-		else
-			apply_delete_context(st, ctx);
-	} else {
-		rc = sl_error_set(err, SL_EUNSUP, "unknown journal op \"%s\"", op);
-	}
-	pthread_rwlock_unlock(&st->lock);
-out:
-	free(refs);
-	json_decref(root);
-	return rc;
-}
-
-/* ---------- modes ---------- */
-
-static int effective_mode_of(struct sl_store *st, const char *cname, const char *sname)
-{
-	struct context *c = ctx_get(st, cname);
-	struct subject *s = sname != NULL ? subj_get(c, sname) : NULL;
-
-	if (s != NULL && s->mode != MODE_UNSET)
-		return s->mode;
-	/* For "." the context-level mode is the top-level one; other contexts never fall back
-	 * to it (REGISTRY-API.md §4). */
-	if (c != NULL && c->mode != MODE_UNSET)
-		return c->mode;
-	if (st->global_mode != MODE_UNSET)
-		return st->global_mode;
-	return MODE_READWRITE;
-}
-
-static int scope_effective_mode(struct sl_store *st, const struct sl_scope *sc)
-{
-	if (sc->kind == SL_SCOPE_GLOBAL)
-		return st->global_mode != MODE_UNSET ? st->global_mode : MODE_READWRITE;
-	return effective_mode_of(
-	        st, sc->context, sc->kind == SL_SCOPE_SUBJECT ? sc->subject : NULL);
-}
-
-const char *sl_store_effective_mode(struct sl_store *st, const char *qs)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	const char *m = mode_names[MODE_READWRITE];
-
-	if (sl_qsubject_parse(qs, &q, NULL) == 0 && !q.wildcard) {
-		pthread_rwlock_rdlock(&st->lock);
-		m = mode_names[effective_mode_of(st, q.context, q.subject)];
-		pthread_rwlock_unlock(&st->lock);
-	}
-	sl_qsubject_release(&q);
-	return m;
-}
-
-int sl_scope_parse(const char *s, struct sl_scope *sc, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	int rc = 0;
-
-	memset(sc, 0, sizeof(*sc));
-	sc->display = strdup(s != NULL ? s : "");
-	if (sc->display == NULL)
-		return nomem(err);
-	if (s == NULL) {
-		sc->kind = SL_SCOPE_TOP;
-		sc->context = strdup(SL_DEFAULT_CONTEXT);
-		return sc->context != NULL ? 0 : nomem(err);
-	}
-	if (sl_qsubject_parse(s, &q, NULL) != 0 || q.wildcard) {
-		rc = sl_registry_error(err, 42208, "The specified subject '%s' is not a valid.", s);
-		goto out;
-	}
-	if (q.subject[0] == '\0') {
-		if (strcmp(q.context, ".__GLOBAL") == 0) {
-			sc->kind = SL_SCOPE_GLOBAL;
-		} else {
-			sc->kind =
-			        sl_context_is_default(q.context) ? SL_SCOPE_TOP : SL_SCOPE_CONTEXT;
-			sc->context = q.context;
-			q.context = NULL;
-		}
-		goto out;
-	}
-	if (strcmp(q.context, ".__GLOBAL") == 0 || strcmp(q.subject, "__GLOBAL") == 0 ||
-	        strcmp(q.subject, "__EMPTY") == 0) {
-		rc = sl_registry_error(err, 42208, "The specified subject '%s' is not a valid.", s);
-		goto out;
-	}
-	sc->kind = SL_SCOPE_SUBJECT;
-	sc->context = q.context;
-	sc->subject = q.subject;
-	q.context = q.subject = NULL;
-out:
-	sl_qsubject_release(&q);
-	if (rc != 0)
-		sl_scope_release(sc);
-	return rc;
-}
-
-void sl_scope_release(struct sl_scope *sc)
-{
-	if (sc == NULL)
-		return;
-	free(sc->context);
-	free(sc->subject);
-	free(sc->display);
-	memset(sc, 0, sizeof(*sc));
-}
-
-int sl_store_get_mode(struct sl_store *st, const struct sl_scope *sc, bool default_to_global,
-        const char **mode, struct sl_error *err)
-{
-	int *slot, m, rc = 0;
-
-	pthread_rwlock_rdlock(&st->lock);
-	slot = scope_slot(st, sc, false, false);
-	m = slot != NULL ? *slot : MODE_UNSET;
-	if (m == MODE_UNSET && (default_to_global || sc->kind == SL_SCOPE_TOP))
-		m = scope_effective_mode(st, sc);
-	if (m == MODE_UNSET)
-		rc = sl_registry_error(err, 40409,
-		        "Subject '%s' does not have subject-level mode configured", sc->display);
-	else
-		*mode = mode_names[m];
-	pthread_rwlock_unlock(&st->lock);
-	return rc;
-}
-
-struct live_check {
-	bool found;
-};
-
-static void live_fn(struct context *c, struct subject *s, void *arg)
-{
-	(void)c;
-	if (subj_has_live(s))
-		((struct live_check *)arg)->found = true;
-}
-
-struct ref_check {
-	struct sl_store *st;
-	const char *qs;
-	int version;
-	bool found;
-};
-
-static void soft_ref_fn(struct context *c, struct subject *s, void *arg)
-{
-	struct ref_check *rc = arg;
-
-	for (size_t i = 0; i < s->versions.len && !rc->found; i++) {
-		struct version *v = ver_at(s, i);
-
-		if (v->deleted && is_referenced(rc->st, c, s, v->version)) {
-			rc->found = true;
-			rc->version = v->version;
-			rc->qs = s->name;
-		}
-	}
-}
-
-int sl_store_set_mode(struct sl_store *st, const struct sl_scope *sc, const char *mode, bool force,
-        const char **mode_out, struct sl_error *err)
-{
-	struct sl_journal *j;
-	uint64_t seq = 0;
-	bool purge = false;
-	int m = mode != NULL ? parse_mode(mode) : MODE_UNSET, rc = 0;
-	json_t *rec;
-
-	if (m == MODE_UNSET)
-		return sl_registry_error(err, 42204,
-		        "Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.");
-	if (m == MODE_FORWARD && sc->kind != SL_SCOPE_GLOBAL)
-		return sl_registry_error(err, 42204, "Forward mode only supported on global level");
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	if (m == MODE_IMPORT && !force && scope_effective_mode(st, sc) != MODE_IMPORT) {
-		struct live_check live = {false};
-		struct ref_check refs = {st, NULL, 0, false};
-
-		for_scope(st, sc, live_fn, &live);
-		if (live.found) {
-			rc = sl_registry_error(
-			        err, 42205, "Cannot import since found existing subjects");
-			goto out;
-		}
-		for_scope(st, sc, soft_ref_fn, &refs);
-		if (refs.found) {
-			rc = referenced_error(err, refs.qs, refs.version);
-			goto out;
-		}
-		purge = true;
-	}
-	rec = json_pack("{s:s, s:o, s:s, s:b}", "op", "mode", "scope", scope_json(sc), "mode",
-	        mode_names[m], "purge", purge);
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0 && apply_mode(st, sc, m, purge, false) != 0)
-		rc = nomem(err);
-	if (rc == 0)
-		*mode_out = mode_names[m];
-out:
-	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-static bool any_subject_mode(struct sl_store *st, const struct sl_scope *sc)
-{
-	const char *cname = sc->kind == SL_SCOPE_TOP ? SL_DEFAULT_CONTEXT : sc->context;
-	struct context *c = ctx_get(st, cname);
-	size_t pos = 0;
-	const char *key;
-	void *val;
-
-	while (c != NULL && sl_strmap_next(&c->subjects, &pos, &key, &val))
-		if (((struct subject *)val)->mode != MODE_UNSET)
-			return true;
-	return false;
-}
-
-int sl_store_delete_mode(struct sl_store *st, const struct sl_scope *sc, bool recursive,
-        const char **prev, struct sl_error *err)
-{
-	struct sl_journal *j;
-	uint64_t seq = 0;
-	int *slot, old, rc = 0;
-	json_t *rec;
-
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	slot = scope_slot(st, sc, false, false);
-	old = slot != NULL ? *slot : MODE_UNSET;
-	recursive = recursive && (sc->kind == SL_SCOPE_TOP || sc->kind == SL_SCOPE_CONTEXT);
-	if (old == MODE_UNSET && !recursive) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", sc->display);
-		goto out;
-	}
-	*prev = old != MODE_UNSET ? mode_names[old] : NULL;
-	if (old == MODE_UNSET && !any_subject_mode(st, sc))
-		goto out; /* nothing to change, nothing to journal */
-	rec = json_pack("{s:s, s:o, s:n, s:b}", "op", "mode", "scope", scope_json(sc), "mode",
-	        "recursive", recursive);
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0)
-		apply_mode(st, sc, MODE_UNSET, false, recursive);
-out:
-	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-/* ---------- config ---------- */
-
-static int effective_compat(struct sl_store *st, const struct sl_scope *sc)
-{
-	struct context *c;
-	struct subject *s;
-
-	if (sc->kind != SL_SCOPE_GLOBAL) {
-		c = ctx_get(st, sc->context);
-		s = sc->kind == SL_SCOPE_SUBJECT ? subj_get(c, sc->subject) : NULL;
-		if (s != NULL && s->compat != 0)
-			return s->compat;
-		if (c != NULL && c->compat != 0)
-			return c->compat;
-	}
-	return st->global_compat != 0 ? st->global_compat : COMPAT_DEFAULT;
-}
-
-int sl_store_get_config(struct sl_store *st, const struct sl_scope *sc, bool default_to_global,
-        const char **level, struct sl_error *err)
-{
-	int *slot, v, rc = 0;
-
-	pthread_rwlock_rdlock(&st->lock);
-	slot = scope_slot(st, sc, true, false);
-	v = slot != NULL ? *slot : 0;
-	if (v == 0 && (default_to_global || sc->kind == SL_SCOPE_TOP))
-		v = effective_compat(st, sc);
-	if (v == 0)
-		rc = sl_registry_error(err, 40408,
-		        "Subject '%s' does not have subject-level compatibility configured",
-		        sc->display);
-	else
-		*level = compat_names[v];
-	pthread_rwlock_unlock(&st->lock);
-	return rc;
-}
-
-int sl_store_set_config(struct sl_store *st, const struct sl_scope *sc, const char *level,
-        const char **level_out, struct sl_error *err)
-{
-	struct sl_journal *j;
-	uint64_t seq = 0;
-	int v = level != NULL ? parse_compat(level) : 0, rc;
-	json_t *rec;
-
-	if (v == 0)
-		return sl_registry_error(err, 42203,
-		        "Invalid compatibility level. Valid values are none, backward, forward, "
-		        "full, "
-		        "backward_transitive, forward_transitive, and full_transitive");
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	rec = json_pack("{s:s, s:o, s:s}", "op", "config", "scope", scope_json(sc), "compat",
-	        compat_names[v]);
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0 && apply_config(st, sc, v) != 0)
-		rc = nomem(err);
-	if (rc == 0)
-		*level_out = compat_names[v];
-	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-int sl_store_delete_config(
-        struct sl_store *st, const struct sl_scope *sc, const char **prev, struct sl_error *err)
-{
-	struct sl_journal *j;
-	uint64_t seq = 0;
-	int *slot, old, rc = 0;
-	json_t *rec;
-
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	slot = scope_slot(st, sc, true, false);
-	old = slot != NULL ? *slot : 0;
-	if (old == 0) {
-		if (sc->kind == SL_SCOPE_TOP || sc->kind == SL_SCOPE_GLOBAL)
-			*prev = compat_names[effective_compat(st, sc)];
-		else
-			rc = sl_registry_error(err, 40401, "Subject '%s' not found.", sc->display);
-		goto out;
-	}
-	*prev = compat_names[old];
-	rec = json_pack("{s:s, s:o, s:n}", "op", "config", "scope", scope_json(sc), "compat");
-	rc = journal_write(st, rec, &seq, err);
-	if (rc == 0)
-		apply_config(st, sc, 0);
-out:
-	pthread_rwlock_unlock(&st->lock);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-/* ---------- registration and lookup ---------- */
-
-static int check_refs(struct sl_store *st, const char *cname, const struct sl_schema_input *in,
-        struct sl_error *err)
-{
-	for (size_t i = 0; i < in->nrefs; i++) {
-		const struct sl_schema_ref *r = &in->refs[i];
-		struct subject *s = ref_target(st, cname, r, NULL);
-		struct version *v = ver_find(s, r->version);
-
-		if (v == NULL || v->deleted)
-			return sl_registry_error(err, 42201,
-			        "Invalid schema: reference '%s' to subject '%s' version %d does "
-			        "not "
-			        "exist",
-			        r->name, r->subject, r->version);
-	}
-	return 0;
-}
-
-int sl_store_register(struct sl_store *st, const char *qs, const struct sl_schema_input *in, int id,
-        int version, int *id_out, int *version_out, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct sl_journal *j = NULL;
-	struct context *c;
-	struct subject *s;
-	struct schema *sch = NULL;
-	char *key = NULL, cbuf[300], idbuf[16];
-	const char *cdisp;
-	uint64_t seq = 0;
-	int mode, latest, new_id, rc;
-	bool locked = false;
-
-	rc = split_qs(qs, &q, err);
-	if (rc != 0)
-		return rc;
-	key = identity_key(in->type, in->schema, in->refs, in->nrefs);
-	if (key == NULL) {
-		rc = nomem(err);
-		goto out;
-	}
-	pthread_rwlock_wrlock(&st->lock);
-	locked = true;
-	j = st->journal;
-	c = ctx_get(st, q.context);
-	s = subj_get(c, q.subject);
-	if (c != NULL)
-		sch = sl_strmap_get(&c->by_key, key, NULL);
-	/* Re-registering a schema the subject already holds returns it, before any mode check. */
-	if (sch != NULL && s != NULL) {
-		for (size_t i = s->versions.len; i > 0; i--) {
-			struct version *v = ver_at(s, i - 1);
-
-			if (v->deleted || v->schema != sch)
-				continue;
-			if ((id < 0 || id == sch->id) && (version < 0 || version == v->version)) {
-				*id_out = sch->id;
-				*version_out = v->version;
-				goto out;
-			}
-			break;
-		}
-	}
-	mode = effective_mode_of(st, q.context, q.subject);
-	cdisp = ctx_display(q.context, cbuf, sizeof(cbuf));
-	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE) {
-		rc = sl_registry_error(
-		        err, 42205, "Subject %s in context %s is in read-only mode", qs, cdisp);
-		goto out;
-	}
-	if (id >= 0 && mode != MODE_IMPORT && mode != MODE_FORWARD) {
-		rc = sl_registry_error(err, 42205, "Subject %s is not in import mode", qs);
-		goto out;
-	}
-	if (id < 0 && mode != MODE_READWRITE) {
-		rc = sl_registry_error(err, 42205,
-		        "Subject %s in context %s is not in read-write mode", qs, cdisp);
-		goto out;
-	}
-	rc = check_refs(st, q.context, in, err);
-	if (rc != 0)
-		goto out;
-	latest = 0;
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (ver_at(s, i)->version > latest)
-			latest = ver_at(s, i)->version;
-	if (id >= 0) {
-		struct schema *holder;
-
-		if (id == 0) {
-			rc = sl_registry_error(err, 42201, "Invalid schema id 0: ids start at 1");
-			goto out;
-		}
-		snprintf(idbuf, sizeof(idbuf), "%d", id);
-		holder = c != NULL ? sl_strmap_get(&c->by_id, idbuf, NULL) : NULL;
-		if (holder != NULL && holder != sch) {
-			rc = sl_registry_error(err, 42205,
-			        "Overwrite new schema with id %d in context %s is not permitted.",
-			        id, q.context);
-			goto out;
-		}
-		if (holder == NULL && sch != NULL) {
-			rc = sl_registry_error(err, 42207,
-			        "Schema already registered with id %d instead of input id %d",
-			        sch->id, id);
-			goto out;
-		}
-		if (version >= 0 && ver_find(s, version) != NULL) {
-			rc = sl_registry_error(err, 42205,
-			        "Overwrite new schema with version %d of subject %s is not "
-			        "permitted.",
-			        version, qs);
-			goto out;
-		}
-		if (version < 0)
-			version = latest + 1;
-		new_id = id;
-	} else {
-		if (version >= 0 && version != latest + 1) {
-			rc = sl_registry_error(
-			        err, 42201, "Version is not one more than previous version");
-			goto out;
-		}
-		version = latest + 1;
-		new_id = sch != NULL ? sch->id : (c != NULL ? c->max_id : 0) + 1;
-	}
-	if (version < 1) {
-		rc = sl_registry_error(err, 42202,
-		        "The specified version '%d' is not a valid version id. Allowed values are "
-		        "between [1, 2^31-1] and the string \"latest\"",
-		        version);
-		goto out;
-	}
-	rc = journal_write(st,
-	        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:o}", "op", "register", "ctx",
-	                q.context, "subj", q.subject, "ver", version, "id", new_id, "type",
-	                in->type, "schema", in->schema, "refs", refs_json(in->refs, in->nrefs)),
-	        &seq, err);
-	if (rc != 0)
-		goto out;
-	if (apply_register(st, q.context, q.subject, version, new_id, in->type, in->schema,
-	            in->refs, in->nrefs) != 0) {
-		rc = nomem(err);
-		goto out;
-	}
-	*id_out = new_id;
-	*version_out = version;
-out:
-	if (locked)
-		pthread_rwlock_unlock(&st->lock);
-	free(key);
-	sl_qsubject_release(&q);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-static int fill_info(struct sl_schema_info *out, const char *cname, const struct subject *s,
-        const struct version *v, const struct schema *sch)
-{
-	memset(out, 0, sizeof(*out));
-	if (s != NULL) {
-		out->subject = sl_qsubject_format(cname, s->name);
-		if (out->subject == NULL)
-			return SL_ENOMEM;
-	}
-	if (v != NULL) {
-		out->version = v->version;
-		out->deleted = v->deleted;
-		sch = v->schema;
-	}
-	out->id = sch->id;
-	out->type = strdup(sch->type);
-	out->schema = strdup(sch->text);
-	out->refs = refs_copy(sch->refs, sch->nrefs);
-	out->nrefs = sch->nrefs;
-	if (out->type == NULL || out->schema == NULL || (sch->nrefs > 0 && out->refs == NULL)) {
-		sl_schema_info_release(out);
-		return SL_ENOMEM;
-	}
-	return 0;
-}
-
-static int push_info(
-        struct sl_vec *out, const char *cname, const struct subject *s, const struct version *v)
-{
-	struct sl_schema_info *info = malloc(sizeof(*info));
-
-	if (info == NULL)
-		return SL_ENOMEM;
-	if (fill_info(info, cname, s, v, NULL) != 0) {
-		free(info);
-		return SL_ENOMEM;
-	}
-	if (sl_vec_push(out, info) != 0) {
-		sl_schema_info_free(info);
-		return SL_ENOMEM;
-	}
-	return 0;
-}
-
-void sl_schema_info_release(struct sl_schema_info *info)
-{
-	if (info == NULL)
-		return;
-	free(info->subject);
-	free(info->type);
-	free(info->schema);
-	refs_free(info->refs, info->nrefs);
-	memset(info, 0, sizeof(*info));
-}
-
-void sl_schema_info_free(void *p)
-{
-	sl_schema_info_release(p);
-	free(p);
-}
-
-int sl_store_lookup(struct sl_store *st, const char *qs, const struct sl_schema_input *in,
-        bool deleted, struct sl_schema_info *out, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct context *c;
-	struct subject *s;
-	struct schema *sch;
-	char *key = NULL;
-	int rc = split_qs(qs, &q, err);
-
-	if (rc != 0)
-		return rc;
-	key = identity_key(in->type, in->schema, in->refs, in->nrefs);
-	if (key == NULL) {
-		sl_qsubject_release(&q);
-		return nomem(err);
-	}
-	pthread_rwlock_rdlock(&st->lock);
-	c = ctx_get(st, q.context);
-	s = subj_get(c, q.subject);
-	if (!(deleted ? subj_exists(s) : subj_has_live(s))) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", qs);
-		goto out;
-	}
-	sch = sl_strmap_get(&c->by_key, key, NULL);
-	rc = sl_registry_error(err, 40403, "Schema not found");
-	for (size_t i = s->versions.len; sch != NULL && i > 0; i--) {
-		struct version *v = ver_at(s, i - 1);
-
-		if (v->schema == sch && (deleted || !v->deleted)) {
-			sl_error_clear(err);
-			rc = fill_info(out, q.context, s, v, NULL) != 0 ? nomem(err) : 0;
-			break;
-		}
-	}
-out:
-	pthread_rwlock_unlock(&st->lock);
-	free(key);
-	sl_qsubject_release(&q);
-	return rc;
-}
-
-int sl_version_parse(const char *v, int *out, struct sl_error *err)
-{
-	char *end = NULL;
-	long n;
-
-	if (v != NULL && strcmp(v, "latest") == 0) {
-		*out = -1;
-		return 0;
-	}
-	errno = 0;
-	n = v != NULL && v[0] != '\0' ? strtol(v, &end, 10) : 0;
-	if (v == NULL || end == NULL || *end != '\0' || errno != 0 || (n < 1 && n != -1) ||
-	        n > INT_MAX)
-		return sl_registry_error(err, 42202,
-		        "The specified version '%s' is not a valid version id. Allowed values are "
-		        "between [1, 2^31-1] and the string \"latest\"",
-		        v != NULL ? v : "");
-	*out = (int)n;
-	return 0;
-}
-
-int sl_store_get_version(struct sl_store *st, const char *qs, int version, bool deleted,
-        struct sl_schema_info *out, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct subject *s;
-	struct version *v;
-	int rc = split_qs(qs, &q, err);
-
-	if (rc != 0)
-		return rc;
-	pthread_rwlock_rdlock(&st->lock);
-	s = subj_get(ctx_get(st, q.context), q.subject);
-	if (!(deleted ? subj_exists(s) : subj_has_live(s))) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", qs);
-		goto out;
-	}
-	v = version < 0 ? ver_latest(s, deleted) : ver_find(s, version);
-	if (v == NULL || (v->deleted && !deleted)) {
-		if (version < 0)
-			rc = sl_registry_error(err, 40402, "Version latest not found.");
-		else
-			rc = sl_registry_error(err, 40402, "Version %d not found.", version);
-		goto out;
-	}
-	rc = fill_info(out, q.context, s, v, NULL) != 0 ? nomem(err) : 0;
-out:
-	pthread_rwlock_unlock(&st->lock);
-	sl_qsubject_release(&q);
-	return rc;
-}
-
-static bool version_selected(const struct version *v, unsigned flags)
-{
-	if (flags & SL_LIST_DELETED_ONLY)
-		return v->deleted;
-	return !v->deleted || (flags & (SL_LIST_DELETED | SL_LIST_DELETED_NEGATIVE));
-}
-
-int sl_store_list_versions(struct sl_store *st, const char *qs, unsigned flags, int **out,
-        size_t *n, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct subject *s;
-	int rc = split_qs(qs, &q, err);
-
-	*out = NULL;
-	*n = 0;
-	if (rc != 0)
-		return rc;
-	pthread_rwlock_rdlock(&st->lock);
-	s = subj_get(ctx_get(st, q.context), q.subject);
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++)
-		if (version_selected(ver_at(s, i), flags))
-			(*n)++;
-	if (*n == 0 && !((flags & SL_LIST_DELETED_ONLY) && subj_exists(s))) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", qs);
-		goto out;
-	}
-	*out = calloc(*n ? *n : 1, sizeof(int));
-	if (*out == NULL) {
-		rc = nomem(err);
-		goto out;
-	}
-	*n = 0;
-	for (size_t i = 0; s != NULL && i < s->versions.len; i++) {
-		struct version *v = ver_at(s, i);
-
-		if (version_selected(v, flags))
-			(*out)[(*n)++] = v->deleted && (flags & SL_LIST_DELETED_NEGATIVE)
-			                         ? -v->version
-			                         : v->version;
-	}
-out:
-	pthread_rwlock_unlock(&st->lock);
-	sl_qsubject_release(&q);
-	return rc;
-}
-
-/* A parsed subjectPrefix: a context (NULL = every context) and a name prefix. */
-struct prefix {
-	struct sl_qsubject q;
-	const char *ctx;
-	const char *name;
-};
-
-static int prefix_parse(const char *p, struct prefix *pf, struct sl_error *err)
-{
-	memset(pf, 0, sizeof(*pf));
-	if (sl_qsubject_parse(p, &pf->q, NULL) != 0) {
-		sl_qsubject_release(&pf->q);
-		return sl_registry_error(
-		        err, 42208, "The specified subject '%s' is not a valid.", p);
-	}
-	pf->ctx = pf->q.wildcard ? NULL : pf->q.context;
-	pf->name = pf->q.subject != NULL ? pf->q.subject : "";
-	return 0;
-}
-
-static bool subject_selected(const struct subject *s, unsigned flags)
-{
-	bool live = subj_has_live(s);
-
-	if (flags & SL_LIST_DELETED_ONLY)
-		return subj_exists(s) && !live;
-	return live || ((flags & SL_LIST_DELETED) && subj_exists(s));
-}
-
-static int cmp_info(const void *a, const void *b)
-{
-	const struct sl_schema_info *x = *(const struct sl_schema_info *const *)a;
-	const struct sl_schema_info *y = *(const struct sl_schema_info *const *)b;
-	int c = strcmp(x->subject, y->subject);
-
-	return c != 0 ? c : (x->version > y->version) - (x->version < y->version);
-}
-
-/* Walks the subjects a prefix selects; for_subjects with schemas = false lists names. */
-static int list_prefixed(struct sl_store *st, const char *prefix, unsigned flags, bool schemas,
-        struct sl_vec *out, struct sl_error *err)
-{
-	struct prefix pf;
-	size_t cpos = 0, spos;
-	const char *key;
-	void *cval, *sval;
-	int rc = prefix_parse(prefix, &pf, err);
-
-	if (rc != 0)
-		return rc;
-	pthread_rwlock_rdlock(&st->lock);
-	while (rc == 0 && sl_strmap_next(&st->contexts, &cpos, &key, &cval)) {
-		struct context *c = cval;
-
-		if (pf.ctx != NULL && strcmp(pf.ctx, c->name) != 0)
-			continue;
-		spos = 0;
-		while (rc == 0 && sl_strmap_next(&c->subjects, &spos, &key, &sval)) {
-			struct subject *s = sval;
-
-			if (strncmp(s->name, pf.name, strlen(pf.name)) != 0 ||
-			        !subject_selected(s, flags))
-				continue;
-			if (!schemas) {
-				char *qn = sl_qsubject_format(c->name, s->name);
-
-				if (qn == NULL || sl_vec_push(out, qn) != 0) {
-					free(qn);
-					rc = nomem(err);
-				}
-				continue;
-			}
-			for (size_t i = s->versions.len; rc == 0 && i > 0; i--) {
-				struct version *v = ver_at(s, i - 1);
-
-				if (v->deleted && !(flags & SL_LIST_DELETED))
-					continue;
-				if (push_info(out, c->name, s, v) != 0)
-					rc = nomem(err);
-				if (flags & SL_LIST_LATEST_ONLY)
-					break;
-			}
-		}
-	}
-	pthread_rwlock_unlock(&st->lock);
-	sl_qsubject_release(&pf.q);
-	if (rc == 0)
-		sl_vec_sort(out, schemas ? cmp_info : sl_vec_cmp_str);
-	return rc;
-}
-
-int sl_store_list_subjects(struct sl_store *st, const char *prefix, unsigned flags,
-        struct sl_vec *out, struct sl_error *err)
-{
-	return list_prefixed(st, prefix != NULL ? prefix : ":*:", flags, false, out, err);
-}
-
-int sl_store_list_schemas(struct sl_store *st, const char *prefix, unsigned flags,
-        struct sl_vec *out, struct sl_error *err)
-{
-	return list_prefixed(st, prefix != NULL ? prefix : "", flags, true, out, err);
-}
-
-static struct schema *schema_by_id(struct context *c, int id)
-{
-	char idbuf[16];
-	struct schema *sch;
-
-	if (c == NULL)
-		return NULL;
-	snprintf(idbuf, sizeof(idbuf), "%d", id);
-	sch = sl_strmap_get(&c->by_id, idbuf, NULL);
-	return sch != NULL && sch->uses > 0 ? sch : NULL;
-}
-
-/* The context an id lookup uses (§2.6): none -> default; qualified -> its context;
- * unqualified -> default, then each other context holding that subject and the id. */
-static struct context *id_context(struct sl_store *st, int id, const char *subject)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct context *c = NULL;
-	struct sl_vec names = SL_VEC_INIT;
-
-	if (subject == NULL || subject[0] == '\0')
-		return ctx_get(st, SL_DEFAULT_CONTEXT);
-	if (sl_qsubject_parse(subject, &q, NULL) != 0 || q.wildcard)
-		goto out;
-	if (strncmp(subject, ":.", 2) == 0) {
-		c = ctx_get(st, q.context);
-		goto out;
-	}
-	c = ctx_get(st, SL_DEFAULT_CONTEXT);
-	if (schema_by_id(c, id) != NULL)
-		goto out;
-	c = NULL;
-	if (sl_strmap_keys(&st->contexts, &names) != 0)
-		goto out;
-	for (size_t i = 0; i < names.len; i++) {
-		struct context *o = ctx_get(st, names.items[i]);
-
-		if (subj_get(o, q.subject) != NULL && schema_by_id(o, id) != NULL) {
-			c = o;
-			break;
-		}
-	}
-out:
-	sl_vec_release(&names, NULL);
-	sl_qsubject_release(&q);
-	return c;
-}
-
-int sl_store_get_by_id(struct sl_store *st, int id, const char *subject, struct sl_schema_info *out,
-        int *max_id, struct sl_error *err)
-{
-	struct context *c;
-	struct schema *sch;
-	int rc;
-
-	pthread_rwlock_rdlock(&st->lock);
-	c = id_context(st, id, subject);
-	sch = schema_by_id(c, id);
-	if (sch == NULL)
-		rc = sl_registry_error(err, 40403, "Schema %d not found", id);
-	else
-		rc = fill_info(out, c->name, NULL, NULL, sch) != 0 ? nomem(err) : 0;
-	if (rc == 0 && max_id != NULL)
-		*max_id = c->max_id;
-	pthread_rwlock_unlock(&st->lock);
-	return rc;
-}
-
-int sl_store_id_versions(struct sl_store *st, int id, const char *subject, bool deleted,
-        struct sl_vec *out, struct sl_error *err)
-{
-	struct context *c;
-	struct schema *sch;
-	size_t pos = 0;
-	const char *key;
-	void *val;
-	int rc = 0;
-
-	pthread_rwlock_rdlock(&st->lock);
-	c = id_context(st, id, subject);
-	sch = schema_by_id(c, id);
-	while (sch != NULL && rc == 0 && sl_strmap_next(&c->subjects, &pos, &key, &val)) {
-		struct subject *s = val;
-
-		for (size_t i = 0; rc == 0 && i < s->versions.len; i++) {
-			struct version *v = ver_at(s, i);
-
-			if (v->schema == sch && (deleted || !v->deleted))
-				rc = push_info(out, c->name, s, v) != 0 ? nomem(err) : 0;
-		}
-	}
-	if (rc == 0 && out->len == 0)
-		rc = sl_registry_error(err, 40403, "Schema %d not found", id);
-	pthread_rwlock_unlock(&st->lock);
-	if (rc == 0)
-		sl_vec_sort(out, cmp_info);
-	return rc;
-}
-
-/* ---------- deletes ---------- */
-
-static int check_writable(
-        struct sl_store *st, const struct sl_qsubject *q, const char *qs, struct sl_error *err)
-{
-	int mode = effective_mode_of(st, q->context, q->subject);
-	char cbuf[300];
-
-	if (mode == MODE_READONLY || mode == MODE_READONLY_OVERRIDE)
-		return sl_registry_error(err, 42205,
-		        "Subject %s in context %s is in read-only mode", qs,
-		        ctx_display(q->context, cbuf, sizeof(cbuf)));
-	return 0;
-}
-
-int sl_store_delete_version(struct sl_store *st, const char *qs, int version, bool permanent,
-        int *deleted_version, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct sl_journal *j;
-	struct context *c;
-	struct subject *s;
-	struct version *v;
-	uint64_t seq = 0;
-	int rc = split_qs(qs, &q, err);
-
-	if (rc != 0)
-		return rc;
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	c = ctx_get(st, q.context);
-	s = subj_get(c, q.subject);
-	if (!(permanent ? subj_exists(s) : subj_has_live(s))) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", qs);
-		goto out;
-	}
-	rc = check_writable(st, &q, qs, err);
-	if (rc != 0)
-		goto out;
-	v = version < 0 ? ver_latest(s, permanent) : ver_find(s, version);
-	if (v == NULL) {
-		if (version < 0)
-			rc = sl_registry_error(err, 40402, "Version latest not found.");
-		else
-			rc = sl_registry_error(err, 40402, "Version %d not found.", version);
-		goto out;
-	}
-	if (!permanent && v->deleted) {
-		rc = sl_registry_error(err, 40406,
-		        "Subject '%s' Version %d was soft deleted.Set permanent=true to delete "
-		        "permanently",
-		        qs, v->version);
-		goto out;
-	}
-	if (permanent && !v->deleted) {
-		rc = sl_registry_error(err, 40407,
-		        "Subject '%s' Version %d was not deleted first before being permanently "
-		        "deleted",
-		        qs, v->version);
-		goto out;
-	}
-	if (is_referenced(st, c, s, v->version)) {
-		rc = referenced_error(err, qs, v->version);
-		goto out;
-	}
-	*deleted_version = v->version;
-	rc = journal_write(st,
-	        json_pack("{s:s, s:s, s:s, s:i, s:b}", "op", "delete_version", "ctx", q.context,
-	                "subj", q.subject, "ver", v->version, "perm", permanent),
-	        &seq, err);
-	if (rc == 0)
-		apply_delete_version(st, q.context, q.subject, *deleted_version, permanent);
-out:
-	pthread_rwlock_unlock(&st->lock);
-	sl_qsubject_release(&q);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
-}
-
-int sl_store_delete_subject(struct sl_store *st, const char *qs, bool permanent, int **out,
-        size_t *n, struct sl_error *err)
-{
-	struct sl_qsubject q = SL_QSUBJECT_INIT;
-	struct sl_journal *j;
-	struct context *c;
-	struct subject *s;
-	uint64_t seq = 0;
-	int rc = split_qs(qs, &q, err);
-
-	*out = NULL;
-	*n = 0;
-	if (rc != 0)
-		return rc;
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	c = ctx_get(st, q.context);
-	s = subj_get(c, q.subject);
-	if (!subj_exists(s)) {
-		rc = sl_registry_error(err, 40401, "Subject '%s' not found.", qs);
-		goto out;
-	}
-	rc = check_writable(st, &q, qs, err);
-	if (rc != 0)
-		goto out;
-	if (!permanent && !subj_has_live(s)) {
-		rc = sl_registry_error(err, 40404,
-		        "Subject '%s' was soft deleted.Set permanent=true to delete permanently",
-		        qs);
-		goto out;
-	}
-	if (permanent && subj_has_live(s)) {
-		rc = sl_registry_error(err, 40405,
-		        "Subject '%s' was not deleted first before being permanently deleted", qs);
-		goto out;
-	}
-	for (size_t i = 0; i < s->versions.len; i++) {
-		struct version *v = ver_at(s, i);
-
-		if (is_referenced(st, c, s, v->version)) {
-			rc = referenced_error(err, qs, v->version);
-			goto out;
-		}
-	}
-	*out = calloc(s->versions.len, sizeof(int));
-	if (*out == NULL) {
-		rc = nomem(err);
-		goto out;
-	}
-	for (size_t i = 0; i < s->versions.len; i++)
-		if (permanent || !ver_at(s, i)->deleted)
-			(*out)[(*n)++] = ver_at(s, i)->version;
-	rc = journal_write(st,
-	        json_pack("{s:s, s:s, s:s, s:b}", "op", "delete_subject", "ctx", q.context, "subj",
-	                q.subject, "perm", permanent),
-	        &seq, err);
-	if (rc == 0)
-		apply_delete_subject(st, q.context, q.subject, permanent);
-out:
-	pthread_rwlock_unlock(&st->lock);
-	sl_qsubject_release(&q);
-	if (rc != 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return rc;
-	}
-	rc = journal_wait(st, j, seq, err);
-	if (rc != 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-	}
-	return rc;
-}
-
-/* ---------- contexts ---------- */
-
-int sl_store_list_contexts(
-        struct sl_store *st, const char *prefix, struct sl_vec *out, struct sl_error *err)
-{
-	struct sl_vec names = SL_VEC_INIT;
-	int rc = 0;
-
-	pthread_rwlock_rdlock(&st->lock);
-	if (sl_strmap_keys(&st->contexts, &names) != 0)
-		rc = nomem(err);
-	/* "." sorts first in byte order among names that all start with '.'. */
-	for (size_t i = 0; rc == 0 && i < names.len; i++) {
-		const char *name = names.items[i];
-		struct context *c = ctx_get(st, name);
-		char *cp;
-
-		if (!sl_context_is_default(name) && !c->listed)
-			continue;
-		if (prefix != NULL && strncmp(name, prefix, strlen(prefix)) != 0)
-			continue;
-		cp = strdup(name);
-		if (cp == NULL || sl_vec_push(out, cp) != 0) {
-			free(cp);
-			rc = nomem(err);
-		}
-	}
-	pthread_rwlock_unlock(&st->lock);
-	sl_vec_release(&names, NULL);
-	return rc;
-}
-
-int sl_store_delete_context(struct sl_store *st, const char *ctx, struct sl_error *err)
-{
-	struct sl_journal *j;
-	struct context *c;
-	char *name = NULL;
-	uint64_t seq = 0;
-	size_t pos = 0;
-	const char *key;
-	void *val;
-	int rc;
-
-	if (sl_context_normalize(ctx, &name, NULL) != 0)
-		return sl_registry_error(
-		        err, 42208, "The specified subject '%s' is not a valid.", ctx);
-	pthread_rwlock_wrlock(&st->lock);
-	j = st->journal;
-	c = ctx_get(st, name);
-	while (c != NULL && sl_strmap_next(&c->subjects, &pos, &key, &val)) {
-		if (subj_exists(val)) {
-			rc = sl_registry_error(
-			        err, 42211, "The specified context '%s' is not empty.", name);
-			goto out;
-		}
-	}
-	rc = 0;
-	if (c == NULL)
-		goto out;
-	rc = journal_write(
-	        st, json_pack("{s:s, s:s}", "op", "delete_context", "ctx", name), &seq, err);
-	if (rc == 0)
-		apply_delete_context(st, name);
-out:
-	pthread_rwlock_unlock(&st->lock);
-	free(name);
-	return rc != 0 ? rc : journal_wait(st, j, seq, err);
 }
