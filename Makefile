@@ -36,7 +36,7 @@ CFLAGS     += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS    += $(SAN)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 
-# Areas in link order: an area may use only those after it (ARCHITECTURE.md).
+# Areas in link order: an area may use only those after it (docs/internals/architecture.md).
 AREAS      := controller srlite engine manifest srclient httpd model base
 define area_rules
 SRC_$(1)   := $$(sort $$(wildcard pkg/$(1)/*.c))
@@ -151,7 +151,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-vg build-cov build-fuzz bin
 
-# ---- fuzz: libFuzzer harnesses (ARCHITECTURE.md "Testing layers", 4) ----------------------
+# ---- fuzz: libFuzzer harnesses (docs/internals/architecture.md "Testing layers", 4) ----------------------
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="manifest avro"]
 #

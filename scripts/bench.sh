@@ -6,14 +6,14 @@
 #           created after the registrations; until the destination lists them all).
 #   engine: slctl plan, apply and a no-op apply with 1, 100 and 1,000 links: wall time, CPU
 #           and HTTP requests per link from srlite's request counter, against the
-#           OPERATIONS.md no-op target (tests/bench/bench_engine.sh).
+#           docs/internals/operations.md no-op target (tests/bench/bench_engine.sh).
 #   apply at scale: slctl apply from scratch with 100, 1,000 and 10,000 links (one source
 #           srlite per 1,000 links, one destination), then a no-op apply: wall and CPU
 #           seconds, CPU ms per link, srlite's GET and write counts; each apply bounded by a
 #           600 s timeout (tests/bench/bench_apply_scale.sh).
 #   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
 #           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
-#           (tests/bench/bench_daemon.sh; OPERATIONS.md "Footprint targets").
+#           (tests/bench/bench_daemon.sh; docs/internals/operations.md "Footprint targets").
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}

@@ -1,5 +1,5 @@
 /*
- * schemalinkd — the schemalink daemon (MANIFESTS.md §4): watches a manifest directory,
+ * schemalinkd — the schemalink daemon (docs/internals/manifests.md §4): watches a manifest directory,
  * reconciles continuously, heals what it may and reports over HTTP. The loop itself is
  * pkg/controller; this file parses flags, checks the state dir, wires the reconciler and maps
  * outcomes to exit codes.
@@ -13,7 +13,7 @@
  * not listed in --help.
  *
  * Hidden, TEST-ONLY flag: --test-rescan-interval DUR sets the period of the content-hash
- * rescan (OPERATIONS.md: every 5 minutes), so an e2e test can show that a change the watcher
+ * rescan (docs/internals/operations.md: every 5 minutes), so an e2e test can show that a change the watcher
  * cannot see is picked up without waiting 5 minutes. Not listed in --help; never needed in
  * production.
  */
@@ -116,7 +116,7 @@ static bool valid_set(const char *s)
 	return true;
 }
 
-/* MANIFESTS.md §3's default: $XDG_STATE_HOME/schemalink, else ~/.local/state/schemalink. */
+/* docs/internals/manifests.md §3's default: $XDG_STATE_HOME/schemalink, else ~/.local/state/schemalink. */
 static int default_state_dir(char *out, size_t len)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -413,7 +413,7 @@ int main(int argc, char **argv)
 	/* glibc gives each thread that allocates its own arena (64 MiB reserved, and pages
 	 * kept after use): with 4 workers and the HTTP thread that was about 10 MiB of idle RSS
 	 * for nothing. The workers spend their time waiting on registries, not in malloc, so
-	 * two arenas are plenty (OPERATIONS.md: idle RSS target). */
+	 * two arenas are plenty (docs/internals/operations.md: idle RSS target). */
 	mallopt(M_ARENA_MAX, 2);
 #endif
 
@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 	/* The engine and the controller read inventory.json and status.json whole (text and
 	 * jansson tree) and kept only the records: glibc holds on to the freed pages between
 	 * them. Handed back once here; with 1,000 links that was about 5 MiB of idle RSS after
-	 * every restart (OPERATIONS.md: idle RSS target). */
+	 * every restart (docs/internals/operations.md: idle RSS target). */
 	malloc_trim(0);
 #endif
 	if (o.once) {

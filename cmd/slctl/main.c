@@ -1,5 +1,5 @@
 /*
- * slctl — kubectl-style command line for schemalink (MANIFESTS.md §3).
+ * slctl — kubectl-style command line for schemalink (docs/internals/manifests.md §3).
  *
  * Parses the command and its flags, then hands off to the engine. Exit codes: 0 success,
  * 1 failure (diff: writes planned), 2 usage or manifest errors, 3 registry unreachable.

@@ -61,7 +61,7 @@ void slctl_emit_json(json_t *j, const char *format);
 int slctl_collect_keys(
         struct sl_engine *e, const struct sl_snapshot *snap, bool prune, struct sl_vec *keys);
 
-/* The commands; each returns the process exit code (MANIFESTS.md §3). */
+/* The commands; each returns the process exit code (docs/internals/manifests.md §3). */
 int slctl_diff(const struct slctl_ctx *x);
 int slctl_apply(const struct slctl_ctx *x);
 int slctl_get(const struct slctl_ctx *x);

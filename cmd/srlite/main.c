@@ -1,5 +1,5 @@
 /*
- * srlite — a small Confluent-compatible schema registry (MANIFESTS.md §5, REGISTRY-API.md).
+ * srlite — a small Confluent-compatible schema registry (docs/internals/manifests.md §5, docs/internals/registry.md).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -190,7 +190,7 @@ static int serve(const struct options *o)
 		sl_errorf("cannot serve on %s: %s", o->listen, err.msg);
 		goto out;
 	}
-	/* AUTO contexts keep their srlite-PORT default when no id is given (REGISTRY-API.md
+	/* AUTO contexts keep their srlite-PORT default when no id is given (docs/internals/registry.md
 	 * §8): manifests name them through spec.clusterId, and a random name would change
 	 * with every in-memory start. */
 	if (o->cluster_id != NULL)

@@ -1,5 +1,5 @@
 /*
- * api.h — srlite's REST routing: the Confluent Schema Registry endpoints of REGISTRY-API.md
+ * api.h — srlite's REST routing: the Confluent Schema Registry endpoints of docs/internals/registry.md
  * §0, §1, §2.1-§2.6 mapped onto the store, the exporters (exporter.h) and the test
  * endpoints (faults.h), and GET /v1/metadata/id (the registry's identity, clusterid.h).
  *

@@ -3,7 +3,7 @@
  *
  * Owns: parsing an Avro schema (Avro 1.11 specification), checking it, and printing it the way
  * Avro's Java Schema.toString() does, so srlite compares and returns the same text a Confluent
- * registry would (REGISTRY-API.md §2.5). Also the trivial check for JSON-Schema-type schemas.
+ * registry would (docs/internals/registry.md §2.5). Also the trivial check for JSON-Schema-type schemas.
  * Depends on jansson, error.h and buf.h only; knows nothing about subjects, ids or HTTP.
  *
  * The canonical text is compact JSON: no insignificant whitespace, Avro attributes in Java's

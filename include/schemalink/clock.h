@@ -2,7 +2,7 @@
  * clock.h — injectable time sources.
  *
  * Owns: struct sl_clock. Depends on libc only. Queue, backoff, debounce and condition
- * timestamps take a clock so tests drive time instead of sleeping (STYLE.md rule 9).
+ * timestamps take a clock so tests drive time instead of sleeping (docs/internals/style.md rule 9).
  */
 #ifndef SCHEMALINK_CLOCK_H
 #define SCHEMALINK_CLOCK_H

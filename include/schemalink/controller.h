@@ -1,5 +1,5 @@
 /*
- * controller.h — schemalinkd's loop (ARCHITECTURE.md "Daemon loop", OPERATIONS.md).
+ * controller.h — schemalinkd's loop (docs/internals/architecture.md "Daemon loop", docs/internals/operations.md).
  *
  * Owns: one epoll loop over the inotify watcher, timerfds (debounce, resync, content-hash
  * rescan, delayed requeues, status flush, systemd watchdog), a signalfd (TERM/INT: drain and
@@ -7,7 +7,7 @@
  * (immutable, swapped on a good load, kept on a bad one); a pool of worker threads that take
  * keys from the work queue and call the reconcile function; what the results mean for the
  * queue; the status board, its persistence and change log; the logging of reconcile errors
- * (a repeating one once per minute with a count, throttle.h); the metrics of OPERATIONS.md; and
+ * (a repeating one once per minute with a count, throttle.h); the metrics of docs/internals/operations.md; and
  * the HTTP endpoints /livez, /readyz, /metrics, /status, /status/<kind>/<name>.
  * Depends on engine's contract types (status.h), manifest, watch, queue, metrics,
  * statusboard, sdnotify, httpd and base. It does not call the engine itself: the reconcile
@@ -63,7 +63,7 @@ struct sl_controller_config {
 	bool watch; /* use inotify (the daemon); false for --once and some tests */
 	bool sd_notify; /* talk to systemd when $NOTIFY_SOCKET is set */
 	const struct sl_clock *clock; /* NULL = system clock */
-	const struct sl_queue_limits *limits; /* NULL = OPERATIONS.md defaults */
+	const struct sl_queue_limits *limits; /* NULL = docs/internals/operations.md defaults */
 	sl_reconcile_fn reconcile; /* required */
 	void *reconcile_cls;
 	/* Optional: a resync is run as a pass (sl_engine_begin_pass / end_pass), so lists

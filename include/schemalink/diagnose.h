@@ -1,6 +1,6 @@
 /*
  * diagnose.h — from an exporter's status to a reason, an error code, a message and a fix
- * (ARCHITECTURE.md "Self-healing (diagnose)").
+ * (docs/internals/architecture.md "Self-healing (diagnose)").
  *
  * Owns: the rule table, trace parsing (error code, failing subject and context) and the
  * wording of fixes. Pure: no I/O, no logging; the engine gathers the inputs and acts on the

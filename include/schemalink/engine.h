@@ -1,5 +1,5 @@
 /*
- * engine.h — observe, plan, apply: one reconcile pass of one object (ARCHITECTURE.md
+ * engine.h — observe, plan, apply: one reconcile pass of one object (docs/internals/architecture.md
  * "Reconcile", "Modes a link needs", "Self-healing").
  *
  * Owns: registry clients per declared Registry, the inventory (what this manifest set created
@@ -199,7 +199,7 @@ void sl_plan_free(struct sl_plan *p);
 int sl_engine_plan(struct sl_engine *e, const struct sl_snapshot *snap, const char *key,
         struct sl_plan **out, struct sl_error *err);
 
-/* Appends p as readable text (MANIFESTS.md §3 diff): a header line "+ key", "~ key" or
+/* Appends p as readable text (docs/internals/manifests.md §3 diff): a header line "+ key", "~ key" or
  * "- key", the changed fields, then the numbered steps. Nothing for an in-sync plan.
  * Secrets show only as "<secret from file X changed>". */
 int sl_plan_format(const struct sl_plan *p, struct sl_buf *out);

@@ -1,5 +1,5 @@
 /*
- * exporter.h — srlite's Schema Linking exporters (REGISTRY-API.md §2.1, §3, §6, §8).
+ * exporter.h — srlite's Schema Linking exporters (docs/internals/registry.md §2.1, §3, §6, §8).
  *
  * Owns: struct sl_exporters, the set of exporters of one registry: their definitions, state
  * (STARTING, RUNNING, PAUSED), status (offset, ts, trace), the /exporters REST endpoints, the

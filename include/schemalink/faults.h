@@ -1,5 +1,5 @@
 /*
- * faults.h — srlite's test endpoints (--enable-fault-injection; REGISTRY-API.md §8).
+ * faults.h — srlite's test endpoints (--enable-fault-injection; docs/internals/registry.md §8).
  *
  * Owns: struct sl_faults, the fault rules and the request counters, and the /_srlite
  * endpoints that manage them:

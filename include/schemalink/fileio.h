@@ -1,7 +1,7 @@
 /*
  * fileio.h — reading files with a size cap and replacing them atomically.
  *
- * Owns: the "never a torn file" rule (STYLE.md 14): write a temporary file in the same
+ * Owns: the "never a torn file" rule (docs/internals/style.md rule 14): write a temporary file in the same
  * directory, fsync it, rename it over the target, fsync the directory. Depends on base.
  */
 #ifndef SCHEMALINK_FILEIO_H

@@ -7,7 +7,7 @@
  * Library code: it never logs. Startup failures are reported through struct sl_error; runtime
  * messages from libmicrohttpd reach the caller only through sl_httpd_config.on_message.
  *
- * Wire conventions (REGISTRY-API.md §0): the path is split on '/' before percent-decoding, so
+ * Wire conventions (docs/internals/registry.md §0): the path is split on '/' before percent-decoding, so
  * "%2F" stays inside a segment while "%3A" becomes ':'; a trailing slash is ignored; errors are
  * {"error_code":N,"message":"..."} as application/vnd.schemaregistry.v1+json.
  */

@@ -2,7 +2,7 @@
  * log.h — leveled logging to stderr as text or JSON lines, and secret redaction.
  *
  * Owns: the process log sink and sl_redact. Depends on base (buf, clock).
- * Only cmd/ and pkg/controller log above debug (ARCHITECTURE.md); library code returns errors.
+ * Only cmd/ and pkg/controller log above debug (docs/internals/architecture.md); library code returns errors.
  * Every message and field passes through sl_redact before it is written, so a secret that
  * slipped into one (URL user-info, Authorization header, password=...) is masked at the last
  * step.

@@ -1,7 +1,7 @@
 /*
- * manifest.h — loading manifest files into a snapshot (MANIFESTS.md §1–§2).
+ * manifest.h — loading manifest files into a snapshot (docs/internals/manifests.md §1–§2).
  *
- * Owns: reading files, directories and stdin with the limits of MANIFESTS.md §1, YAML parsing
+ * Owns: reading files, directories and stdin with the limits of docs/internals/manifests.md §1, YAML parsing
  * with positions (libyaml), per-object validation, and the cross-object lint of "Validation
  * across objects". Depends on model and base; never logs and never touches a registry.
  *
@@ -111,7 +111,7 @@ const struct sl_diags *sl_manifest_diags(const struct sl_manifest_loader *l);
 size_t sl_manifest_files(const struct sl_manifest_loader *l);
 size_t sl_manifest_objects(const struct sl_manifest_loader *l);
 
-/* Cross-object checks of MANIFESTS.md §2 "Validation across objects" over the objects of s
+/* Cross-object checks of docs/internals/manifests.md §2 "Validation across objects" over the objects of s
  * (sealed or not; objects may be partly filled after per-object errors). Adds errors and
  * warnings to d. Returns 0 or SL_ENOMEM. */
 int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d);

@@ -21,7 +21,7 @@ enum sl_metric_type {
 	SL_METRIC_HISTOGRAM,
 };
 
-/* Bounds on what one registry holds (STYLE.md 7). */
+/* Bounds on what one registry holds (docs/internals/style.md rule 7). */
 #define SL_METRICS_MAX_FAMILIES 64
 #define SL_METRICS_MAX_LABELS 4
 #define SL_METRICS_MAX_BUCKETS 24

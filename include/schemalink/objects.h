@@ -1,6 +1,6 @@
 /*
  * objects.h — the four manifest kinds as C structs, their enums, keys, spec hashes and the
- * immutable snapshot of one load (MANIFESTS.md §2, ARCHITECTURE.md "pkg/model").
+ * immutable snapshot of one load (docs/internals/manifests.md §2, docs/internals/architecture.md "pkg/model").
  *
  * Owns: struct sl_object (Registry, SchemaLink, Context, Subject), struct sl_snapshot, the
  * enums for modes, compatibility levels, link state and destination mode, and each field's
@@ -24,7 +24,7 @@
 #define SL_API_VERSION "schemalink.io/v1alpha1"
 
 enum sl_kind {
-	SL_KIND_REGISTRY, /* applied first (ARCHITECTURE.md "Reconcile") */
+	SL_KIND_REGISTRY, /* applied first (docs/internals/architecture.md "Reconcile") */
 	SL_KIND_CONTEXT,
 	SL_KIND_SUBJECT,
 	SL_KIND_SCHEMALINK,
@@ -36,7 +36,7 @@ const char *sl_kind_name(enum sl_kind k);
 /* Exact (case-sensitive) kind name to enum. Returns 0 or SL_EINVAL ("must be one of ..."). */
 int sl_kind_parse(const char *s, enum sl_kind *out, struct sl_error *err);
 
-/* Registry modes (REGISTRY-API.md §2.3). UNSET = the manifest leaves the mode unmanaged;
+/* Registry modes (docs/internals/registry.md §2.3). UNSET = the manifest leaves the mode unmanaged;
  * INHERIT = remove the override at that level. */
 enum sl_mode {
 	SL_MODE_UNSET,
@@ -48,7 +48,7 @@ enum sl_mode {
 	SL_MODE_INHERIT,
 };
 
-/* Compatibility levels (REGISTRY-API.md §2.4), same UNSET / INHERIT meaning. */
+/* Compatibility levels (docs/internals/registry.md §2.4), same UNSET / INHERIT meaning. */
 enum sl_compat {
 	SL_COMPAT_UNSET,
 	SL_COMPAT_BACKWARD,
@@ -71,7 +71,7 @@ enum sl_dest_mode {
 	SL_DEST_UNMANAGED,
 };
 
-/* Enum parsing is case-insensitive (MANIFESTS.md §2); names print in their canonical case
+/* Enum parsing is case-insensitive (docs/internals/manifests.md §2); names print in their canonical case
  * (upper case, "Running"/"Paused", "Import"/"Unmanaged"). Parse errors read
  * `must be one of A, B, C (got "x")`. UNSET is never parsed and prints as "". */
 int sl_mode_parse(const char *s, enum sl_mode *out, struct sl_error *err);
@@ -214,7 +214,7 @@ struct sl_object {
 	};
 };
 
-/* Returns a new object of kind k with the defaults of MANIFESTS.md §2 and the given name and
+/* Returns a new object of kind k with the defaults of docs/internals/manifests.md §2 and the given name and
  * file (both copied), or NULL when out of memory. */
 struct sl_object *sl_object_new(enum sl_kind k, const char *name, const char *file);
 /* Frees o and everything it owns (secret values are wiped). NULL-safe. */

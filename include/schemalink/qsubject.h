@@ -1,5 +1,5 @@
 /*
- * qsubject.h — qualified subject names and context arithmetic (REGISTRY-API.md §1, §3).
+ * qsubject.h — qualified subject names and context arithmetic (docs/internals/registry.md §1, §3).
  *
  * Owns: the grammar ":.<ctx>:<subject>", context normalization, the exporter's destination
  * naming for NONE / CUSTOM / AUTO with subjectRenameFormat, and subject-filter matching.
@@ -36,7 +36,7 @@ struct sl_qsubject {
 		NULL, NULL, false, false \
 	}
 
-/* Parses s per REGISTRY-API.md §1:
+/* Parses s per docs/internals/registry.md §1:
  *   ":.ctx:rest" -> context ".ctx", subject "rest" (rest may contain ':');
  *   ":.ctx"      -> context ".ctx", subject "", context_only;
  *   ":.:foo"     -> context ".", subject "foo";
@@ -53,7 +53,7 @@ int sl_qsubject_parse(const char *s, struct sl_qsubject *out, struct sl_error *e
 /* Frees the strings of q and resets it to SL_QSUBJECT_INIT. NULL-safe. */
 void sl_qsubject_release(struct sl_qsubject *q);
 
-/* Checks a subject for registration (REGISTRY-API.md §1 "Invalid ⇒ 42208"): after parsing,
+/* Checks a subject for registration (docs/internals/registry.md §1 "Invalid ⇒ 42208"): after parsing,
  * not wildcard, subject part non-empty, not "*", not "__GLOBAL" or "__EMPTY", context not
  * ".__GLOBAL". Returns 0 or SL_EINVAL with a message. Borrows s. */
 int sl_qsubject_check_registrable(const char *s, struct sl_error *err);
@@ -86,7 +86,7 @@ bool sl_context_is_default(const char *ctx);
  * or is the wildcard form. Borrows s. */
 char *sl_qsubject_context(const char *s);
 
-/* Exporter context types (REGISTRY-API.md §2.1, §3). */
+/* Exporter context types (docs/internals/registry.md §2.1, §3). */
 enum sl_context_type {
 	SL_CONTEXT_AUTO,
 	SL_CONTEXT_CUSTOM,
@@ -118,7 +118,7 @@ int sl_export_dest_context(enum sl_context_type type, const char *name, const ch
 int sl_export_dest_subject(enum sl_context_type type, const char *name, const char *rename_format,
         const char *src_subject, char **out, struct sl_error *err);
 
-/* What "*" in an exporter's subjects matches (REGISTRY-API.md §8 and srlite --wildcard-scope). */
+/* What "*" in an exporter's subjects matches (docs/internals/registry.md §8 and srlite --wildcard-scope). */
 enum sl_wildcard_scope {
 	SL_WILDCARD_ALL_CONTEXTS, /* "*" = every subject of every context (the walkthrough) */
 	SL_WILDCARD_DEFAULT_CONTEXT, /* "*" = the default context only (current docs) */

@@ -3,7 +3,7 @@
  *
  * Owns: deduplication (a key waits in the queue at most once), exclusivity (a key being
  * processed is never handed to a second worker; re-adding it meanwhile makes it run once more
- * after sl_queue_done), delayed adds, and the retry limiter of OPERATIONS.md: per-key
+ * after sl_queue_done), delayed adds, and the retry limiter of docs/internals/operations.md: per-key
  * exponential backoff base × 2^failures up to a cap with ±jitter, combined (max) with a global
  * token bucket that only retries pass through. First attempts are never rate limited.
  * Depends on base (clock, strmap, vec). Thread-safe; time comes from the injected clock, so
@@ -19,12 +19,12 @@
 #include "schemalink/error.h"
 
 struct sl_queue_limits {
-	int64_t base_ms; /* first retry delay (OPERATIONS.md: 5 ms) */
+	int64_t base_ms; /* first retry delay (docs/internals/operations.md: 5 ms) */
 	int64_t max_ms; /* cap (300 s) */
 	int jitter_pct; /* ± percent applied to the per-key delay (20) */
 	double bucket_rate; /* retries per second through the global bucket (10) */
 	double bucket_burst; /* bucket size (100) */
-	size_t max_len; /* bound on distinct queued + delayed keys (STYLE.md 7) */
+	size_t max_len; /* bound on distinct queued + delayed keys (docs/internals/style.md rule 7) */
 	uint64_t seed; /* jitter random seed; 0 picks one from the clock */
 };
 

@@ -1,5 +1,5 @@
 /*
- * secret.h — secret references (MANIFESTS.md §1–§2, OPERATIONS.md "Secrets").
+ * secret.h — secret references (docs/internals/manifests.md §1–§2, docs/internals/operations.md "Secrets").
  *
  * Owns: struct sl_secret_ref and reading a secret when it is used, so a rotated file takes
  * effect without a restart. Depends on base. A resolved secret lives only in caller-owned

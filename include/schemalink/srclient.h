@@ -1,5 +1,5 @@
 /*
- * srclient.h — the Schema Registry REST client (REGISTRY-API.md §0, §2; OPERATIONS.md
+ * srclient.h — the Schema Registry REST client (docs/internals/registry.md §0, §2; docs/internals/operations.md
  * "HTTP client (libcurl)" and "Secrets").
  *
  * Owns: the HTTP transport (libcurl, or a scripted fake for tests), request building, retries,
@@ -143,7 +143,7 @@ struct sl_transport {
 struct sl_transport *sl_transport_curl_new(
         const struct sl_srclient_config *cfg, struct sl_error *err);
 
-/* ---- fake transport (tests: STYLE.md rule 10) ------------------------------------------ */
+/* ---- fake transport (tests: docs/internals/style.md rule 10) ------------------------------------------ */
 
 /* A scripted reply: a response (status > 0) or a transport failure (error < 0). */
 struct sl_fake_reply {
@@ -242,7 +242,7 @@ bool sl_srclient_err_is(const struct sl_error *err, int registry_code);
  *      for out NULL or len 0. */
 int sl_srclient_cluster_id(struct sl_srclient *c, char *out, size_t len, struct sl_error *err);
 
-/* ---- exporters (REGISTRY-API.md §2.1) ------------------------------------------------- */
+/* ---- exporters (docs/internals/registry.md §2.1) ------------------------------------------------- */
 
 enum sl_exporter_state {
 	SL_EXPORTER_UNKNOWN, /* a state this client does not know; see state_raw */
@@ -292,7 +292,7 @@ const char *sl_exporter_state_name(enum sl_exporter_state s);
  * Schema Linking on this registry) fails with SL_EUNSUP, http_status 404. */
 int sl_srclient_exporters_list(struct sl_srclient *c, struct sl_vec *names, struct sl_error *err);
 /* POST /exporters with e (name and config required). Never retried: after a timeout the
- * caller reads back (OPERATIONS.md "Writes are idempotent"); 40960 = already exists. */
+ * caller reads back (docs/internals/operations.md "Writes are idempotent"); 40960 = already exists. */
 int sl_srclient_exporter_create(
         struct sl_srclient *c, const struct sl_exporter *e, struct sl_error *err);
 /* GET /exporters/{name}; out must be SL_EXPORTER_INIT; the caller releases it. 40450 = none. */
@@ -317,7 +317,7 @@ int sl_srclient_exporter_reset(struct sl_srclient *c, const char *name, struct s
 /* DELETE /exporters/{name}. */
 int sl_srclient_exporter_delete(struct sl_srclient *c, const char *name, struct sl_error *err);
 
-/* ---- modes and compatibility (REGISTRY-API.md §2.3, §2.4) ---------------------------- */
+/* ---- modes and compatibility (docs/internals/registry.md §2.3, §2.4) ---------------------------- */
 
 /* scope: NULL or "" = top level (/mode, /config); otherwise a qualified subject or a context
  * form such as ":.ctx:" or ":.__GLOBAL:" (percent-encoded into the path).

@@ -1,5 +1,5 @@
 /*
- * status.h — reconcile results and object status (ARCHITECTURE.md "Reconcile", "Conditions").
+ * status.h — reconcile results and object status (docs/internals/architecture.md "Reconcile", "Conditions").
  *
  * Owns: the contract between the engine, which reconciles one object key and reports what it
  * found and did, and its front doors (slctl apply, schemalinkd), which queue, retry, serve and

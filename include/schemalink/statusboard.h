@@ -5,7 +5,7 @@
  * Owns: one status per object key, stored packed (sl_status_pack: a few hundred bytes, not a
  * whole struct sl_object_status), merged from each reconcile so that a condition's
  * lastTransitionTime moves only when its status does and heal history accumulates; the JSON
- * shape of ARCHITECTURE.md "Conditions" (type, status, reason, message, errorCode,
+ * shape of docs/internals/architecture.md "Conditions" (type, status, reason, message, errorCode,
  * observedGeneration, lastTransitionTime as RFC 3339); loading and atomically saving that
  * JSON. Depends on base (fileio, log's redaction), status.h and json.h; uses jansson.
  * Thread-safe: workers update while the HTTP thread renders; nothing blocks under the lock.

@@ -1,6 +1,6 @@
 /*
  * store.h — srlite's registry state: contexts, subjects, versions, ids, modes, compatibility
- * configuration and the change log (REGISTRY-API.md §1, §2.2-§2.6, §4, §5).
+ * configuration and the change log (docs/internals/registry.md §1, §2.2-§2.6, §4, §5).
  *
  * Owns: struct sl_store and everything in it. Depends on model (qsubject), base, jansson (for
  * journal records) and the journal (struct sl_journal, borrowed). Knows nothing about HTTP:
@@ -73,7 +73,7 @@ struct sl_change {
 };
 void sl_change_free(void *change);
 
-/* Where a mode or config lives (REGISTRY-API.md §2.3, §2.4). */
+/* Where a mode or config lives (docs/internals/registry.md §2.3, §2.4). */
 enum sl_scope_kind {
 	SL_SCOPE_TOP, /* /mode, /config: the default context's level */
 	SL_SCOPE_GLOBAL, /* :.__GLOBAL: */

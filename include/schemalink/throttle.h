@@ -1,5 +1,5 @@
 /*
- * throttle.h — "a repeating error is logged once per minute with a count" (OPERATIONS.md).
+ * throttle.h — "a repeating error is logged once per minute with a count" (docs/internals/operations.md).
  *
  * Owns: per (key, reason) memory of when an error was last logged and how many times it
  * repeated since. The first occurrence is logged; repeats within the window are counted, not

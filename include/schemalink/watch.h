@@ -6,7 +6,7 @@
  * sub-directories and after IN_IGNORED, a full rescan request on IN_Q_OVERFLOW, and noticing
  * the root itself deleted or moved (it then watches the parent until the root comes back).
  * Kubernetes ConfigMap volumes swap a "..data" symlink: that rename is an event in the root.
- * The debouncer (OPERATIONS.md: 100 ms after the last event, at most 2 s into a storm) is
+ * The debouncer (docs/internals/operations.md: 100 ms after the last event, at most 2 s into a storm) is
  * separate and pure so tests drive it with a fake clock.
  * Depends on base. Not thread-safe: owned by the controller's event loop.
  */

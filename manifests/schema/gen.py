@@ -3,7 +3,7 @@
 
 Run from the repository root: /usr/bin/python3 manifests/schema/gen.py
 The output is committed; tests/e2e/manifest_schema.sh checks that the schema and
-`slctl validate` agree. Enum values are case-insensitive on input (MANIFESTS.md §2), written as
+`slctl validate` agree. Enum values are case-insensitive on input (docs/internals/manifests.md §2), written as
 character-class patterns because JSON Schema regexes have no case-insensitive flag that both
 Python and yaml-language-server (JavaScript) understand.
 """
@@ -117,7 +117,7 @@ schema = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "$id": "https://schemalink.io/schemas/v1alpha1/schemalink.schema.json",
     "title": "schemalink manifest (schemalink.io/v1alpha1)",
-    "description": "Registry, SchemaLink, Context and Subject documents (MANIFESTS.md §2). "
+    "description": "Registry, SchemaLink, Context and Subject documents (docs/internals/manifests.md §2). "
                    "Cross-object rules are checked by `slctl validate` only.",
     "definitions": {"secretAny": secret_any, "secretRef": secret_ref},
     "type": "object",

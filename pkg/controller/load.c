@@ -206,7 +206,7 @@ static void queue_changes(struct sl_controller *c, const struct snapref *old,
 		enqueue_all(c, snap);
 	} else {
 		/* An edit of one link among 1,000 queues that link, at the front: not behind 1,000
-		 * keys of a reload or a resync in progress (OPERATIONS.md: rename -> exporter p99
+		 * keys of a reload or a resync in progress (docs/internals/operations.md: rename -> exporter p99
 		 * under 300 ms). What did not change is re-read by the next resync, as drift is. */
 		for (i = 0; i < snap->objects.len; i++) {
 			const struct sl_object *o = snap->objects.items[i];

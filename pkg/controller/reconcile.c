@@ -124,7 +124,7 @@ static void link_metrics(
 	}
 }
 
-/* OPERATIONS.md: "a repeating error is logged once per minute with a count". A failure that
+/* docs/internals/operations.md: "a repeating error is logged once per minute with a count". A failure that
  * changed a condition was just logged by log_transitions; one that repeats an unchanged
  * condition is logged when the throttle allows, saying how often it repeated meanwhile. A
  * success forgets the key, so its next failure is logged at once. */

@@ -55,7 +55,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* MANIFESTS.md §1: hidden entries and editor files are never read. */
+/* docs/internals/manifests.md §1: hidden entries and editor files are never read. */
 static bool skipped_name(const char *name)
 {
 	size_t n = strlen(name);

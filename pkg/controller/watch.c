@@ -16,7 +16,7 @@
 #define DIR_MASK \
 	(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | \
 	        IN_MOVE_SELF | IN_MODIFY | IN_ATTRIB | IN_ONLYDIR)
-#define MAX_WATCHES 4096 /* bound on directories followed (STYLE.md 7) */
+#define MAX_WATCHES 4096 /* bound on directories followed (docs/internals/style.md rule 7) */
 
 struct wd_entry {
 	int wd;

@@ -34,7 +34,7 @@ static int do_create(struct sl_engine *e, struct reg_client *c, const struct wan
 	rc = sl_srclient_exporter_create(c->c, &x, err);
 	if (rc >= 0)
 		goto out;
-	/* OPERATIONS.md: a create that timed out is followed by a read; "already exists"
+	/* docs/internals/operations.md: a create that timed out is followed by a read; "already exists"
 	 * (40960) counts as done after comparing. */
 	if (err->code == SL_ETIMEOUT || sl_srclient_err_is(err, 40960)) {
 		struct sl_error re = SL_ERROR_INIT;
@@ -593,7 +593,7 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 			sl_inv_object_get_status(io, &out->status);
 	}
 	if (p->suspended && p->actions.len) {
-		/* spec.suspend: observe and report only (ARCHITECTURE.md steps 1 and 5). */
+		/* spec.suspend: observe and report only (docs/internals/architecture.md steps 1 and 5). */
 		sl_plan_verdict(p, SL_RESULT_DONE, SL_COND_FALSE, "Suspended", p->error_code,
 		        "spec.suspend is true: %zu planned write(s) not made (%s)", p->actions.len,
 		        p->reason);

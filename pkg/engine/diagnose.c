@@ -1,4 +1,4 @@
-/* diagnose.c — exporter status + trace -> reason, code, message, fix (ARCHITECTURE.md table). */
+/* diagnose.c — exporter status + trace -> reason, code, message, fix (docs/internals/architecture.md "Self-healing (diagnose)"). */
 #include "schemalink/diagnose.h"
 
 #include <stdarg.h>
@@ -58,7 +58,7 @@ bool sl_trace_subject(const char *trace, char *out, size_t outlen)
 	return true;
 }
 
-/* snprintf that may cut: messages are bounded (ARCHITECTURE.md: message <= 1 KiB) by design. */
+/* snprintf that may cut: messages are bounded (docs/internals/architecture.md: message <= 1 KiB) by design. */
 static void put(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void put(char *out, size_t len, const char *fmt, ...)
 {

@@ -27,7 +27,7 @@ struct want_secret {
 	char hash[65]; /* salted SHA-256 of the value; "" when it could not be read */
 };
 
-/* The exporter a link wants (ARCHITECTURE.md step 1). Holds no secret value. */
+/* The exporter a link wants (docs/internals/architecture.md step 1). Holds no secret value. */
 struct want_link {
 	const struct sl_object *obj, *src, *dst;
 	const char *ctx_type; /* "AUTO" | "CUSTOM" | "NONE" */

@@ -419,7 +419,7 @@ static int plan_setting_locked(struct sl_engine *e, const struct sl_snapshot *sn
 	/* A Registry that manages neither mode nor compatibility still proves that the
 	 * registry answers, or a dead registry would report Ready. It reads the exporter
 	 * list, which the links of a pass read anyway (one list per registry and pass,
-	 * OPERATIONS.md). Any HTTP answer proves it, even an error (a registry without
+	 * docs/internals/operations.md). Any HTTP answer proves it, even an error (a registry without
 	 * the exporters API). */
 	if (rc == 0 && o->kind == SL_KIND_REGISTRY && s.mode_rc < 0 && s.compat_rc < 0) {
 		rc = sl_obs_exporters(e, c, &oe);

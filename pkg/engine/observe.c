@@ -1,4 +1,4 @@
-/* observe.c — read the live state one object's plan needs, and nothing more (OPERATIONS.md
+/* observe.c — read the live state one object's plan needs, and nothing more (docs/internals/operations.md
  * no-op target: per link the exporter info and status, one GET per managed scope, one list
  * per registry and pass). */
 #include <stdio.h>
@@ -310,7 +310,7 @@ void sl_obs_forget_scope(struct sl_engine *e, const char *what, const char *scop
 }
 
 /* sl_obs_mode (cache c->modes) and sl_obs_config (c->configs). 1,000 links into one destination
- * context would otherwise read its mode 1,000 times a pass (OPERATIONS.md: one GET per
+ * context would otherwise read its mode 1,000 times a pass (docs/internals/operations.md: one GET per
  * managed scope). */
 static int read_scope(struct sl_engine *e, struct reg_client *c, struct sl_strmap *cache,
         const char *scope, char **v, struct sl_error *err)
@@ -413,7 +413,7 @@ static int id_of(struct sl_engine *e, struct reg_client *c, const char *subject,
 }
 
 /* Does the filter (as written) select subjects of source context ctx? "*" counts as every
- * context (the walkthrough's registries; REGISTRY-API.md §8), erring towards setting IMPORT
+ * context (the walkthrough's registries; docs/internals/registry.md §8), erring towards setting IMPORT
  * where an exporter may write. */
 static bool filter_selects_context(const struct sl_vec *subjects, const char *ctx)
 {
@@ -693,7 +693,7 @@ static bool trace_wants_loop_check(const struct obs_link *o)
 }
 
 /* Exporters found live on the link's destination that write back into its source: their
- * destination contexts on the source are import contexts too (ARCHITECTURE.md table). */
+ * destination contexts on the source are import contexts too (docs/internals/architecture.md "Self-healing (diagnose)"). */
 static int live_imports(struct sl_engine *e, const struct want_link *w, struct reg_client *dst,
         struct obs_link *o, struct sl_error *err)
 {

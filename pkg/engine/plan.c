@@ -1,5 +1,5 @@
 /* plan.c — the pure planner: desired + observed (+ inventory) -> actions
- * (ARCHITECTURE.md "Reconcile" steps 1-5, "Modes a link needs", "Self-healing"). The desired
+ * (docs/internals/architecture.md "Reconcile" steps 1-5, "Modes a link needs", "Self-healing"). The desired
  * exporter it compares with is built by want.c. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -328,7 +328,7 @@ static int plan_modes(
 			continue;
 		scope_name(s->scope, sn, sizeof(sn));
 		if (prev && !strncmp(prev, "READONLY", 8)) {
-			/* A read-only scope is a deliberate freeze (ARCHITECTURE.md table:
+			/* A read-only scope is a deliberate freeze (docs/internals/architecture.md "Self-healing (diagnose)":
 			 * DestinationReadOnly, no fix): never forced, even where schemalink set
 			 * IMPORT before. */
 			sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationReadOnly",
@@ -635,7 +635,7 @@ static int plan_heal(const struct want_link *w, const struct obs_link *o,
 }
 
 /* An exporter paused with a trace, or running with one: diagnosed (docs/internals/reconcile.md
- * "Diagnosis"); healed when it is paused, selfHeal is on and the diagnosis has a heal, else
+ * "Healing rules"); healed when it is paused, selfHeal is on and the diagnosis has a heal, else
  * reported (stalled when paused). */
 static int plan_trouble(const struct want_link *w, const struct obs_link *o, const char *st,
         const char *trace, size_t n_modes, struct sl_plan *p)

@@ -25,7 +25,7 @@ void sl_status_set_condition(struct sl_object_status *st, enum sl_cond_type t,
 	if (t < 0 || t >= SL_COND_COUNT)
 		return;
 	c = &st->cond[t];
-	/* lastTransitionTime moves only when status does (ARCHITECTURE.md "Conditions"). */
+	/* lastTransitionTime moves only when status does (docs/internals/architecture.md "Conditions"). */
 	if (c->last_transition_ms == 0 || c->status != status)
 		c->last_transition_ms = now_ms;
 	c->status = status;

@@ -1,4 +1,4 @@
-/* want.c — the exporter a link wants (ARCHITECTURE.md step 1): its plain config, its secret
+/* want.c — the exporter a link wants (docs/internals/architecture.md step 1): its plain config, its secret
  * config by description and salted hash (never the value), and the exporter request built
  * from it, with secrets resolved for that one request only. Pure but for reading secrets. */
 #include <stdarg.h>

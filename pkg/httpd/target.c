@@ -88,7 +88,7 @@ static int parse_path(const char *p, size_t len, struct sl_httpd_target *t)
 	size_t start, end;
 	int rc;
 
-	/* The trailing slash is ignored (REGISTRY-API.md §0): "/subjects/" = "/subjects". */
+	/* The trailing slash is ignored (docs/internals/registry.md §0): "/subjects/" = "/subjects". */
 	while (len > 1 && p[len - 1] == '/')
 		len--;
 	t->segments = calloc(count_char(p, len, '/') + 1, sizeof(*t->segments));

@@ -1,7 +1,7 @@
-/* decode.c — one YAML document to one object, with every per-object rule of MANIFESTS.md §2.
+/* decode.c — one YAML document to one object, with every per-object rule of docs/internals/manifests.md §2.
  *
  * Each rule reports through derr() with the position of the key that holds the bad value
- * (the example in MANIFESTS.md §1 points at `type:`, not at its value), and decoding goes on
+ * (the example in docs/internals/manifests.md §1 points at `type:`, not at its value), and decoding goes on
  * so one run lists every problem. */
 #include <ctype.h>
 #include <stdarg.h>
@@ -512,7 +512,7 @@ static void want_duration(struct dctx *c, const struct ynode *at, const struct y
 		*out = ms;
 }
 
-/* metadata.name rules (MANIFESTS.md §2). */
+/* metadata.name rules (docs/internals/manifests.md §2). */
 static bool name_ok(const char *s, bool link)
 {
 	size_t n = strlen(s), i;
@@ -760,7 +760,7 @@ static void decode_registry(struct dctx *c, const struct ynode *sk, const struct
 	decode_mode_compat(c, spec, &r->mode, &r->force_mode, &r->compatibility, false);
 }
 
-/* Exporter config keys whose values are credentials (OPERATIONS.md "Secrets"). */
+/* Exporter config keys whose values are credentials (docs/internals/operations.md "Secrets"). */
 static bool secret_key(const char *k)
 {
 	static const char *const words[] = {

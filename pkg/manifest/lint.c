@@ -1,8 +1,8 @@
-/* lint.c — checks across objects (MANIFESTS.md §2 "Validation across objects").
+/* lint.c — checks across objects (docs/internals/manifests.md §2 "Validation across objects").
  *
  * Each link's subjects filter is turned into selectors: which source contexts and subjects
  * it may read, and which destination contexts and (renamed) subjects it may write. "*" is
- * treated as every context, as the walkthrough's registry did (REGISTRY-API.md §6), so the
+ * treated as every context, as the walkthrough's registry did (docs/internals/registry.md §6), so the
  * checks err towards reporting. Objects may be partly filled after per-object errors: every
  * check skips what it cannot judge. */
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* loader.c — files, directories and stdin into one snapshot (MANIFESTS.md §1). */
+/* loader.c — files, directories and stdin into one snapshot (docs/internals/manifests.md §1). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -304,7 +304,7 @@ out:
 	return rc;
 }
 
-/* Editor and hidden files a directory walk skips (MANIFESTS.md §1). */
+/* Editor and hidden files a directory walk skips (docs/internals/manifests.md §1). */
 static bool skipped_name(const char *n)
 {
 	size_t len = strlen(n);

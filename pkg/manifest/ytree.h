@@ -1,7 +1,7 @@
 /*
  * ytree.h — internal to pkg/manifest: one YAML document as a tree of nodes with positions.
  *
- * Built from libyaml events with the limits of MANIFESTS.md §1 enforced while building, so a
+ * Built from libyaml events with the limits of docs/internals/manifests.md §1 enforced while building, so a
  * hostile file stops early: nesting depth, scalar size, and alias expansion (an alias adds
  * the expanded size of its target; anchors are registered when their node is complete, so a
  * tree can share nodes but never contain a cycle). All nodes of a document are owned by it.

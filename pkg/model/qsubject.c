@@ -81,7 +81,7 @@ static void quote(char dst[QBUF], const char *s)
 	dst[o] = '\0';
 }
 
-/* The REGISTRY-API.md §1 grammar, without validation beyond control characters. */
+/* The docs/internals/registry.md §1 grammar, without validation beyond control characters. */
 static int span_parse(const char *s, struct qspan *q)
 {
 	const char *colon;

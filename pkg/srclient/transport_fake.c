@@ -1,4 +1,4 @@
-/* transport_fake.c — a scripted transport that records calls (STYLE.md rule 10). */
+/* transport_fake.c — a scripted transport that records calls (docs/internals/style.md rule 10). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

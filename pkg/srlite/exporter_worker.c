@@ -1,6 +1,6 @@
 /*
  * exporter_worker.c — the export engine behind srlite's exporters (exporter.h;
- * REGISTRY-API.md §3, §8).
+ * docs/internals/registry.md §3, §8).
  *
  * One worker per exporter. While the exporter is STARTING or RUNNING the worker
  *   1. at its very first start sets IMPORT, without force, on the one destination context the

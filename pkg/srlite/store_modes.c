@@ -83,7 +83,7 @@ int sl_st_effective_mode_of(struct sl_store *st, const char *cname, const char *
 	if (s != NULL && s->mode != MODE_UNSET)
 		return s->mode;
 	/* For "." the context-level mode is the top-level one; other contexts never fall back
-	 * to it (REGISTRY-API.md §4). */
+	 * to it (docs/internals/registry.md §4). */
 	if (c != NULL && c->mode != MODE_UNSET)
 		return c->mode;
 	if (st->global_mode != MODE_UNSET)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_daemon.sh — schemalinkd's footprint against two srlite processes (OPERATIONS.md
+# bench_daemon.sh — schemalinkd's footprint against two srlite processes (docs/internals/operations.md
 # "Footprint targets"); figures are printed, never asserted.
 #   1. N SchemaLinks (default 1,000; half source->target, half target->source, one explicit
 #      subject each) loaded from scratch: time until every exporter is RUNNING.
@@ -150,7 +150,7 @@ c0, c1, n, objects, recs, hz = (int(x) for x in sys.argv[5:11])
 get = (s1["GET"] - s0["GET"]) + (t1["GET"] - t0["GET"])
 writes = sum((s1[k] - s0[k]) + (t1[k] - t0[k]) for k in ("POST", "PUT", "DELETE"))
 cpu_ms = (c1 - c0) * 1000.0 / hz
-# Budget (OPERATIONS.md): 2 GETs per link + 1 per managed mode scope (here 2: .source on
+# Budget (docs/internals/operations.md): 2 GETs per link + 1 per managed mode scope (here 2: .source on
 # target, .target on source) + 1 list per registry (2).
 budget = 2 * n + 2 + 2
 print("noop_resync_gets=%d (%.2f per link; budget %d = 2/link + 2 scopes + 2 lists) writes=%d "

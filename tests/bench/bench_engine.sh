@@ -6,7 +6,7 @@
 # The exporters write to other srlite processes (the target Registries' linkUrl), so the
 # counters of the source and the target see slctl's requests only. Prints one line per phase and N:
 #   engine N=<n> <phase>: <ms> ms, <cpu> ms CPU, GET <g> (<g/n> per link), writes <w> (...)
-# and, for the no-op, the OPERATIONS.md target: 2 GETs per link + 1 per managed scope + 1 list
+# and, for the no-op, the docs/internals/operations.md target: 2 GETs per link + 1 per managed scope + 1 list
 # per registry, no writes.
 # Environment: SL_BINDIR (default bin/), NS="1 100 1000".
 set -u

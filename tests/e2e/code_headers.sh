@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every header is self-contained (docs/internals/style.md rule 3): it compiles on its own,
+# Every header is self-contained (docs/internals/style.md rule 19): it compiles on its own,
 # included first and twice (its guard works), with the project's warnings as errors.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The libraries' symbols (docs/internals/style.md rule 2, architecture.md "Areas"):
+# The libraries' symbols (docs/internals/style.md rule 19; docs/internals/architecture.md "Areas and link order"):
 #   - every global symbol an area library defines starts with sl_, so nothing we link can
 #     clash with a library of the system or a user's program;
 #   - an area uses only itself and the areas after it in the Makefile's AREAS list: every

@@ -12,7 +12,7 @@
 # symlink to a file in a directory nobody watches. Writing that file in place produces events
 # only in its own directory, so the daemon's watches see nothing: the same blind spot as
 # filesystems that send no events (NFS, FUSE, some bind mounts). Only the rescan (or SIGHUP)
-# notices, as OPERATIONS.md intends.
+# notices, as docs/internals/operations.md intends.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../daemon_lib.sh"
 

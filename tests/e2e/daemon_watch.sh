@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# schemalinkd's watcher end to end (OPERATIONS.md "Watching files"), observed through
+# schemalinkd's watcher end to end (docs/internals/operations.md "Watching files"), observed through
 # /metrics: schemalink_manifest_objects (objects in the snapshot in use) and
 # schemalink_manifest_loads_total{result}. Uses the test-only fake reconciler.
 source "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# srlite REST API over real HTTP: every endpoint, status and error code of REGISTRY-API.md
+# srlite REST API over real HTTP: every endpoint, status and error code of docs/internals/registry.md
 # §0, §1, §2.2-§2.6, §4, §5, and GET /v1/metadata/id.
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# srlite /exporters API (REGISTRY-API.md §2.1, §8): every error code, defaults, masking,
+# srlite /exporters API (docs/internals/registry.md §2.1, §8): every error code, defaults, masking,
 # preconditions, the Confluent-Schema-Exporter-Name header and destination credentials, and
 # the /_srlite fault-injection endpoints.
 . "$(dirname "$0")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# srlite's export engine (REGISTRY-API.md §3, §8): pickup, ids and versions in log order,
+# srlite's export engine (docs/internals/registry.md §3, §8): pickup, ids and versions in log order,
 # renaming, AUTO contexts, --wildcard-scope, 4xx -> PAUSED with a Java trace, a 503 run
 # retried then success, resume and reset, first-start IMPORT failure, persistence across
 # kill -9, counted with the destination's /_srlite/requests.

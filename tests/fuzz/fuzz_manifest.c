@@ -1,5 +1,5 @@
 /*
- * fuzz_manifest.c — libFuzzer harness for the manifest loader (ARCHITECTURE.md "Testing
+ * fuzz_manifest.c — libFuzzer harness for the manifest loader (docs/internals/architecture.md "Testing
  * layers", 4).
  *
  * The input is one manifest file's bytes: sl_manifest_add_buffer, sl_manifest_finish (which

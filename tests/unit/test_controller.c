@@ -463,7 +463,7 @@ static void test_retry_backs_off_then_forgets(void **state)
 	sl_controller_free(c);
 }
 
-/* OPERATIONS.md: a repeating error is logged once per minute with a count (fake clock). */
+/* docs/internals/operations.md: a repeating error is logged once per minute with a count (fake clock). */
 static void test_repeating_error_logged_once_per_minute(void **state)
 {
 	struct sl_controller *c;

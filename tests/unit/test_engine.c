@@ -1,5 +1,5 @@
 /* test_engine.c — reconcile over the fake transport: each scenario asserts the exact list
- * of REST calls, in order across both registries (STYLE.md rule 10). */
+ * of REST calls, in order across both registries (docs/internals/style.md rule 10). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* test_engine_pass.c — what the engine reads or derives once and shares between the objects
- * it reconciles (OPERATIONS.md "Footprint targets": per link the exporter info and status,
+ * it reconciles (docs/internals/operations.md "Footprint targets": per link the exporter info and status,
  * one GET per managed scope, one list per registry; nothing walked per link), and that a
  * scope written in a pass is read live again. Each scenario scripts the fake registries and
  * asserts every request each one got. */
@@ -635,7 +635,7 @@ static void test_unreachable_mode_read_in_pass(void **state)
 
 /* A Registry that manages no mode or compatibility proves that its registry answers with the
  * exporter list, the one the links of the pass read anyway: one list per registry and pass
- * (OPERATIONS.md). A registry without the exporters API (404) still answered; one that cannot
+ * (docs/internals/operations.md). A registry without the exporters API (404) still answered; one that cannot
  * be reached is not Ready. */
 static void test_registry_liveness_shares_the_list(void **state)
 {

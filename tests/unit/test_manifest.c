@@ -1,4 +1,4 @@
-/* test_manifest.c — the manifest loader: every rule of MANIFESTS.md §1-§2 with its position. */
+/* test_manifest.c — the manifest loader: every rule of docs/internals/manifests.md §1-§2 with its position. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Slow (about 35 s): a destination that refuses connections is retried with backoff for 30 s
-# (REGISTRY-API.md §8), during which the exporter stays RUNNING; then it goes PAUSED with
+# (docs/internals/registry.md §8), during which the exporter stays RUNNING; then it goes PAUSED with
 # "java.net.ConnectException: Connection refused". Once the destination is back, resume
 # exports the record.
 . "$(dirname "$0")/../../lib.sh"
