@@ -15,7 +15,9 @@ if [ -z "$areas" ] || ! ls "$lib"/libsl_*.a >/dev/null 2>&1; then
 	t_done
 fi
 
-defined() { nm -g --defined-only "$lib/libsl_$1.a" 2>/dev/null | awk 'NF == 3 && $2 ~ /[TDBRVWCG]/ {print $3}'; }
+# Names starting with "__" are the compiler's (sanitizer and coverage instrumentation such as
+# __odr_asan.*); C reserves them, so none of ours does.
+defined() { nm -g --defined-only "$lib/libsl_$1.a" 2>/dev/null | awk 'NF == 3 && $2 ~ /[TDBRVWCG]/ && $3 !~ /^__/ {print $3}'; }
 needed() { nm -g --undefined-only "$lib/libsl_$1.a" 2>/dev/null | awk '{print $NF}' | grep '^sl_' | sort -u; }
 
 later=""
