@@ -61,7 +61,8 @@ static void print_pc(void *pc)
 
 	if (__sanitizer_symbolize_pc != NULL) {
 		__sanitizer_symbolize_pc(pc, "%p %F %L", line, sizeof(line));
-		if (strstr(line, "tests/torture/alloc.c") == NULL)
+		if (strstr(line, "tests/torture/alloc.c") == NULL &&
+		        strstr(line, "libsanitizer") == NULL)
 			fprintf(stderr, "      %s\n", line);
 	} else {
 		backtrace_symbols_fd(&pc, 1, 2);

@@ -1,6 +1,7 @@
 /* scenario_manifest.c — pkg/manifest: a directory of manifests (examples/), one of its files
  * given again, and a buffer with the other kinds; the load's diagnostics (the example's loop
- * warnings) and what it loaded, then a lint pass over the sealed snapshot. */
+ * warnings, NONE links both ways, two names for one URL) and what it loaded, then a lint pass
+ * over the sealed snapshot. */
 #include "torture.h"
 
 #include <stdio.h>
@@ -36,7 +37,12 @@ static const char more_yaml[] =
             "  context: {type: NONE}\n"
             "  destinationMode: Unmanaged\n"
             "  config: {batch.size: 100, a: *s}\n"
-            "  secretConfig: {basic.auth.user.info: {env: UI}}\n";
+            "  secretConfig: {basic.auth.user.info: {env: UI}}\n"
+            "---\n" HDR "kind: SchemaLink\nmetadata: {name: back}\n"
+            "spec: {source: third, destination: source, subjects: [pageviews-value],\n"
+            "       context: {type: NONE}, destinationMode: Unmanaged}\n"
+            "---\n" HDR "kind: Registry\nmetadata: {name: alias}\n"
+            "spec: {url: \"HTTP://127.0.0.1:8081/\"}\n";
 
 static int setup(void)
 {
