@@ -193,6 +193,7 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 	const struct sl_link_spec *l = &o->link;
 	const char *name;
 	size_t i;
+	int rc;
 
 	memset(li, 0, sizeof(*li));
 	li->o = o;
@@ -217,7 +218,10 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 			r->kind = CTX_ALL;
 			r->subj_any = true;
 		} else {
-			if (sl_qsubject_parse(e, &q, NULL) < 0 || q.context == NULL)
+			rc = sl_qsubject_parse(e, &q, NULL);
+			if (rc == SL_ENOMEM)
+				return rc;
+			if (rc < 0 || q.context == NULL)
 				return 0; /* rejected by the per-object check already */
 			r->kind = CTX_EXACT;
 			r->ctx = strdup(q.context);
@@ -238,13 +242,14 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 				return SL_ENOMEM;
 		} else if (r->kind == CTX_ALL) {
 			w->kind = CTX_FAMILY;
-			if (sl_export_dest_context(l->context_type, name, ".", &w->ctx, NULL) < 0)
-				return 0;
+			rc = sl_export_dest_context(l->context_type, name, ".", &w->ctx, NULL);
+			if (rc < 0)
+				return rc == SL_ENOMEM ? rc : 0;
 		} else {
 			w->kind = CTX_EXACT;
-			if (sl_export_dest_context(l->context_type, name, r->ctx, &w->ctx, NULL) <
-			        0)
-				return 0;
+			rc = sl_export_dest_context(l->context_type, name, r->ctx, &w->ctx, NULL);
+			if (rc < 0)
+				return rc == SL_ENOMEM ? rc : 0;
 		}
 	}
 	li->ok = true;
