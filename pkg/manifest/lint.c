@@ -147,8 +147,10 @@ static char *rename_subject(const char *f, const char *name)
 	const char *p = f, *at;
 
 	while ((at = strstr(p, "${subject}")) != NULL) {
-		sl_buf_add(&b, p, (size_t)(at - p));
-		sl_buf_adds(&b, name);
+		if (sl_buf_add(&b, p, (size_t)(at - p)) < 0 || sl_buf_adds(&b, name) < 0) {
+			sl_buf_release(&b);
+			return NULL;
+		}
 		p = at + strlen("${subject}");
 	}
 	if (sl_buf_adds(&b, p) < 0) {
