@@ -528,9 +528,10 @@ static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_d
 				continue; /* imports into the default context do not nest */
 			if (!ctx_overlap(&a->reads[i], imp))
 				continue;
-			if (imp->kind != CTX_ALL && la->context_type != SL_CONTEXT_NONE)
-				sl_export_dest_context(la->context_type, link_ctx_name(a), imp->ctx,
-				        &nested, NULL);
+			if (imp->kind != CTX_ALL && la->context_type != SL_CONTEXT_NONE &&
+			        sl_export_dest_context(la->context_type, link_ctx_name(a), imp->ctx,
+			                &nested, NULL) == SL_ENOMEM)
+				*rc = SL_ENOMEM;
 			sl_quote(entry_of(a, i), qe, sizeof(qe));
 			where(b->o, "metadata.name", w, sizeof(w));
 			subjects_path(a, i, path, sizeof(path));
