@@ -635,12 +635,16 @@ int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
 		if (objs[i]->kind != SL_KIND_REGISTRY || objs[i]->registry.url == NULL)
 			continue;
 		ki = url_key(objs[i]->registry.url);
+		if (ki == NULL)
+			rc = SL_ENOMEM;
 		for (j = 0; ki != NULL && j < i; j++) {
 			char *kj, w[600];
 
 			if (objs[j]->kind != SL_KIND_REGISTRY || objs[j]->registry.url == NULL)
 				continue;
 			kj = url_key(objs[j]->registry.url);
+			if (kj == NULL)
+				rc = SL_ENOMEM;
 			if (kj != NULL && strcmp(ki, kj) == 0) {
 				where(objs[j], "spec.url", w, sizeof(w));
 				lmsg(d, &rc, SL_DIAG_WARNING, objs[i], "spec.url",
