@@ -13,8 +13,9 @@
  *   - allocation N was reached (the scenario is deterministic).
  * Prints a line per scenario and ends with "N passed, N failed" (one test per run).
  *
- *   torture [-v] [-j JOBS] [-s SCENARIO[,SCENARIO...]] [-n N]
- * -n N runs only that N; -v prints the stack of each failed call and of each leaked block.
+ *   torture [-ev] [-j JOBS] [-s SCENARIO[,SCENARIO...]] [-n N]
+ * -n N runs only that N; -v prints the stack of each failed call and of each leaked block;
+ * -e names each run that reported another failure than SL_ENOMEM (a misleading message?).
  */
 #include "torture.h"
 
@@ -124,6 +125,9 @@ struct slot {
 	long count;
 	long leaks;
 };
+
+/* -e: name each run that failed with another code than SL_ENOMEM. */
+static bool show_codes;
 
 /* The counting run's result, in every worker started after it. */
 static char *ref_out, *ref_eff;
@@ -235,6 +239,8 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 			print_first_diff("effects", eff, strlen(eff), ref_eff);
 		}
 	}
+	if (show_codes && v == V_FAILED && rc != SL_ENOMEM)
+		fprintf(stderr, "torture: %s N=%ld: failed with %s\n", s->name, n, rc_name(rc));
 	if (v >= V_LEAK && n > 0)
 		fprintf(stderr, "torture: %s N=%ld: %s (run returned %s)\n", s->name, n,
 		        verdict_names[v], rc_name(rc));
@@ -263,6 +269,8 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 /* ---- the parent ---------------------------------------------------------------------------- */
 
 #define MAX_JOBS 64
+/* Failure codes counted for the summary: SL_EUNSUP (-12) .. TORTURE_RETRY (1), other. */
+#define NCODES 15
 
 static double now_s(void)
 {
@@ -370,7 +378,7 @@ static void run_scenario(const struct torture_scenario *s, long only, bool verbo
 	struct slot *slots;
 	long *cur;
 	pid_t pids[MAX_JOBS];
-	long k, n, first, last, runs = 0, survived = 0, bad = 0;
+	long k, n, first, last, runs = 0, survived = 0, bad = 0, codes[NCODES];
 	int status, alive = 0, w;
 	double t0 = now_s();
 	char why[128];
@@ -431,12 +439,17 @@ static void run_scenario(const struct torture_scenario *s, long only, bool verbo
 			alive++;
 		}
 	}
+	memset(codes, 0, sizeof(codes));
 	for (n = first; n <= last; n++) {
 		struct slot *sl = &slots[n];
 
 		runs++;
 		if (sl->verdict == V_FAILED || sl->verdict == V_SURVIVED) {
 			survived += sl->verdict == V_SURVIVED;
+			if (sl->verdict == V_FAILED)
+				codes[sl->rc < NCODES - 1 && sl->rc >= -(NCODES - 2)
+				                ? sl->rc + NCODES - 2
+				                : NCODES - 1]++;
 			(*passed)++;
 			continue;
 		}
@@ -450,6 +463,19 @@ static void run_scenario(const struct torture_scenario *s, long only, bool verbo
 	printf("torture: %-8s K=%ld: %ld runs, %ld failed cleanly, %ld succeeded anyway, %ld bad "
 	       "(%.1f s)\n",
 	        s->name, k, runs, runs - survived - bad, survived, bad, now_s() - t0);
+	if (verbose || only == 0) {
+		const char *sep = ":";
+
+		printf("  failures reported as");
+		for (w = 0; w < NCODES; w++) {
+			if (codes[w] == 0)
+				continue;
+			printf("%s %s %ld", sep,
+			        w == NCODES - 1 ? "other" : rc_name(w - (NCODES - 2)), codes[w]);
+			sep = ",";
+		}
+		printf("\n");
+	}
 	munmap(slots, (size_t)(k + 1) * sizeof(*slots));
 	munmap(cur, MAX_JOBS * sizeof(*cur));
 	free(ref_out);
@@ -483,14 +509,15 @@ int main(int argc, char **argv)
 	torture_alloc_init();
 	if (getenv("TORTURE_JOBS") != NULL)
 		jobs = atoi(getenv("TORTURE_JOBS"));
-	while ((opt = getopt(argc, argv, "vj:s:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "evj:s:n:")) != -1) {
 		switch (opt) {
+		case 'e': show_codes = true; break;
 		case 'v': verbose = true; break;
 		case 'j': jobs = atoi(optarg); break;
 		case 's': only_s = optarg; break;
 		case 'n': only_n = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-j JOBS] [-s SCENARIO[,...]] [-n N]\n",
+			fprintf(stderr, "usage: %s [-ev] [-j JOBS] [-s SCENARIO[,...]] [-n N]\n",
 			        argv[0]);
 			return 2;
 		}
