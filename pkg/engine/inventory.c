@@ -45,13 +45,14 @@ char *sl_registry_url_normalize(const char *url)
 	const char *p = url ? url : "", *host, *end, *at, *path;
 	size_t scheme_len = 0, i;
 	bool https = false;
+	int rc = 0; /* the appends' failures, or'ed: the URL is an identity, whole or none */
 
 	if ((end = strstr(p, "://")) != NULL) {
 		scheme_len = (size_t)(end - p);
 		for (i = 0; i < scheme_len; i++)
-			sl_buf_addf(&b, "%c", tolower((unsigned char)p[i]));
+			rc |= sl_buf_addf(&b, "%c", tolower((unsigned char)p[i]));
 		https = scheme_len == 5 && !strncasecmp(p, "https", 5);
-		sl_buf_adds(&b, "://");
+		rc |= sl_buf_adds(&b, "://");
 		host = end + 3;
 	} else {
 		host = p;
@@ -72,13 +73,13 @@ char *sl_registry_url_normalize(const char *url)
 				colon = q;
 		hl = (size_t)((colon ? colon : path) - host);
 		for (i = 0; i < hl; i++)
-			sl_buf_addf(&b, "%c", tolower((unsigned char)host[i]));
+			rc |= sl_buf_addf(&b, "%c", tolower((unsigned char)host[i]));
 		if (colon != NULL) {
 			size_t pl = (size_t)(path - colon - 1);
 
 			if (!((pl == 2 && !https && !strncmp(colon + 1, "80", 2)) ||
 			            (pl == 3 && https && !strncmp(colon + 1, "443", 3)) || pl == 0))
-				sl_buf_addf(&b, ":%.*s", (int)pl, colon + 1);
+				rc |= sl_buf_addf(&b, ":%.*s", (int)pl, colon + 1);
 		}
 	}
 	{
@@ -87,10 +88,12 @@ char *sl_registry_url_normalize(const char *url)
 		while (pl > 0 && path[pl - 1] == '/')
 			pl--;
 		if (pl)
-			sl_buf_addf(&b, "%.*s", (int)pl, path);
+			rc |= sl_buf_addf(&b, "%.*s", (int)pl, path);
 	}
-	if (b.data == NULL)
-		sl_buf_adds(&b, "");
+	if (rc != 0) {
+		sl_buf_release(&b);
+		return NULL;
+	}
 	return sl_buf_detach(&b);
 }
 
