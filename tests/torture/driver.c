@@ -35,6 +35,7 @@
 static const struct torture_scenario *const scenarios[] = {
         &torture_scenario_model,
         &torture_scenario_manifest,
+        &torture_scenario_engine,
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -205,7 +206,11 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 	slot->count = torture_count();
 	slot->rc = rc;
 	eff = s->effects != NULL ? s->effects() : "";
-	if (n == 0) {
+	if (rc == 0 && strstr(out.data, "WRONG:") != NULL) {
+		/* A known answer does not hold (world.h). */
+		v = V_WRONG;
+		fprintf(stderr, "torture: %s N=%ld: %s", s->name, n, strstr(out.data, "WRONG:"));
+	} else if (n == 0) {
 		v = rc == 0 ? V_OK : V_SPURIOUS;
 		if (rc != 0)
 			fprintf(stderr, "torture: %s: the counting run failed: %s\n", s->name,

@@ -33,7 +33,8 @@ struct torture_scenario {
 	int (*setup)(void);
 	/* Inside the window: the work under test. Returns 0 with the result (text to compare
 	 * between runs) appended to out, or non-zero: a failure reported (an SL_E* code, or
-	 * TORTURE_RETRY: a reconcile asked to be retried). */
+	 * TORTURE_RETRY: a reconcile asked to be retried). A result with a line starting
+	 * "WRONG:" (a known answer that does not hold) fails the run, the first one too. */
 	int (*run)(struct sl_buf *out);
 	/* Inside the window with failures off: frees what run kept for later. May be NULL. */
 	void (*cleanup)(void);
@@ -47,6 +48,7 @@ struct torture_scenario {
 
 extern const struct torture_scenario torture_scenario_manifest;
 extern const struct torture_scenario torture_scenario_model;
+extern const struct torture_scenario torture_scenario_engine;
 
 /* ---- the counting allocator (alloc.c) ---------------------------------------------------- */
 
