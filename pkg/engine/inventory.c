@@ -659,15 +659,18 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 	return 0;
 }
 
+/* The *_to_json builders return NULL when any part could not be built (out of memory): a
+ * record is saved whole or not at all. jansson's setters take the value also when they fail
+ * (a NULL one, a NULL container), so failures are only collected in bad. */
 static json_t *status_to_json(const struct sl_object_status *st)
 {
 	json_t *j = json_object(), *conds = json_array(), *hist = json_array();
-	int i;
+	int i, bad = 0;
 
 	for (i = 0; i < SL_COND_COUNT; i++) {
 		const struct sl_condition *c = &st->cond[i];
 
-		json_array_append_new(conds,
+		bad |= json_array_append_new(conds,
 		        json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "type", sl_cond_type_name(i),
 		                "status", sl_cond_status_name(c->status), "reason", c->reason,
 		                "message", c->message, "errorCode", c->error_code,
@@ -675,18 +678,22 @@ static json_t *status_to_json(const struct sl_object_status *st)
 		                (json_int_t)c->last_transition_ms));
 	}
 	for (i = 0; i < st->n_history; i++)
-		json_array_append_new(hist,
+		bad |= json_array_append_new(hist,
 		        json_pack("{s:I,s:s,s:s}", "at", (json_int_t)st->history[i].at_ms, "reason",
 		                st->history[i].reason, "action", st->history[i].action));
-	json_object_set_new(j, "key", json_string(st->key));
-	json_object_set_new(j, "conditions", conds);
-	json_object_set_new(j, "history", hist);
-	json_object_set_new(j, "fix", json_string(st->fix));
-	json_object_set_new(j, "exporterState", json_string(st->exporter_state));
-	json_object_set_new(j, "offset", json_integer(st->exporter_offset));
-	json_object_set_new(j, "ts", json_integer(st->exporter_ts));
-	json_object_set_new(j, "trace", json_string(st->trace_first_line));
-	json_object_set_new(j, "updated", json_integer(st->updated_ms));
+	bad |= json_object_set_new(j, "key", json_string(st->key));
+	bad |= json_object_set_new(j, "conditions", conds);
+	bad |= json_object_set_new(j, "history", hist);
+	bad |= json_object_set_new(j, "fix", json_string(st->fix));
+	bad |= json_object_set_new(j, "exporterState", json_string(st->exporter_state));
+	bad |= json_object_set_new(j, "offset", json_integer(st->exporter_offset));
+	bad |= json_object_set_new(j, "ts", json_integer(st->exporter_ts));
+	bad |= json_object_set_new(j, "trace", json_string(st->trace_first_line));
+	bad |= json_object_set_new(j, "updated", json_integer(st->updated_ms));
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -702,15 +709,20 @@ static json_t *object_to_json(const struct sl_inv_object *o, struct sl_object_st
 	size_t pos = 0, j;
 	const char *hk;
 	void *hv;
+	int bad = 0;
 
 	while (sl_strmap_next(&o->secret_hashes, &pos, &hk, &hv))
-		json_object_set_new(h, hk, json_string(hv));
-	json_object_set_new(jo, "secretHashes", h);
+		bad |= json_object_set_new(h, hk, json_string(hv));
+	bad |= json_object_set_new(jo, "secretHashes", h);
 	for (j = 0; j < (size_t)o->n_attempts; j++)
-		json_array_append_new(a, json_integer(o->attempts[j]));
-	json_object_set_new(jo, "healAttempts", a);
+		bad |= json_array_append_new(a, json_integer(o->attempts[j]));
+	bad |= json_object_set_new(jo, "healAttempts", a);
 	if (sl_inv_object_get_status(o, st) == 0)
-		json_object_set_new(jo, "status", status_to_json(st));
+		bad |= json_object_set_new(jo, "status", status_to_json(st));
+	if (bad) {
+		json_decref(jo);
+		return NULL;
+	}
 	return jo;
 }
 
@@ -726,9 +738,14 @@ static json_t *scope_to_json(const struct sl_inv_scope *s, bool needers)
 {
 	json_t *nb = json_array();
 	size_t j;
+	int bad = 0;
 
 	for (j = 0; needers && j < s->needed_by.len; j++)
-		json_array_append_new(nb, json_string(s->needed_by.items[j]));
+		bad |= json_array_append_new(nb, json_string(s->needed_by.items[j]));
+	if (bad) {
+		json_decref(nb);
+		return NULL;
+	}
 	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:o}", "registry",
 	        str_or_null(s->at.registry), "url", s->at.url, "clusterId", s->at.cluster_id,
 	        "what", s->what, "scope", s->scope, "previous",
