@@ -1271,23 +1271,27 @@ out:
 	return rc;
 }
 
-/* One journal line for the dirty entry "t:id": its record now, or a removal. */
+/* One journal line for the dirty entry "t:id": its record now, or a removal. NULL when out
+ * of memory (a record that could not be built is never written as a removal). */
 static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_t seq)
 {
 	const char *id = entry + 2;
 	struct sl_object_status st;
 	json_t *v = NULL;
+	bool there = false;
 
 	switch (entry[0]) {
 	case 'o': {
 		struct sl_inv_owned *o = sl_strmap_get(&inv->owned, id, NULL);
 
+		there = o != NULL;
 		v = o ? owned_to_json(o) : NULL;
 		break;
 	}
 	case 's': {
 		struct sl_inv_scope *s = sl_strmap_get(&inv->scopes, id, NULL);
 
+		there = s != NULL;
 		v = s ? scope_to_json(s, false) : NULL;
 		break;
 	}
@@ -1296,16 +1300,22 @@ static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_
 		char *sid = sep ? strndup(id, (size_t)(sep - id)) : NULL;
 		struct sl_inv_scope *s = sid ? sl_strmap_get(&inv->scopes, sid, NULL) : NULL;
 
+		if (sep != NULL && sid == NULL)
+			return NULL;
 		free(sid);
-		v = s && sl_inv_scope_needed_by(s, sep + 1) ? json_object() : NULL;
+		there = s && sl_inv_scope_needed_by(s, sep + 1);
+		v = there ? json_object() : NULL;
 		break;
 	}
 	default: {
 		struct sl_inv_object *o = sl_strmap_get(&inv->objects, id, NULL);
 
+		there = o != NULL;
 		v = o ? object_to_json(o, &st) : NULL;
 	}
 	}
+	if (there && v == NULL)
+		return NULL;
 	return json_pack("{s:I,s:s,s:s%,s:s,s:o*}", "seq", (json_int_t)seq, "op", v ? "put" : "del",
 	        "type", entry, (size_t)1, "id", id, "v", v);
 }
