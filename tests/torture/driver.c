@@ -149,8 +149,35 @@ static const char *rc_name(int rc)
 	                             : "non-zero";
 }
 
+/* A run's report is put together here and written at once, so the two workers' reports do
+ * not interleave. */
+static char report_buf[8192];
+static size_t report_len;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(report_buf + report_len, sizeof(report_buf) - report_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		report_len += (size_t)n < sizeof(report_buf) - report_len
+		                      ? (size_t)n
+		                      : sizeof(report_buf) - report_len - 1;
+}
+
+static void say_done(void)
+{
+	if (report_len > 0 && write(2, report_buf, report_len) < 0)
+		perror("torture: write");
+	report_len = 0;
+}
+
 /* First line where a and b differ, for the report. */
-static void print_first_diff(const char *what, const char *a, size_t alen, const char *b)
+static void say_first_diff(const char *what, const char *a, size_t alen, const char *b)
 {
 	size_t i = 0, line = 1, start = 0, blen = strlen(b);
 
@@ -161,7 +188,7 @@ static void print_first_diff(const char *what, const char *a, size_t alen, const
 		}
 		i++;
 	}
-	fprintf(stderr, "  %s differs at line %zu:\n    got:  %.*s\n    want: %.*s\n", what, line,
+	say("  %s differs at line %zu:\n    got:  %.*s\n    want: %.*s\n", what, line,
 	        (int)strcspn(a + start, "\n"), a + start, (int)strcspn(b + start, "\n"), b + start);
 }
 
@@ -190,7 +217,8 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
         struct ref_area *ref)
 {
 	struct sl_buf out = SL_BUF_INIT;
-	const char *eff;
+	const char *eff, *diff = NULL, *da = NULL, *db = NULL;
+	size_t dalen = 0;
 	int rc, v, fds = count_fds();
 	bool injected;
 
@@ -207,16 +235,11 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 	slot->rc = rc;
 	eff = s->effects != NULL ? s->effects() : "";
 	if (rc == 0 && strstr(out.data, "WRONG:") != NULL) {
-		/* A known answer does not hold (world.h). */
-		v = V_WRONG;
-		fprintf(stderr, "torture: %s N=%ld: %s", s->name, n, strstr(out.data, "WRONG:"));
+		v = V_WRONG; /* a known answer does not hold (world.h) */
 	} else if (n == 0) {
 		v = rc == 0 ? V_OK : V_SPURIOUS;
-		if (rc != 0)
-			fprintf(stderr, "torture: %s: the counting run failed: %s\n", s->name,
-			        rc_name(rc));
 		if (out.len + strlen(eff) + 2 > REF_MAX) {
-			fprintf(stderr, "torture: %s: result too long\n", s->name);
+			say("torture: %s: result too long\n", s->name);
 			v = V_SETUP;
 		} else {
 			ref->out_len = out.len;
@@ -224,47 +247,51 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 			memcpy(ref->data, out.data, out.len);
 			memcpy(ref->data + out.len, eff, ref->eff_len + 1);
 		}
-		if (verbose)
-			fprintf(stderr, "torture: %s: result\n%s%s", s->name, out.data, eff);
 	} else if (!injected) {
 		v = rc == 0 ? V_UNREACHED : V_SPURIOUS;
 	} else if (rc == 0) {
 		v = V_SURVIVED;
-		if (out.len != ref_out_len || memcmp(out.data, ref_out, out.len) != 0) {
-			v = V_WRONG;
-			print_first_diff("result", out.data, out.len, ref_out);
-		} else if (strcmp(eff, ref_eff) != 0) {
-			v = V_WRONG;
-			print_first_diff("effects", eff, strlen(eff), ref_eff);
-		}
+		if (out.len != ref_out_len || memcmp(out.data, ref_out, out.len) != 0)
+			v = V_WRONG, diff = "result", da = out.data, dalen = out.len, db = ref_out;
+		else if (strcmp(eff, ref_eff) != 0)
+			v = V_WRONG, diff = "effects", da = eff, dalen = strlen(eff), db = ref_eff;
 	} else {
 		v = V_FAILED;
-		if (!is_line_prefix(eff, ref_eff)) {
-			v = V_EFFECTS;
-			print_first_diff("effects", eff, strlen(eff), ref_eff);
-		}
+		if (!is_line_prefix(eff, ref_eff))
+			v = V_EFFECTS, diff = "effects", da = eff, dalen = strlen(eff),
+			db = ref_eff;
 	}
+	if (v >= V_LEAK || (v == V_SPURIOUS && n == 0))
+		say("torture: %s N=%ld: %s (run returned %s)\n", s->name, n, verdict_names[v],
+		        rc_name(rc));
+	if (v == V_WRONG && rc == 0 && strstr(out.data, "WRONG:") != NULL)
+		say("  %.*s\n", (int)strcspn(strstr(out.data, "WRONG:"), "\n"),
+		        strstr(out.data, "WRONG:"));
+	if (diff != NULL)
+		say_first_diff(diff, da, dalen, db);
 	if (show_codes && v == V_FAILED && rc != SL_ENOMEM)
-		fprintf(stderr, "torture: %s N=%ld: failed with %s\n", s->name, n, rc_name(rc));
-	if (v >= V_LEAK && n > 0)
-		fprintf(stderr, "torture: %s N=%ld: %s (run returned %s)\n", s->name, n,
-		        verdict_names[v], rc_name(rc));
+		say("torture: %s N=%ld: failed with %s\n", s->name, n, rc_name(rc));
+	if (verbose && n == 0)
+		say("torture: %s: result\n%.4000s%.2000s", s->name, out.data, eff);
+	say_done();
 	if (s->cleanup != NULL)
 		s->cleanup();
 	sl_buf_release(&out);
 	slot->leaks = torture_live();
-	if (slot->leaks > 0)
-		fprintf(stderr, "torture: %s N=%ld: %ld blocks leaked (run returned %s)%s:\n",
-		        s->name, n, slot->leaks, rc_name(rc),
-		        verbose ? "" : "; -v prints their stacks");
+	if (slot->leaks > 0) {
+		say("torture: %s N=%ld: %ld blocks leaked (run returned %s)%s:\n", s->name, n,
+		        slot->leaks, rc_name(rc), verbose ? "" : "; -v prints their stacks");
+		say_done();
+	}
 	torture_end(slot->leaks > 0);
 	if (slot->leaks > 0 && v < V_LEAK)
 		v = V_LEAK;
 	if (s->teardown != NULL)
 		s->teardown();
 	if (fds >= 0 && count_fds() != fds) {
-		fprintf(stderr, "torture: %s N=%ld: %d file descriptors before, %d after\n",
-		        s->name, n, fds, count_fds());
+		say("torture: %s N=%ld: %d file descriptors before, %d after\n", s->name, n, fds,
+		        count_fds());
+		say_done();
 		if (v < V_LEAK)
 			v = V_FDLEAK;
 	}
