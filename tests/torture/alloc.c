@@ -18,6 +18,8 @@ void __real_free(void *p);
 char *__real_realpath(const char *path, char *resolved);
 DIR *__real_opendir(const char *name);
 int __real_closedir(DIR *d);
+json_t *__real_json_loads(const char *input, size_t flags, json_error_t *error);
+json_t *__real_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error);
 
 /* Present in ASan builds only: symbolized stacks. */
 void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t len)
@@ -381,6 +383,44 @@ yaml_char_t *yaml_strdup(const yaml_char_t *s)
 	if (p != NULL)
 		memcpy(p, s, n);
 	return p;
+}
+
+/* jansson 2.14's lexer ignores a failed append to its token buffer (lex_save): one failed
+ * allocation inside a load silently drops a character from a string ("target.est") and the
+ * load succeeds. Not ours to fix, and it would drown what is: a load fails only as a whole,
+ * where it starts, as a correct parser would; its own allocations are tracked, not failed. */
+static json_t *load_failed(json_error_t *error)
+{
+	if (error != NULL) {
+		memset(error, 0, sizeof(*error));
+		error->line = error->column = -1;
+		snprintf(error->text, sizeof(error->text), "out of memory");
+	}
+	return NULL;
+}
+
+json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error)
+{
+	json_t *v;
+
+	if (should_fail(CALLER))
+		return load_failed(error);
+	torture_hold();
+	v = __real_json_loads(input, flags, error);
+	torture_release();
+	return v;
+}
+
+json_t *__wrap_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error)
+{
+	json_t *v;
+
+	if (should_fail(CALLER))
+		return load_failed(error);
+	torture_hold();
+	v = __real_json_loadb(buffer, len, flags, error);
+	torture_release();
+	return v;
 }
 
 static void *json_malloc_fn(size_t n)
