@@ -4,7 +4,7 @@
  * manifests and scripts): an engine creates the link (mode first, then the exporter) in a
  * pass and goes; a second one loads what the first saved, finds the link in sync, lists it
  * as an orphan once the manifests drop it and prunes it (exporter paused and deleted, mode
- * restored); the state dir is then read back.
+ * restored). The state dir is read back after each engine: every record, sorted.
  */
 #include "torture.h"
 
@@ -173,40 +173,103 @@ static int orphans(struct sl_engine *e, size_t want, struct sl_buf *out)
 	return rc;
 }
 
-/* The state dir as a new reader sees it: what the inventory records, and the files. */
-static int state(struct sl_buf *out)
+static int add_where(struct sl_buf *out, const struct sl_inv_where *at)
 {
+	return sl_buf_addf(
+	        out, " at %s %s %s", at->registry ? at->registry : "-", at->url, at->cluster_id);
+}
+
+/* Every record of inv, sorted: what the state dir holds, however it is split between the
+ * snapshot and the journal. */
+static int add_inventory(struct sl_buf *out, const struct sl_inventory *inv)
+{
+	struct sl_vec keys = SL_VEC_INIT;
+	struct sl_object_status st;
+	size_t i, j;
+	int rc = sl_strmap_keys(&inv->owned, &keys);
+
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const struct sl_inv_owned *o = sl_strmap_get(&inv->owned, keys.items[i], NULL);
+
+		rc = sl_buf_addf(out, "  owned %s: %s %s%s%s", o->id, o->key, o->exporter,
+		        o->pending ? " pending" : "", o->adopted ? " adopted" : "");
+		rc = rc ? rc : add_where(out, &o->at);
+		rc = rc ? rc : sl_buf_addch(out, '\n');
+	}
+	sl_vec_release(&keys, NULL);
+	rc = rc ? rc : sl_strmap_keys(&inv->scopes, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const struct sl_inv_scope *sc = sl_strmap_get(&inv->scopes, keys.items[i], NULL);
+
+		rc = sl_buf_addf(out, "  scope %s: %s %s = %s (was %s)%s%s", sc->id, sc->what,
+		        sc->scope, sc->value ? sc->value : "-",
+		        sc->had_previous ? sc->previous : "none", sc->pending ? " pending" : "",
+		        sc->borrowed ? " borrowed" : "");
+		rc = rc ? rc : add_where(out, &sc->at);
+		for (j = 0; rc == 0 && j < sc->needed_by.len; j++)
+			rc = sl_buf_addf(
+			        out, " needed by %s", (const char *)sc->needed_by.items[j]);
+		rc = rc ? rc : sl_buf_addch(out, '\n');
+	}
+	sl_vec_release(&keys, NULL);
+	rc = rc ? rc : sl_strmap_keys(&inv->objects, &keys);
+	for (i = 0; rc == 0 && i < keys.len; i++) {
+		const struct sl_inv_object *o = sl_strmap_get(&inv->objects, keys.items[i], NULL);
+		struct sl_vec hk = SL_VEC_INIT;
+
+		rc = sl_buf_addf(out, "  object %s: %d attempts", o->key, o->n_attempts);
+		rc = rc ? rc : sl_strmap_keys(&o->secret_hashes, &hk);
+		for (j = 0; rc == 0 && j < hk.len; j++)
+			rc = sl_buf_addf(out, " %s=%s", (const char *)hk.items[j],
+			        (const char *)sl_strmap_get(&o->secret_hashes, hk.items[j], NULL));
+		sl_vec_release(&hk, NULL);
+		rc = rc ? rc : sl_buf_addch(out, '\n');
+		if (rc == 0 && sl_inv_object_get_status(o, &st) == 0) {
+			struct sl_reconcile_result r;
+
+			memset(&r, 0, sizeof(r));
+			r.status = st;
+			rc = world_add_result(out, "  status", &r);
+		}
+	}
+	sl_vec_release(&keys, NULL);
+	return rc;
+}
+
+/* The state dir as a new reader sees it: want records (an owned exporter, a scope its link
+ * needs, the link's object each), never the password. */
+static int state(const char *what, size_t want, struct sl_buf *out)
+{
+	static const char *const files[] = {"inventory.json", "journal.jsonl"};
 	struct sl_error err = SL_ERROR_INIT;
 	struct sl_inventory *inv = sl_inventory_load(w.dir, "default", &err);
+	const struct sl_inv_scope *sc;
 	struct sl_buf text = SL_BUF_INIT;
 	char path[128];
+	size_t i;
 	int rc;
 
 	if (inv == NULL)
 		return err.code ? err.code : SL_ENOMEM;
-	rc = sl_buf_addf(out, "inventory: object %s, scope %s, exporter %s\n",
-	        sl_inventory_object(inv, KEY) ? "kept" : "gone",
-	        sl_inventory_scope(inv, "http://target.test:8082", "mode", ":.source:") ? "kept"
-	                                                                                : "gone",
-	        sl_inventory_owned(
-	                inv, "http://source.test:8081", "kc-source/srlite", "src-to-tgt-link")
-	                ? "kept"
-	                : "gone");
+	rc = sl_buf_addf(out, "state %s:\n", what);
+	rc = rc ? rc : add_inventory(out, inv);
+	sc = sl_strmap_get(&inv->scopes, "http://target.test:8082|mode|:.source:", NULL);
+	if (rc == 0 &&
+	        (inv->owned.len != want || inv->scopes.len != want || inv->objects.len != want ||
+	                (want && sc == NULL) || (sc != NULL && sc->needed_by.len != 1)))
+		rc = sl_buf_addf(out,
+		        "WRONG: %s: %zu owned, %zu scopes, %zu objects, not %zu each\n", what,
+		        inv->owned.len, inv->scopes.len, inv->objects.len, want);
 	sl_inventory_free(inv);
-	snprintf(path, sizeof(path), "%s/default/inventory.json", w.dir);
-	if (rc == 0)
+	for (i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/default/%s", w.dir, files[i]);
+		sl_buf_reset(&text);
 		rc = sl_file_read(path, 1 << 20, &text, &err);
-	if (rc == 0)
-		rc = sl_buf_addf(out, "inventory.json:\n%s\n", text.data);
-	if (rc == 0 && strstr(text.data, CANARY) != NULL)
-		rc = sl_buf_adds(out, "WRONG: the password is in inventory.json\n");
-	snprintf(path, sizeof(path), "%s/default/journal.jsonl", w.dir);
-	if (rc == 0)
-		rc = sl_file_read(path, 1 << 20, &text, &err);
-	if (rc == 0)
-		rc = sl_buf_addf(out, "journal.jsonl:\n%s\n", text.data);
-	if (rc == 0 && strstr(text.data, CANARY) != NULL)
-		rc = sl_buf_adds(out, "WRONG: the password is in journal.jsonl\n");
+		if (rc == SL_ENOENT)
+			rc = 0;
+		else if (rc == 0 && strstr(text.data, CANARY) != NULL)
+			rc = sl_buf_addf(out, "WRONG: the password is in %s\n", files[i]);
+	}
 	sl_buf_release(&text);
 	return rc;
 }
@@ -222,6 +285,8 @@ static int run(struct sl_buf *out)
 	sl_engine_free(e);
 	e = NULL;
 	if (rc == 0)
+		rc = state("after the create", 1, out);
+	if (rc == 0)
 		rc = engine_up(&second, &e);
 	if (rc == 0)
 		rc = reconcile(e, with_link, "in sync", SL_RESULT_DONE, 0, out);
@@ -233,7 +298,7 @@ static int run(struct sl_buf *out)
 		rc = orphans(e, 0, out);
 	sl_engine_free(e);
 	if (rc == 0)
-		rc = state(out);
+		rc = state("after the prune", 0, out);
 	if (rc == 0)
 		rc = world_check_effects(&w, out);
 	return rc;
