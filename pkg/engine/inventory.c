@@ -200,9 +200,11 @@ static void mark(struct sl_inventory *inv, char type, const char *id)
 
 	if (inv->dir == NULL)
 		return;
-	/* Out of memory here loses the journal line, not the change: the next snapshot has it. */
-	if (sl_buf_addf(&b, "%c:%s", type, id) == 0)
-		sl_strmap_set(&inv->dirty, b.data, NULL, NULL);
+	/* Out of memory here loses the journal line, not the change: the next flush saves a
+	 * snapshot, which has it. */
+	if (sl_buf_addf(&b, "%c:%s", type, id) < 0 ||
+	        sl_strmap_set(&inv->dirty, b.data, NULL, NULL) < 0)
+		inv->lost = true;
 	sl_buf_release(&b);
 }
 
@@ -216,6 +218,8 @@ static void mark_need(struct sl_inventory *inv, const char *scope_id, const char
 		return;
 	if (sl_buf_addf(&b, "%s\x1f%s", scope_id, key) == 0)
 		mark(inv, 'n', b.data);
+	else
+		inv->lost = true;
 	sl_buf_release(&b);
 }
 
@@ -1260,6 +1264,7 @@ int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err)
 	if (fd >= 0)
 		close(fd);
 	inv->journal_lines = 0;
+	inv->lost = false;
 	sl_strmap_release(&inv->dirty, NULL);
 	sl_strmap_init(&inv->dirty);
 	goto out;
@@ -1337,11 +1342,11 @@ int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err
 	size_t i, records;
 	int fd = -1, rc = 0;
 
-	if (inv->dir == NULL || inv->dirty.len == 0)
+	if (inv->dir == NULL || (inv->dirty.len == 0 && !inv->lost))
 		return 0;
 	records = inv->owned.len + inv->scopes.len + inv->objects.len;
-	if (inv->journal_lines + inv->dirty.len > JOURNAL_MIN_FOLD &&
-	        inv->journal_lines + inv->dirty.len > 2 * records) {
+	if (inv->lost || (inv->journal_lines + inv->dirty.len > JOURNAL_MIN_FOLD &&
+	                         inv->journal_lines + inv->dirty.len > 2 * records)) {
 		inv->seq++;
 		return sl_inventory_save(inv, err);
 	}
