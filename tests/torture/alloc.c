@@ -395,7 +395,9 @@ static json_t *load_failed(json_error_t *error)
 		memset(error, 0, sizeof(*error));
 		error->line = error->column = -1;
 		snprintf(error->text, sizeof(error->text), "out of memory");
+		error->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
 	}
+	errno = ENOMEM;
 	return NULL;
 }
 
