@@ -214,7 +214,7 @@ TORTURE_DIR   ?= build-torture
 TORTURE_SAN   ?= $(SANFLAGS)
 TORTURE_ARGS  ?=
 TORTURE_WRAP  := malloc calloc realloc free strdup strndup asprintf vasprintf realpath opendir \
-                 closedir json_loads json_loadb
+                 closedir json_loads json_loadb json_dumps
 TORTURE_SRC   := $(sort $(wildcard tests/torture/*.c))
 TORTURE_OBJ   := $(TORTURE_SRC:%.c=$(BUILD)/%.o)
 -include $(TORTURE_OBJ:.o=.d)

@@ -5,7 +5,8 @@
  * (malloc, calloc, realloc, free, strdup, strndup, asprintf, vasprintf, realpath, opendir
  * and closedir); libyaml's allocator (yaml_malloc & co., which libyaml calls through its PLT)
  * is replaced by definitions here, and jansson allocates through the same counter
- * (json_set_alloc_funcs). jansson's loads fail only as a whole (alloc.c says why). While a
+ * (json_set_alloc_funcs). jansson's loads and json_dumps fail only as a whole (alloc.c says
+ * why). While a
  * window is open (torture_begin) every such call is counted, and the one numbered fail_at
  * fails as it would when memory runs out; every block allocated in the window is tracked
  * until it is freed, so what a scenario leaks is what is still live when its window closes.
@@ -105,6 +106,7 @@ int __wrap_closedir(DIR *d);
 #include <jansson.h>
 json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *error);
 json_t *__wrap_json_loadb(const char *buffer, size_t len, size_t flags, json_error_t *error);
+char *__wrap_json_dumps(const json_t *json, size_t flags);
 /* libyaml's allocator, replaced (alloc.c). */
 void *yaml_malloc(size_t size);
 void *yaml_realloc(void *p, size_t size);
