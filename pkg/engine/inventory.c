@@ -367,11 +367,13 @@ void sl_inventory_object_touch(struct sl_inventory *inv, const char *key)
 	mark(inv, 'k', key);
 }
 
+/* The ids: owned, NULL when out of memory (never a cut or empty one). */
 static char *by_exporter_key(const char *url, const char *exporter)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s", url ? url : "", exporter);
+	if (sl_buf_addf(&b, "%s|%s", url ? url : "", exporter) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
 
@@ -379,7 +381,8 @@ static char *owned_id(const char *url, const char *cluster_id, const char *expor
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s|%s", url ? url : "", cluster_id ? cluster_id : "", exporter);
+	if (sl_buf_addf(&b, "%s|%s|%s", url ? url : "", cluster_id ? cluster_id : "", exporter) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
 
@@ -479,7 +482,8 @@ static char *scope_id(const char *url, const char *what, const char *scope)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s|%s", url ? url : "", what, scope);
+	if (sl_buf_addf(&b, "%s|%s|%s", url ? url : "", what, scope) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
 
