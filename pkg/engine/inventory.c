@@ -444,30 +444,39 @@ struct sl_inv_owned *sl_inventory_own(struct sl_inventory *inv, const char *key,
 void sl_inventory_owned_remove(struct sl_inventory *inv, const char *id)
 {
 	struct sl_inv_owned *o = sl_strmap_get(&inv->owned, id, NULL);
+	const char *k, *at = NULL;
+	size_t pos = 0;
 	char *bk;
+	void *v;
 
 	if (o == NULL)
 		return;
 	mark(inv, 'o', id); /* first: id may be the map's own copy, freed by the delete */
 	bk = by_exporter_key(o->at.url, o->exporter);
+	if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o)
+		at = bk;
+	/* Without memory for the key, o's index entry is found by its value: the index must
+	 * never keep a record that is freed below. */
+	while (bk == NULL && at == NULL && sl_strmap_next(&inv->by_exporter, &pos, &k, &v))
+		if (v == o)
+			at = k;
 	sl_strmap_del(&inv->owned, o->id, NULL);
-	if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o && inv->twins == 0) {
-		sl_strmap_del(&inv->by_exporter, bk, NULL);
-	} else if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o) {
-		size_t pos = 0;
-		const char *k;
-		void *v;
+	if (at != NULL) {
+		struct sl_inv_owned *twin = NULL;
 
 		/* Another record of the same exporter (another cluster id) takes its place. */
-		sl_strmap_del(&inv->by_exporter, bk, NULL);
-		while (sl_strmap_next(&inv->owned, &pos, &k, &v)) {
+		pos = 0;
+		while (inv->twins > 0 && twin == NULL &&
+		        sl_strmap_next(&inv->owned, &pos, &k, &v)) {
 			struct sl_inv_owned *x = v;
 
-			if (!strcmp(x->at.url, o->at.url) && !strcmp(x->exporter, o->exporter)) {
-				sl_strmap_set(&inv->by_exporter, bk, x, NULL);
-				break;
-			}
+			if (!strcmp(x->at.url, o->at.url) && !strcmp(x->exporter, o->exporter))
+				twin = x;
 		}
+		if (twin != NULL) /* at is in the map: set replaces the value, allocating nothing */
+			sl_strmap_set(&inv->by_exporter, at, twin, NULL);
+		else
+			sl_strmap_del(&inv->by_exporter, at, NULL);
 	}
 	free(bk);
 	owned_free(o);
