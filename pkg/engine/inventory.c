@@ -386,16 +386,26 @@ static char *owned_id(const char *url, const char *cluster_id, const char *expor
 	return sl_buf_detach(&b);
 }
 
+/* Lookups format their id in place when it fits (the usual case), so that NULL means "no
+ * record" and not "out of memory", which a caller would take for it. */
+#define ID_BUF 1024
+
 struct sl_inv_owned *sl_inventory_owned(const struct sl_inventory *inv, const char *url,
         const char *cluster_id, const char *exporter)
 {
 	struct sl_inv_owned *o = NULL;
-	char *id =
-	        cluster_id ? owned_id(url, cluster_id, exporter) : by_exporter_key(url, exporter);
+	char buf[ID_BUF], *id = buf;
+	int n = cluster_id ? snprintf(buf, sizeof(buf), "%s|%s|%s", url ? url : "", cluster_id,
+	                             exporter)
+	                   : snprintf(buf, sizeof(buf), "%s|%s", url ? url : "", exporter);
 
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		id = cluster_id ? owned_id(url, cluster_id, exporter)
+		                : by_exporter_key(url, exporter);
 	if (id != NULL)
 		o = sl_strmap_get(cluster_id ? &inv->owned : &inv->by_exporter, id, NULL);
-	free(id);
+	if (id != buf)
+		free(id);
 	return o;
 }
 
@@ -499,10 +509,15 @@ static char *scope_id(const char *url, const char *what, const char *scope)
 struct sl_inv_scope *sl_inventory_scope(
         const struct sl_inventory *inv, const char *url, const char *what, const char *scope)
 {
-	char *id = scope_id(url, what, scope);
-	struct sl_inv_scope *s = id ? sl_strmap_get(&inv->scopes, id, NULL) : NULL;
+	char buf[ID_BUF], *id = buf;
+	int n = snprintf(buf, sizeof(buf), "%s|%s|%s", url ? url : "", what, scope);
+	struct sl_inv_scope *s;
 
-	free(id);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		id = scope_id(url, what, scope);
+	s = id ? sl_strmap_get(&inv->scopes, id, NULL) : NULL;
+	if (id != buf)
+		free(id);
 	return s;
 }
 
