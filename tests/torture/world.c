@@ -187,11 +187,12 @@ int world_add_result(struct sl_buf *out, const char *what, const struct sl_recon
 	const struct sl_object_status *st = &r->status;
 	int i, rc;
 
+	/* Not r->reads: the reads are in the effects but for the registries' identity, which
+	 * the engine reads again when it cannot tell without (out of memory). */
 	rc = sl_buf_addf(out,
-	        "%s: %s requeue=%lld writes=%d reads=%d heals=%d drift=%d %s op=%d "
-	        "planned=%d%s%s%s\n",
-	        what, sl_result_name(r->result), (long long)r->requeue_ms, r->writes, r->reads,
-	        r->heals, r->drift_corrections, r->heal_reason, r->op, r->planned,
+	        "%s: %s requeue=%lld writes=%d heals=%d drift=%d %s op=%d planned=%d%s%s%s\n", what,
+	        sl_result_name(r->result), (long long)r->requeue_ms, r->writes, r->heals,
+	        r->drift_corrections, r->heal_reason, r->op, r->planned,
 	        r->unreachable ? " unreachable" : "", r->prune_refused ? " prune-refused" : "",
 	        r->released ? " released" : "");
 	for (i = 0; rc == 0 && i < SL_COND_COUNT; i++)
