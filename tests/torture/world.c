@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "torture.h"
@@ -107,15 +108,20 @@ static int logged_perform(struct sl_transport *t, const struct sl_http_request *
         struct sl_http_response *resp, struct sl_error *err)
 {
 	struct logged *l = (struct logged *)t;
+	size_t i;
 
 	if (strcmp(req->path, "/v1/metadata/id") == 0)
 		return l->inner->perform(l->inner, req, resp, err); /* not in the scripts */
-	/* Bodies too: a write that goes out with a wrong body is a wrong effect. */
+	/* Bodies too: a write that goes out with a wrong body is a wrong effect; and whether it
+	 * has credentials (the target's basic auth). */
+	for (i = 0; i < req->nheaders && strncasecmp(req->headers[i], "Authorization:", 14); i++)
+		;
 	if (req->body != NULL && req->body_len > 0)
-		torture_effect("%s %s %s %.*s", l->reg, req->method, req->path, (int)req->body_len,
-		        req->body);
+		torture_effect("%s %s %s%s %.*s", l->reg, req->method, req->path,
+		        i < req->nheaders ? " (auth)" : "", (int)req->body_len, req->body);
 	else
-		torture_effect("%s %s %s", l->reg, req->method, req->path);
+		torture_effect("%s %s %s%s", l->reg, req->method, req->path,
+		        i < req->nheaders ? " (auth)" : "");
 	return l->inner->perform(l->inner, req, resp, err);
 }
 
