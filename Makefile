@@ -199,3 +199,40 @@ fuzz: deps
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (see $(FUZZ_DIR)/artifacts)"; exit 1; fi
 .PHONY: fuzz-build
+
+# ---- torture: fail the Nth allocation, for every N (tests/torture/torture.h) ---------------
+#
+#   make torture [TORTURE_ARGS="-s engine -n 17 -v"] [TORTURE_SAN=] [TORTURE_DIR=dir]
+#
+# Builds tests/torture/*.c and the pkg libraries into $(TORTURE_DIR) (default build-torture)
+# with ASan and UBSan (TORTURE_SAN= for a plain build), links the scenarios with --wrap for
+# each allocating call pkg/ makes (nm -u build/lib/*.a) so that they reach the counting
+# allocator of tests/torture/alloc.c, and runs them from the top of the tree: each scenario
+# once to count its K allocations, then once for each N = 1..K with allocation N failing
+# (tests/torture/driver.c). Two runs at a time (TORTURE_JOBS). Last line "N passed, N failed".
+TORTURE_DIR   ?= build-torture
+TORTURE_SAN   ?= $(SANFLAGS)
+TORTURE_ARGS  ?=
+TORTURE_WRAP  := malloc calloc realloc free strdup strndup asprintf vasprintf realpath opendir \
+                 closedir json_loads json_loadb json_dumps
+TORTURE_SRC   := $(sort $(wildcard tests/torture/*.c))
+TORTURE_OBJ   := $(TORTURE_SRC:%.c=$(BUILD)/%.o)
+-include $(TORTURE_OBJ:.o=.d)
+
+$(BUILD)/tests/torture/torture: $(TORTURE_OBJ) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(TORTURE_WRAP:%=-Wl,--wrap=%) -o $@ $(TORTURE_OBJ) $(LIBS) $(LDLIBS) \
+	  -lcmocka
+torture-build: $(BUILD)/tests/torture/torture
+
+torture: deps
+	@$(MAKE) --no-print-directory BUILD=$(TORTURE_DIR) BINDIR=$(TORTURE_DIR)/bin OPT="-O1 -g" \
+	  SAN="$(TORTURE_SAN)" torture-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(TORTURE_DIR)/tests/torture/torture $(TORTURE_ARGS)
+
+torture-clean:
+	rm -rf $(TORTURE_DIR)
+clean: torture-clean
+.PHONY: torture torture-build torture-clean

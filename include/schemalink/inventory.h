@@ -102,6 +102,9 @@ struct sl_inventory {
 	struct sl_strmap dirty;
 	uint64_t seq; /* last change number written (snapshot or journal) */
 	uint64_t journal_lines; /* lines in the journal since the snapshot */
+	/* A change could not be marked dirty (out of memory): the journal cannot say it, so
+	 * the next flush saves a snapshot. */
+	bool lost;
 	int lock_fd; /* -1 when not locked */
 };
 

@@ -1,6 +1,7 @@
 /* json.c — JSON escaping and a JSON document streamed in json_dumps's own format. */
 #include "schemalink/json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -155,8 +156,13 @@ static int member(struct sl_jsonw *w, const char *key, bool *skip)
 		return w->rc = SL_EINVAL;
 	if (key == NULL)
 		return separate(w);
+	errno = 0;
 	k = json_string(key);
 	if (k == NULL) {
+		/* Not UTF-8: left out, as jansson would. Out of memory (json_string allocates
+		 * only for a valid key, and malloc sets ENOMEM): the document fails. */
+		if (errno == ENOMEM)
+			return w->rc = SL_ENOMEM;
 		*skip = true;
 		return w->rc;
 	}

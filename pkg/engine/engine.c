@@ -227,7 +227,11 @@ struct reg_client *sl_eng_client_for_url(struct sl_engine *e, const struct sl_sn
 
 	if (r != NULL && url != NULL && url[0]) {
 		n = sl_registry_url_normalize(r->registry.url);
-		same = n && !strcmp(n, url);
+		if (n == NULL) { /* not "another URL": that client would go without credentials */
+			sl_error_set(err, SL_ENOMEM, "out of memory");
+			return NULL;
+		}
+		same = !strcmp(n, url);
 		free(n);
 	}
 	if (r != NULL && (same || url == NULL || !url[0]))

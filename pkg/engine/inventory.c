@@ -45,13 +45,14 @@ char *sl_registry_url_normalize(const char *url)
 	const char *p = url ? url : "", *host, *end, *at, *path;
 	size_t scheme_len = 0, i;
 	bool https = false;
+	int rc = 0; /* the appends' failures, or'ed: the URL is an identity, whole or none */
 
 	if ((end = strstr(p, "://")) != NULL) {
 		scheme_len = (size_t)(end - p);
 		for (i = 0; i < scheme_len; i++)
-			sl_buf_addf(&b, "%c", tolower((unsigned char)p[i]));
+			rc |= sl_buf_addf(&b, "%c", tolower((unsigned char)p[i]));
 		https = scheme_len == 5 && !strncasecmp(p, "https", 5);
-		sl_buf_adds(&b, "://");
+		rc |= sl_buf_adds(&b, "://");
 		host = end + 3;
 	} else {
 		host = p;
@@ -72,13 +73,13 @@ char *sl_registry_url_normalize(const char *url)
 				colon = q;
 		hl = (size_t)((colon ? colon : path) - host);
 		for (i = 0; i < hl; i++)
-			sl_buf_addf(&b, "%c", tolower((unsigned char)host[i]));
+			rc |= sl_buf_addf(&b, "%c", tolower((unsigned char)host[i]));
 		if (colon != NULL) {
 			size_t pl = (size_t)(path - colon - 1);
 
 			if (!((pl == 2 && !https && !strncmp(colon + 1, "80", 2)) ||
 			            (pl == 3 && https && !strncmp(colon + 1, "443", 3)) || pl == 0))
-				sl_buf_addf(&b, ":%.*s", (int)pl, colon + 1);
+				rc |= sl_buf_addf(&b, ":%.*s", (int)pl, colon + 1);
 		}
 	}
 	{
@@ -87,10 +88,12 @@ char *sl_registry_url_normalize(const char *url)
 		while (pl > 0 && path[pl - 1] == '/')
 			pl--;
 		if (pl)
-			sl_buf_addf(&b, "%.*s", (int)pl, path);
+			rc |= sl_buf_addf(&b, "%.*s", (int)pl, path);
 	}
-	if (b.data == NULL)
-		sl_buf_adds(&b, "");
+	if (rc != 0) {
+		sl_buf_release(&b);
+		return NULL;
+	}
 	return sl_buf_detach(&b);
 }
 
@@ -197,9 +200,11 @@ static void mark(struct sl_inventory *inv, char type, const char *id)
 
 	if (inv->dir == NULL)
 		return;
-	/* Out of memory here loses the journal line, not the change: the next snapshot has it. */
-	if (sl_buf_addf(&b, "%c:%s", type, id) == 0)
-		sl_strmap_set(&inv->dirty, b.data, NULL, NULL);
+	/* Out of memory here loses the journal line, not the change: the next flush saves a
+	 * snapshot, which has it. */
+	if (sl_buf_addf(&b, "%c:%s", type, id) < 0 ||
+	        sl_strmap_set(&inv->dirty, b.data, NULL, NULL) < 0)
+		inv->lost = true;
 	sl_buf_release(&b);
 }
 
@@ -213,6 +218,8 @@ static void mark_need(struct sl_inventory *inv, const char *scope_id, const char
 		return;
 	if (sl_buf_addf(&b, "%s\x1f%s", scope_id, key) == 0)
 		mark(inv, 'n', b.data);
+	else
+		inv->lost = true;
 	sl_buf_release(&b);
 }
 
@@ -360,11 +367,13 @@ void sl_inventory_object_touch(struct sl_inventory *inv, const char *key)
 	mark(inv, 'k', key);
 }
 
+/* The ids: owned, NULL when out of memory (never a cut or empty one). */
 static char *by_exporter_key(const char *url, const char *exporter)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s", url ? url : "", exporter);
+	if (sl_buf_addf(&b, "%s|%s", url ? url : "", exporter) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
 
@@ -372,20 +381,31 @@ static char *owned_id(const char *url, const char *cluster_id, const char *expor
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s|%s", url ? url : "", cluster_id ? cluster_id : "", exporter);
+	if (sl_buf_addf(&b, "%s|%s|%s", url ? url : "", cluster_id ? cluster_id : "", exporter) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
+
+/* Lookups format their id in place when it fits (the usual case), so that NULL means "no
+ * record" and not "out of memory", which a caller would take for it. */
+#define ID_BUF 1024
 
 struct sl_inv_owned *sl_inventory_owned(const struct sl_inventory *inv, const char *url,
         const char *cluster_id, const char *exporter)
 {
 	struct sl_inv_owned *o = NULL;
-	char *id =
-	        cluster_id ? owned_id(url, cluster_id, exporter) : by_exporter_key(url, exporter);
+	char buf[ID_BUF], *id = buf;
+	int n = cluster_id ? snprintf(buf, sizeof(buf), "%s|%s|%s", url ? url : "", cluster_id,
+	                             exporter)
+	                   : snprintf(buf, sizeof(buf), "%s|%s", url ? url : "", exporter);
 
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		id = cluster_id ? owned_id(url, cluster_id, exporter)
+		                : by_exporter_key(url, exporter);
 	if (id != NULL)
 		o = sl_strmap_get(cluster_id ? &inv->owned : &inv->by_exporter, id, NULL);
-	free(id);
+	if (id != buf)
+		free(id);
 	return o;
 }
 
@@ -434,30 +454,39 @@ struct sl_inv_owned *sl_inventory_own(struct sl_inventory *inv, const char *key,
 void sl_inventory_owned_remove(struct sl_inventory *inv, const char *id)
 {
 	struct sl_inv_owned *o = sl_strmap_get(&inv->owned, id, NULL);
+	const char *k, *at = NULL;
+	size_t pos = 0;
 	char *bk;
+	void *v;
 
 	if (o == NULL)
 		return;
 	mark(inv, 'o', id); /* first: id may be the map's own copy, freed by the delete */
 	bk = by_exporter_key(o->at.url, o->exporter);
+	if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o)
+		at = bk;
+	/* Without memory for the key, o's index entry is found by its value: the index must
+	 * never keep a record that is freed below. */
+	while (bk == NULL && at == NULL && sl_strmap_next(&inv->by_exporter, &pos, &k, &v))
+		if (v == o)
+			at = k;
 	sl_strmap_del(&inv->owned, o->id, NULL);
-	if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o && inv->twins == 0) {
-		sl_strmap_del(&inv->by_exporter, bk, NULL);
-	} else if (bk && sl_strmap_get(&inv->by_exporter, bk, NULL) == o) {
-		size_t pos = 0;
-		const char *k;
-		void *v;
+	if (at != NULL) {
+		struct sl_inv_owned *twin = NULL;
 
 		/* Another record of the same exporter (another cluster id) takes its place. */
-		sl_strmap_del(&inv->by_exporter, bk, NULL);
-		while (sl_strmap_next(&inv->owned, &pos, &k, &v)) {
+		pos = 0;
+		while (inv->twins > 0 && twin == NULL &&
+		        sl_strmap_next(&inv->owned, &pos, &k, &v)) {
 			struct sl_inv_owned *x = v;
 
-			if (!strcmp(x->at.url, o->at.url) && !strcmp(x->exporter, o->exporter)) {
-				sl_strmap_set(&inv->by_exporter, bk, x, NULL);
-				break;
-			}
+			if (!strcmp(x->at.url, o->at.url) && !strcmp(x->exporter, o->exporter))
+				twin = x;
 		}
+		if (twin != NULL) /* at is in the map: set replaces the value, allocating nothing */
+			sl_strmap_set(&inv->by_exporter, at, twin, NULL);
+		else
+			sl_strmap_del(&inv->by_exporter, at, NULL);
 	}
 	free(bk);
 	owned_free(o);
@@ -472,17 +501,23 @@ static char *scope_id(const char *url, const char *what, const char *scope)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	sl_buf_addf(&b, "%s|%s|%s", url ? url : "", what, scope);
+	if (sl_buf_addf(&b, "%s|%s|%s", url ? url : "", what, scope) < 0)
+		return NULL;
 	return sl_buf_detach(&b);
 }
 
 struct sl_inv_scope *sl_inventory_scope(
         const struct sl_inventory *inv, const char *url, const char *what, const char *scope)
 {
-	char *id = scope_id(url, what, scope);
-	struct sl_inv_scope *s = id ? sl_strmap_get(&inv->scopes, id, NULL) : NULL;
+	char buf[ID_BUF], *id = buf;
+	int n = snprintf(buf, sizeof(buf), "%s|%s|%s", url ? url : "", what, scope);
+	struct sl_inv_scope *s;
 
-	free(id);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		id = scope_id(url, what, scope);
+	s = id ? sl_strmap_get(&inv->scopes, id, NULL) : NULL;
+	if (id != buf)
+		free(id);
 	return s;
 }
 
@@ -656,15 +691,18 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 	return 0;
 }
 
+/* The *_to_json builders return NULL when any part could not be built (out of memory): a
+ * record is saved whole or not at all. jansson's setters take the value also when they fail
+ * (a NULL one, a NULL container), so failures are only collected in bad. */
 static json_t *status_to_json(const struct sl_object_status *st)
 {
 	json_t *j = json_object(), *conds = json_array(), *hist = json_array();
-	int i;
+	int i, bad = 0;
 
 	for (i = 0; i < SL_COND_COUNT; i++) {
 		const struct sl_condition *c = &st->cond[i];
 
-		json_array_append_new(conds,
+		bad |= json_array_append_new(conds,
 		        json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "type", sl_cond_type_name(i),
 		                "status", sl_cond_status_name(c->status), "reason", c->reason,
 		                "message", c->message, "errorCode", c->error_code,
@@ -672,18 +710,22 @@ static json_t *status_to_json(const struct sl_object_status *st)
 		                (json_int_t)c->last_transition_ms));
 	}
 	for (i = 0; i < st->n_history; i++)
-		json_array_append_new(hist,
+		bad |= json_array_append_new(hist,
 		        json_pack("{s:I,s:s,s:s}", "at", (json_int_t)st->history[i].at_ms, "reason",
 		                st->history[i].reason, "action", st->history[i].action));
-	json_object_set_new(j, "key", json_string(st->key));
-	json_object_set_new(j, "conditions", conds);
-	json_object_set_new(j, "history", hist);
-	json_object_set_new(j, "fix", json_string(st->fix));
-	json_object_set_new(j, "exporterState", json_string(st->exporter_state));
-	json_object_set_new(j, "offset", json_integer(st->exporter_offset));
-	json_object_set_new(j, "ts", json_integer(st->exporter_ts));
-	json_object_set_new(j, "trace", json_string(st->trace_first_line));
-	json_object_set_new(j, "updated", json_integer(st->updated_ms));
+	bad |= json_object_set_new(j, "key", json_string(st->key));
+	bad |= json_object_set_new(j, "conditions", conds);
+	bad |= json_object_set_new(j, "history", hist);
+	bad |= json_object_set_new(j, "fix", json_string(st->fix));
+	bad |= json_object_set_new(j, "exporterState", json_string(st->exporter_state));
+	bad |= json_object_set_new(j, "offset", json_integer(st->exporter_offset));
+	bad |= json_object_set_new(j, "ts", json_integer(st->exporter_ts));
+	bad |= json_object_set_new(j, "trace", json_string(st->trace_first_line));
+	bad |= json_object_set_new(j, "updated", json_integer(st->updated_ms));
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -699,15 +741,20 @@ static json_t *object_to_json(const struct sl_inv_object *o, struct sl_object_st
 	size_t pos = 0, j;
 	const char *hk;
 	void *hv;
+	int bad = 0;
 
 	while (sl_strmap_next(&o->secret_hashes, &pos, &hk, &hv))
-		json_object_set_new(h, hk, json_string(hv));
-	json_object_set_new(jo, "secretHashes", h);
+		bad |= json_object_set_new(h, hk, json_string(hv));
+	bad |= json_object_set_new(jo, "secretHashes", h);
 	for (j = 0; j < (size_t)o->n_attempts; j++)
-		json_array_append_new(a, json_integer(o->attempts[j]));
-	json_object_set_new(jo, "healAttempts", a);
+		bad |= json_array_append_new(a, json_integer(o->attempts[j]));
+	bad |= json_object_set_new(jo, "healAttempts", a);
 	if (sl_inv_object_get_status(o, st) == 0)
-		json_object_set_new(jo, "status", status_to_json(st));
+		bad |= json_object_set_new(jo, "status", status_to_json(st));
+	if (bad) {
+		json_decref(jo);
+		return NULL;
+	}
 	return jo;
 }
 
@@ -723,9 +770,14 @@ static json_t *scope_to_json(const struct sl_inv_scope *s, bool needers)
 {
 	json_t *nb = json_array();
 	size_t j;
+	int bad = 0;
 
 	for (j = 0; needers && j < s->needed_by.len; j++)
-		json_array_append_new(nb, json_string(s->needed_by.items[j]));
+		bad |= json_array_append_new(nb, json_string(s->needed_by.items[j]));
+	if (bad) {
+		json_decref(nb);
+		return NULL;
+	}
 	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:o}", "registry",
 	        str_or_null(s->at.registry), "url", s->at.url, "clusterId", s->at.cluster_id,
 	        "what", s->what, "scope", s->scope, "previous",
@@ -1240,6 +1292,7 @@ int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err)
 	if (fd >= 0)
 		close(fd);
 	inv->journal_lines = 0;
+	inv->lost = false;
 	sl_strmap_release(&inv->dirty, NULL);
 	sl_strmap_init(&inv->dirty);
 	goto out;
@@ -1251,23 +1304,27 @@ out:
 	return rc;
 }
 
-/* One journal line for the dirty entry "t:id": its record now, or a removal. */
+/* One journal line for the dirty entry "t:id": its record now, or a removal. NULL when out
+ * of memory (a record that could not be built is never written as a removal). */
 static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_t seq)
 {
 	const char *id = entry + 2;
 	struct sl_object_status st;
 	json_t *v = NULL;
+	bool there = false;
 
 	switch (entry[0]) {
 	case 'o': {
 		struct sl_inv_owned *o = sl_strmap_get(&inv->owned, id, NULL);
 
+		there = o != NULL;
 		v = o ? owned_to_json(o) : NULL;
 		break;
 	}
 	case 's': {
 		struct sl_inv_scope *s = sl_strmap_get(&inv->scopes, id, NULL);
 
+		there = s != NULL;
 		v = s ? scope_to_json(s, false) : NULL;
 		break;
 	}
@@ -1276,16 +1333,22 @@ static json_t *journal_line(struct sl_inventory *inv, const char *entry, uint64_
 		char *sid = sep ? strndup(id, (size_t)(sep - id)) : NULL;
 		struct sl_inv_scope *s = sid ? sl_strmap_get(&inv->scopes, sid, NULL) : NULL;
 
+		if (sep != NULL && sid == NULL)
+			return NULL;
 		free(sid);
-		v = s && sl_inv_scope_needed_by(s, sep + 1) ? json_object() : NULL;
+		there = s && sl_inv_scope_needed_by(s, sep + 1);
+		v = there ? json_object() : NULL;
 		break;
 	}
 	default: {
 		struct sl_inv_object *o = sl_strmap_get(&inv->objects, id, NULL);
 
+		there = o != NULL;
 		v = o ? object_to_json(o, &st) : NULL;
 	}
 	}
+	if (there && v == NULL)
+		return NULL;
 	return json_pack("{s:I,s:s,s:s%,s:s,s:o*}", "seq", (json_int_t)seq, "op", v ? "put" : "del",
 	        "type", entry, (size_t)1, "id", id, "v", v);
 }
@@ -1307,11 +1370,11 @@ int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err
 	size_t i, records;
 	int fd = -1, rc = 0;
 
-	if (inv->dir == NULL || inv->dirty.len == 0)
+	if (inv->dir == NULL || (inv->dirty.len == 0 && !inv->lost))
 		return 0;
 	records = inv->owned.len + inv->scopes.len + inv->objects.len;
-	if (inv->journal_lines + inv->dirty.len > JOURNAL_MIN_FOLD &&
-	        inv->journal_lines + inv->dirty.len > 2 * records) {
+	if (inv->lost || (inv->journal_lines + inv->dirty.len > JOURNAL_MIN_FOLD &&
+	                         inv->journal_lines + inv->dirty.len > 2 * records)) {
 		inv->seq++;
 		return sl_inventory_save(inv, err);
 	}

@@ -189,11 +189,15 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < l->subjects.len; i++)
-		sl_vec_push(&want_subj, l->subjects.items[i]);
+		rc |= sl_vec_push(&want_subj, l->subjects.items[i]);
 	for (i = 0; i < x->subjects.len; i++)
-		sl_vec_push(&live_subj, x->subjects.items[i]);
+		rc |= sl_vec_push(&live_subj, x->subjects.items[i]);
 	if (live_subj.len == 0)
-		sl_vec_push(&live_subj, star);
+		rc |= sl_vec_push(&live_subj, star);
+	if (rc != 0) { /* a short list would compare as a change */
+		rc = SL_ENOMEM;
+		goto out;
+	}
 	sl_vec_sort(&want_subj, cmp_str);
 	sl_vec_sort(&live_subj, cmp_str);
 	if (want_subj.len != live_subj.len) {
@@ -204,9 +208,9 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 				d->differs = true;
 	}
 	if (d->differs) {
-		list_text(&a, &live_subj, true);
-		list_text(&b, &l->subjects, true);
-		rc = sl_plan_change(p, "subjects: %s -> %s", a.data, b.data);
+		rc = list_text(&a, &live_subj, true);
+		rc = rc ? rc : list_text(&b, &l->subjects, true);
+		rc = rc ? rc : sl_plan_change(p, "subjects: %s -> %s", a.data, b.data);
 		for (i = 0; i < want_subj.len; i++)
 			if (!in_vec(&live_subj, want_subj.items[i]))
 				want_reset(d, "the subject filter gained entries");
@@ -232,7 +236,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 		                  w->rename);
 	}
 	/* Config: every desired key, then live keys nobody wants. */
-	sl_strmap_keys(&w->plain, &keys);
+	rc = rc ? rc : sl_strmap_keys(&w->plain, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++) {
 		const char *k = keys.items[i];
 		const char *want = sl_strmap_get(&w->plain, k, NULL);
@@ -249,7 +253,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 			rc = sl_plan_change(p, "config %s: (absent) -> \"%s\"", k, want);
 	}
 	sl_vec_release(&keys, NULL);
-	sl_strmap_keys(&w->secret, &keys);
+	rc = rc ? rc : sl_strmap_keys(&w->secret, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++) {
 		const char *k = keys.items[i];
 		const struct want_secret *s = sl_strmap_get(&w->secret, k, NULL);
@@ -270,7 +274,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 		}
 	}
 	sl_vec_release(&keys, NULL);
-	sl_strmap_keys(&x->config, &keys);
+	rc = rc ? rc : sl_strmap_keys(&x->config, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++) {
 		const char *k = keys.items[i];
 		const char *live = sl_strmap_get(&x->config, k, NULL);
@@ -283,6 +287,7 @@ static int compare_link(const struct want_link *w, const struct obs_link *o,
 	}
 	if (d->differs && l->reset_on_update)
 		want_reset(d, "spec.resetOnUpdate is true");
+out:
 	sl_vec_release(&keys, NULL);
 	sl_vec_release(&want_subj, NULL);
 	sl_vec_release(&live_subj, NULL);

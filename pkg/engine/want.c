@@ -45,20 +45,24 @@ static int set_plain(struct want_link *w, const char *k, const char *v)
 	return 0;
 }
 
-/* Salted so the inventory's hash of a short password cannot be looked up in a table. */
-static void secret_hash(const char *link, const char *key, const char *value, char out[65])
+/* Salted so the inventory's hash of a short password cannot be looked up in a table.
+ * Returns 0 or SL_ENOMEM. */
+static int secret_hash(const char *link, const char *key, const char *value, char out[65])
 {
 	struct sl_buf b = SL_BUF_INIT;
+	int rc = 0;
 
 	if (sl_buf_addf(&b, "schemalink-secret-v1%c%s%c%s%c", 0, link, 0, key, 0) < 0 ||
 	        sl_buf_adds(&b, value) < 0) {
 		out[0] = '\0';
+		rc = SL_ENOMEM;
 	} else {
 		sl_sha256_hex(b.data, b.len, out);
 	}
 	if (b.cap)
 		memset(b.data, 0, b.cap);
 	sl_buf_release(&b);
+	return rc;
 }
 
 /* Resolves the refs making up one secret value ("user:password" for basic auth). */
@@ -98,6 +102,7 @@ static int set_secret(struct want_link *w, const char *k, const struct sl_secret
 	char desc[600], *val = NULL;
 	const struct sl_secret_ref *shown = b ? b : a;
 	void *old = NULL;
+	int rc;
 
 	if (a->kind == SL_SECRET_NONE)
 		return 0;
@@ -109,15 +114,18 @@ static int set_secret(struct want_link *w, const char *k, const struct sl_secret
 		want_secret_free(s);
 		return SL_ENOMEM;
 	}
-	if (resolve_joined(a, b, &val, &e) < 0) {
-		if (w->secret_err[0] == '\0')
-			if ((size_t)snprintf(w->secret_err, sizeof(w->secret_err), "config %s: %s",
-			            k, e.msg) >= sizeof(w->secret_err))
-				sl_utf8_trim_cut(w->secret_err);
-	} else {
-		secret_hash(w->obj->name, k, val, s->hash);
-	}
+	rc = resolve_joined(a, b, &val, &e);
+	if (rc == 0)
+		rc = secret_hash(w->obj->name, k, val, s->hash);
 	sl_secret_free(val);
+	if (rc == SL_ENOMEM) { /* not the secret's fault: its hash would read as a change */
+		want_secret_free(s);
+		return rc;
+	}
+	if (rc < 0 && w->secret_err[0] == '\0' &&
+	        (size_t)snprintf(w->secret_err, sizeof(w->secret_err), "config %s: %s", k, e.msg) >=
+	                sizeof(w->secret_err))
+		sl_utf8_trim_cut(w->secret_err);
 	if (sl_strmap_set(&w->secret, k, s, &old) < 0) {
 		want_secret_free(s);
 		return SL_ENOMEM;

@@ -253,6 +253,8 @@ static bool want_str(
 	if (out != NULL) {
 		free(*out);
 		*out = xstrdup(c, v->text);
+		if (*out == NULL)
+			return false; /* c->rc says why */
 	}
 	return true;
 }

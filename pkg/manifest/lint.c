@@ -147,8 +147,10 @@ static char *rename_subject(const char *f, const char *name)
 	const char *p = f, *at;
 
 	while ((at = strstr(p, "${subject}")) != NULL) {
-		sl_buf_add(&b, p, (size_t)(at - p));
-		sl_buf_adds(&b, name);
+		if (sl_buf_add(&b, p, (size_t)(at - p)) < 0 || sl_buf_adds(&b, name) < 0) {
+			sl_buf_release(&b);
+			return NULL;
+		}
 		p = at + strlen("${subject}");
 	}
 	if (sl_buf_adds(&b, p) < 0) {
@@ -193,6 +195,7 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 	const struct sl_link_spec *l = &o->link;
 	const char *name;
 	size_t i;
+	int rc;
 
 	memset(li, 0, sizeof(*li));
 	li->o = o;
@@ -217,7 +220,10 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 			r->kind = CTX_ALL;
 			r->subj_any = true;
 		} else {
-			if (sl_qsubject_parse(e, &q, NULL) < 0 || q.context == NULL)
+			rc = sl_qsubject_parse(e, &q, NULL);
+			if (rc == SL_ENOMEM)
+				return rc;
+			if (rc < 0 || q.context == NULL)
 				return 0; /* rejected by the per-object check already */
 			r->kind = CTX_EXACT;
 			r->ctx = strdup(q.context);
@@ -238,13 +244,14 @@ static int linfo_build(struct linfo *li, const struct sl_snapshot *s, const stru
 				return SL_ENOMEM;
 		} else if (r->kind == CTX_ALL) {
 			w->kind = CTX_FAMILY;
-			if (sl_export_dest_context(l->context_type, name, ".", &w->ctx, NULL) < 0)
-				return 0;
+			rc = sl_export_dest_context(l->context_type, name, ".", &w->ctx, NULL);
+			if (rc < 0)
+				return rc == SL_ENOMEM ? rc : 0;
 		} else {
 			w->kind = CTX_EXACT;
-			if (sl_export_dest_context(l->context_type, name, r->ctx, &w->ctx, NULL) <
-			        0)
-				return 0;
+			rc = sl_export_dest_context(l->context_type, name, r->ctx, &w->ctx, NULL);
+			if (rc < 0)
+				return rc == SL_ENOMEM ? rc : 0;
 		}
 	}
 	li->ok = true;
@@ -521,9 +528,10 @@ static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_d
 				continue; /* imports into the default context do not nest */
 			if (!ctx_overlap(&a->reads[i], imp))
 				continue;
-			if (imp->kind != CTX_ALL && la->context_type != SL_CONTEXT_NONE)
-				sl_export_dest_context(la->context_type, link_ctx_name(a), imp->ctx,
-				        &nested, NULL);
+			if (imp->kind != CTX_ALL && la->context_type != SL_CONTEXT_NONE &&
+			        sl_export_dest_context(la->context_type, link_ctx_name(a), imp->ctx,
+			                &nested, NULL) == SL_ENOMEM)
+				*rc = SL_ENOMEM;
 			sl_quote(entry_of(a, i), qe, sizeof(qe));
 			where(b->o, "metadata.name", w, sizeof(w));
 			subjects_path(a, i, path, sizeof(path));
@@ -627,12 +635,16 @@ int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
 		if (objs[i]->kind != SL_KIND_REGISTRY || objs[i]->registry.url == NULL)
 			continue;
 		ki = url_key(objs[i]->registry.url);
+		if (ki == NULL)
+			rc = SL_ENOMEM;
 		for (j = 0; ki != NULL && j < i; j++) {
 			char *kj, w[600];
 
 			if (objs[j]->kind != SL_KIND_REGISTRY || objs[j]->registry.url == NULL)
 				continue;
 			kj = url_key(objs[j]->registry.url);
+			if (kj == NULL)
+				rc = SL_ENOMEM;
 			if (kj != NULL && strcmp(ki, kj) == 0) {
 				where(objs[j], "spec.url", w, sizeof(w));
 				lmsg(d, &rc, SL_DIAG_WARNING, objs[i], "spec.url",

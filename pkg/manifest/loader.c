@@ -241,8 +241,8 @@ static int seen_before(struct sl_manifest_loader *l, char prefix, const char *pa
 	bool found = false;
 
 	*seen = false;
-	if (r == NULL)
-		return 0; /* the open below reports it */
+	if (r == NULL) /* the open below reports a bad path; without memory, nothing can */
+		return errno == ENOMEM ? SL_ENOMEM : 0;
 	snprintf(real, sizeof(real), "%c:%s", prefix, r);
 	free(r);
 	sl_strmap_get(&l->seen, real, &found);

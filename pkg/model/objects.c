@@ -559,12 +559,20 @@ int sl_snapshot_seal(struct sl_snapshot *s)
 const struct sl_object *sl_snapshot_get(
         const struct sl_snapshot *s, enum sl_kind k, const char *name)
 {
-	char *key = sl_object_key(k, name);
+	/* Every key the loader makes fits (names are at most 255 bytes), so a lookup allocates
+	 * nothing and NULL always means "not declared", never "out of memory". */
+	char buf[320], *key = buf;
 	const struct sl_object *o = NULL;
+	int n = snprintf(buf, sizeof(buf), "%s/%s", sl_kind_name(k), name ? name : "");
 
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= sizeof(buf))
+		key = sl_object_key(k, name);
 	if (key != NULL)
 		o = sl_strmap_get(&s->by_key, key, NULL);
-	free(key);
+	if (key != buf)
+		free(key);
 	return o;
 }
 

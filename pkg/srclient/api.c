@@ -46,6 +46,12 @@ static char *dup_or_null(json_t *v)
 	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
+/* True when dup_or_null gave NULL for a string that is there: out of memory, not absent. */
+static bool lost(json_t *o, const char *key, const char *got)
+{
+	return got == NULL && json_is_string(json_object_get(o, key));
+}
+
 /* Fills names (owned strings) from a JSON array of strings. */
 static int string_array(
         json_t *j, struct sl_vec *names, const char *method, const char *path, struct sl_error *err)
@@ -332,6 +338,11 @@ static int exporter_from_json(
 	e->context = dup_or_null(json_object_get(j, "context"));
 	e->subject_rename_format = dup_or_null(json_object_get(j, "subjectRenameFormat"));
 	e->kek_rename_format = dup_or_null(json_object_get(j, "kekRenameFormat"));
+	if (lost(j, "name", e->name) || lost(j, "contextType", e->context_type) ||
+	        lost(j, "context", e->context) ||
+	        lost(j, "subjectRenameFormat", e->subject_rename_format) ||
+	        lost(j, "kekRenameFormat", e->kek_rename_format))
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
 	subj = json_object_get(j, "subjects");
 	if (subj != NULL && !json_is_null(subj)) {
 		rc = string_array(subj, &e->subjects, "GET", path, err);

@@ -2,6 +2,7 @@
 #include "schemalink/srclient.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -688,7 +689,14 @@ int sl_srclient_call_json(struct sl_srclient *c, const char *method, const char 
 			err->http_status = status;
 		goto out;
 	}
+	errno = 0;
 	*out = json_loadb(resp.data, resp.len, 0, &jerr);
+	if (*out == NULL &&
+	        (json_error_code(&jerr) == json_error_out_of_memory || errno == ENOMEM)) {
+		/* Not the registry's fault: a caller must not take the answer for a bad one. */
+		rc = sl_error_set(err, SL_ENOMEM, "%s %s: out of memory", method, path);
+		goto out;
+	}
 	if (*out == NULL) {
 		rc = sl_error_set(err, SL_EPROTO,
 		        "%s %s: malformed JSON in HTTP %d response (%zu bytes): %s at line %d",
