@@ -903,6 +903,21 @@ static void decode_link_subjects(
 	}
 }
 
+/* The path p2 of config key ck under p, and whether ck is a usable key: a non-empty scalar
+ * without NUL (else diagnosed, or skipped when it is no scalar). */
+static bool config_key(struct dctx *c, const struct ynode *ck, const char *p, char *p2)
+{
+	if (ck->type != YN_SCALAR)
+		return false;
+	join(p2, p, ck->text);
+	set_pos(c, p2, ck);
+	if (ck->len == 0 || strlen(ck->text) != ck->len) {
+		derr(c, ck, p2, "config keys must be non-empty text");
+		return false;
+	}
+	return true;
+}
+
 /* spec.config at path p (key k, value v): plain string values; a key that holds a secret
  * belongs in secretConfig. */
 static void decode_link_config(
@@ -917,13 +932,9 @@ static void decode_link_config(
 	for (i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
 
-		if (ck->type != YN_SCALAR)
+		if (!config_key(c, ck, p, p2))
 			continue;
-		join(p2, p, ck->text);
-		set_pos(c, p2, ck);
-		if (ck->len == 0 || strlen(ck->text) != ck->len) {
-			derr(c, ck, p2, "config keys must be non-empty text");
-		} else if (secret_key(ck->text)) {
+		if (secret_key(ck->text)) {
 			derr(c, ck, p2, "holds a secret; move it to secretConfig with env or file");
 		} else if (is_null(cv) || cv->type != YN_SCALAR) {
 			derr(c, ck, p2, "must be a string (got %s)", sl_ynode_type_name(cv));
@@ -952,14 +963,8 @@ static void decode_link_secret_config(
 		const struct ynode *ck = v->kids[i], *cv = v->kids[i + 1];
 		struct sl_secret_kv *kv;
 
-		if (ck->type != YN_SCALAR)
+		if (!config_key(c, ck, p, p2))
 			continue;
-		join(p2, p, ck->text);
-		set_pos(c, p2, ck);
-		if (ck->len == 0 || strlen(ck->text) != ck->len) {
-			derr(c, ck, p2, "config keys must be non-empty text");
-			continue;
-		}
 		if (config_has(&l->config, ck->text)) {
 			char q[256];
 
