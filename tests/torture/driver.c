@@ -35,6 +35,7 @@
 static const struct torture_scenario *const scenarios[] = {
         &torture_scenario_model,
         &torture_scenario_manifest,
+        &torture_scenario_plan,
         &torture_scenario_engine,
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))

@@ -49,6 +49,7 @@ struct torture_scenario {
 
 extern const struct torture_scenario torture_scenario_manifest;
 extern const struct torture_scenario torture_scenario_model;
+extern const struct torture_scenario torture_scenario_plan;
 extern const struct torture_scenario torture_scenario_engine;
 
 /* ---- the counting allocator (alloc.c) ---------------------------------------------------- */
