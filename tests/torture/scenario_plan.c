@@ -1,8 +1,8 @@
 /*
  * scenario_plan.c — pkg/engine/plan.c through sl_engine_plan (what slctl diff shows), with
  * test_engine.c's manifests and fixtures: every object of a snapshot with both registries,
- * a Context and a Subject with settings to change, and a link whose exporter exists with
- * other subjects. Each plan is printed whole: the fields, the live lines, the exporter info,
+ * a Context and a Subject with settings to change, a link to create and one whose exporter
+ * exists with other subjects. Each plan is printed whole: the fields, the live lines, the exporter info,
  * the actions and sl_plan_format's text.
  */
 #include "torture.h"
@@ -38,6 +38,17 @@ static const char manifests[] =
         "  config: {batch.size: \"100\"}\n"
         "---\n"
         "apiVersion: schemalink.io/v1alpha1\n"
+        "kind: SchemaLink\n"
+        "metadata: {name: new-link}\n"
+        "spec:\n"
+        "  source: source\n"
+        "  destination: target\n"
+        "  subjects: [\"clicks-value\"]\n"
+        "  context: {type: CUSTOM, name: clicks}\n"
+        "  subjectRenameFormat: \"dc1.${subject}\"\n"
+        "  config: {batch.size: \"10\", linger.ms: \"5\"}\n"
+        "---\n"
+        "apiVersion: schemalink.io/v1alpha1\n"
         "kind: Context\n"
         "metadata: {name: other}\n"
         "spec: {registry: target, context: other, mode: READONLY, compatibility: BACKWARD}\n"
@@ -60,7 +71,7 @@ static const char manifests[] =
 #define NOT_SET_CONFIG "{\"error_code\":40408,\"message\":\"compatibility not configured\"}"
 
 /* In snapshot order: Registry/source, Registry/target, Context/other, Subject/orders,
- * SchemaLink/src-to-tgt-link. */
+ * SchemaLink/new-link (to be created), SchemaLink/src-to-tgt-link. */
 static const struct world_step steps[] = {
         {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
         {"target", "GET /exporters", 200, "[]"},
@@ -68,13 +79,15 @@ static const struct world_step steps[] = {
         {"target", "GET /config/%3A.other%3A?defaultToGlobal=false", 404, NOT_SET_CONFIG},
         {"source", "GET /config/orders-value?defaultToGlobal=false", 200,
                 "{\"compatibilityLevel\":\"NONE\"}"},
+        {"target", "GET /mode/%3A.clicks%3A?defaultToGlobal=false", 404, NOT_SET_MODE},
+        {"target", "GET /subjects?subjectPrefix=%3A.clicks%3A", 200, "[]"},
         {"source", "GET /exporters/src-to-tgt-link", 200, INFO_OLD},
         {"source", "GET /exporters/src-to-tgt-link/status", 200, STATUS_RUNNING},
         {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200, "{\"mode\":\"IMPORT\"}"},
 };
 
 /* What each plan must write, in snapshot order (test_engine.c's orders for each kind). */
-static const size_t want_actions[] = {0, 0, 2, 1, 4};
+static const size_t want_actions[] = {0, 0, 2, 1, 2, 4};
 
 static struct world w;
 static struct world_fakes fakes;
@@ -172,7 +185,7 @@ static int run(struct sl_buf *out)
 	if (e == NULL)
 		return err.code ? err.code : SL_ENOMEM;
 	sl_engine_begin_pass(e);
-	for (i = 0; rc == 0 && i < sl_snapshot_count(snap) && i < 5; i++) {
+	for (i = 0; rc == 0 && i < sl_snapshot_count(snap) && i < 6; i++) {
 		struct sl_plan *p = NULL;
 
 		rc = sl_engine_plan(e, snap, sl_snapshot_at(snap, i)->key, &p, &err);
