@@ -19,59 +19,13 @@
 #define KEY "SchemaLink/src-to-tgt-link"
 #define CANARY "canary-Pa55w0rd-7f3e"
 
-static const char base_yaml[] =
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: source}\n"
-        "spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n"
-        "---\n"
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: target}\n"
-        "spec:\n"
-        "  url: http://target.test:8082\n"
-        "  linkUrl: http://schemaregistry2:8082\n"
-        "  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n";
-
-static const char link_yaml[] = "---\n"
-                                "apiVersion: schemalink.io/v1alpha1\n"
-                                "kind: SchemaLink\n"
-                                "metadata: {name: src-to-tgt-link}\n"
-                                "spec:\n"
-                                "  source: source\n"
-                                "  destination: target\n"
-                                "  subjects: [\"pageviews-value\"]\n"
-                                "  context: {type: CUSTOM, name: source}\n";
-
-#define NOT_SET_MODE \
-	"{\"error_code\":40409,\"message\":\"Subject ':.source:' does not have subject-level " \
-	"mode configured\"}"
-#define INFO_OK \
-	"{\"name\":\"src-to-tgt-link\",\"contextType\":\"CUSTOM\",\"context\":\"source\"," \
-	"\"subjects\":[\"pageviews-value\"],\"subjectRenameFormat\":\"${subject}\",\"config\":{" \
-	"\"schema.registry.url\":\"http://schemaregistry2:8082\"," \
-	"\"basic.auth.credentials.source\":\"USER_INFO\",\"basic.auth.user.info\":\"[hidden]\"}}"
-#define STATUS_RUNNING \
-	"{\"name\":\"src-to-tgt-link\",\"state\":\"RUNNING\",\"offset\":4,\"ts\":1701292093264," \
-	"\"trace\":\"\"}"
-#define NAME_REPLY "{\"name\":\"src-to-tgt-link\"}"
-
-/* test_engine.c: create_steps. */
-static const struct world_step create_steps[] = {
-        {"source", "GET /exporters", 200, "[]"},
-        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 404, NOT_SET_MODE},
-        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200, "[]"},
-        {"target", "PUT /mode/%3A.source%3A", 200, "{\"mode\":\"IMPORT\"}"},
-        {"source", "POST /exporters", 200, NAME_REPLY},
-};
-
-/* test_engine.c: noop_steps, then the prune of test_delete_restores_unset_mode. */
+/* test_engine.c: noop_steps, then the prune (world_delete_steps). */
 static const struct world_step second_steps[] = {
         {"source", "GET /exporters", 200, "[\"src-to-tgt-link\"]"},
-        {"source", "GET /exporters/src-to-tgt-link", 200, INFO_OK},
-        {"source", "GET /exporters/src-to-tgt-link/status", 200, STATUS_RUNNING},
+        {"source", "GET /exporters/src-to-tgt-link", 200, WORLD_INFO_OK},
+        {"source", "GET /exporters/src-to-tgt-link/status", 200, WORLD_STATUS_RUNNING},
         {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 200, "{\"mode\":\"IMPORT\"}"},
-        {"source", "PUT /exporters/src-to-tgt-link/pause", 200, NAME_REPLY},
+        {"source", "PUT /exporters/src-to-tgt-link/pause", 200, WORLD_NAME_REPLY},
         {"source", "DELETE /exporters/src-to-tgt-link", 200, ""},
         {"target", "DELETE /mode/%3A.source%3A", 200, "{\"mode\":\"IMPORT\"}"},
 };
@@ -87,13 +41,13 @@ static int setup(void)
 	struct sl_buf b = SL_BUF_INIT;
 
 	if (world_setup(&w, "engine") < 0 ||
-	        world_script(&w, &first, create_steps, N(create_steps)) < 0 ||
+	        world_script(&w, &first, world_create_steps, world_n_create_steps) < 0 ||
 	        world_script(&w, &second, second_steps, N(second_steps)) < 0)
 		return -1;
-	if (sl_buf_adds(&b, base_yaml) < 0 || sl_buf_adds(&b, link_yaml) < 0)
+	if (sl_buf_adds(&b, world_base_yaml) < 0 || sl_buf_adds(&b, world_link_yaml) < 0)
 		return -1;
 	with_link = world_load(&w, b.data);
-	without_link = world_load(&w, base_yaml);
+	without_link = world_load(&w, world_base_yaml);
 	sl_buf_release(&b);
 	return 0;
 }

@@ -18,6 +18,46 @@
 
 #define CANARY "canary-Pa55w0rd-7f3e"
 
+const char world_base_yaml[] =
+        "apiVersion: schemalink.io/v1alpha1\n"
+        "kind: Registry\n"
+        "metadata: {name: source}\n"
+        "spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n"
+        "---\n"
+        "apiVersion: schemalink.io/v1alpha1\n"
+        "kind: Registry\n"
+        "metadata: {name: target}\n"
+        "spec:\n"
+        "  url: http://target.test:8082\n"
+        "  linkUrl: http://schemaregistry2:8082\n"
+        "  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n";
+
+const char world_link_yaml[] = "---\n"
+                               "apiVersion: schemalink.io/v1alpha1\n"
+                               "kind: SchemaLink\n"
+                               "metadata: {name: src-to-tgt-link}\n"
+                               "spec:\n"
+                               "  source: source\n"
+                               "  destination: target\n"
+                               "  subjects: [\"pageviews-value\"]\n"
+                               "  context: {type: CUSTOM, name: source}\n";
+
+const struct world_step world_create_steps[] = {
+        {"source", "GET /exporters", 200, "[]"},
+        {"target", "GET /mode/%3A.source%3A?defaultToGlobal=false", 404, WORLD_NOT_SET_MODE},
+        {"target", "GET /subjects?subjectPrefix=%3A.source%3A", 200, "[]"},
+        {"target", "PUT /mode/%3A.source%3A", 200, "{\"mode\":\"IMPORT\"}"},
+        {"source", "POST /exporters", 200, WORLD_NAME_REPLY},
+};
+const size_t world_n_create_steps = sizeof(world_create_steps) / sizeof(world_create_steps[0]);
+
+const struct world_step world_delete_steps[] = {
+        {"source", "PUT /exporters/src-to-tgt-link/pause", 200, WORLD_NAME_REPLY},
+        {"source", "DELETE /exporters/src-to-tgt-link", 200, ""},
+        {"target", "DELETE /mode/%3A.source%3A", 200, "{\"mode\":\"IMPORT\"}"},
+};
+const size_t world_n_delete_steps = sizeof(world_delete_steps) / sizeof(world_delete_steps[0]);
+
 int world_setup(struct world *w, const char *name)
 {
 	char path[128];

@@ -37,6 +37,32 @@ struct world {
 	struct sl_buf expected; /* the effects the scripts ask for, in order */
 };
 
+/* ---- test_engine.c's manifests and replies, shared by the scenarios ------------------- */
+
+/* Registries source and target (basic auth from pass.txt), and the link between them. */
+extern const char world_base_yaml[];
+extern const char world_link_yaml[];
+
+#define WORLD_NOT_SET_MODE \
+	"{\"error_code\":40409,\"message\":\"Subject ':.source:' does not have subject-level " \
+	"mode configured\"}"
+#define WORLD_INFO_OK \
+	"{\"name\":\"src-to-tgt-link\",\"contextType\":\"CUSTOM\",\"context\":\"source\"," \
+	"\"subjects\":[\"pageviews-value\"],\"subjectRenameFormat\":\"${subject}\",\"config\":{" \
+	"\"schema.registry.url\":\"http://schemaregistry2:8082\"," \
+	"\"basic.auth.credentials.source\":\"USER_INFO\",\"basic.auth.user.info\":\"[hidden]\"}}"
+#define WORLD_STATUS_RUNNING \
+	"{\"name\":\"src-to-tgt-link\",\"state\":\"RUNNING\",\"offset\":4,\"ts\":1701292093264," \
+	"\"trace\":\"\"}"
+#define WORLD_NAME_REPLY "{\"name\":\"src-to-tgt-link\"}"
+
+/* test_engine.c: create_steps (the link created: mode, then exporter) and the delete of
+ * test_delete_restores_unset_mode (exporter paused and deleted, mode restored). */
+extern const struct world_step world_create_steps[];
+extern const size_t world_n_create_steps;
+extern const struct world_step world_delete_steps[];
+extern const size_t world_n_delete_steps;
+
 /* Outside the window: the temp dir, pass.txt, the fake clock. Returns 0 or -1. */
 int world_setup(struct world *w, const char *name);
 /* Outside the window: removes the temp dir. */
