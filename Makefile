@@ -216,7 +216,9 @@ TORTURE_ARGS  ?=
 TORTURE_WRAP  := malloc calloc realloc free strdup strndup asprintf vasprintf realpath opendir \
                  closedir json_loads json_loadb json_dumps
 TORTURE_SRC   := $(sort $(wildcard tests/torture/*.c))
-TORTURE_OBJ   := $(TORTURE_SRC:%.c=$(BUILD)/%.o)
+# slctl but its main(), for the slctl scenario (whose hook takes --observed's place).
+TORTURE_OBJ   := $(TORTURE_SRC:%.c=$(BUILD)/%.o) $(filter-out %/main.o,$(OBJ_cmd_slctl))
+TORTURE_WRAP  += slctl_observed_transport
 -include $(TORTURE_OBJ:.o=.d)
 
 $(BUILD)/tests/torture/torture: $(TORTURE_OBJ) $(LIBS)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -25,6 +26,9 @@ char *__real_json_dumps(const json_t *json, size_t flags);
 /* Present in ASan builds only: symbolized stacks. */
 void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t len)
         __attribute__((weak));
+void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
+
+int torture_report_fd = 2;
 
 #define NBUCKETS (1u << 16)
 #define MAX_FRAMES 24
@@ -66,9 +70,9 @@ static void print_pc(void *pc)
 		__sanitizer_symbolize_pc(pc, "%p %F %L", line, sizeof(line));
 		if (strstr(line, "tests/torture/alloc.c") == NULL &&
 		        strstr(line, "libsanitizer") == NULL)
-			fprintf(stderr, "      %s\n", line);
+			dprintf(torture_report_fd, "      %s\n", line);
 	} else {
-		backtrace_symbols_fd(&pc, 1, 2);
+		backtrace_symbols_fd(&pc, 1, torture_report_fd);
 	}
 }
 
@@ -104,7 +108,7 @@ static bool should_fail(void *pc)
 		injected = true;
 	pthread_mutex_unlock(&mu);
 	if (fail && verbose) {
-		fprintf(stderr, "torture: failing allocation %ld, called from\n", n);
+		dprintf(torture_report_fd, "torture: failing allocation %ld, called from\n", n);
 		if (__sanitizer_symbolize_pc != NULL)
 			print_stack_here();
 		else
@@ -132,7 +136,7 @@ static void track(void *p, size_t size, void *pc)
 		b = __real_malloc(sizeof(*b));
 	if (b == NULL) {
 		pthread_mutex_unlock(&mu);
-		fprintf(stderr, "torture: out of memory for the block table\n");
+		dprintf(torture_report_fd, "torture: out of memory for the block table\n");
 		abort();
 	}
 	b->p = p;
@@ -474,7 +478,16 @@ void torture_release(void)
 
 void torture_alloc_init(void)
 {
+	int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
+
 	json_set_alloc_funcs(json_malloc_fn, json_free_fn);
+	/* Reports go to the stderr the torture started with, also while a scenario has its
+	 * own (slctl's is captured), and so do the sanitizers'. */
+	if (fd >= 0) {
+		torture_report_fd = fd;
+		if (__sanitizer_set_report_fd != NULL)
+			__sanitizer_set_report_fd((void *)(intptr_t)fd);
+	}
 }
 
 void torture_begin(long n, bool v)
@@ -542,7 +555,8 @@ long torture_end(bool report)
 
 			buckets[h] = b->next;
 			if (report) {
-				fprintf(stderr, "  leaked %zu bytes from allocation %ld, made at\n",
+				dprintf(torture_report_fd,
+				        "  leaked %zu bytes from allocation %ld, made at\n",
 				        b->size, b->seq);
 				if (b->depth > 0)
 					print_stack(b->stack, b->depth);

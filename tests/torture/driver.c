@@ -37,6 +37,7 @@ static const struct torture_scenario *const scenarios[] = {
         &torture_scenario_manifest,
         &torture_scenario_plan,
         &torture_scenario_engine,
+        &torture_scenario_slctl,
 };
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -144,6 +145,10 @@ struct ref_area {
 
 static const char *rc_name(int rc)
 {
+	static const char *const exits[] = {"exit status 1", "exit status 2", "exit status 3"};
+
+	if (rc >= TORTURE_EXIT(1) && rc <= TORTURE_EXIT(3))
+		return exits[rc - TORTURE_EXIT(1)];
 	return rc < 0                ? sl_code_name(rc)
 	       : rc == 0             ? "ok"
 	       : rc == TORTURE_RETRY ? "retry"
@@ -172,7 +177,7 @@ static void say(const char *fmt, ...)
 
 static void say_done(void)
 {
-	if (report_len > 0 && write(2, report_buf, report_len) < 0)
+	if (report_len > 0 && write(torture_report_fd, report_buf, report_len) < 0)
 		perror("torture: write");
 	report_len = 0;
 }
@@ -302,8 +307,28 @@ static void run_one(const struct torture_scenario *s, long n, bool verbose, stru
 /* ---- the parent ---------------------------------------------------------------------------- */
 
 #define MAX_JOBS 64
-/* Failure codes counted for the summary: SL_EUNSUP (-12) .. TORTURE_RETRY (1), other. */
-#define NCODES 15
+/* Failure codes counted for the summary: SL_EUNSUP (-12) .. TORTURE_RETRY (1), slctl's exit
+ * statuses 1..3, other. */
+#define CODE_MIN SL_EUNSUP
+#define NCODES (TORTURE_RETRY - CODE_MIN + 1 + 3 + 1)
+
+static int code_slot(int rc)
+{
+	if (rc >= CODE_MIN && rc <= TORTURE_RETRY)
+		return rc - CODE_MIN;
+	if (rc >= TORTURE_EXIT(1) && rc <= TORTURE_EXIT(3))
+		return TORTURE_RETRY - CODE_MIN + rc - TORTURE_EXIT(0);
+	return NCODES - 1;
+}
+
+static const char *code_name(int slot)
+{
+	if (slot == NCODES - 1)
+		return "other";
+	if (slot > TORTURE_RETRY - CODE_MIN)
+		return rc_name(TORTURE_EXIT(slot - (TORTURE_RETRY - CODE_MIN)));
+	return rc_name(slot + CODE_MIN);
+}
 
 static double now_s(void)
 {
@@ -480,9 +505,7 @@ static void run_scenario(const struct torture_scenario *s, long only, bool verbo
 		if (sl->verdict == V_FAILED || sl->verdict == V_SURVIVED) {
 			survived += sl->verdict == V_SURVIVED;
 			if (sl->verdict == V_FAILED)
-				codes[sl->rc < NCODES - 1 && sl->rc >= -(NCODES - 2)
-				                ? sl->rc + NCODES - 2
-				                : NCODES - 1]++;
+				codes[code_slot(sl->rc)]++;
 			(*passed)++;
 			continue;
 		}
@@ -503,8 +526,7 @@ static void run_scenario(const struct torture_scenario *s, long only, bool verbo
 		for (w = 0; w < NCODES; w++) {
 			if (codes[w] == 0)
 				continue;
-			printf("%s %s %ld", sep,
-			        w == NCODES - 1 ? "other" : rc_name(w - (NCODES - 2)), codes[w]);
+			printf("%s %s %ld", sep, code_name(w), codes[w]);
 			sep = ",";
 		}
 		printf("\n");

@@ -26,6 +26,8 @@
 #include "schemalink/buf.h"
 
 #define TORTURE_RETRY 1
+/* A command's exit status n (slctl), a failure reported. */
+#define TORTURE_EXIT(n) (100 + (n))
 
 struct torture_scenario {
 	const char *name;
@@ -34,7 +36,8 @@ struct torture_scenario {
 	int (*setup)(void);
 	/* Inside the window: the work under test. Returns 0 with the result (text to compare
 	 * between runs) appended to out, or non-zero: a failure reported (an SL_E* code, or
-	 * TORTURE_RETRY: a reconcile asked to be retried). A result with a line starting
+	 * TORTURE_RETRY: a reconcile asked to be retried, or TORTURE_EXIT: a command's exit
+	 * status). A result with a line starting
 	 * "WRONG:" (a known answer that does not hold) fails the run, the first one too. */
 	int (*run)(struct sl_buf *out);
 	/* Inside the window with failures off: frees what run kept for later. May be NULL. */
@@ -51,11 +54,15 @@ extern const struct torture_scenario torture_scenario_manifest;
 extern const struct torture_scenario torture_scenario_model;
 extern const struct torture_scenario torture_scenario_plan;
 extern const struct torture_scenario torture_scenario_engine;
+extern const struct torture_scenario torture_scenario_slctl;
 
 /* ---- the counting allocator (alloc.c) ---------------------------------------------------- */
 
-/* Routes jansson through the counter; call first thing in main. */
+/* Routes jansson through the counter and reports to torture_report_fd; call first thing
+ * in main. */
 void torture_alloc_init(void);
+/* The stderr the torture started with (a scenario may redirect its own). */
+extern int torture_report_fd;
 /* Opens a window: counts from 0, fails allocation fail_at (0: none), tracks blocks. With
  * verbose, prints the stack of the failed call and keeps a stack for each block. */
 void torture_begin(long fail_at, bool verbose);

@@ -173,7 +173,7 @@ static void logged_free(struct sl_transport *t)
 	free(l);
 }
 
-static struct sl_transport *make_transport(
+struct sl_transport *world_transport(
         void *cls, const char *registry, const struct sl_srclient_config *cfg, struct sl_error *err)
 {
 	struct world_fakes *f = cls;
@@ -217,7 +217,7 @@ void world_config(struct world *w, struct world_fakes *f, struct sl_engine_confi
 	cfg->state_dir = w->dir;
 	cfg->set = "default";
 	cfg->clock = &w->clock;
-	cfg->transport = make_transport;
+	cfg->transport = world_transport;
 	cfg->transport_cls = f;
 	cfg->sleep_ms = no_sleep;
 	cfg->holder = "torture";

@@ -74,6 +74,11 @@ int world_script(struct world *w, struct world_fakes *f, const struct world_step
 /* Frees what the engine did not take. */
 void world_fakes_free(struct world_fakes *f);
 
+/* The engine's transport hook (cls: struct world_fakes *): a transport that logs each
+ * request as an effect and lends f's fake of that registry, with its identity beside it. */
+struct sl_transport *world_transport(void *cls, const char *registry,
+        const struct sl_srclient_config *cfg, struct sl_error *err);
+
 /* An engine configuration for w handing out f's registries. */
 void world_config(struct world *w, struct world_fakes *f, struct sl_engine_config *cfg);
 
