@@ -566,6 +566,8 @@ static int reconcile_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	 * anything (computed once per snapshot). */
 	if (e->cfg.prune && !sl_eng_guard_locked(e, snap) && o == NULL && !for_delete &&
 	        sl_eng_inv_knows(e, key)) {
+		if (e->guard_oom)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
 		sl_strlcpy_utf8(out->status.key, sizeof(out->status.key), key);
 		sl_status_set_condition(&out->status, SL_COND_READY, SL_COND_FALSE, "PruneRefused",
 		        e->guard_why, 0, "", sl_clock_wall_ms(e->clock));

@@ -169,6 +169,7 @@ struct sl_engine {
 	int reads, writes; /* of the current operation */
 	uint64_t guard_snap; /* sl_snapshot id the prune guard was computed for; 0: none */
 	bool guard_ok;
+	bool guard_oom; /* guard_ok is false for want of memory: not cached, not a refusal */
 	char guard_why[512];
 };
 

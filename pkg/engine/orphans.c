@@ -135,9 +135,11 @@ bool sl_eng_guard_locked(struct sl_engine *e, const struct sl_snapshot *snap)
 	if (snap->id != 0 && snap->id == e->guard_snap)
 		return e->guard_ok;
 	e->guard_ok = true;
+	e->guard_oom = false;
 	e->guard_why[0] = '\0';
 	if (owners_locked(e, &owners) < 0 || orphans_locked(e, snap, &orphans) < 0) {
 		e->guard_ok = false;
+		e->guard_oom = true;
 		sl_strlcpy_utf8(e->guard_why, sizeof(e->guard_why), "out of memory");
 		goto out;
 	}
@@ -179,7 +181,7 @@ bool sl_eng_guard_locked(struct sl_engine *e, const struct sl_snapshot *snap)
 		        n, owners.len, limit, n);
 	}
 out:
-	e->guard_snap = snap->id;
+	e->guard_snap = e->guard_oom ? 0 : snap->id;
 	sl_strmap_release(&owners, NULL);
 	sl_vec_release(&orphans, free);
 	return e->guard_ok;
