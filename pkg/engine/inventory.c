@@ -1032,11 +1032,13 @@ static int apply_line(struct sl_inventory *inv, json_t *j)
 		const char *sep = strchr(id, '\x1f');
 		char *sid = sep ? strndup(id, (size_t)(sep - id)) : NULL;
 		struct sl_inv_scope *s = sid ? sl_strmap_get(&inv->scopes, sid, NULL) : NULL;
-		int rc = 0;
+		int rc = sep && !sid ? SL_ENOMEM : 0; /* not "no such scope": a lost needer */
 
 		free(sid);
 		if (sep == NULL)
 			return SL_EINVAL;
+		if (rc < 0)
+			return rc;
 		if (s == NULL)
 			return 0; /* its scope went later in the same flush */
 		if (put && !sl_inv_scope_needed_by(s, sep + 1))
