@@ -430,21 +430,22 @@ static int create_changes(const struct want_link *w, struct sl_plan *p)
 	size_t i;
 	int rc;
 
-	list_text(&b, &l->subjects, true);
-	rc = sl_plan_change(
-	        p, "exporter %s on %s, writing to %s", w->obj->name, l->source, l->destination);
+	rc = list_text(&b, &l->subjects, true);
+	rc = rc ? rc
+	        : sl_plan_change(p, "exporter %s on %s, writing to %s", w->obj->name, l->source,
+	                  l->destination);
 	rc = rc ? rc : sl_plan_change(p, "subjects: %s", b.data);
 	rc = rc ? rc
 	        : sl_plan_change(p, "context: %s%s%s (destination context %s)", w->ctx_type,
 	                  w->context ? " " : "", w->context ? w->context : "", w->dest_ctx);
 	if (rc == 0 && strcmp(w->rename, SL_DEFAULT_RENAME_FORMAT) != 0)
 		rc = sl_plan_change(p, "subjectRenameFormat: \"%s\"", w->rename);
-	sl_strmap_keys(&w->plain, &keys);
+	rc = rc ? rc : sl_strmap_keys(&w->plain, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++)
 		rc = sl_plan_change(p, "config %s: \"%s\"", (const char *)keys.items[i],
 		        (const char *)sl_strmap_get(&w->plain, keys.items[i], NULL));
 	sl_vec_release(&keys, NULL);
-	sl_strmap_keys(&w->secret, &keys);
+	rc = rc ? rc : sl_strmap_keys(&w->secret, &keys);
 	for (i = 0; rc == 0 && i < keys.len; i++) {
 		const struct want_secret *s = sl_strmap_get(&w->secret, keys.items[i], NULL);
 
