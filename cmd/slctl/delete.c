@@ -56,7 +56,7 @@ int slctl_delete(const struct slctl_ctx *x)
 		rc = sl_engine_delete_order(snap, &keys);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "slctl: delete: out of memory\n");
+		fprintf(stderr, "slctl: delete: out of memory; nothing was deleted\n");
 		rc = SLCTL_EXIT_FAIL;
 		goto out;
 	}
