@@ -21,21 +21,23 @@
 
 /* ---- shared setup ------------------------------------------------------------------------ */
 
+/* The state dir, owned; NULL when out of memory. */
 static char *state_dir_default(const struct slctl_ctx *x)
 {
 	const char *v;
 	struct sl_buf b = SL_BUF_INIT;
+	int rc;
 
 	if (x->state_dir)
 		return strdup(x->state_dir);
 	if ((v = getenv("SLCTL_STATE_DIR")) && *v)
 		return strdup(v);
 	if ((v = getenv("XDG_STATE_HOME")) && *v)
-		sl_buf_addf(&b, "%s/schemalink", v);
+		rc = sl_buf_addf(&b, "%s/schemalink", v);
 	else
-		sl_buf_addf(
+		rc = sl_buf_addf(
 		        &b, "%s/.local/state/schemalink", getenv("HOME") ? getenv("HOME") : ".");
-	return sl_buf_detach(&b);
+	return rc == 0 ? sl_buf_detach(&b) : NULL;
 }
 
 int slctl_load(const struct slctl_ctx *x, struct sl_snapshot **out)
@@ -111,6 +113,12 @@ struct sl_engine *slctl_engine(const struct slctl_ctx *x, bool read_only, bool d
 	char *dir = state_dir_default(x), set[80], holder[64], setdir[PATH_MAX];
 	struct stat st;
 
+	/* Never NULL here: an engine without a state dir keeps its inventory in memory, and
+	 * what it does would be forgotten (the exporters it creates never owned). */
+	if (dir == NULL) {
+		fprintf(stderr, "slctl: %s: out of memory\n", x->command);
+		goto out;
+	}
 	if (set_name(x, set, sizeof(set)) < 0)
 		goto out;
 	snprintf(holder, sizeof(holder), "slctl %s", x->command);
