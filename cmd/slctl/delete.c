@@ -46,8 +46,10 @@ int slctl_delete(const struct slctl_ctx *x)
 			rc = SLCTL_EXIT_FAIL;
 			goto out;
 		}
-		sl_buf_addf(&b, "SchemaLink/%s", (char *)x->args->items[1]);
-		key = sl_buf_detach(&b);
+		key = sl_buf_addf(&b, "SchemaLink/%s", (char *)x->args->items[1]) == 0
+		              ? sl_buf_detach(&b)
+		              : NULL;
+		sl_buf_release(&b);
 		if (key == NULL || sl_vec_push(&keys, key) < 0) {
 			free(key);
 			rc = sl_error_set(&oom, SL_ENOMEM, "out of memory");
