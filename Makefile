@@ -4,6 +4,7 @@
 #   make deps          install the Debian build and test dependencies when missing
 #   make test          unit (cmocka) + golden + e2e tests; last line "N passed, N failed"
 #   make test-slow     slow fault and soak cases
+#   make torture       fail the Nth allocation of each scenario, for every N (ASan)
 #   make asan          the same tests built with ASan + UBSan
 #   make valgrind      unit tests and e2e binaries under valgrind
 #   make coverage      line-coverage summary of the unit tests
@@ -36,7 +37,8 @@ CFLAGS     += -std=c11 $(OPT) $(WARN) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS    += $(SAN)
 LDLIBS     += $(PKG_LIBS) -lpthread -lm
 
-# Areas in link order: an area may use only those after it (docs/internals/architecture.md).
+# Areas in link order: an area may use only those after it (docs/internals/architecture.md
+# "Areas and link order"; checked by tests/e2e/code_symbols.sh).
 AREAS      := controller srlite engine manifest srclient httpd model base
 define area_rules
 SRC_$(1)   := $$(sort $$(wildcard pkg/$(1)/*.c))
