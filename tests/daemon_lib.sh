@@ -21,17 +21,23 @@ write_link() {
 		"$2" "${3:-:.:*}" >"$1"
 }
 
+# d_up NAME RC: after sl_serve (PORT, its status RC): sets D_URL; not_ok unless it serves /livez.
+d_up() {
+	D_URL="http://127.0.0.1:$PORT"
+	[ "$2" -eq 0 ] && wait_http "$D_URL/livez" 10 ||
+		not_ok "$1 serves /livez" "$(tail -5 "$T_TMP/$1.log")"
+}
+
 # d_start NAME DIR FAKE [ARGS...]: starts schemalinkd with the test-only fake reconciler on a
-# free port, state in $T_TMP/state (set "default" unless ARGS give --set); sets D_URL and waits for /livez.
+# free port (sl_serve), state in $T_TMP/state (set "default" unless ARGS give --set); sets
+# D_URL and waits for /livez.
 d_start() {
-	local name=$1 dir=$2 fake=$3 port; shift 3
-	port=$(free_port)
+	local name=$1 dir=$2 fake=$3 PORT; shift 3
 	local set=(--set default) # these scripts read $T_TMP/state/default/
 	[[ " $* " == *" --set "* ]] && set=()
-	sl_start "$name" schemalinkd --manifests "$dir" --state-dir "$T_TMP/state" "${set[@]}" \
-		--listen "127.0.0.1:$port" --test-fake-reconciler "$fake" "$@"
-	D_URL="http://127.0.0.1:$port"
-	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+	sl_serve "$name" "$DAEMON_UP" schemalinkd --manifests "$dir" --state-dir "$T_TMP/state" \
+		"${set[@]}" --listen "127.0.0.1:@PORT@" --test-fake-reconciler "$fake" "$@"
+	d_up "$name" $?
 }
 
 # loads NAME RESULT: schemalink_manifest_loads_total{result=RESULT} of the daemon at $D_URL.
@@ -100,18 +106,17 @@ spec: {url: "$3"}
 YAML
 }
 
-# de_start NAME DIR [ARGS...]: starts schemalinkd with the real engine on a free port, state in
-# $T_TMP/state (unless ARGS give --state-dir); sets D_URL and waits for /livez.
+# de_start NAME DIR [ARGS...]: starts schemalinkd with the real engine on a free port
+# (sl_serve), state in $T_TMP/state (unless ARGS give --state-dir); sets D_URL and waits for
+# /livez.
 de_start() {
-	local name=$1 dir=$2 port; shift 2
-	port=$(free_port)
+	local name=$1 dir=$2 PORT; shift 2
 	local st=(--state-dir "$T_TMP/state") set=(--set default)
 	[[ " $* " == *" --state-dir "* ]] && st=()
 	[[ " $* " == *" --set "* ]] && set=()
-	sl_start "$name" schemalinkd --manifests "$dir" "${st[@]}" "${set[@]}" \
-		--listen "127.0.0.1:$port" "$@"
-	D_URL="http://127.0.0.1:$port"
-	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+	sl_serve "$name" "$DAEMON_UP" schemalinkd --manifests "$dir" "${st[@]}" "${set[@]}" \
+		--listen "127.0.0.1:@PORT@" "$@"
+	d_up "$name" $?
 }
 
 # cond KEY TYPE [DAEMON_URL]: "STATUS REASON ERRORCODE" of condition TYPE of object KEY

@@ -3,20 +3,13 @@
 CT="Content-Type: application/vnd.schemaregistry.v1+json"
 
 # reg_start NAME ARGS...: starts srlite on a free port as NAME (URL_NAME, PORT_NAME set),
-# retrying when the port was taken meanwhile. Returns 1 when it never answered.
+# retrying when the port was taken meanwhile (sl_serve). Returns 1 when it never answered.
 reg_start() {
-	local name=$1 port try
+	local name=$1 PORT
 	shift
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		sl_start "$name" srlite --listen "127.0.0.1:$port" "$@"
-		if wait_http "http://127.0.0.1:$port/" 10; then
-			eval "PORT_$name=$port URL_$name=http://127.0.0.1:$port"
-			return 0
-		fi
-		kill "$(eval echo "\$PID_$name")" 2>/dev/null
-	done
-	return 1
+	sl_serve "$name" "$SRLITE_UP" srlite --listen "127.0.0.1:@PORT@" "$@" || return 1
+	wait_http "http://127.0.0.1:$PORT/" 10 || return 1
+	eval "PORT_$name=$PORT URL_$name=http://127.0.0.1:$PORT"
 }
 
 # reg_kill NAME [SIGNAL]: stops NAME's srlite and waits for it.
@@ -32,7 +25,7 @@ req() {
 	local args=(-s -o "$T_TMP/body" -w '%{http_code}' -X "$1" -H "$CT")
 	[ $# -ge 3 ] && args+=(--data-binary "$3")
 	S=$(curl "${args[@]}" "$2")
-	B=$(cat "$T_TMP/body")
+	B=$(<"$T_TMP/body")
 }
 
 # check NAME METHOD URL BODY|- WANT_STATUS WANT_BODY_REGEX

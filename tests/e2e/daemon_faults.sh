@@ -57,7 +57,8 @@ assert d[-1] >= 8 * d[0], d
 assert all(b >= a * 0.6 for a, b in zip(d, d[1:])), d
 PY
 sl_start src srlite --listen "127.0.0.1:$SRC_PORT" --enable-fault-injection --data-dir "$T_TMP/src-data"
-wait_http "$SRC/" || not_ok "source restarts"
+# (On its old port: sl_bound tells it took the port, not that someone else answers there.)
+sl_bound src "$SRLITE_UP" && wait_http "$SRC/" || not_ok "source restarts" "$(cat "$T_TMP/src.log")"
 wait_until "recovery: /readyz 200 again, same daemon" 15 '[ "$(http_code "$D_URL/readyz")" = 200 ]'
 wait_until "recovery: link Ready again" 15 ready_link
 expect_eq "recovery: one exporter on the source" "$(curl -s "$SRC/exporters")" '["l1"]'

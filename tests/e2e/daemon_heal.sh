@@ -46,8 +46,12 @@ wait_until "flipped mode restored within one resync" $PERIOD \
 wait_until "counted as drift ModeRestored" 2 '[ "$(drift ModeRestored)" = 1 ]'
 
 # ---- deleted by hand -> recreated -------------------------------------------------------------
+# Only a paused exporter can be deleted (else 409): the daemon is stopped meanwhile, or a
+# resync between the two calls may resume it first (drift repaired, as above).
+kill -STOP "$PID_d"
 curl -s -X PUT "$SRC/exporters/l1/pause" >/dev/null
 expect_eq "deleted by hand" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$SRC/exporters/l1")" 200
+kill -CONT "$PID_d"
 wait_until "deleted exporter recreated within one resync" $PERIOD \
 	'[ "$(curl -s "$SRC/exporters")" = "[\"l1\"]" ]'
 wait_until "counted as drift ExporterRecreated" 2 '[ "$(drift ExporterRecreated)" -ge 1 ]'

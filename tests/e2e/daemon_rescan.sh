@@ -23,7 +23,8 @@ TGT=$URL
 M=$T_TMP/m OUT=$T_TMP/outside
 mkdir -p "$M" "$OUT"
 write_srlite_regs "$M/registries.yaml" "$SRC" "$TGT"
-# links LINK...: the outside links file, one link per name, each with its own subject.
+# links LINK...: the outside links file, one link per name, each with its own subject. Each
+# call here names the links of the one before and more.
 links() {
 	local n
 	: >"$OUT/links.yaml.new"
@@ -31,7 +32,10 @@ links() {
 		printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\nspec: {source: source, destination: target, subjects: ["s-%s"]}\n' \
 			"$n" "$n" >>"$OUT/links.yaml.new"
 	done
-	cat "$OUT/links.yaml.new" >"$OUT/links.yaml" # in place: same inode, events only in $OUT
+	# In place (same inode, events only in $OUT), by one copy over the old text, which the new
+	# one extends: not truncated first (1<>), so a rescan meanwhile reads the old text or the
+	# new, never an empty file (which would be a load of its own).
+	cat "$OUT/links.yaml.new" 1<>"$OUT/links.yaml"
 	rm -f "$OUT/links.yaml.new"
 }
 links l1

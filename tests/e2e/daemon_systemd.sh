@@ -16,7 +16,10 @@ name, out = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind('\0' + name[1:] if name.startswith('@') else name)
 s.settimeout(0.2)
-end = time.time() + 8
+# Until the script kills it, once the daemon is gone: a fixed lifetime could end before a
+# slow daemon (valgrind, a loaded machine) says STOPPING=1. The limit is for a script killed
+# before its cleanup.
+end = time.time() + 300
 with open(out, 'w') as f:
     f.write('bound\n'); f.flush()
     while time.time() < end:
@@ -32,7 +35,8 @@ PY
 	sleep 1.5
 	pid_var="PID_sd$kind"
 	kill -TERM "${!pid_var}"; wait "${!pid_var}"
-	sleep 0.3
+	# The daemon is gone, its last datagram sent: wait for the listener to have written it.
+	for i in $(seq 1 100); do grep -q '^STOPPING=1$' "$T_TMP/notify-$kind.txt" && break; sleep 0.05; done
 	got=$(cat "$T_TMP/notify-$kind.txt")
 	expect_match "$kind socket: READY=1" "$got" $'(^|\n)READY=1'
 	expect_match "$kind socket: STATUS= after the load" "$got" 'STATUS=2 objects loaded'

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # make install / make uninstall with DESTDIR and PREFIX: programs, man pages, bash completions.
-# Assumes the programs are built (tests/run.sh runs after `make all`); passes BUILD and BINDIR
-# on so make finds them up to date.
+# Assumes the programs are built (tests/run.sh runs after `make all`). make install runs
+# `make all` first: it gets copies of BUILD's objects and of BINDIR (times kept), so it finds
+# them up to date, and whatever it might remake would not touch the programs that the scripts
+# running alongside this one use.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dest="$T_TMP/root"
-vars=(DESTDIR="$dest" PREFIX=/usr BUILD="${BUILD:-build}" BINDIR="$SL_BINDIR")
+build=${BUILD:-build}
+[[ "$build" == /* ]] || build="$root/$build"
+mkdir "$T_TMP/build"
+for d in pkg cmd lib; do
+	[ -d "$build/$d" ] && cp -a "$build/$d" "$T_TMP/build/"
+done
+cp -a "$SL_BINDIR" "$T_TMP/bin"
+vars=(DESTDIR="$dest" PREFIX=/usr BUILD="$T_TMP/build" BINDIR="$T_TMP/bin")
 
 expected=(
 	usr/bin/slctl usr/bin/schemalinkd usr/bin/srlite

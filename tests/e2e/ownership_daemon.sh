@@ -25,12 +25,10 @@ for n in d1 d2 d3; do write_link "$M/$n.yaml" "$n" "s-$n"; register "$SRC" "s-$n
 # start NAME [ARGS]: schemalinkd on $M with its set derived from the folder, as slctl derives
 # it (no --set: de_start would pass one), resync 1 s; sets D_URL.
 start() {
-	local name=$1 port; shift
-	port=$(free_port)
-	sl_start "$name" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" \
-		--listen "127.0.0.1:$port" --resync 1s "$@"
-	D_URL="http://127.0.0.1:$port"
-	wait_http "$D_URL/livez" 10 || not_ok "$name serves /livez" "$(tail -5 "$T_TMP/$name.log")"
+	local name=$1 PORT; shift
+	sl_serve "$name" "$DAEMON_UP" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" \
+		--listen "127.0.0.1:@PORT@" --resync 1s "$@"
+	d_up "$name" $?
 }
 start d --prune
 wait_until "converged on three links" 20 'ready d1 && ready d2 && ready d3'

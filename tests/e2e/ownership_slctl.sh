@@ -178,7 +178,7 @@ slctl apply -f "$W/m" --state-dir "$ST" --set m
 expect_eq "identity: IMPORT set on :.other:" "$(mode_of "$TGT" :.other:)" IMPORT
 kill "$PID_tgt"; wait "$PID_tgt" 2>/dev/null
 sl_start tgt srlite --listen "127.0.0.1:$TGT_PORT" --enable-fault-injection
-wait_http "$TGT/" || not_ok "target restarts"
+sl_bound tgt "$SRLITE_UP" && wait_http "$TGT/" || not_ok "target restarts" "$(cat "$T_TMP/tgt.log")"
 curl -s -X PUT -H 'Content-Type: application/json' -d '{"mode":"READONLY"}' "$TGT/mode/:.other:" >/dev/null
 rm "$W/m/m2.yaml" "$W/m/m1.yaml"
 link "$W/m/m3.yaml" m3 m3-value elsewhere

@@ -38,7 +38,7 @@ fresh_registries() {
 	wait "$PID_src" "$PID_tgt" 2>/dev/null
 	sl_start src srlite --listen "127.0.0.1:$SRC_PORT" --enable-fault-injection --basic-auth-file "$W/users"
 	sl_start tgt srlite --listen "127.0.0.1:$TGT_PORT" --enable-fault-injection
-	wait_http "$SRC/" && wait_http "$TGT/" || { not_ok "registries restart" "$(cat "$T_TMP/src.log" "$T_TMP/tgt.log")"; t_done; }
+	sl_bound src "$SRLITE_UP" && sl_bound tgt "$SRLITE_UP" && wait_http "$SRC/" && wait_http "$TGT/" || { not_ok "registries restart" "$(cat "$T_TMP/src.log" "$T_TMP/tgt.log")"; t_done; }
 }
 
 cat >"$W/registries.yaml" <<EOF

@@ -127,11 +127,19 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(out)
     do_GET = do_PUT = do_POST = do_DELETE = answer
     def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+print("recording on", sys.argv[1], flush=True)
+srv.serve_forever()
 EOF
-RPORT=$(free_port)
-python3 "$T_TMP/rec.py" "$RPORT" "$T_TMP/rec.log" &
-T_PIDS+=($!)
+# On a free port, retried when another process took it first (as sl_serve does).
+for try in 1 2 3 4 5; do
+	RPORT=$(free_port)
+	python3 "$T_TMP/rec.py" "$RPORT" "$T_TMP/rec.log" >"$T_TMP/recorder.log" 2>&1 &
+	PID_recorder=$!
+	T_PIDS+=($!)
+	sl_bound recorder '^recording on'
+	[ $? -eq 2 ] || break
+done
 wait_http "http://127.0.0.1:$RPORT/" 10
 : >"$T_TMP/rec.log"
 REC="http://127.0.0.1:$RPORT"

@@ -80,8 +80,7 @@ expect_no_match "password never logged" "$(cat "$T_TMP/auth.log")" 's3cr3t-pw'
 # --- HTTPS ---
 if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" \
 	-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
-	PORT=$(free_port)
-	sl_start tls srlite --listen "127.0.0.1:$PORT" --tls-cert "$T_TMP/cert.pem" --tls-key "$T_TMP/key.pem"
+	sl_serve tls "$SRLITE_UP" srlite --listen "127.0.0.1:@PORT@" --tls-cert "$T_TMP/cert.pem" --tls-key "$T_TMP/key.pem"
 	for i in $(seq 100); do curl -s --cacert "$T_TMP/cert.pem" -o /dev/null "https://127.0.0.1:$PORT/" && break; sleep 0.05; done
 	expect_match "https startup line" "$(cat "$T_TMP/tls.log")" "listening on https://127.0.0.1:$PORT"
 	expect_eq "https register" "$(curl -s --cacert "$T_TMP/cert.pem" -H "$CT" -X POST --data-binary '{"schema":"\"int\""}' "https://127.0.0.1:$PORT/subjects/t/versions")" '{"id":1,"version":1}'

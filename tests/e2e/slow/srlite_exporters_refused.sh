@@ -24,7 +24,7 @@ expect_eq "refused trace" "${tr%%$'\n'*}" "java.net.ConnectException: Connection
 expect_match "trace has at-lines" "$tr" $'\n\tat '
 expect_match "ts set" "$B" '"ts":[1-9][0-9]{12}'
 sl_start dst srlite --listen "127.0.0.1:$DPORT"
-wait_http "$DST/" 10 || { not_ok "destination starts"; t_done; }
+sl_bound dst "$SRLITE_UP" && wait_http "$DST/" 10 || { not_ok "destination starts" "$(cat "$T_TMP/dst.log")"; t_done; }
 check "resume" PUT "$SRC/exporters/refused/resume" - 200 'refused'
 # The first start never set IMPORT (it failed), and resume does not set modes: the first
 # registration fails with 42205 until the destination is IMPORT.
