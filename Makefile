@@ -3,6 +3,7 @@
 #   make               build bin/slctl, bin/schemalinkd, bin/srlite
 #   make deps          install the Debian build and test dependencies when missing
 #   make test          unit (cmocka) + golden + e2e tests; last line "N passed, N failed"
+#                      (T_JOBS=N suites at once, default nproc + 2; T_JOBS=1 one by one)
 #   make test-slow     slow fault and soak cases
 #   make torture       fail the Nth allocation of each scenario, for every N (ASan)
 #   make asan          the same tests built with ASan + UBSan
