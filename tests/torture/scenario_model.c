@@ -277,7 +277,7 @@ static int qsubjects(struct sl_buf *out)
 	if (rc == 0)
 		rc = expect_einval(out, "rename",
 		        sl_export_dest_subject(
-		                SL_CONTEXT_CUSTOM, "source", "no-placeholder", "orders", &s, &err),
+		                SL_CONTEXT_CUSTOM, "source", "no-variable", "orders", &s, &err),
 		        &err);
 	if (rc == 0)
 		rc = sl_filter_check(":.src:*", &err);
