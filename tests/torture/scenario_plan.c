@@ -13,19 +13,15 @@
 
 #include "world.h"
 
-static const char manifests[] =
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: source}\n"
-        "spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n"
-        "---\n"
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: target}\n"
-        "spec:\n"
-        "  url: http://target.test:8082\n"
-        "  linkUrl: http://schemaregistry2:8082\n"
-        "  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../unit/engine_fixture.h"
+
+static const char manifests[] = FIXTURE_REGISTRIES_YAML
         "---\n"
         "apiVersion: schemalink.io/v1alpha1\n"
         "kind: SchemaLink\n"

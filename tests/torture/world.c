@@ -18,19 +18,7 @@
 
 #define CANARY "canary-Pa55w0rd-7f3e"
 
-const char world_base_yaml[] =
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: source}\n"
-        "spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n"
-        "---\n"
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: target}\n"
-        "spec:\n"
-        "  url: http://target.test:8082\n"
-        "  linkUrl: http://schemaregistry2:8082\n"
-        "  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n";
+const char world_base_yaml[] = FIXTURE_REGISTRIES_YAML;
 
 const char world_link_yaml[] = "---\n"
                                "apiVersion: schemalink.io/v1alpha1\n"

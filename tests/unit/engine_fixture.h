@@ -15,6 +15,23 @@
 #include "schemalink/manifest.h"
 #include "schemalink/srclient.h"
 
+/* The two registries every engine fixture starts from: "source", and "target" with basic auth
+ * whose password is read from pass.txt in the manifest directory. A string literal, so a
+ * fixture appends its own documents to it. */
+#define FIXTURE_REGISTRIES_YAML \
+	"apiVersion: schemalink.io/v1alpha1\n" \
+	"kind: Registry\n" \
+	"metadata: {name: source}\n" \
+	"spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n" \
+	"---\n" \
+	"apiVersion: schemalink.io/v1alpha1\n" \
+	"kind: Registry\n" \
+	"metadata: {name: target}\n" \
+	"spec:\n" \
+	"  url: http://target.test:8082\n" \
+	"  linkUrl: http://schemaregistry2:8082\n" \
+	"  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n"
+
 /* The snapshot of manifest text (as file `name` in dir); prints the diagnostics and fails
  * the test when it does not load. */
 static inline struct sl_snapshot *fixture_load(

@@ -92,19 +92,7 @@ static void record_sleep(void *arg, long ms)
 	((struct world *)arg)->sleeps++;
 }
 
-static const char base_yaml[] =
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: source}\n"
-        "spec: {url: \"http://source.test:8081\", linkUrl: \"http://schemaregistry:8081\"}\n"
-        "---\n"
-        "apiVersion: schemalink.io/v1alpha1\n"
-        "kind: Registry\n"
-        "metadata: {name: target}\n"
-        "spec:\n"
-        "  url: http://target.test:8082\n"
-        "  linkUrl: http://schemaregistry2:8082\n"
-        "  auth: {basic: {username: {value: alice}, password: {file: pass.txt}}}\n";
+static const char base_yaml[] = FIXTURE_REGISTRIES_YAML;
 
 static const char link_yaml[] = "---\n"
                                 "apiVersion: schemalink.io/v1alpha1\n"
