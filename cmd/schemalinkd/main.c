@@ -45,6 +45,7 @@ enum {
 	OPT_SET,
 	OPT_LISTEN,
 	OPT_RESYNC,
+	OPT_CHECK_INTERVAL,
 	OPT_PRUNE,
 	OPT_ADOPT,
 	OPT_ALLOW_PRUNE_ALL,
@@ -60,6 +61,7 @@ enum {
 
 #define DEFAULT_LISTEN "127.0.0.1:9464"
 #define WORKERS 4
+#define DEFAULT_CHECK_MS 5000 /* docs/internals/reconcile.md "Fast check" */
 
 static const char usage_text[] =
         "Usage: schemalinkd --manifests DIR [FLAGS]\n"
@@ -75,6 +77,10 @@ static const char usage_text[] =
         "                           derived from DIR's path, NAME-<8 hex>, as slctl does)\n"
         "      --listen ADDR        HTTP listen address (default 127.0.0.1:9464)\n"
         "      --resync DURATION    periodic full reconcile (default 60s)\n"
+        "      --check-interval DURATION\n"
+        "                           fast check of exporters and destination modes, so an\n"
+        "                           out-of-band pause, delete or mode flip is repaired\n"
+        "                           between resyncs (default 5s; 0 turns it off)\n"
         "      --prune              delete what this set created and no longer declares\n"
         "      --max-prune N        refuse a prune of more than N objects at once (default:\n"
         "                           half of what the set owns, at least 1)\n"
@@ -168,6 +174,21 @@ static void engine_pass_begin(void *cls)
 	sl_engine_begin_pass(((struct daemon *)cls)->engine);
 }
 
+/* The fast check job: the links whose exporter or destination modes changed out of band. */
+static int engine_check(void *cls, const struct sl_snapshot *snap, struct sl_vec *keys)
+{
+	struct daemon *d = cls;
+	struct sl_engine_check_stats st;
+	struct sl_error err = SL_ERROR_INIT;
+	int rc = sl_engine_check(d->engine, snap, keys, &st, &err);
+
+	sl_log(SL_LOG_DEBUG, NULL,
+	        "fast check: %d link%s, %d read%s, %d flagged, %d registr%s failed", st.links,
+	        st.links == 1 ? "" : "s", st.reads, st.reads == 1 ? "" : "s", st.flagged,
+	        st.failed_registries, st.failed_registries == 1 ? "y" : "ies");
+	return rc;
+}
+
 /* With --prune, what the set owns and no longer declares is reconciled (deleted, or kept
  * with PruneRefused by the guard rails) at every load and resync. */
 static int engine_extra_keys(void *cls, const struct sl_snapshot *snap, struct sl_vec *out)
@@ -227,7 +248,7 @@ struct options {
 	const char *manifests, *state_dir, *set, *listen, *fake_spec;
 	bool prune, once, dry_run, adopt, allow_prune_all;
 	int max_prune;
-	int64_t resync_ms, rescan_ms;
+	int64_t resync_ms, rescan_ms, check_ms;
 	enum sl_log_level level;
 	enum sl_log_format format;
 	char set_buf[80], state_buf[PATH_MAX];
@@ -243,6 +264,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	        {"set", required_argument, NULL, OPT_SET},
 	        {"listen", required_argument, NULL, OPT_LISTEN},
 	        {"resync", required_argument, NULL, OPT_RESYNC},
+	        {"check-interval", required_argument, NULL, OPT_CHECK_INTERVAL},
 	        {"prune", no_argument, NULL, OPT_PRUNE},
 	        {"adopt", no_argument, NULL, OPT_ADOPT},
 	        {"allow-prune-all", no_argument, NULL, OPT_ALLOW_PRUNE_ALL},
@@ -263,6 +285,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
 	o->resync_ms = 60000;
+	o->check_ms = DEFAULT_CHECK_MS;
 	o->level = SL_LOG_INFO;
 	o->format = SL_LOG_TEXT;
 	opterr = 0;
@@ -295,6 +318,14 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 				return bad_flag("--resync: %s", err.msg);
 			if (o->resync_ms <= 0)
 				return bad_flag("--resync: must be positive (got \"%s\")", optarg);
+			break;
+		case OPT_CHECK_INTERVAL:
+			if (sl_duration_parse(optarg, &o->check_ms, &err) < 0)
+				return bad_flag("--check-interval: %s", err.msg);
+			if (o->check_ms < 0)
+				return bad_flag(
+				        "--check-interval: must not be negative (got \"%s\")",
+				        optarg);
 			break;
 		case OPT_TEST_RESCAN:
 			if (sl_duration_parse(optarg, &o->rescan_ms, &err) < 0)
@@ -384,6 +415,7 @@ static int start_reconciler(
 	cfg->pass_begin = engine_pass_begin;
 	cfg->pass_end = engine_pass_end;
 	cfg->extra_keys = engine_extra_keys;
+	cfg->jobs[0] = (struct sl_controller_job){"check", o->check_ms, engine_check};
 	d->prune = o->prune;
 	return -1;
 }

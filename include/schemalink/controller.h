@@ -2,7 +2,7 @@
  * controller.h — schemalinkd's loop (docs/internals/architecture.md "Daemon loop", docs/internals/operations.md).
  *
  * Owns: one epoll loop over the inotify watcher, timerfds (debounce, resync, content-hash
- * rescan, delayed requeues, status flush, systemd watchdog), a signalfd (TERM/INT: drain and
+ * rescan, delayed requeues, status flush, systemd watchdog, periodic jobs), a signalfd (TERM/INT: drain and
  * stop; HUP: reload) and an eventfd the workers wake it with; the manifest snapshot in use
  * (immutable, swapped on a good load, kept on a bad one); a pool of worker threads that take
  * keys from the work queue and call the reconcile function; what the results mean for the
@@ -51,6 +51,19 @@
 typedef int (*sl_reconcile_fn)(void *cls, const struct sl_snapshot *snap, const char *key,
         struct sl_reconcile_result *out, struct sl_error *err);
 
+#define SL_CONTROLLER_MAX_JOBS 4
+
+/* A periodic job (the fast check, replication verification): run by a worker between
+ * reconciles, every_ms after its previous run ended (the first every_ms after the start).
+ * run gets reconcile_cls and the snapshot in use, appends keys (owned char *) to reconcile
+ * now, and returns 0 or a negative code (logged; the job runs again at its next time). The
+ * job waits in the work queue under the key "@<name>", so one run at a time. */
+struct sl_controller_job {
+	const char *name; /* borrowed for the controller's life; the metrics' job label */
+	int64_t every_ms; /* 0: off */
+	int (*run)(void *cls, const struct sl_snapshot *snap, struct sl_vec *keys);
+};
+
 struct sl_controller_config {
 	const char *manifests; /* directory (or file) to load and watch; required */
 	const char *status_path; /* where the status board is persisted; NULL = not persisted */
@@ -77,6 +90,8 @@ struct sl_controller_config {
 	 * (what --prune would delete: sl_engine_orphans), appended to out as owned char *.
 	 * Called from the loop thread with reconcile_cls. */
 	int (*extra_keys)(void *cls, const struct sl_snapshot *snap, struct sl_vec *out);
+	/* Optional periodic jobs (name NULL ends the list). Not run by sl_controller_once. */
+	struct sl_controller_job jobs[SL_CONTROLLER_MAX_JOBS];
 };
 
 struct sl_controller;

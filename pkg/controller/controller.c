@@ -174,6 +174,10 @@ struct sl_controller *sl_controller_new(
 		c->cfg.drain_grace_ms = DEFAULT_GRACE_MS;
 	if (c->cfg.drain_ms <= 0)
 		c->cfg.drain_ms = DEFAULT_DRAIN_MS;
+	while (c->njobs < SL_CONTROLLER_MAX_JOBS && cfg->jobs[c->njobs].name != NULL)
+		c->njobs++;
+	for (i = 0; i < SL_CONTROLLER_MAX_JOBS; i++)
+		c->job_due[i] = -1;
 	c->clock = cfg->clock != NULL ? cfg->clock : sl_clock_system();
 	c->deb = deb;
 	c->start_time_s = sl_ctl_process_start_time();

@@ -50,6 +50,8 @@
 #define M_RSS "process_resident_memory_bytes"
 #define M_CPU "process_cpu_seconds_total"
 #define M_START "process_start_time_seconds"
+#define M_JOB_RUNS "schemalink_job_runs_total"
+#define M_JOB_FLAGGED "schemalink_job_flagged_total"
 
 /* A snapshot shared by the loop and the workers; freed when the last user lets go. */
 struct snapref {
@@ -72,6 +74,7 @@ enum timer {
 	T_DELAY,
 	T_FLUSH,
 	T_WATCHDOG,
+	T_JOBS, /* the earliest periodic job */
 	T_COUNT,
 };
 
@@ -117,6 +120,10 @@ struct sl_controller {
 	sigset_t oldmask;
 	bool masked;
 	double start_time_s;
+	/* Under lock: mono time each periodic job is next due, -1 while it is queued or running
+	 * (or off). */
+	int64_t job_due[SL_CONTROLLER_MAX_JOBS];
+	int njobs;
 };
 
 /* What one reconcile of a key came to, for the pass that ran it. */
@@ -151,6 +158,8 @@ void sl_ctl_snap_release(struct sl_controller *c, struct snapref *r);
 void sl_ctl_process_key(struct sl_controller *c, struct snapref *ref, const char *key, bool requeue,
         struct outcome *oc);
 void *sl_ctl_worker_main(void *arg);
+/* Runs periodic job name (a worker took "@name" from the queue) and schedules its next run. */
+void sl_ctl_run_job(struct sl_controller *c, const char *name);
 
 /* endpoints.c: metrics and HTTP. */
 int sl_ctl_declare_metrics(struct sl_controller *c, struct sl_error *err);

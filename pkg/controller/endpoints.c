@@ -45,6 +45,7 @@ int sl_ctl_declare_metrics(struct sl_controller *c, struct sl_error *err)
 	static const char *const link_reason[] = {"link", "reason"};
 	static const char *const kind_reason[] = {"kind", "reason"};
 	static const char *const result[] = {"result"};
+	static const char *const job[] = {"job"};
 	struct {
 		const char *name;
 		enum sl_metric_type type;
@@ -85,6 +86,12 @@ int sl_ctl_declare_metrics(struct sl_controller *c, struct sl_error *err)
 	        {M_CPU, SL_METRIC_COUNTER, "User and system CPU time spent in seconds.", NULL, 0},
 	        {M_START, SL_METRIC_GAUGE,
 	                "Start time of the process since the Unix epoch in seconds.", NULL, 0},
+	        {M_JOB_RUNS, SL_METRIC_COUNTER,
+	                "Runs of a periodic job (check: the fast check; verify: replication "
+	                "verification), by job.",
+	                job, 1},
+	        {M_JOB_FLAGGED, SL_METRIC_COUNTER,
+	                "Objects a periodic job found needing a reconcile, by job.", job, 1},
 	};
 	size_t i;
 	int rc = 0;

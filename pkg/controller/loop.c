@@ -70,6 +70,29 @@ static void save_status(struct sl_controller *c)
 		sl_log(SL_LOG_ERROR, NULL, "cannot save the status: %s", err.msg);
 }
 
+/* Queues each periodic job whose time has come (as "@name"); returns the earliest time a
+ * job is next due, or -1. */
+static int64_t queue_jobs(struct sl_controller *c, int64_t now)
+{
+	int64_t next = -1;
+	char key[80];
+	int i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->njobs; i++) {
+		if (c->job_due[i] >= 0 && now >= c->job_due[i]) {
+			c->job_due[i] = -1;
+			snprintf(key, sizeof(key), "@%s", c->cfg.jobs[i].name);
+			if (sl_queue_add(c->q, key) < 0)
+				c->job_due[i] = now + c->cfg.jobs[i].every_ms;
+		}
+		if (c->job_due[i] >= 0 && (next < 0 || c->job_due[i] < next))
+			next = c->job_due[i];
+	}
+	pthread_mutex_unlock(&c->lock);
+	return next;
+}
+
 /* Everything whose time has come, checked against the (possibly fake) clock. */
 static void run_timers(struct sl_controller *c)
 {
@@ -91,6 +114,7 @@ static void run_timers(struct sl_controller *c)
 		sl_ctl_notify(c, "WATCHDOG=1");
 		c->due[T_WATCHDOG] = now + c->watchdog_ms / 2;
 	}
+	c->due[T_JOBS] = queue_jobs(c, now);
 	if (c->due[T_FLUSH] >= 0 && now >= c->due[T_FLUSH]) {
 		c->due[T_FLUSH] = -1;
 		save_status(c);
@@ -112,6 +136,7 @@ static void run_timers(struct sl_controller *c)
 	arm(c, T_WATCHDOG, c->due[T_WATCHDOG]);
 	arm(c, T_FLUSH, c->due[T_FLUSH]);
 	arm(c, T_DELAY, c->due[T_DELAY]);
+	arm(c, T_JOBS, c->due[T_JOBS]);
 }
 
 int sl_controller_poll(struct sl_controller *c, int timeout_ms)
@@ -248,6 +273,11 @@ int sl_controller_run(struct sl_controller *c)
 	c->due[T_RESCAN] = now + c->cfg.rescan_ms;
 	if (c->watchdog_ms > 0)
 		c->due[T_WATCHDOG] = now;
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->njobs; i++)
+		if (c->cfg.jobs[i].every_ms > 0 && c->cfg.jobs[i].run != NULL)
+			c->job_due[i] = now + c->cfg.jobs[i].every_ms;
+	pthread_mutex_unlock(&c->lock);
 	sl_ctl_notify(c, "READY=1");
 	sl_log(SL_LOG_INFO, NULL, "serving on port %u, watching \"%s\"", sl_controller_port(c),
 	        c->manifests);

@@ -338,6 +338,40 @@ void sl_ctl_process_key(struct sl_controller *c, struct snapref *ref, const char
 	free(r);
 }
 
+void sl_ctl_run_job(struct sl_controller *c, const char *name)
+{
+	struct sl_vec keys = SL_VEC_INIT;
+	struct snapref *ref;
+	const char *v[1] = {name};
+	size_t i;
+	int j, rc = 0;
+
+	for (j = 0; j < c->njobs && strcmp(c->cfg.jobs[j].name, name) != 0; j++)
+		;
+	if (j == c->njobs)
+		return;
+	ref = sl_ctl_snap_acquire(c);
+	if (ref != NULL)
+		rc = c->cfg.jobs[j].run(c->cfg.reconcile_cls, ref->snap, &keys);
+	sl_ctl_snap_release(c, ref);
+	if (rc < 0)
+		sl_log(SL_LOG_WARN, NULL, "%s: %s", name, sl_code_name(rc));
+	for (i = 0; i < keys.len; i++) {
+		struct sl_log_fields f = {keys.items[i], NULL, 0};
+
+		sl_log(SL_LOG_INFO, &f, "%s: changed out of band; reconciling now", name);
+		sl_queue_add(c->q, keys.items[i]);
+	}
+	sl_metrics_add(c->m, M_JOB_RUNS, v, 1);
+	if (keys.len > 0)
+		sl_metrics_add(c->m, M_JOB_FLAGGED, v, (double)keys.len);
+	sl_vec_release(&keys, free);
+	pthread_mutex_lock(&c->lock);
+	c->job_due[j] = sl_ctl_mono(c) + c->cfg.jobs[j].every_ms;
+	pthread_mutex_unlock(&c->lock);
+	sl_ctl_wake(c);
+}
+
 /* Resync passes (see pass_begin in controller.h). Begin and end run in workers: they take
  * the engine's lock, which a worker stuck in a stalled call holds, and the loop must never
  * wait for that. */
@@ -389,9 +423,13 @@ int sl_controller_work(struct sl_controller *c, int wait_ms)
 	if (rc < 0)
 		return rc;
 	pass_maybe_begin(c);
-	ref = sl_ctl_snap_acquire(c);
-	sl_ctl_process_key(c, ref, key, true, &oc);
-	sl_ctl_snap_release(c, ref);
+	if (key[0] == '@') {
+		sl_ctl_run_job(c, key + 1);
+	} else {
+		ref = sl_ctl_snap_acquire(c);
+		sl_ctl_process_key(c, ref, key, true, &oc);
+		sl_ctl_snap_release(c, ref);
+	}
 	sl_queue_done(c->q, key);
 	free(key);
 	pass_maybe_end(c);

@@ -171,6 +171,7 @@ struct sl_engine {
 	bool guard_ok;
 	bool guard_oom; /* guard_ok is false for want of memory: not cached, not a refusal */
 	char guard_why[512];
+	struct sl_strmap checks; /* link key -> what the fast check keeps (check.c) */
 };
 
 /* The registry's cluster id into c->cluster_id, read once per pass (engine.c). Returns 0
@@ -209,6 +210,13 @@ int sl_eng_plan_locked(struct sl_engine *e, const struct sl_snapshot *snap, cons
 const char *sl_eng_split_orphan(const char *id, char *key, size_t len);
 /* engine_plan.c: true when the inventory records anything for id (a key or an orphan id). */
 bool sl_eng_inv_knows(const struct sl_engine *e, const char *id);
+
+/* check.c: remembers, after link key was observed for a reconcile, the scopes on Registry
+ * dest the fast check reads (o's scopes when import, else none). Returns 0 or SL_ENOMEM. */
+int sl_eng_check_note(struct sl_engine *e, const char *key, const char *dest,
+        const struct obs_link *o, bool import);
+/* check.c: frees what the fast check keeps (sl_engine_free). */
+void sl_eng_check_release(struct sl_engine *e);
 
 /* orphans.c: the normalized URL of the registry key's declared object writes what the
  * inventory recorded to; owned, or NULL when key is not declared (or out of memory). */

@@ -382,6 +382,9 @@ static int plan_link_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	p->exporter_exists = ob.exists;
 	if (rc == 0 && bookkeep)
 		rc = note_scope_needs(e, o, key, dst, &ob);
+	if (rc == 0 && bookkeep)
+		rc = sl_eng_check_note(e, key, o->link.destination, &ob,
+		        o->link.destination_mode == SL_DEST_IMPORT);
 	if (ob.exists && rc == 0)
 		rc = live_info(p, &ob.info, o->name, &w->secret);
 	for (i = 0; rc == 0 && o->link.destination_mode == SL_DEST_IMPORT && i < ob.scopes.len;

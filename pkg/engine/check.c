@@ -1,0 +1,251 @@
+/* check.c — the fast check (docs/internals/reconcile.md "Fast check"): a cheap read of what
+ * drifts out of band (an exporter paused, deleted or failing, a destination mode flipped) on
+ * a cadence of its own, naming the links that need a reconcile now. */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "observe.h"
+#include "schemalink/buf.h"
+
+/* What the check keeps per link: the scopes its last reconcile found it needs in IMPORT on
+ * its destination, and what the previous round saw. */
+struct check_rec {
+	char *dest; /* destination Registry name the scopes are on */
+	struct sl_vec scopes; /* owned char *: "" top level, ":.ctx:" */
+	char *seen; /* the previous round's fingerprint, or NULL */
+};
+
+static void check_rec_free(void *p)
+{
+	struct check_rec *r = p;
+
+	if (r == NULL)
+		return;
+	free(r->dest);
+	sl_vec_release(&r->scopes, free);
+	free(r->seen);
+	free(r);
+}
+
+void sl_eng_check_release(struct sl_engine *e)
+{
+	sl_strmap_release(&e->checks, check_rec_free);
+}
+
+static struct check_rec *rec_of(struct sl_engine *e, const char *key)
+{
+	struct check_rec *r = sl_strmap_get(&e->checks, key, NULL);
+
+	if (r != NULL)
+		return r;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	sl_vec_init(&r->scopes);
+	if (sl_strmap_set(&e->checks, key, r, NULL) < 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int sl_eng_check_note(struct sl_engine *e, const char *key, const char *dest,
+        const struct obs_link *o, bool import)
+{
+	struct check_rec *r = rec_of(e, key);
+	size_t i;
+
+	if (r == NULL)
+		return SL_ENOMEM;
+	free(r->dest);
+	r->dest = NULL;
+	sl_vec_release(&r->scopes, free);
+	if ((r->dest = strdup(dest)) == NULL)
+		return SL_ENOMEM;
+	for (i = 0; import && i < o->scopes.len; i++) {
+		char *s = strdup(((const struct obs_scope *)o->scopes.items[i])->scope);
+
+		if (s == NULL || sl_vec_push(&r->scopes, s) < 0) {
+			free(s);
+			return SL_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The exporter names of one source registry, read once per round. */
+struct listed {
+	int rc; /* 0, or the failure: the registry's links are skipped this round */
+	struct sl_strmap names; /* name -> NULL */
+};
+
+static void listed_free(void *p)
+{
+	struct listed *l = p;
+
+	if (l == NULL)
+		return;
+	sl_strmap_release(&l->names, NULL);
+	free(l);
+}
+
+static struct listed *list_of(struct sl_strmap *lists, struct reg_client *c, const char *reg,
+        struct sl_engine_check_stats *st)
+{
+	struct listed *l = sl_strmap_get(lists, reg, NULL);
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_vec v = SL_VEC_INIT;
+	size_t i;
+
+	if (l != NULL)
+		return l;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	sl_strmap_init(&l->names);
+	st->reads++;
+	l->rc = sl_srclient_exporters_list(c->c, &v, &err);
+	for (i = 0; l->rc == 0 && i < v.len; i++)
+		if (sl_strmap_set(&l->names, v.items[i], NULL, NULL) < 0)
+			l->rc = SL_ENOMEM;
+	sl_vec_release(&v, free);
+	if (l->rc < 0)
+		st->failed_registries++;
+	if (sl_strmap_set(lists, reg, l, NULL) < 0) {
+		listed_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* Reads link o's exporter and modes into fp (the round's fingerprint) and says whether it is
+ * what the manifest wants. A registry that fails leaves *skip set: no verdict this round. */
+static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
+        const struct sl_object *o, struct check_rec *r, struct sl_strmap *lists, struct sl_buf *fp,
+        bool *healthy, bool *skip, struct sl_engine_check_stats *st)
+{
+	const struct sl_link_spec *l = &o->link;
+	struct sl_exporter_status s = SL_EXPORTER_STATUS_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	struct reg_client *src, *dst = NULL;
+	struct listed *ls;
+	bool listed = false, bad = false;
+	size_t i;
+	int rc;
+
+	*healthy = true;
+	*skip = false;
+	src = sl_eng_client_for(e, snap, l->source, &err);
+	if (src == NULL)
+		return err.code == SL_ENOMEM ? SL_ENOMEM : (*skip = true, 0);
+	if ((ls = list_of(lists, src, l->source, st)) == NULL)
+		return SL_ENOMEM;
+	if (ls->rc < 0) {
+		*skip = true;
+		return ls->rc == SL_ENOMEM ? SL_ENOMEM : 0;
+	}
+	sl_strmap_get(&ls->names, o->name, &listed);
+	if (listed) {
+		st->reads++;
+		rc = sl_srclient_exporter_status(src->c, o->name, &s, &err);
+		if (rc < 0 && !sl_srclient_err_is(&err, 40450)) {
+			*skip = true;
+			sl_exporter_status_release(&s);
+			return rc == SL_ENOMEM ? SL_ENOMEM : 0;
+		}
+		listed = rc == 0;
+	}
+	if (!listed) {
+		*healthy = false;
+		bad |= sl_buf_adds(fp, "missing") < 0;
+		/* A pass in progress keeps the list it read: read it again. */
+		sl_obs_exporter_written(e, src, o->name, 0);
+	} else {
+		const char *want = l->state == SL_LINK_PAUSED ? "PAUSED" : "RUNNING";
+		const char *state = s.state_raw ? s.state_raw : "";
+
+		if (strcmp(state, want) != 0 || (s.trace && s.trace[0]))
+			*healthy = false;
+		/* The offset moves while it works: not part of what is compared. */
+		bad |= sl_buf_addf(fp, "%s|%s", state, s.trace ? s.trace : "") < 0;
+	}
+	sl_exporter_status_release(&s);
+	if (l->destination_mode == SL_DEST_IMPORT && r != NULL && r->scopes.len > 0 &&
+	        (dst = sl_eng_client_for(e, snap, l->destination, &err)) == NULL)
+		return err.code == SL_ENOMEM ? SL_ENOMEM : (*skip = true, 0);
+	for (i = 0; dst != NULL && i < r->scopes.len; i++) {
+		const char *scope = r->scopes.items[i];
+		char *mode = NULL;
+
+		st->reads++;
+		rc = sl_srclient_mode_get(dst->c, scope, &mode, &err);
+		if (rc < 0) {
+			*skip = true;
+			return rc == SL_ENOMEM ? SL_ENOMEM : 0;
+		}
+		if (rc == 0 || strcmp(mode, "IMPORT") != 0) {
+			*healthy = false;
+			sl_obs_forget_scope(e, "mode", scope);
+		}
+		bad |= sl_buf_addf(fp, "|%s=%s", scope, rc == 1 ? mode : "") < 0;
+		free(mode);
+	}
+	return bad ? SL_ENOMEM : 0;
+}
+
+int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *keys,
+        struct sl_engine_check_stats *st, struct sl_error *err)
+{
+	struct sl_strmap lists = SL_STRMAP_INIT;
+	struct sl_engine_check_stats local;
+	size_t i;
+	int rc = 0;
+
+	if (st == NULL)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	for (i = 0; rc == 0 && i < snap->objects.len; i++) {
+		const struct sl_object *o = snap->objects.items[i];
+		struct sl_buf fp = SL_BUF_INIT;
+		struct check_rec *r;
+		bool healthy, skip;
+		char *key = o->key;
+
+		if (o->kind != SL_KIND_SCHEMALINK || o->link.suspend)
+			continue;
+		/* One link at a time holds the engine, so reconciles go on between them. */
+		pthread_mutex_lock(&e->mu);
+		r = sl_strmap_get(&e->checks, key, NULL);
+		rc = check_link(e, snap, o, r, &lists, &fp, &healthy, &skip, st);
+		if (rc == 0 && !skip) {
+			st->links++;
+			if (r == NULL && (r = rec_of(e, key)) == NULL)
+				rc = SL_ENOMEM;
+			/* An unhealthy link is named once per change of what it looks like, so a
+			 * stalled one is not reconciled every round; a reconcile it needs again
+			 * comes from its own requeue or the resync. */
+			if (rc == 0 && !healthy && (r->seen == NULL || strcmp(r->seen, fp.data))) {
+				char *k = strdup(key);
+
+				if (k == NULL || sl_vec_push(keys, k) < 0) {
+					free(k);
+					rc = SL_ENOMEM;
+				}
+				st->flagged++;
+			}
+			if (rc == 0) {
+				free(r->seen);
+				r->seen = sl_buf_detach(&fp);
+				if (r->seen == NULL)
+					rc = SL_ENOMEM;
+			}
+		}
+		pthread_mutex_unlock(&e->mu);
+		sl_buf_release(&fp);
+	}
+	sl_strmap_release(&lists, listed_free);
+	if (rc < 0)
+		sl_error_set(err, rc, "out of memory");
+	return rc;
+}
