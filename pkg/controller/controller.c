@@ -140,6 +140,15 @@ static int add_fd(struct sl_controller *c, int fd, struct sl_error *err)
 	return 0;
 }
 
+void sl_ctl_jobs_schedule(struct sl_controller *c, int64_t now)
+{
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->njobs; i++)
+		if (c->cfg.jobs[i].every_ms > 0 && c->cfg.jobs[i].run != NULL)
+			c->job_due[i] = now + c->cfg.jobs[i].every_ms;
+	pthread_mutex_unlock(&c->lock);
+}
+
 struct sl_controller *sl_controller_new(
         const struct sl_controller_config *cfg, struct sl_error *err)
 {
@@ -179,6 +188,7 @@ struct sl_controller *sl_controller_new(
 	for (i = 0; i < SL_CONTROLLER_MAX_JOBS; i++)
 		c->job_due[i] = -1;
 	c->clock = cfg->clock != NULL ? cfg->clock : sl_clock_system();
+	sl_ctl_jobs_schedule(c, sl_ctl_mono(c));
 	c->deb = deb;
 	c->start_time_s = sl_ctl_process_start_time();
 	if (cfg->manifests == NULL || cfg->reconcile == NULL) {

@@ -152,6 +152,10 @@ const struct sl_object *sl_ctl_snap_find(const struct sl_snapshot *s, const char
 struct snapref *sl_ctl_snap_acquire(struct sl_controller *c);
 void sl_ctl_snap_release(struct sl_controller *c, struct snapref *r);
 
+/* Schedules every periodic job every_ms after now (when the controller is made, and again
+ * when sl_controller_run starts). */
+void sl_ctl_jobs_schedule(struct sl_controller *c, int64_t now);
+
 /* reconcile.c: the workers. */
 /* Reconciles key against ref's snapshot and records everything about the result; with
  * requeue, applies the result to the queue as controller.h describes. */

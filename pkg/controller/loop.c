@@ -273,11 +273,7 @@ int sl_controller_run(struct sl_controller *c)
 	c->due[T_RESCAN] = now + c->cfg.rescan_ms;
 	if (c->watchdog_ms > 0)
 		c->due[T_WATCHDOG] = now;
-	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < c->njobs; i++)
-		if (c->cfg.jobs[i].every_ms > 0 && c->cfg.jobs[i].run != NULL)
-			c->job_due[i] = now + c->cfg.jobs[i].every_ms;
-	pthread_mutex_unlock(&c->lock);
+	sl_ctl_jobs_schedule(c, now);
 	sl_ctl_notify(c, "READY=1");
 	sl_log(SL_LOG_INFO, NULL, "serving on port %u, watching \"%s\"", sl_controller_port(c),
 	        c->manifests);

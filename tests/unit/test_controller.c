@@ -603,6 +603,70 @@ static void pass_setup(struct sl_controller_config *cfg)
 	cfg->pass_end = count_end;
 }
 
+static atomic_int job_calls;
+
+/* A periodic job: names the link, as the fast check names one that drifted. */
+static int job_names_link(void *cls, const struct sl_snapshot *snap, struct sl_vec *keys)
+{
+	char *k = strdup("SchemaLink/l1");
+
+	assert_ptr_equal(cls, &fk);
+	assert_non_null(snap);
+	atomic_fetch_add(&job_calls, 1);
+	return k != NULL && sl_vec_push(keys, k) == 0 ? 0 : SL_ENOMEM;
+}
+
+/* A periodic job runs every_ms after its previous run ended, in a worker (queued as @name),
+ * and the keys it names are reconciled at once; it counts in schemalink_job_runs_total. */
+static void test_periodic_job(void **state)
+{
+	struct sl_controller_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller *c;
+	const char *lv[] = {"probe"};
+	int calls;
+
+	(void)state;
+	write_file("a.yaml", REGS "---\n" LINK("a"));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.manifests = mdir;
+	cfg.clock = &fclock;
+	cfg.reconcile = fake_reconcile;
+	cfg.reconcile_cls = &fk;
+	cfg.jobs[0] = (struct sl_controller_job){"probe", 5000, job_names_link};
+	atomic_store(&job_calls, 0);
+	c = sl_controller_new(&cfg, &err);
+	assert_non_null(c);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 3);
+	calls = fk.calls;
+	sl_clock_fake_advance(&fclock, 4999);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 0);
+	sl_clock_fake_advance(&fclock, 1);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 2); /* the job, then the key it named */
+	assert_int_equal(atomic_load(&job_calls), 1);
+	assert_int_equal(fk.calls, calls + 1);
+	assert_string_equal(fk.order[calls], "SchemaLink/l1");
+	/* Due again every_ms after that run ended, not before. */
+	sl_clock_fake_advance(&fclock, 4999);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 0);
+	sl_clock_fake_advance(&fclock, 1);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(atomic_load(&job_calls), 2);
+	assert_int_equal(
+	        sl_metrics_value(sl_controller_metrics(c), "schemalink_job_runs_total", lv), 2);
+	assert_int_equal(
+	        sl_metrics_value(sl_controller_metrics(c), "schemalink_job_flagged_total", lv), 2);
+	/* --once runs no job. */
+	assert_int_equal(sl_controller_once(c), 0);
+	assert_int_equal(atomic_load(&job_calls), 2);
+	sl_controller_free(c);
+}
+
 /* A resync runs as one pass: begun before its first key, ended once the queue is idle. */
 static void test_resync_is_one_pass(void **state)
 {
@@ -1122,6 +1186,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_requeue_after, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exporter_state_metrics, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resync_is_one_pass, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_periodic_job, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reload_queues_what_changed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_repeating_error_logged_once_per_minute, setup, teardown),
