@@ -82,7 +82,7 @@ run_example() {
 	DPORT=$(free_port); D="http://127.0.0.1:$DPORT"
 	local var=${name//-/_}
 	sl_start "d_$var" schemalinkd --manifests "$EX" --state-dir "$STATE" \
-		--listen "127.0.0.1:$DPORT" --resync 2s
+		--listen "127.0.0.1:$DPORT"
 	eval "DPID=\$PID_d_$var"
 	wait_http "$D/livez" || die "schemalinkd did not start"
 }

@@ -46,6 +46,7 @@ enum {
 	OPT_LISTEN,
 	OPT_RESYNC,
 	OPT_CHECK_INTERVAL,
+	OPT_VERIFY_INTERVAL,
 	OPT_PRUNE,
 	OPT_ADOPT,
 	OPT_ALLOW_PRUNE_ALL,
@@ -62,6 +63,7 @@ enum {
 #define DEFAULT_LISTEN "127.0.0.1:9464"
 #define WORKERS 4
 #define DEFAULT_CHECK_MS 5000 /* docs/internals/reconcile.md "Fast check" */
+#define DEFAULT_VERIFY_MS 300000 /* docs/internals/reconcile.md "Replication verification" */
 
 static const char usage_text[] =
         "Usage: schemalinkd --manifests DIR [FLAGS]\n"
@@ -81,6 +83,9 @@ static const char usage_text[] =
         "                           fast check of exporters and destination modes, so an\n"
         "                           out-of-band pause, delete or mode flip is repaired\n"
         "                           between resyncs (default 5s; 0 turns it off)\n"
+        "      --verify-interval DURATION\n"
+        "                           compare what each link's source holds with its\n"
+        "                           destination (InSync, LAG; default 5m; 0 turns it off)\n"
         "      --prune              delete what this set created and no longer declares\n"
         "      --max-prune N        refuse a prune of more than N objects at once (default:\n"
         "                           half of what the set owns, at least 1)\n"
@@ -189,6 +194,32 @@ static int engine_check(void *cls, const struct sl_snapshot *snap, struct sl_vec
 	return rc;
 }
 
+/* The verification job: every link's copy compared with its source; the links whose result
+ * changed are reconciled (InSync, and a reset of what was lost), and the gauges follow. */
+static int engine_verify(void *cls, const struct sl_snapshot *snap, struct sl_vec *keys)
+{
+	struct daemon *d = cls;
+	struct sl_engine_verify_stats st;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_metrics *m = sl_controller_metrics(d->ctl);
+	int rc = sl_engine_verify(d->engine, snap, keys, &st, &err);
+
+	for (size_t i = 0; rc == 0 && i < snap->objects.len; i++) {
+		const struct sl_object *o = snap->objects.items[i];
+		struct sl_link_verification v;
+		const char *lv[] = {o->name};
+
+		if (o->kind != SL_KIND_SCHEMALINK ||
+		        sl_engine_verification(d->engine, o->key, &v) != 1 || !v.verified)
+			continue;
+		sl_metrics_set(m, SL_METRIC_LINK_MISSING, lv, (double)v.missing);
+		sl_metrics_set(m, SL_METRIC_LINK_VERIFIED, lv, (double)v.at_ms / 1000.0);
+	}
+	sl_log(SL_LOG_DEBUG, NULL, "verification: %d link%s, %d read%s, %d changed", st.links,
+	        st.links == 1 ? "" : "s", st.reads, st.reads == 1 ? "" : "s", st.changed);
+	return rc;
+}
+
 /* With --prune, what the set owns and no longer declares is reconciled (deleted, or kept
  * with PruneRefused by the guard rails) at every load and resync. */
 static int engine_extra_keys(void *cls, const struct sl_snapshot *snap, struct sl_vec *out)
@@ -248,7 +279,7 @@ struct options {
 	const char *manifests, *state_dir, *set, *listen, *fake_spec;
 	bool prune, once, dry_run, adopt, allow_prune_all;
 	int max_prune;
-	int64_t resync_ms, rescan_ms, check_ms;
+	int64_t resync_ms, rescan_ms, check_ms, verify_ms;
 	enum sl_log_level level;
 	enum sl_log_format format;
 	char set_buf[80], state_buf[PATH_MAX];
@@ -265,6 +296,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	        {"listen", required_argument, NULL, OPT_LISTEN},
 	        {"resync", required_argument, NULL, OPT_RESYNC},
 	        {"check-interval", required_argument, NULL, OPT_CHECK_INTERVAL},
+	        {"verify-interval", required_argument, NULL, OPT_VERIFY_INTERVAL},
 	        {"prune", no_argument, NULL, OPT_PRUNE},
 	        {"adopt", no_argument, NULL, OPT_ADOPT},
 	        {"allow-prune-all", no_argument, NULL, OPT_ALLOW_PRUNE_ALL},
@@ -286,6 +318,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	o->listen = DEFAULT_LISTEN;
 	o->resync_ms = 60000;
 	o->check_ms = DEFAULT_CHECK_MS;
+	o->verify_ms = DEFAULT_VERIFY_MS;
 	o->level = SL_LOG_INFO;
 	o->format = SL_LOG_TEXT;
 	opterr = 0;
@@ -325,6 +358,14 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 			if (o->check_ms < 0)
 				return bad_flag(
 				        "--check-interval: must not be negative (got \"%s\")",
+				        optarg);
+			break;
+		case OPT_VERIFY_INTERVAL:
+			if (sl_duration_parse(optarg, &o->verify_ms, &err) < 0)
+				return bad_flag("--verify-interval: %s", err.msg);
+			if (o->verify_ms < 0)
+				return bad_flag(
+				        "--verify-interval: must not be negative (got \"%s\")",
 				        optarg);
 			break;
 		case OPT_TEST_RESCAN:
@@ -416,6 +457,7 @@ static int start_reconciler(
 	cfg->pass_end = engine_pass_end;
 	cfg->extra_keys = engine_extra_keys;
 	cfg->jobs[0] = (struct sl_controller_job){"check", o->check_ms, engine_check};
+	cfg->jobs[1] = (struct sl_controller_job){"verify", o->verify_ms, engine_verify};
 	d->prune = o->prune;
 	return -1;
 }

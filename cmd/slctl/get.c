@@ -89,6 +89,17 @@ static const char *live_value(const struct sl_plan *p, const char *prefix, char 
 	return "";
 }
 
+/* Links are shown with their lag: one replication verification of the snapshot (a schema
+ * listing per registry, docs/internals/reconcile.md "Replication verification") before they
+ * are planned. A verification that fails leaves LAG "-". */
+static void verify_links(struct sl_engine *e, const struct sl_snapshot *snap, const char *kind)
+{
+	struct sl_error err = SL_ERROR_INIT;
+
+	if (kind == NULL || !strncmp(kind, "link", 4))
+		(void)sl_engine_verify(e, snap, NULL, NULL, &err);
+}
+
 static json_t *object_json(const struct sl_object *o, const struct sl_plan *p)
 {
 	json_t *j = json_object(), *live = json_array(), *spec = json_object();
@@ -150,6 +161,9 @@ static json_t *object_json(const struct sl_object *o, const struct sl_plan *p)
 		json_object_set_new(x, "ts", json_integer(p->exporter_ts));
 		json_object_set_new(x, "trace", json_string(p->trace_first_line));
 		json_object_set_new(j, "exporter", x);
+		/* The replication verification of this run: null when it could not be made. */
+		json_object_set_new(j, "lag", p->lag >= 0 ? json_integer(p->lag) : json_null());
+		json_object_set_new(j, "lagDetail", json_string(p->lag_detail));
 	}
 	for (i = 0; i < p->live.len; i++)
 		json_array_append_new(live, json_string(p->live.items[i]));
@@ -184,10 +198,10 @@ int slctl_get(const struct slctl_ctx *x)
 		goto out;
 	}
 	if (!strncmp(kind, "link", 4))
-		wide ? table_row(&t, 11, "NAME", "SOURCE", "DESTINATION", "CONTEXT", "STATE",
-		               "OFFSET", "READY", "REASON", "SUBJECTS", "DESIRED", "MESSAGE")
-		     : table_row(&t, 8, "NAME", "SOURCE", "DESTINATION", "CONTEXT", "STATE",
-		               "OFFSET", "READY", "REASON");
+		wide ? table_row(&t, 12, "NAME", "SOURCE", "DESTINATION", "CONTEXT", "STATE",
+		               "OFFSET", "LAG", "READY", "REASON", "SUBJECTS", "DESIRED", "MESSAGE")
+		     : table_row(&t, 9, "NAME", "SOURCE", "DESTINATION", "CONTEXT", "STATE",
+		               "OFFSET", "LAG", "READY", "REASON");
 	else if (!strncmp(kind, "registr", 7))
 		table_row(&t, wide ? 7 : 6, "NAME", "URL", "MODE", "COMPATIBILITY", "READY",
 		        "REASON", "MESSAGE");
@@ -196,11 +210,12 @@ int slctl_get(const struct slctl_ctx *x)
 		        !strncmp(kind, "context", 7) ? "CONTEXT" : "SUBJECT", "MODE",
 		        "COMPATIBILITY", "READY", "REASON", "MESSAGE");
 	sl_engine_begin_pass(e);
+	verify_links(e, snap, kind);
 	for (i = 0; i < sl_snapshot_count(snap); i++) {
 		const struct sl_object *o = sl_snapshot_at(snap, i);
 		struct sl_plan *p = NULL;
 		struct sl_error err = SL_ERROR_INIT;
-		char off[32], m[64], c[64], subj[512];
+		char off[32], lag[32], m[64], c[64], subj[512];
 		const char *ready;
 
 		if (!slctl_want_kind(o, kind) || (name && strcmp(name, o->name)))
@@ -221,24 +236,26 @@ int slctl_get(const struct slctl_ctx *x)
 			struct sl_buf sb = SL_BUF_INIT;
 
 			snprintf(off, sizeof(off), "%lld", (long long)p->exporter_offset);
+			snprintf(lag, sizeof(lag), "%d", p->lag);
 			for (size_t k = 0; k < o->link.subjects.len; k++)
 				sl_buf_addf(&sb, "%s%s", k ? "," : "",
 				        (char *)o->link.subjects.items[k]);
 			snprintf(subj, sizeof(subj), "%s", sb.data);
 			sl_buf_release(&sb);
 			if (wide)
-				table_row(&t, 11, o->name, o->link.source, o->link.destination,
+				table_row(&t, 12, o->name, o->link.source, o->link.destination,
 				        p->dest_context,
 				        p->exporter_exists ? p->exporter_state : "<none>",
 				        p->exporter_exists && p->exporter_offset >= 0 ? off : "-",
-				        ready, p->reason, subj, sl_link_state_name(o->link.state),
+				        p->lag >= 0 ? lag : "-", ready, p->reason, subj,
+				        sl_link_state_name(o->link.state),
 				        p->ready == SL_COND_TRUE ? "" : p->message);
 			else
-				table_row(&t, 8, o->name, o->link.source, o->link.destination,
+				table_row(&t, 9, o->name, o->link.source, o->link.destination,
 				        p->dest_context,
 				        p->exporter_exists ? p->exporter_state : "<none>",
 				        p->exporter_exists && p->exporter_offset >= 0 ? off : "-",
-				        ready, p->reason);
+				        p->lag >= 0 ? lag : "-", ready, p->reason);
 		} else {
 			const char *reg = o->kind == SL_KIND_REGISTRY  ? o->registry.url
 			                  : o->kind == SL_KIND_CONTEXT ? o->context.registry
@@ -324,6 +341,8 @@ int slctl_describe(const struct slctl_ctx *x)
 		rc = SLCTL_EXIT_USAGE;
 		goto out;
 	}
+	if (o->kind == SL_KIND_SCHEMALINK)
+		verify_links(e, snap, NULL);
 	if (sl_engine_plan(e, snap, o->key, &p, &err) < 0) {
 		fprintf(stderr, "slctl: describe: %s\n", err.msg);
 		rc = SLCTL_EXIT_USAGE;
@@ -370,6 +389,18 @@ int slctl_describe(const struct slctl_ctx *x)
 			printf("  context:          %s\n", o->context.context);
 		if (o->kind == SL_KIND_SUBJECT)
 			printf("  subject:          %s\n", o->subject.subject);
+	}
+	if (o->kind == SL_KIND_SCHEMALINK) {
+		printf("Replication:\n");
+		if (p->lag < 0)
+			printf("  not verified: %s\n",
+			        p->lag_detail[0] ? p->lag_detail : "unknown");
+		else if (p->lag == 0)
+			printf("  complete: every version the filter selects is on %s\n",
+			        o->link.destination);
+		else
+			printf("  %d version%s missing on %s: %s\n", p->lag, p->lag == 1 ? "" : "s",
+			        o->link.destination, p->lag_detail);
 	}
 	if (p->live.len) {
 		printf("Live settings:\n");

@@ -42,6 +42,11 @@
 #include "schemalink/status.h"
 #include "schemalink/statusboard.h"
 
+/* Per-link gauges of replication verification, declared by the controller and set by whoever
+ * runs the verification job (cmd/schemalinkd); removed with the link. */
+#define SL_METRIC_LINK_MISSING "schemalink_link_missing_versions"
+#define SL_METRIC_LINK_VERIFIED "schemalink_link_last_verified_timestamp_seconds"
+
 /* The Ready reason by which a reconcile says its registry could not be reached. */
 #define SL_REASON_REGISTRY_UNREACHABLE "RegistryUnreachable"
 

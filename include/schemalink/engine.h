@@ -135,6 +135,36 @@ struct sl_engine_check_stats {
 int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *keys,
         struct sl_engine_check_stats *st, struct sl_error *err);
 
+/* ---- replication verification (docs/internals/reconcile.md "Replication verification") - */
+
+struct sl_engine_verify_stats {
+	int reads; /* REST reads made (schema listing pages) */
+	int links; /* links verified */
+	int changed; /* links whose result changed */
+};
+
+/* Lists the live versions of every registry a SchemaLink of snap (not suspended) reads or
+ * writes (GET /schemas?subjectPrefix=:*:, in pages, once per registry), and compares, per
+ * link, each source version its filter selects, mapped to its destination subject, with the
+ * destination: missing, or there under another id. Keeps the result per link (for the
+ * planner, the InSync condition, get and describe) and appends to keys (when not NULL) each
+ * link whose result changed. Returns 0 or SL_ENOMEM; a registry that cannot be listed leaves
+ * its links not verified, saying why. */
+int sl_engine_verify(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *keys,
+        struct sl_engine_verify_stats *st, struct sl_error *err);
+
+struct sl_link_verification {
+	bool verified; /* the listings were read; else error says why */
+	int64_t at_ms; /* wall ms of the verification */
+	int versions, missing, conflicts, lost;
+	char first_missing[512]; /* "s-value v1, s-value v2, and 3 more" */
+	char conflict[512];
+	char error[512];
+};
+
+/* The last verification of link key. Returns 1 when there is one, else 0. */
+int sl_engine_verification(struct sl_engine *e, const char *key, struct sl_link_verification *out);
+
 /* ---- plans ----------------------------------------------------------------------------- */
 
 enum sl_action_kind {
@@ -208,6 +238,9 @@ struct sl_plan {
 	char *live_info; /* owned JSON text of the exporter info (secrets masked), or NULL */
 	struct sl_vec live; /* char *, owned: "mode :.source: on target = IMPORT" lines */
 	int reads; /* REST reads made while observing */
+	/* SchemaLink: the last replication verification in this engine; lag -1 when none. */
+	int lag; /* source versions missing on the destination */
+	char lag_detail[512]; /* the first of them, or why it could not be verified */
 };
 
 void sl_plan_free(struct sl_plan *p);

@@ -355,6 +355,21 @@ int sl_srclient_context_delete(struct sl_srclient *c, const char *ctx, struct sl
 int sl_srclient_subjects_list(struct sl_srclient *c, const char *prefix, bool deleted,
         struct sl_vec *names, struct sl_error *err);
 
+/* One entry of the schema listing: a version of a subject and its id. */
+struct sl_schema_entry {
+	char *subject; /* owned */
+	int version;
+	int id;
+};
+void sl_schema_entry_free(void *p); /* for sl_vec_release */
+
+/* GET /schemas?subjectPrefix=p&offset=o&limit=n: one page of every live version under prefix
+ * (":*:" every context), appended to out as struct sl_schema_entry * (the schema text is read
+ * and dropped). Returns how many entries the page held (a page shorter than limit is the
+ * last), or a negative code. */
+int sl_srclient_schemas_page(struct sl_srclient *c, const char *prefix, int offset, int limit,
+        struct sl_vec *out, struct sl_error *err);
+
 /* GET /subjects/{s}/versions[?deleted=true]. *versions is an owned array (free()). 40401 =
  * no such subject. */
 int sl_srclient_subject_versions(struct sl_srclient *c, const char *subject, bool deleted,

@@ -35,6 +35,10 @@ enum sl_cond_type {
 	SL_COND_READY,
 	SL_COND_RECONCILING,
 	SL_COND_STALLED,
+	/* SchemaLink only, once a replication verification ran (docs/internals/reconcile.md
+	 * "Replication verification"): reason "" and status Unknown until then, and such a
+	 * condition is left out of every output. */
+	SL_COND_IN_SYNC,
 	SL_COND_COUNT,
 };
 
@@ -124,7 +128,10 @@ void sl_status_set_condition(struct sl_object_status *st, enum sl_cond_type t,
 void sl_status_add_history(
         struct sl_object_status *st, int64_t at_ms, const char *reason, const char *action);
 
-const char *sl_cond_type_name(enum sl_cond_type t); /* "Ready", "Reconciling", "Stalled" */
+const char *sl_cond_type_name(
+        enum sl_cond_type t); /* "Ready", "Reconciling", "Stalled", "InSync" */
+/* False for a condition never set (status Unknown, no reason): outputs leave it out. */
+bool sl_condition_present(const struct sl_condition *c);
 const char *sl_cond_status_name(enum sl_cond_status s); /* "True", "False", "Unknown" */
 const char *sl_result_name(enum sl_result r); /* "done", "requeue", "retry", "stalled" */
 

@@ -90,6 +90,12 @@ int sl_ctl_declare_metrics(struct sl_controller *c, struct sl_error *err)
 	                "Runs of a periodic job (check: the fast check; verify: replication "
 	                "verification), by job.",
 	                job, 1},
+	        {SL_METRIC_LINK_MISSING, SL_METRIC_GAUGE,
+	                "Source versions the link's filter selects that its destination lacks, "
+	                "at the last replication verification.",
+	                link, 1},
+	        {SL_METRIC_LINK_VERIFIED, SL_METRIC_GAUGE,
+	                "When the link's replication was last verified (Unix seconds).", link, 1},
 	        {M_JOB_FLAGGED, SL_METRIC_COUNTER,
 	                "Objects a periodic job found needing a reconcile, by job.", job, 1},
 	};

@@ -247,6 +247,8 @@ static void record_status(struct sl_controller *c, const struct snapref *ref,
 
 			sl_metrics_remove_prefix(c->m, M_EXPORTER_STATE, name);
 			sl_metrics_remove(c->m, M_EXPORTER_OFFSET, v);
+			sl_metrics_remove(c->m, SL_METRIC_LINK_MISSING, v);
+			sl_metrics_remove(c->m, SL_METRIC_LINK_VERIFIED, v);
 		}
 	} else if (failed_call && atomic_load(&c->cancel)) {
 		struct sl_log_fields f = {key, NULL, 0};
@@ -359,7 +361,7 @@ void sl_ctl_run_job(struct sl_controller *c, const char *name)
 	for (i = 0; i < keys.len; i++) {
 		struct sl_log_fields f = {keys.items[i], NULL, 0};
 
-		sl_log(SL_LOG_INFO, &f, "%s: changed out of band; reconciling now", name);
+		sl_log(SL_LOG_INFO, &f, "%s found a change; reconciling now", name);
 		sl_queue_add(c->q, keys.items[i]);
 	}
 	sl_metrics_add(c->m, M_JOB_RUNS, v, 1);

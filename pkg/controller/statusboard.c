@@ -113,6 +113,8 @@ int sl_statusboard_update(
 		chg->is_new = true;
 		chg->changed = true;
 		for (i = 0; i < SL_COND_COUNT; i++) {
+			if (!sl_condition_present(&next.cond[i]))
+				continue;
 			if (next.cond[i].last_transition_ms == 0)
 				next.cond[i].last_transition_ms = next.updated_ms;
 			chg->t[chg->n++] = (struct sl_status_transition){
@@ -170,7 +172,7 @@ int sl_statusboard_seed(struct sl_statusboard *b, const char *key, const char *g
 
 	memset(&st, 0, sizeof(st));
 	snprintf(st.key, sizeof(st.key), "%s", key);
-	for (i = 0; i < SL_COND_COUNT; i++)
+	for (i = 0; i < SL_COND_IN_SYNC; i++)
 		sl_status_set_condition(&st, (enum sl_cond_type)i, SL_COND_UNKNOWN, "Pending",
 		        "not reconciled yet", 0, gen, now_ms);
 	st.updated_ms = now_ms;
@@ -303,7 +305,11 @@ static json_t *status_json(const struct sl_object_status *st)
 	json_object_set_new(o, "name", jstr(name));
 	for (i = 0; i < SL_COND_COUNT; i++) {
 		const struct sl_condition *c = &st->cond[i];
-		json_t *jc = json_object();
+		json_t *jc;
+
+		if (!sl_condition_present(c))
+			continue;
+		jc = json_object();
 
 		json_object_set_new(
 		        jc, "type", json_string(sl_cond_type_name((enum sl_cond_type)i)));

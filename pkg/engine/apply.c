@@ -340,6 +340,41 @@ static int record_action(
 	return 0;
 }
 
+/* InSync from the link's last replication verification (docs/internals/reconcile.md
+ * "Replication verification"); left as it was when there has been none in this engine. */
+static void in_sync(struct sl_engine *e, const struct sl_plan *p, const char *gen, int64_t now,
+        struct sl_object_status *st)
+{
+	const struct verify_rec *r = sl_strmap_get(&e->verifies, p->key, NULL);
+	const char *dest = p->obj != NULL && p->obj->kind == SL_KIND_SCHEMALINK
+	                           ? p->obj->link.destination
+	                           : "the destination";
+	char msg[SL_COND_MSG_MAX];
+
+	if (r == NULL)
+		return;
+	if (!r->ok) {
+		sl_status_set_condition(
+		        st, SL_COND_IN_SYNC, SL_COND_UNKNOWN, "NotVerified", r->err, 0, gen, now);
+	} else if (r->conflicts > 0) {
+		snprintf(msg, sizeof(msg), "%d version%s under another id on %s: %s", r->conflicts,
+		        r->conflicts == 1 ? "" : "s", dest, r->conflict);
+		sl_status_set_condition(
+		        st, SL_COND_IN_SYNC, SL_COND_FALSE, "SchemaIdConflict", msg, 0, gen, now);
+	} else if (r->missing > 0) {
+		snprintf(msg, sizeof(msg), "%d of %d version%s missing on %s: %s", r->missing,
+		        r->versions, r->versions == 1 ? "" : "s", dest, r->first_missing);
+		sl_status_set_condition(
+		        st, SL_COND_IN_SYNC, SL_COND_FALSE, "VersionsMissing", msg, 0, gen, now);
+	} else {
+		snprintf(msg, sizeof(msg), "all %d version%s the filter selects %s on %s",
+		        r->versions, r->versions == 1 ? "" : "s", r->versions == 1 ? "is" : "are",
+		        dest);
+		sl_status_set_condition(
+		        st, SL_COND_IN_SYNC, SL_COND_TRUE, "Complete", msg, 0, gen, now);
+	}
+}
+
 static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char *gen,
         struct sl_reconcile_result *out)
 {
@@ -359,6 +394,7 @@ static void fill_status(struct sl_engine *e, const struct sl_plan *p, const char
 	        p->stalled ? p->reason : "", p->stalled ? p->message : "",
 	        p->stalled ? p->error_code : 0, gen, now);
 	sl_strlcpy_utf8(st->fix, sizeof(st->fix), p->ready == SL_COND_TRUE ? "" : p->fix);
+	in_sync(e, p, gen, now, st);
 	sl_strlcpy_utf8(st->exporter_state, sizeof(st->exporter_state), p->exporter_state);
 	st->exporter_offset = p->exporter_offset;
 	st->exporter_ts = p->exporter_ts;

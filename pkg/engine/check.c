@@ -10,14 +10,6 @@
 #include "observe.h"
 #include "schemalink/buf.h"
 
-/* What the check keeps per link: the scopes its last reconcile found it needs in IMPORT on
- * its destination, and what the previous round saw. */
-struct check_rec {
-	char *dest; /* destination Registry name the scopes are on */
-	struct sl_vec scopes; /* owned char *: "" top level, ":.ctx:" */
-	char *seen; /* the previous round's fingerprint, or NULL */
-};
-
 static void check_rec_free(void *p)
 {
 	struct check_rec *r = p;
@@ -62,6 +54,9 @@ int sl_eng_check_note(struct sl_engine *e, const char *key, const char *dest,
 	free(r->dest);
 	r->dest = NULL;
 	sl_vec_release(&r->scopes, free);
+	r->offset = o->exists ? o->status.offset : -1;
+	r->running = o->exists && o->status.state_raw && !strcmp(o->status.state_raw, "RUNNING") &&
+	             !(o->status.trace && o->status.trace[0]);
 	if ((r->dest = strdup(dest)) == NULL)
 		return SL_ENOMEM;
 	for (i = 0; import && i < o->scopes.len; i++) {
@@ -120,10 +115,11 @@ static struct listed *list_of(struct sl_strmap *lists, struct reg_client *c, con
 }
 
 /* Reads link o's exporter and modes into fp (the round's fingerprint) and says whether it is
- * what the manifest wants. A registry that fails leaves *skip set: no verdict this round. */
+ * what the manifest wants; seen gets the exporter's offset and whether it runs cleanly. A
+ * registry that fails leaves *skip set: no verdict this round. */
 static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
         const struct sl_object *o, struct check_rec *r, struct sl_strmap *lists, struct sl_buf *fp,
-        bool *healthy, bool *skip, struct sl_engine_check_stats *st)
+        bool *healthy, bool *skip, struct check_rec *seen, struct sl_engine_check_stats *st)
 {
 	const struct sl_link_spec *l = &o->link;
 	struct sl_exporter_status s = SL_EXPORTER_STATUS_INIT;
@@ -156,6 +152,8 @@ static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
 		}
 		listed = rc == 0;
 	}
+	seen->offset = -1;
+	seen->running = false;
 	if (!listed) {
 		*healthy = false;
 		bad |= sl_buf_adds(fp, "missing") < 0;
@@ -167,6 +165,8 @@ static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
 
 		if (strcmp(state, want) != 0 || (s.trace && s.trace[0]))
 			*healthy = false;
+		seen->offset = s.offset;
+		seen->running = !strcmp(state, "RUNNING") && !(s.trace && s.trace[0]);
 		/* The offset moves while it works: not part of what is compared. */
 		bad |= sl_buf_addf(fp, "%s|%s", state, s.trace ? s.trace : "") < 0;
 	}
@@ -208,7 +208,7 @@ int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct 
 	for (i = 0; rc == 0 && i < snap->objects.len; i++) {
 		const struct sl_object *o = snap->objects.items[i];
 		struct sl_buf fp = SL_BUF_INIT;
-		struct check_rec *r;
+		struct check_rec *r, seen;
 		bool healthy, skip;
 		char *key = o->key;
 
@@ -217,7 +217,7 @@ int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct 
 		/* One link at a time holds the engine, so reconciles go on between them. */
 		pthread_mutex_lock(&e->mu);
 		r = sl_strmap_get(&e->checks, key, NULL);
-		rc = check_link(e, snap, o, r, &lists, &fp, &healthy, &skip, st);
+		rc = check_link(e, snap, o, r, &lists, &fp, &healthy, &skip, &seen, st);
 		if (rc == 0 && !skip) {
 			st->links++;
 			if (r == NULL && (r = rec_of(e, key)) == NULL)
@@ -235,6 +235,8 @@ int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct 
 				st->flagged++;
 			}
 			if (rc == 0) {
+				r->offset = seen.offset;
+				r->running = seen.running;
 				free(r->seen);
 				r->seen = sl_buf_detach(&fp);
 				if (r->seen == NULL)

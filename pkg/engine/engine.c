@@ -44,6 +44,7 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	sl_strmap_init(&e->clients);
 	sl_strmap_init(&e->imports);
 	sl_strmap_init(&e->checks);
+	sl_strmap_init(&e->verifies);
 	pthread_mutex_init(&e->mu, NULL);
 	if ((cfg->state_dir && !(e->state_dir = strdup(cfg->state_dir))) ||
 	        !(e->set = strdup(cfg->set ? cfg->set : "default"))) {
@@ -80,6 +81,7 @@ void sl_engine_free(struct sl_engine *e)
 	sl_strmap_release(&e->clients, client_free);
 	sl_obs_imports_release(e);
 	sl_eng_check_release(e);
+	sl_strmap_release(&e->verifies, sl_eng_verify_rec_free);
 	sl_inventory_free(e->inv);
 	pthread_mutex_destroy(&e->mu);
 	free(e->state_dir);

@@ -81,6 +81,14 @@ struct obs_link {
 	 * neither owned nor adoptable is observed and resumed, never changed. */
 	bool exporter_owned;
 	bool adopt;
+	/* The last replication verification (engine_plan.c fills these from verify.c's record):
+	 * versions the exporter passed that the destination lacks (only for a reconcile, which
+	 * may reset), and ids that differ (the first as a sentence, borrowed). */
+	int verify_lost;
+	int verify_missing;
+	int verify_conflicts;
+	const char *verify_conflict;
+	const char *verify_first_missing;
 };
 
 /* A Registry / Context / Subject setting scope. */
@@ -155,6 +163,34 @@ struct reg_client {
 	struct sl_strmap peers;
 };
 
+/* What the fast check keeps per link (check.c): the scopes its last reconcile found it needs
+ * in IMPORT on its destination, what the previous round saw, and the exporter as last seen
+ * (by a round or a reconcile), which verification reads. */
+struct check_rec {
+	char *dest; /* destination Registry name the scopes are on */
+	struct sl_vec scopes; /* owned char *: "" top level, ":.ctx:" */
+	char *seen; /* the previous round's fingerprint, or NULL */
+	int64_t offset; /* exporter offset, -1 when unknown or missing */
+	bool running; /* RUNNING with an empty trace */
+};
+
+/* What the last replication verification of a link found (verify.c). */
+struct verify_rec {
+	bool ok; /* both listings were read; else err says why */
+	char err[512];
+	int64_t at_ms; /* wall ms */
+	int versions; /* source versions the filter selects */
+	int missing; /* of them, not on the destination */
+	int conflicts; /* on the destination under another id */
+	int lost; /* missing ones the exporter had passed: a reset copies them again */
+	char first_missing[512];
+	char conflict[512]; /* the first conflict as a sentence */
+	int64_t offset; /* the exporter's offset when verified, -1 unknown */
+	uint64_t *present; /* sorted hashes of the destination versions found */
+	size_t npresent;
+};
+void sl_eng_verify_rec_free(void *p);
+
 struct sl_engine {
 	struct sl_engine_config cfg;
 	char *state_dir, *set;
@@ -171,7 +207,8 @@ struct sl_engine {
 	bool guard_ok;
 	bool guard_oom; /* guard_ok is false for want of memory: not cached, not a refusal */
 	char guard_why[512];
-	struct sl_strmap checks; /* link key -> what the fast check keeps (check.c) */
+	struct sl_strmap checks; /* link key -> struct check_rec * (check.c) */
+	struct sl_strmap verifies; /* link key -> struct verify_rec * (verify.c) */
 };
 
 /* The registry's cluster id into c->cluster_id, read once per pass (engine.c). Returns 0

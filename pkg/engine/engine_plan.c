@@ -342,6 +342,28 @@ static int note_scope_needs(struct sl_engine *e, const struct sl_object *o, cons
 	return 0;
 }
 
+/* What the last verification of link key found, into ob (for the planner) and p (for get
+ * and describe); lost versions only for a reconcile (bookkeep), the one that may reset. */
+static void verify_inputs(
+        struct sl_engine *e, const char *key, bool bookkeep, struct obs_link *ob, struct sl_plan *p)
+{
+	const struct verify_rec *vr = sl_strmap_get(&e->verifies, key, NULL);
+
+	if (vr == NULL)
+		return;
+	if (!vr->ok) {
+		sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), vr->err);
+		return;
+	}
+	p->lag = vr->missing;
+	sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), vr->first_missing);
+	ob->verify_missing = vr->missing;
+	ob->verify_conflicts = vr->conflicts;
+	ob->verify_conflict = vr->conflict;
+	ob->verify_first_missing = vr->first_missing;
+	ob->verify_lost = bookkeep ? vr->lost : 0;
+}
+
 /* Observes and plans link o (key): its exporter on the source, its scopes on the
  * destination, ownership, then sl_plan_link; with bookkeep, scope needs are recorded. A
  * registry that fails makes p a failure plan naming it (returns 0). */
@@ -378,7 +400,17 @@ static int plan_link_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 		rc = 0;
 		goto out;
 	}
+	if (rc == 0)
+		verify_inputs(e, key, bookkeep, &ob, p);
 	rc = rc < 0 ? rc : sl_plan_link(w, &ob, sl_inventory_object(e->inv, key), p);
+	/* A reset planned for lost versions is asked once per verification. */
+	if (rc == 0 && bookkeep && ob.verify_lost > 0 &&
+	        !strcmp(p->reason, "DestinationIncomplete") && p->actions.len > 0) {
+		struct verify_rec *vr = sl_strmap_get(&e->verifies, key, NULL);
+
+		if (vr != NULL)
+			vr->lost = 0;
+	}
 	p->exporter_exists = ob.exists;
 	if (rc == 0 && bookkeep)
 		rc = note_scope_needs(e, o, key, dst, &ob);

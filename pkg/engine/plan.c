@@ -67,6 +67,7 @@ struct sl_plan *sl_plan_new(const char *key, const struct sl_object *obj)
 	p->obj = obj;
 	p->exporter_offset = -1;
 	p->ready = SL_COND_UNKNOWN;
+	p->lag = -1;
 	return p;
 }
 
@@ -640,6 +641,52 @@ static int plan_heal(const struct want_link *w, const struct obs_link *o,
 	return 0;
 }
 
+/* Verification found versions the running exporter had passed missing on the destination
+ * (docs/internals/reconcile.md "Replication verification"): pause, reset, resume, so it copies
+ * everything again (registering what is there already is a no-op in IMPORT). Never on an
+ * exporter this set may not change, never past maxAttemptsPerHour. */
+static int plan_reset_lost(const struct want_link *w, const struct obs_link *o, struct sl_plan *p)
+{
+	static const enum sl_action_kind kinds[] = {
+	        SL_ACT_EXPORTER_PAUSE, SL_ACT_EXPORTER_RESET, SL_ACT_EXPORTER_RESUME};
+	const struct sl_link_spec *l = &w->obj->link;
+	const char *why = NULL;
+	size_t i;
+
+	if (!l->self_heal_enabled)
+		why = " (selfHeal is disabled)";
+	else if (!o->exporter_owned && !o->adopt)
+		why = "; this manifest set did not create the exporter, so it does not reset it";
+	else if (!count_attempts_ok(w, o))
+		why = "; healed the most spec.selfHeal.maxAttemptsPerHour allows in the last hour";
+	put(p->fix, sizeof(p->fix),
+	        "reset the exporter so it copies everything again: slctl reset link/%s",
+	        w->obj->name);
+	if (why != NULL) {
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "DestinationIncomplete", 0,
+		        "%d version%s the exporter had copied %s missing on %s (%s)%s",
+		        o->verify_lost, o->verify_lost == 1 ? "" : "s",
+		        o->verify_lost == 1 ? "is" : "are", l->destination,
+		        o->verify_first_missing ? o->verify_first_missing : "", why);
+		return 0;
+	}
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct sl_action *a = sl_plan_action(p, kinds[i], l->source, w->obj->name,
+		        "the destination lost versions the exporter had copied");
+
+		if (a == NULL)
+			return SL_ENOMEM;
+		a->heal = "DestinationIncomplete";
+	}
+	p->op = SL_PLAN_UPDATE;
+	sl_plan_verdict(p, SL_RESULT_REQUEUE_AFTER, SL_COND_FALSE, "DestinationIncomplete", 0,
+	        "%d version%s the exporter had copied %s missing on %s (%s): resetting the "
+	        "exporter",
+	        o->verify_lost, o->verify_lost == 1 ? "" : "s", o->verify_lost == 1 ? "is" : "are",
+	        l->destination, o->verify_first_missing ? o->verify_first_missing : "");
+	return 0;
+}
+
 /* An exporter paused with a trace, or running with one: diagnosed (docs/internals/reconcile.md
  * "Healing rules"); healed when it is paused, selfHeal is on and the diagnosis has a heal, else
  * reported (stalled when paused). */
@@ -711,6 +758,20 @@ int sl_plan_link(const struct want_link *w, const struct obs_link *o,
 		return rc;
 	if (d.differs)
 		return plan_update(w, o, &d, p);
+	/* Replication verification: another schema under a copied id is never "healed". */
+	if (o->verify_conflicts > 0) {
+		sl_plan_verdict(p, SL_RESULT_STALLED, SL_COND_FALSE, "SchemaIdConflict", 0, "%s%s",
+		        o->verify_conflict ? o->verify_conflict : "",
+		        o->verify_conflicts > 1 ? " (and more)" : "");
+		put(p->fix, sizeof(p->fix),
+		        "the destination holds other schemas under the ids the link copies: "
+		        "remove them there (or point the link at an empty context), then apply "
+		        "again");
+		return 0;
+	}
+	if (o->verify_lost > 0 && l->state == SL_LINK_RUNNING && !strcmp(st, "RUNNING") &&
+	        trace[0] == '\0')
+		return plan_reset_lost(w, o, p);
 	/* Step 4: state. */
 	if (l->state == SL_LINK_PAUSED) {
 		if (strcmp(st, "PAUSED") != 0 &&

@@ -256,9 +256,14 @@ bool sl_status_packed_same(const struct sl_status_packed *p, const struct sl_obj
 
 const char *sl_cond_type_name(enum sl_cond_type t)
 {
-	static const char *const names[] = {"Ready", "Reconciling", "Stalled"};
+	static const char *const names[] = {"Ready", "Reconciling", "Stalled", "InSync"};
 
 	return t >= 0 && t < SL_COND_COUNT ? names[t] : "Unknown";
+}
+
+bool sl_condition_present(const struct sl_condition *c)
+{
+	return c->status != SL_COND_UNKNOWN || c->reason[0] != '\0';
 }
 
 const char *sl_cond_status_name(enum sl_cond_status s)

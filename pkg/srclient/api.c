@@ -678,6 +678,59 @@ int sl_srclient_subjects_list(struct sl_srclient *c, const char *prefix, bool de
 	return rc;
 }
 
+void sl_schema_entry_free(void *p)
+{
+	struct sl_schema_entry *r = p;
+
+	if (r != NULL)
+		free(r->subject);
+	free(r);
+}
+
+int sl_srclient_schemas_page(struct sl_srclient *c, const char *prefix, int offset, int limit,
+        struct sl_vec *out, struct sl_error *err)
+{
+	struct sl_buf path = SL_BUF_INIT;
+	json_t *j = NULL, *v;
+	size_t i;
+	int rc = 0;
+
+	if (sl_buf_adds(&path, "/schemas?subjectPrefix=") < 0 ||
+	        sl_srclient_path_escape(&path, prefix) < 0 ||
+	        sl_buf_addf(&path, "&offset=%d&limit=%d", offset, limit) < 0)
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = sl_srclient_call_json(c, "GET", path.data, NULL, false, &j, err);
+	if (rc == 0 && !json_is_array(j))
+		rc = sl_srclient_bad_shape(err, "GET", path.data, "expected a JSON array");
+	json_array_foreach(rc == 0 ? j : NULL, i, v)
+	{
+		struct sl_schema_entry *r;
+		const char *subj = json_string_value(json_object_get(v, "subject"));
+		int ver, id;
+
+		if (subj == NULL || !int_value(json_object_get(v, "version"), &ver) ||
+		        !int_value(json_object_get(v, "id"), &id)) {
+			rc = sl_srclient_bad_shape(err, "GET", path.data,
+			        "expected objects with subject, version and id");
+			break;
+		}
+		if ((r = calloc(1, sizeof(*r))) == NULL || (r->subject = strdup(subj)) == NULL ||
+		        sl_vec_push(out, r) < 0) {
+			sl_schema_entry_free(r);
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			break;
+		}
+		r->version = ver;
+		r->id = id;
+	}
+	if (rc == 0)
+		rc = (int)json_array_size(j);
+	json_decref(j);
+	sl_buf_release(&path);
+	return rc;
+}
+
 int sl_srclient_subject_versions(struct sl_srclient *c, const char *subject, bool deleted,
         int **versions, size_t *n, struct sl_error *err)
 {

@@ -112,6 +112,9 @@ struct link_case {
 	const char *live[MAX_LIVE];
 	bool owned, adopt;
 	int attempts;
+	/* The last replication verification: versions lost, and ids in conflict (the first). */
+	int lost, conflicts;
+	const char *conflict;
 	enum inv_secrets inv;
 	/* None given: the link's own destination scope, IMPORT (Import links) or unread. */
 	struct scope_in scopes[MAX_SCOPES];
@@ -429,6 +432,11 @@ static bool run_link_case(const struct link_case *c)
 	o.exporter_owned = c->owned;
 	o.adopt = c->adopt;
 	o.attempts_last_hour = c->attempts;
+	o.verify_lost = c->lost;
+	o.verify_missing = c->lost;
+	o.verify_conflicts = c->conflicts;
+	o.verify_conflict = c->conflict;
+	o.verify_first_missing = c->lost ? ":.source:a-value v1" : "";
 	if (c->scopes[0].context == NULL) {
 		struct scope_in own = {.context = w.dest_ctx};
 
@@ -1487,6 +1495,89 @@ static const struct link_case link_cases[] = {
                 .state = "PAUSED",
                 .actions = {RESUME " drift:ExporterResumed"},
                 .verdict = "requeue False ExporterPaused 0 update",
+        },
+        /* docs/internals/reconcile.md "Replication verification". */
+        {
+                .name = "verify-lost-reset",
+                .state = "RUNNING",
+                .owned = true,
+                .lost = 2,
+                .actions = {PAUSE " heal:DestinationIncomplete",
+                        "reset source " LINK " heal:DestinationIncomplete why:the destination lost "
+                        "versions the exporter had copied",
+                        RESUME " heal:DestinationIncomplete"},
+                .verdict = "requeue False DestinationIncomplete 0 update",
+                .msg = "2 versions the exporter had copied are missing on target "
+                       "(:.source:a-value v1): resetting the exporter",
+        },
+        {
+                .name = "verify-lost-adopt-reset",
+                .state = "RUNNING",
+                .adopt = true,
+                .lost = 1,
+                .actions = {PAUSE " heal:DestinationIncomplete",
+                        "reset source " LINK " heal:DestinationIncomplete why:the destination lost "
+                        "versions the exporter had copied",
+                        RESUME " heal:DestinationIncomplete"},
+                .verdict = "requeue False DestinationIncomplete 0 update",
+        },
+        {
+                .name = "verify-lost-not-owned-stalled",
+                .state = "RUNNING",
+                .lost = 1,
+                .verdict = "stalled False DestinationIncomplete 0 none stalled",
+                .msg = "did not create the exporter, so it does not reset it",
+                .fix = "slctl reset link/" LINK,
+        },
+        {
+                .name = "verify-lost-selfheal-off-stalled",
+                .spec = "  selfHeal: {enabled: false}\n",
+                .state = "RUNNING",
+                .owned = true,
+                .lost = 1,
+                .verdict = "stalled False DestinationIncomplete 0 none stalled",
+                .msg = "(selfHeal is disabled)",
+        },
+        {
+                .name = "verify-lost-attempts-exhausted-stalled",
+                .state = "RUNNING",
+                .owned = true,
+                .lost = 1,
+                .attempts = 6,
+                .verdict = "stalled False DestinationIncomplete 0 none stalled",
+                .msg = "maxAttemptsPerHour allows in the last hour",
+        },
+        {
+                /* Paused by hand: resumed first; the lost versions wait for a running
+                 * exporter (the next verification finds them again). */
+                .name = "verify-lost-paused-resumed-first",
+                .state = "PAUSED",
+                .owned = true,
+                .lost = 1,
+                .actions = {RESUME " drift:ExporterResumed"},
+                .verdict = "requeue False ExporterPaused 0 update",
+        },
+        {
+                .name = "verify-conflict-stalled",
+                .state = "RUNNING",
+                .owned = true,
+                .conflicts = 2,
+                .lost = 1,
+                .conflict = "subject :.source:a-value version 1 has id 7 on target but id 3 "
+                            "in a-value on source",
+                .verdict = "stalled False SchemaIdConflict 0 none stalled",
+                .msg = "subject :.source:a-value version 1 has id 7 on target but id 3 in "
+                       "a-value on source (and more)",
+                .fix = "remove them there",
+        },
+        {
+                .name = "verify-conflict-paused-stalled",
+                .state = "PAUSED",
+                .trace = "some failure",
+                .owned = true,
+                .conflicts = 1,
+                .conflict = "subject x version 1 has id 7 on target but id 3 in x on source",
+                .verdict = "stalled False SchemaIdConflict 0 none stalled",
         },
         {
                 .name = "starting",
