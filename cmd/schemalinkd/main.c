@@ -285,6 +285,39 @@ struct options {
 	char set_buf[80], state_buf[PATH_MAX];
 };
 
+/* The duration flag c (its value in optarg) into o; -1 when it is good, else the exit code
+ * after saying what is wrong. The resync and rescan must be positive; 0 turns a check off. */
+static int duration_flag(int c, struct options *o)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		bool zero_ok;
+	} flags[] = {
+	        {OPT_RESYNC, "--resync", false},
+	        {OPT_CHECK_INTERVAL, "--check-interval", true},
+	        {OPT_VERIFY_INTERVAL, "--verify-interval", true},
+	        {OPT_TEST_RESCAN, "--test-rescan-interval", false},
+	};
+	int64_t *out[] = {&o->resync_ms, &o->check_ms, &o->verify_ms, &o->rescan_ms};
+	struct sl_error err = SL_ERROR_INIT;
+	char msg[640];
+	size_t i;
+
+	for (i = 0; flags[i].opt != c; i++)
+		;
+	if (sl_duration_parse(optarg, out[i], &err) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", flags[i].name, err.msg);
+		return bad_flag("%s", msg);
+	}
+	if (*out[i] < 0 || (*out[i] == 0 && !flags[i].zero_ok)) {
+		snprintf(msg, sizeof(msg), "%s: must be %s (got \"%s\")", flags[i].name,
+		        flags[i].zero_ok ? "0 or more" : "positive", optarg);
+		return bad_flag("%s", msg);
+	}
+	return -1;
+}
+
 /* Reads the flags into o (defaults first). Returns -1 to go on, else the exit code (after
  * printing the usage, the version or what is wrong). */
 static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
@@ -312,7 +345,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	        {NULL, 0, NULL, 0},
 	};
 	struct sl_error err = SL_ERROR_INIT;
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->listen = DEFAULT_LISTEN;
@@ -347,34 +380,11 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_TEST_FAKE: o->fake_spec = optarg; break;
 		case OPT_RESYNC:
-			if (sl_duration_parse(optarg, &o->resync_ms, &err) < 0)
-				return bad_flag("--resync: %s", err.msg);
-			if (o->resync_ms <= 0)
-				return bad_flag("--resync: must be positive (got \"%s\")", optarg);
-			break;
 		case OPT_CHECK_INTERVAL:
-			if (sl_duration_parse(optarg, &o->check_ms, &err) < 0)
-				return bad_flag("--check-interval: %s", err.msg);
-			if (o->check_ms < 0)
-				return bad_flag(
-				        "--check-interval: must not be negative (got \"%s\")",
-				        optarg);
-			break;
 		case OPT_VERIFY_INTERVAL:
-			if (sl_duration_parse(optarg, &o->verify_ms, &err) < 0)
-				return bad_flag("--verify-interval: %s", err.msg);
-			if (o->verify_ms < 0)
-				return bad_flag(
-				        "--verify-interval: must not be negative (got \"%s\")",
-				        optarg);
-			break;
 		case OPT_TEST_RESCAN:
-			if (sl_duration_parse(optarg, &o->rescan_ms, &err) < 0)
-				return bad_flag("--test-rescan-interval: %s", err.msg);
-			if (o->rescan_ms <= 0)
-				return bad_flag(
-				        "--test-rescan-interval: must be positive (got \"%s\")",
-				        optarg);
+			if ((rc = duration_flag(c, o)) >= 0)
+				return rc;
 			break;
 		case OPT_LOG_FORMAT:
 			if (sl_log_format_parse(optarg, &o->format, &err) < 0)
