@@ -63,23 +63,13 @@ static void record_sleep(void *arg, long ms)
 static int setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct sl_engine_config cfg = {0};
-	struct sl_error err = SL_ERROR_INIT;
 
 	assert_non_null(w);
 	snprintf(w->dir, sizeof(w->dir), "/tmp/sl-budget-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X',
 	        'X');
 	assert_non_null(mkdtemp(w->dir));
 	sl_clock_fake_init(&w->clock, 1000, 1700000000000LL);
-	cfg.set = "default"; /* no state dir: the inventory stays in memory */
-	cfg.clock = &w->clock;
-	cfg.transport = make_transport;
-	cfg.transport_cls = w;
-	cfg.sleep_ms = record_sleep;
-	cfg.sleep_arg = w;
-	w->e = sl_engine_new(&cfg, &err);
-	if (w->e == NULL)
-		fail_msg("sl_engine_new: %s", err.msg);
+	w->e = fixture_engine(NULL, "default", &w->clock, make_transport, record_sleep, w);
 	*state = w;
 	return 0;
 }
