@@ -22,10 +22,11 @@ _srlite() {
 		return 0
 		;;
 	--wildcard-scope) COMPREPLY=($(compgen -W "all-contexts default-context" -- "$cur")); return 0 ;;
-	--listen | --cluster-id | --max-exporters) return 0 ;;
+	--listen | --cluster-id | --max-exporters | --rate-limit) return 0 ;;
 	esac
 	COMPREPLY=($(compgen -W "--listen --data-dir --cluster-id --max-exporters --wildcard-scope
-		--basic-auth-file --tls-cert --tls-key --enable-fault-injection -h --help --version" \
+		--basic-auth-file --tls-cert --tls-key --rate-limit --enable-fault-injection -h --help
+		--version" \
 		-- "$cur"))
 	return 0
 }

@@ -19,6 +19,7 @@
 #include "schemalink/journal.h"
 #include "schemalink/log.h"
 #include "schemalink/qsubject.h"
+#include "schemalink/ratelimit.h"
 #include "schemalink/store.h"
 
 enum { EXIT_USAGE = 2 };
@@ -32,6 +33,7 @@ enum {
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_FAULTS,
+	OPT_RATE_LIMIT,
 	OPT_VERSION
 };
 
@@ -53,6 +55,10 @@ static const char usage_text[] =
         "                                  all-contexts (default) or default-context\n"
         "      --basic-auth-file F         require HTTP basic auth; F has user:password lines\n"
         "      --tls-cert F --tls-key F    serve HTTPS\n"
+        "      --rate-limit READS[:WRITES] answer 429 with Retry-After to requests over\n"
+        "                                  READS reads (GET) and WRITES writes per second\n"
+        "                                  (WRITES default: READS; 0 = no limit), each with\n"
+        "                                  a one-second burst; /_srlite is not limited\n"
         "      --enable-fault-injection    enable the /_srlite test endpoints\n"
         "  -h, --help                      this help\n"
         "      --version                   print the version\n";
@@ -67,6 +73,7 @@ struct options {
 	const char *cert;
 	const char *key;
 	bool faults;
+	int reads_per_s, writes_per_s; /* --rate-limit; both 0 = none */
 };
 
 struct replay_ctx {
@@ -105,6 +112,7 @@ static int serve(const struct options *o)
 	struct sl_store *store = NULL;
 	struct sl_exporters *exporters = NULL;
 	struct sl_faults *faults = NULL;
+	struct sl_ratelimit *limit = NULL;
 	struct replay_ctx rctx;
 	struct sl_api api;
 	char auto_name[SL_CLUSTER_ID_MAX + 1]; /* names AUTO contexts */
@@ -125,6 +133,18 @@ static int serve(const struct options *o)
 	if (store == NULL || exporters == NULL || (o->faults && faults == NULL)) {
 		sl_errorf("out of memory");
 		goto out;
+	}
+	if (o->reads_per_s > 0 || o->writes_per_s > 0) {
+		/* A one-second burst: a server-side token bucket as registries keep them
+		 * (docs/internals/registry.md §8.2). */
+		struct sl_ratelimit_config lc = {
+		        o->reads_per_s, o->writes_per_s, 1000, NULL, NULL, NULL};
+
+		limit = sl_ratelimit_new(&lc, &err);
+		if (limit == NULL) {
+			sl_errorf("--rate-limit: %s", err.msg);
+			goto out;
+		}
 	}
 	if (sl_exporters_set_max(exporters, o->max_exporters, &err) != 0) {
 		sl_errorf("--max-exporters: %s", err.msg);
@@ -176,6 +196,7 @@ static int serve(const struct options *o)
 	api.exporters = exporters;
 	api.faults = faults;
 	api.cluster_id = identity;
+	api.limit = limit;
 	cfg.listen = o->listen;
 	cfg.threading = SL_HTTPD_THREAD_PER_CONNECTION;
 	cfg.tls_cert_file = o->cert;
@@ -205,16 +226,20 @@ static int serve(const struct options *o)
 		const char *host = o->listen;
 		const char *colon = strrchr(host, ':');
 		int hlen = colon != NULL ? (int)(colon - host) : (int)strlen(host);
+		char rates[48];
+
+		snprintf(rates, sizeof(rates), "%d:%d/s", o->reads_per_s, o->writes_per_s);
 
 		fprintf(stderr,
 		        "srlite: listening on %s://%.*s:%u (cluster id %s%s%s, wildcard scope "
-		        "%s%s)\n",
+		        "%s%s%s%s)\n",
 		        o->cert != NULL ? "https" : "http", hlen, host, sl_httpd_port(srv),
 		        identity, o->cluster_id != NULL ? "" : ", AUTO contexts .",
 		        o->cluster_id != NULL ? "" : auto_name,
 		        o->wildcard == SL_WILDCARD_ALL_CONTEXTS ? "all-contexts"
 		                                                : "default-context",
-		        auth != NULL ? ", basic auth" : "");
+		        auth != NULL ? ", basic auth" : "", limit != NULL ? ", rate limit " : "",
+		        limit != NULL ? rates : "");
 	}
 	while (sigwait(&sigs, &sig) != 0)
 		;
@@ -228,6 +253,7 @@ out:
 		sl_store_changes_wake(store);
 	sl_store_free(store);
 	sl_faults_free(faults);
+	sl_ratelimit_free(limit);
 	sl_journal_close(journal);
 	sl_httpd_auth_free(auth);
 	return status;
@@ -256,6 +282,35 @@ static int bad_cluster_id(const char *arg, const struct sl_error *err)
 	return usage_error("%s", msg);
 }
 
+/* One rate of --rate-limit: digits only, 0..SL_RATELIMIT_MAX_RATE. */
+static int parse_rate(const char *s, const char *end, int *out)
+{
+	long v = 0;
+
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (*s - '0')) > SL_RATELIMIT_MAX_RATE)
+			return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* "READS" (writes the same) or "READS:WRITES". */
+static int parse_rate_limit(const char *arg, int *reads, int *writes)
+{
+	const char *colon = strchr(arg, ':'), *end = arg + strlen(arg);
+
+	if (parse_rate(arg, colon ? colon : end, reads) < 0)
+		return -1;
+	if (colon == NULL) {
+		*writes = *reads;
+		return 0;
+	}
+	return parse_rate(colon + 1, end, writes);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -268,12 +323,13 @@ int main(int argc, char **argv)
 	        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
 	        {"enable-fault-injection", no_argument, NULL, OPT_FAULTS},
+	        {"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
 	        {"version", no_argument, NULL, OPT_VERSION},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct options o = {"127.0.0.1:8081", NULL, NULL, SL_EXPORTERS_DEFAULT_MAX,
-	        SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false};
+	        SL_WILDCARD_ALL_CONTEXTS, NULL, NULL, NULL, false, 0, 0};
 	struct sl_error err = SL_ERROR_INIT;
 	char *end = NULL;
 	long n;
@@ -301,6 +357,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AUTH_FILE: o.auth_file = optarg; break;
 		case OPT_FAULTS: o.faults = true; break;
+		case OPT_RATE_LIMIT:
+			if (parse_rate_limit(optarg, &o.reads_per_s, &o.writes_per_s) < 0)
+				return usage_error(
+				        "--rate-limit: must be READS or READS:WRITES, whole "
+				        "numbers of requests per second from 0 to 100000 "
+				        "(got \"%s\")",
+				        optarg);
+			break;
 		case OPT_WILDCARD:
 			if (sl_wildcard_scope_parse(optarg, &o.wildcard, NULL) != 0)
 				return usage_error("--wildcard-scope: must be all-contexts or "

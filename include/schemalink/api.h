@@ -19,6 +19,7 @@
 #include "schemalink/exporter.h"
 #include "schemalink/faults.h"
 #include "schemalink/httpd.h"
+#include "schemalink/ratelimit.h"
 #include "schemalink/store.h"
 
 struct sl_api {
@@ -30,6 +31,10 @@ struct sl_api {
 	/* Borrowed; the registry's identity for GET /v1/metadata/id. NULL answers it 404, as a
 	 * registry older than that endpoint does. */
 	const char *cluster_id;
+	/* Borrowed; --rate-limit (docs/internals/registry.md §8.2): a registry request over
+	 * its kind's rate is answered 429 with Retry-After, before any fault rule, and counted
+	 * as "limited" when faults is set. NULL: no limit. /_srlite is never limited. */
+	struct sl_ratelimit *limit;
 };
 
 /* The sl_httpd_handler for srlite; cls is a struct sl_api *. Thread-safe. */

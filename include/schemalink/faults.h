@@ -8,7 +8,9 @@
  *                             with its id
  *   GET    /_srlite/faults    the rules still active
  *   DELETE /_srlite/faults    clears every rule
- *   GET    /_srlite/requests  {"GET":n,"POST":n,"PUT":n,"DELETE":n,"total":n}
+ *   GET    /_srlite/requests  {"GET":n,"POST":n,"PUT":n,"DELETE":n,"total":n,"limited":n}:
+ *                             registry requests by method, all of them, and of those the
+ *                             ones --rate-limit refused (sl_faults_count_limited)
  *   DELETE /_srlite/requests  resets the counters (answers the zeroed counters)
  * A rule matches a registry request (any path but /_srlite) when its method (any when
  * absent, case-insensitive) and pathPrefix (the decoded path; any when absent) match; the
@@ -49,5 +51,9 @@ int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
  * when it answers, fills resp and returns true. False: handle the request normally. */
 bool sl_faults_apply(
         struct sl_faults *f, const struct sl_httpd_request *req, struct sl_httpd_response *resp);
+
+/* Counts req (a registry route) as sl_faults_apply does, and as one that srlite's rate limit
+ * refused; applies no rule. */
+void sl_faults_count_limited(struct sl_faults *f, const struct sl_httpd_request *req);
 
 #endif

@@ -138,6 +138,11 @@ struct sl_tls {
 
 #define SL_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define SL_DEFAULT_REQUEST_TIMEOUT_MS 30000
+/* spec.rateLimit: below Confluent Cloud's 75 reads and 25 writes per second per registry,
+ * leaving room for the applications that share it (docs/internals/operations.md "Rate
+ * limits"). */
+#define SL_DEFAULT_READS_PER_S 50
+#define SL_DEFAULT_WRITES_PER_S 20
 
 struct sl_registry_spec {
 	char *url; /* required; http or https */
@@ -150,6 +155,7 @@ struct sl_registry_spec {
 	struct sl_link_tls link_tls;
 	struct sl_tls tls;
 	int64_t connect_timeout_ms, request_timeout_ms;
+	int reads_per_s, writes_per_s; /* spec.rateLimit; 0 = no limit */
 	enum sl_mode mode;
 	bool force_mode;
 	enum sl_compat compatibility;

@@ -25,12 +25,20 @@
  * query), and pass through sl_redact: URL user-info, Authorization values and secrets never
  * appear in them.
  *
+ * Request budget (docs/internals/operations.md "Rate limits"): with a limiter in the config,
+ * every attempt, the first and each retry, first takes a read (GET, HEAD) or write token from
+ * it, and the limiter is shared by every client of the same registry. A 429, or a 503 with
+ * Retry-After, pauses the whole limiter for the Retry-After (a 429 without one: 1 s), capped
+ * at SL_SRCLIENT_RETRY_AFTER_CAP_MS (10 s): every request of that registry waits, not only
+ * the one that got it, and whether or not this one is retried.
+ *
  * Retry policy (only idempotent calls: GET, PUT, DELETE; POST only when the caller says it is
  * idempotent, e.g. a registration with an explicit id and version):
  *   - timeouts, 408, 429, 5xx and registry codes 50001-50004: at most SL_SRCLIENT_MAX_ATTEMPTS
  *     (4) attempts, sleeping 250 ms, 500 ms, 1000 ms between them (no jitter here: the
- *     controller's per-key backoff carries it); a 429/503 Retry-After of N seconds replaces
- *     that sleep, capped at SL_SRCLIENT_RETRY_AFTER_CAP_MS (10 s);
+ *     controller's per-key backoff carries it); after a 429/503 that paused the limiter the
+ *     retry waits for the limiter instead of sleeping; without a limiter a 429/503
+ *     Retry-After of N seconds replaces that sleep, capped at SL_SRCLIENT_RETRY_AFTER_CAP_MS;
  *   - SL_ECONN: at most 2 retries, after 100 ms and 200 ms, so an unreachable registry is
  *     reported in well under a second plus connect timeouts;
  *   - never on other 4xx, SL_EPROTO, SL_ELIMIT or cancellation.
@@ -53,6 +61,8 @@
 #define SL_SRCLIENT_MAX_ATTEMPTS 4
 #define SL_SRCLIENT_CONN_RETRIES 2
 #define SL_SRCLIENT_RETRY_AFTER_CAP_MS 10000
+/* The pause after a 429 that names no Retry-After (with a limiter). */
+#define SL_SRCLIENT_429_PAUSE_MS 1000
 #define SL_SRCLIENT_CONNECT_TIMEOUT_MS 5000
 #define SL_SRCLIENT_REQUEST_TIMEOUT_MS 30000
 /* Idle connections older than this are not reused. Confluent's Jetty closes idle connections
@@ -62,6 +72,8 @@
 #define SL_SRCLIENT_CONTENT_TYPE "application/vnd.schemaregistry.v1+json"
 
 /* ---- configuration ------------------------------------------------------------------- */
+
+struct sl_ratelimit; /* schemalink/ratelimit.h */
 
 enum sl_srclient_auth {
 	SL_SRCLIENT_AUTH_NONE,
@@ -101,6 +113,10 @@ struct sl_srclient_config {
 	 * read) and between attempts; returning true aborts with SL_ESTATE. NULL = never. */
 	bool (*cancelled)(void *arg);
 	void *cancel_arg;
+	/* The registry's request budget, borrowed: it must outlive the client and may be
+	 * shared with other clients of the same registry. NULL = no budget. Its waits poll
+	 * cancelled too. */
+	struct sl_ratelimit *limit;
 };
 
 /* ---- transport ----------------------------------------------------------------------- */

@@ -31,6 +31,8 @@ url = {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/@?#\\s:][^@\\s]
        "description": "http:// or https:// URL without credentials"}
 duration = {"type": "string", "pattern": "^(0|([0-9]+(ms|s|m|h))+)$"}
 boolean = {"type": "boolean"}
+rate = {"type": "integer", "minimum": 0, "maximum": 100000,
+        "description": "requests per second; 0 = no limit"}
 
 secret_any = obj({"value": string, "env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                   "file": {"type": "string", "minLength": 1}}, minProperties=1, maxProperties=1,
@@ -69,6 +71,7 @@ registry_spec = obj({
                 "insecureSkipVerify": boolean},
                dependencies={"certFile": ["keyFile"], "keyFile": ["certFile"]}),
     "timeouts": obj({"connect": duration, "request": duration}),
+    "rateLimit": obj({"readsPerSecond": rate, "writesPerSecond": rate}),
     "mode": ci([m for m in modes if m != "FORWARD"]),
     "forceMode": boolean,
     "compatibility": ci(compat),

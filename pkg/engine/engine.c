@@ -11,8 +11,14 @@
 #include "observe.h"
 #include "schemalink/json.h"
 #include "schemalink/qsubject.h"
+#include "schemalink/ratelimit.h"
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
+
+static void limit_free(void *p)
+{
+	sl_ratelimit_free(p);
+}
 
 static void client_free(void *p)
 {
@@ -42,6 +48,7 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	e->cfg = *cfg;
 	e->clock = cfg->clock ? cfg->clock : sl_clock_system();
 	sl_strmap_init(&e->clients);
+	sl_strmap_init(&e->limits);
 	sl_strmap_init(&e->imports);
 	sl_strmap_init(&e->checks);
 	sl_strmap_init(&e->verifies);
@@ -79,6 +86,8 @@ void sl_engine_free(struct sl_engine *e)
 	if (e == NULL)
 		return;
 	sl_strmap_release(&e->clients, client_free);
+	/* After the clients, which borrow them. */
+	sl_strmap_release(&e->limits, limit_free);
 	sl_obs_imports_release(e);
 	sl_eng_check_release(e);
 	sl_strmap_release(&e->verifies, sl_eng_verify_rec_free);
@@ -130,10 +139,106 @@ int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 	return rc;
 }
 
+/* ---- request budgets (docs/internals/operations.md "Rate limits") ----------------------------- */
+
+/* The stricter of two limits, 0 meaning none. */
+static int stricter(int a, int b)
+{
+	if (a == 0 || b == 0)
+		return a + b;
+	return a < b ? a : b;
+}
+
+/* rates[] = what the Registries of snap at normalized URL nurl allow: per kind the strictest
+ * of their limits (no limit only when none of them sets one), the defaults when no Registry
+ * is there. Returns 0 or SL_ENOMEM. */
+static int declared_rates(const struct sl_snapshot *snap, const char *nurl, int rates[2])
+{
+	bool found = false;
+	size_t i;
+
+	rates[0] = SL_DEFAULT_READS_PER_S;
+	rates[1] = SL_DEFAULT_WRITES_PER_S;
+	/* A sealed snapshot holds the Registries first (objects.h). */
+	for (i = 0; snap != NULL && i < sl_snapshot_count(snap); i++) {
+		const struct sl_object *o = sl_snapshot_at(snap, i);
+		char *n;
+
+		if (o->kind != SL_KIND_REGISTRY)
+			break;
+		if (o->registry.url == NULL)
+			continue;
+		n = sl_registry_url_normalize(o->registry.url);
+		if (n == NULL)
+			return SL_ENOMEM;
+		if (strcmp(n, nurl) == 0) {
+			rates[0] = found ? stricter(rates[0], o->registry.reads_per_s)
+			                 : o->registry.reads_per_s;
+			rates[1] = found ? stricter(rates[1], o->registry.writes_per_s)
+			                 : o->registry.writes_per_s;
+			found = true;
+		}
+		free(n);
+	}
+	return 0;
+}
+
+/* Sets every budget's rates from snap, once per snapshot: a Registry's rateLimit changed in
+ * place, a URL no longer declared back to the defaults. */
+static int limits_sync(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_error *err)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+	int rates[2];
+
+	if (snap == NULL || snap->id == e->limits_snap)
+		return 0;
+	while (sl_strmap_next(&e->limits, &pos, &k, &v)) {
+		if (declared_rates(snap, k, rates) < 0)
+			return sl_error_set(err, SL_ENOMEM, "out of memory");
+		/* In range: the decoder bounds rateLimit to what the limiter takes. */
+		sl_ratelimit_set_rates(v, rates[0], rates[1], NULL);
+	}
+	e->limits_snap = snap->id;
+	return 0;
+}
+
+/* The budget of normalized URL nurl (borrowed from the engine), made on first use with the
+ * rates snap declares for it, on the engine's clock and sleep hook; NULL with err. */
+static struct sl_ratelimit *limit_for(
+        struct sl_engine *e, const struct sl_snapshot *snap, const char *nurl, struct sl_error *err)
+{
+	struct sl_ratelimit_config lc;
+	struct sl_ratelimit *l = sl_strmap_get(&e->limits, nurl, NULL);
+	int rates[2];
+
+	if (l != NULL)
+		return l;
+	if (declared_rates(snap, nurl, rates) < 0) {
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.reads_per_s = rates[0];
+	lc.writes_per_s = rates[1];
+	lc.clock = e->clock;
+	lc.sleep_ms = e->cfg.sleep_ms;
+	lc.sleep_arg = e->cfg.sleep_arg;
+	l = sl_ratelimit_new(&lc, err);
+	if (l != NULL && sl_strmap_set(&e->limits, nurl, l, NULL) < 0) {
+		sl_ratelimit_free(l);
+		l = NULL;
+		sl_error_set(err, SL_ENOMEM, "out of memory");
+	}
+	return l;
+}
+
 /* ---- clients ----------------------------------------------------------------------------- */
 
-static struct reg_client *make_client(struct sl_engine *e, const char *key, const char *name,
-        const struct sl_registry_spec *r, const char *url, const char *hash, struct sl_error *err)
+static struct reg_client *make_client(struct sl_engine *e, const struct sl_snapshot *snap,
+        const char *key, const char *name, const struct sl_registry_spec *r, const char *url,
+        const char *hash, struct sl_error *err)
 {
 	struct sl_srclient_config cc;
 	struct reg_client *c = calloc(1, sizeof(*c));
@@ -175,6 +280,12 @@ static struct reg_client *make_client(struct sl_engine *e, const char *key, cons
 	cc.sleep_arg = e->cfg.sleep_arg;
 	cc.cancelled = e->cfg.cancelled;
 	cc.cancel_arg = e->cfg.cancel_cls;
+	/* One budget per registry: this client's and every other one's at its URL. */
+	cc.limit = limit_for(e, snap, c->nurl, err);
+	if (cc.limit == NULL) {
+		client_free(c);
+		return NULL;
+	}
 	if (e->cfg.transport) {
 		struct sl_error te = SL_ERROR_INIT;
 
@@ -211,10 +322,12 @@ struct reg_client *sl_eng_client_for(
 		sl_error_set(err, SL_EINVAL, "registry \"%s\" is not declared", name);
 		return NULL;
 	}
+	if (limits_sync(e, snap, err) < 0)
+		return NULL;
 	c = sl_strmap_get(&e->clients, name, NULL);
 	if (c != NULL && strcmp(c->hash, r->spec_hash) == 0 && !strcmp(c->url, r->registry.url))
 		return c;
-	return make_client(e, name, name, &r->registry, r->registry.url, r->spec_hash, err);
+	return make_client(e, snap, name, name, &r->registry, r->registry.url, r->spec_hash, err);
 }
 
 /* The registry a record names (prune, delete, restore): the declared Registry of that name
@@ -246,13 +359,15 @@ struct reg_client *sl_eng_client_for_url(struct sl_engine *e, const struct sl_sn
 		        name ? name : "?");
 		return NULL;
 	}
+	if (limits_sync(e, snap, err) < 0)
+		return NULL;
 	if (sl_buf_addf(&k, "url:%s", url) < 0) {
 		sl_error_set(err, SL_ENOMEM, "out of memory");
 		return NULL;
 	}
 	c = sl_strmap_get(&e->clients, k.data, NULL);
 	if (c == NULL)
-		c = make_client(e, k.data, name ? name : url, NULL, url, "", err);
+		c = make_client(e, snap, k.data, name ? name : url, NULL, url, "", err);
 	sl_buf_release(&k);
 	return c;
 }

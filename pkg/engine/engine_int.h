@@ -198,6 +198,11 @@ struct sl_engine {
 	struct sl_inventory *inv;
 	pthread_mutex_t mu; /* one reconcile at a time: clients and inventory are shared */
 	struct sl_strmap clients; /* Registry name (or "url:<url>") -> struct reg_client * */
+	/* The request budgets: normalized URL -> struct sl_ratelimit *, shared by every client
+	 * of that URL, kept across snapshots, their rates set from each new one (engine.c;
+	 * docs/internals/operations.md "Rate limits"). Freed after the clients. */
+	struct sl_strmap limits;
+	uint64_t limits_snap; /* sl_snapshot id the rates were set from; 0: none */
 	bool in_pass;
 	uint64_t imports_snap; /* sl_snapshot id the declared imports were built from; 0: none */
 	struct sl_strmap imports; /* registry name -> struct decl_imports * (observe.c) */

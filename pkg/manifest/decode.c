@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "schemalink/duration.h"
+#include "schemalink/ratelimit.h"
 #include "schemalink/strmap.h"
 #include "ytree.h"
 
@@ -686,12 +687,14 @@ static void decode_auth(struct dctx *c, const struct ynode *at, const struct yno
 static void decode_registry(struct dctx *c, const struct ynode *sk, const struct ynode *spec)
 {
 	static const char *const keys[] = {"url", "linkUrl", "clusterId", "auth", "linkAuth",
-	        "linkTls", "tls", "timeouts", "mode", "forceMode", "compatibility", NULL};
+	        "linkTls", "tls", "timeouts", "rateLimit", "mode", "forceMode", "compatibility",
+	        NULL};
 	static const char *const ltls_keys[] = {
 	        "truststoreFile", "truststorePassword", "keystoreFile", "keystorePassword", NULL};
 	static const char *const tls_keys[] = {
 	        "caFile", "certFile", "keyFile", "insecureSkipVerify", NULL};
 	static const char *const to_keys[] = {"connect", "request", NULL};
+	static const char *const rl_keys[] = {"readsPerSecond", "writesPerSecond", NULL};
 	struct sl_registry_spec *r = &c->obj->registry;
 	const struct ynode *k, *v, *k2, *f;
 	char p[PATH_MAX_LEN], p2[PATH_MAX_LEN];
@@ -758,6 +761,14 @@ static void decode_registry(struct dctx *c, const struct ynode *sk, const struct
 			want_duration(c, k2, f, p2, &r->connect_timeout_ms);
 		if ((f = fld(c, v, p, "request", p2, &k2)) != NULL)
 			want_duration(c, k2, f, p2, &r->request_timeout_ms);
+	}
+	/* Whole requests per second; 0 turns a limit off (a registry you run yourself). */
+	if ((v = fld(c, spec, "spec", "rateLimit", p, &k)) != NULL &&
+	        check_map(c, k, v, p, rl_keys)) {
+		if ((f = fld(c, v, p, "readsPerSecond", p2, &k2)) != NULL)
+			want_int(c, k2, f, p2, 0, SL_RATELIMIT_MAX_RATE, &r->reads_per_s);
+		if ((f = fld(c, v, p, "writesPerSecond", p2, &k2)) != NULL)
+			want_int(c, k2, f, p2, 0, SL_RATELIMIT_MAX_RATE, &r->writes_per_s);
 	}
 	decode_mode_compat(c, spec, &r->mode, &r->force_mode, &r->compatibility, false);
 }

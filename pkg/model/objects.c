@@ -189,6 +189,8 @@ struct sl_object *sl_object_new(enum sl_kind k, const char *name, const char *fi
 	case SL_KIND_REGISTRY:
 		o->registry.connect_timeout_ms = SL_DEFAULT_CONNECT_TIMEOUT_MS;
 		o->registry.request_timeout_ms = SL_DEFAULT_REQUEST_TIMEOUT_MS;
+		o->registry.reads_per_s = SL_DEFAULT_READS_PER_S;
+		o->registry.writes_per_s = SL_DEFAULT_WRITES_PER_S;
 		break;
 	case SL_KIND_SCHEMALINK:
 		o->link.context_type = SL_CONTEXT_CUSTOM;
@@ -425,6 +427,8 @@ int sl_object_hash(struct sl_object *o)
 		ser_int(&b, "insecureSkipVerify", r->tls.insecure_skip_verify);
 		ser_int(&b, "connect", r->connect_timeout_ms);
 		ser_int(&b, "request", r->request_timeout_ms);
+		ser_int(&b, "readsPerSecond", r->reads_per_s);
+		ser_int(&b, "writesPerSecond", r->writes_per_s);
 		ser_int(&b, "mode", r->mode);
 		ser_int(&b, "forceMode", r->force_mode);
 		ser_int(&b, "compatibility", r->compatibility);

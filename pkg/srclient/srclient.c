@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "schemalink/log.h"
+#include "schemalink/ratelimit.h"
 #include "srclient_int.h"
 
 #ifndef SL_VERSION
@@ -35,6 +36,7 @@ struct sl_srclient {
 	void *sleep_arg;
 	bool (*cancelled)(void *arg);
 	void *cancel_arg;
+	struct sl_ratelimit *limit; /* borrowed; NULL = none */
 	bool warn_pending;
 	char warning[256];
 };
@@ -228,6 +230,7 @@ struct sl_srclient *sl_srclient_new(
 	c->sleep_arg = cfg->sleep_ms ? cfg->sleep_arg : c;
 	c->cancelled = cfg->cancelled;
 	c->cancel_arg = cfg->cancel_arg;
+	c->limit = cfg->limit;
 	if (sl_secret_ref_copy(&c->username, &cfg->username) < 0 ||
 	        sl_secret_ref_copy(&c->password, &cfg->password) < 0 ||
 	        sl_secret_ref_copy(&c->token, &cfg->token) < 0) {
@@ -526,6 +529,32 @@ bool sl_srclient_err_is(const struct sl_error *err, int registry_code)
 
 /* ---- requests -------------------------------------------------------------------------- */
 
+/* A response's Retry-After in ms, capped at SL_SRCLIENT_RETRY_AFTER_CAP_MS. */
+static long retry_after_ms(const struct sl_http_response *r)
+{
+	return r->retry_after_s > SL_SRCLIENT_RETRY_AFTER_CAP_MS / 1000
+	               ? SL_SRCLIENT_RETRY_AFTER_CAP_MS
+	               : r->retry_after_s * 1000;
+}
+
+/* Pauses the registry's budget after a 429 (Retry-After, else SL_SRCLIENT_429_PAUSE_MS) or
+ * a 503 with Retry-After; a 503 without one is an outage, not a budget, and is left to the
+ * retry backoff. Retry-After is honoured only on these two (RFC 9110 10.2.3). Returns true
+ * when it paused. */
+static bool pause_registry(struct sl_ratelimit *l, const struct sl_http_response *r)
+{
+	long ms;
+
+	if (r->status == 429)
+		ms = r->retry_after_s >= 0 ? retry_after_ms(r) : SL_SRCLIENT_429_PAUSE_MS;
+	else if (r->status == 503 && r->retry_after_s >= 0)
+		ms = retry_after_ms(r);
+	else
+		return false;
+	sl_ratelimit_pause(l, ms);
+	return true;
+}
+
 int sl_srclient_request(struct sl_srclient *c, const char *method, const char *path,
         const char *body_json, bool idempotent, struct sl_buf *out, struct sl_error *err)
 {
@@ -537,7 +566,8 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 	struct sl_error local = SL_ERROR_INIT;
 	int rc = 0, attempt, conn_retries = 0;
 	size_t nh = 0, i;
-	bool has_body_method;
+	bool has_body_method, paused = false;
+	enum sl_ratelimit_kind kind = sl_ratelimit_kind_of(method);
 
 	if (err == NULL)
 		err = &local;
@@ -577,6 +607,14 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			finish_msg(err, method, path, err->msg, secrets);
 			goto out;
 		}
+		/* Each attempt spends from the registry's budget, retries too. */
+		if (c->limit != NULL &&
+		        sl_ratelimit_take(c->limit, kind, c->cancelled, c->cancel_arg) < 0) {
+			sl_error_clear(err);
+			rc = sl_error_set(err, SL_ESTATE, "cancelled");
+			finish_msg(err, method, path, err->msg, secrets);
+			goto out;
+		}
 		/* Secrets are read for each attempt and wiped right after it. */
 		rc = auth_header(c, &auth, secrets, err);
 		if (rc < 0) {
@@ -611,6 +649,8 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 		} else {
 			rc = map_status(&resp, err, &detail);
 		}
+		/* "Come back later" is said to the whole registry (srclient.h). */
+		paused = c->limit != NULL && pause_registry(c->limit, &resp);
 		/* Decide whether to try again. */
 		wait_ms = -1;
 		if (idempotent && attempt < c->max_attempts) {
@@ -623,11 +663,11 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			/* Retry-After means "come back then" only on 429 and 503 (RFC 9110
 			 * 10.2.3); on another 5xx it is noise, and honouring it would let a
 			 * failing proxy stretch every retry to the 10 s cap. */
-			if (wait_ms >= 0 && (resp.status == 429 || resp.status == 503) &&
-			        resp.retry_after_s >= 0)
-				wait_ms = resp.retry_after_s > SL_SRCLIENT_RETRY_AFTER_CAP_MS / 1000
-				                  ? SL_SRCLIENT_RETRY_AFTER_CAP_MS
-				                  : resp.retry_after_s * 1000;
+			if (wait_ms >= 0 && paused)
+				wait_ms = 0; /* the next take waits out the pause */
+			else if (wait_ms >= 0 && (resp.status == 429 || resp.status == 503) &&
+			         resp.retry_after_s >= 0)
+				wait_ms = retry_after_ms(&resp);
 		}
 		if (wait_ms < 0) {
 			if (attempt > 1)
@@ -639,7 +679,8 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			sl_secret_free(secrets[i]);
 			secrets[i] = NULL;
 		}
-		c->sleep_ms(c->sleep_arg, wait_ms);
+		if (!paused)
+			c->sleep_ms(c->sleep_arg, wait_ms);
 	}
 out:
 	if (out != NULL) {

@@ -762,6 +762,20 @@ static int dispatch(struct call *c)
 	return sl_reply_not_found(c->resp);
 }
 
+/* Refuses a request over --rate-limit: 429 with Retry-After in whole seconds, at least 1,
+ * as Confluent Cloud answers (docs/internals/registry.md §8.2). wait_ms > 0. */
+static int reply_limited(struct sl_httpd_response *resp, long wait_ms)
+{
+	char msg[96], secs[24];
+	long s = (wait_ms + 999) / 1000;
+	int rc;
+
+	snprintf(secs, sizeof(secs), "%ld", s);
+	snprintf(msg, sizeof(msg), "Rate limit exceeded; retry after %ld s", s);
+	rc = sl_httpd_reply_error(resp, 429, 429, msg);
+	return rc < 0 ? rc : sl_httpd_response_header(resp, "Retry-After", secs);
+}
+
 int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
 {
 	struct call c = {0};
@@ -778,6 +792,15 @@ int sl_api_handle(void *cls, const struct sl_httpd_request *req, struct sl_httpd
 		return c.api->faults != NULL
 		               ? sl_faults_handle(c.api->faults, req, c.seg, c.n, resp)
 		               : sl_reply_not_found(c.resp);
+	if (c.api->limit != NULL) {
+		long wait = sl_ratelimit_try(c.api->limit, sl_ratelimit_kind_of(req->method));
+
+		if (wait > 0) {
+			if (c.api->faults != NULL)
+				sl_faults_count_limited(c.api->faults, req);
+			return reply_limited(resp, wait);
+		}
+	}
 	if (c.api->faults != NULL && sl_faults_apply(c.api->faults, req, resp))
 		return 0;
 	rc = dispatch(&c);

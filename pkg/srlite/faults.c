@@ -27,7 +27,7 @@ struct rule {
 	long left; /* requests still to get it; -1 = unlimited */
 };
 
-enum { CNT_GET, CNT_POST, CNT_PUT, CNT_DELETE, CNT_TOTAL, CNT_N };
+enum { CNT_GET, CNT_POST, CNT_PUT, CNT_DELETE, CNT_TOTAL, CNT_LIMITED, CNT_N };
 
 struct sl_faults {
 	pthread_mutex_t mu;
@@ -111,9 +111,10 @@ static json_t *rule_json(const struct rule *r)
 
 static json_t *counts_json(const uint64_t *c)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "GET", (json_int_t)c[CNT_GET], "POST",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "GET", (json_int_t)c[CNT_GET], "POST",
 	        (json_int_t)c[CNT_POST], "PUT", (json_int_t)c[CNT_PUT], "DELETE",
-	        (json_int_t)c[CNT_DELETE], "total", (json_int_t)c[CNT_TOTAL]);
+	        (json_int_t)c[CNT_DELETE], "total", (json_int_t)c[CNT_TOTAL], "limited",
+	        (json_int_t)c[CNT_LIMITED]);
 }
 
 /* Reads an optional string member; false when present with another type. */
@@ -291,6 +292,28 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* Counts a registry request with method m; the caller holds f->mu. */
+static void count_locked(struct sl_faults *f, const char *m)
+{
+	f->counts[CNT_TOTAL]++;
+	if (strcmp(m, "GET") == 0)
+		f->counts[CNT_GET]++;
+	else if (strcmp(m, "POST") == 0)
+		f->counts[CNT_POST]++;
+	else if (strcmp(m, "PUT") == 0)
+		f->counts[CNT_PUT]++;
+	else if (strcmp(m, "DELETE") == 0)
+		f->counts[CNT_DELETE]++;
+}
+
+void sl_faults_count_limited(struct sl_faults *f, const struct sl_httpd_request *req)
+{
+	pthread_mutex_lock(&f->mu);
+	count_locked(f, req->method);
+	f->counts[CNT_LIMITED]++;
+	pthread_mutex_unlock(&f->mu);
+}
+
 bool sl_faults_apply(
         struct sl_faults *f, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
 {
@@ -302,15 +325,7 @@ bool sl_faults_apply(
 
 	memset(&hit, 0, sizeof(hit));
 	pthread_mutex_lock(&f->mu);
-	f->counts[CNT_TOTAL]++;
-	if (strcmp(m, "GET") == 0)
-		f->counts[CNT_GET]++;
-	else if (strcmp(m, "POST") == 0)
-		f->counts[CNT_POST]++;
-	else if (strcmp(m, "PUT") == 0)
-		f->counts[CNT_PUT]++;
-	else if (strcmp(m, "DELETE") == 0)
-		f->counts[CNT_DELETE]++;
+	count_locked(f, m);
 	for (size_t i = 0; i < f->nrules; i++) {
 		struct rule *r = f->rules[i];
 

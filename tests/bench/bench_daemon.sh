@@ -42,16 +42,18 @@ done
 
 M=$TMP/m STAGE=$TMP/stage
 mkdir -p "$M" "$STAGE"
+# No request budget (docs/internals/operations.md "Rate limits"): the figures are the HTTP
+# floor, not the budget.
 cat >"$M/registries.yaml" <<YAML
 apiVersion: schemalink.io/v1alpha1
 kind: Registry
 metadata: {name: source}
-spec: {url: "$SRC"}
+spec: {url: "$SRC", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}
 ---
 apiVersion: schemalink.io/v1alpha1
 kind: Registry
 metadata: {name: target}
-spec: {url: "$TGT"}
+spec: {url: "$TGT", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}
 YAML
 python3 - "$M" "$N" <<'PY'
 import sys

@@ -68,12 +68,13 @@ for n in $NS; do
 	sinks=$(( (n + 399) / 400 ))
 	m=$TMP/m$n
 	mkdir -p "$m" "$TMP/state$n"
-	printf 'apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: source}\nspec: {url: %s}\n' "$URL_src" >"$m/registries.yaml"
+	# No request budget (docs/internals/operations.md "Rate limits"): the HTTP floor.
+	printf 'apiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: source}\nspec: {url: %s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n' "$URL_src" >"$m/registries.yaml"
 	SINK_PIDS=()
 	for ((k = 0; k < sinks; k++)); do
 		start sink
 		SINK_PIDS+=("$PID_sink")
-		printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target-%d}\nspec: {url: %s, linkUrl: %s}\n' \
+		printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target-%d}\nspec: {url: %s, linkUrl: %s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n' \
 			"$k" "$URL_tgt" "$URL_sink" >>"$m/registries.yaml"
 	done
 	python3 - "$m/links.yaml" "$n" "$sinks" <<'PY'

@@ -124,5 +124,7 @@ WANT="--enable-fault-injection"; comp "srlite --en" _srlite srlite --en
 WANT="--max-exporters"; comp "srlite --max" _srlite srlite --max
 WANT=""; comp "srlite --max-exporters: a number, nothing offered" _srlite srlite --max-exporters ""
 WANT=""; comp "srlite --cluster-id: an id, nothing offered" _srlite srlite --cluster-id ""
+WANT="--rate-limit"; comp "srlite --ra" _srlite srlite --ra
+WANT=""; comp "srlite --rate-limit: rates, nothing offered" _srlite srlite --rate-limit ""
 
 t_done

@@ -97,6 +97,7 @@ spec:
   linkTls: {truststoreFile: t.jks, truststorePassword: {file: tp}}
   tls: {caFile: ca.pem, certFile: c.pem, keyFile: k.pem, insecureSkipVerify: false}
   timeouts: {connect: 2s, request: 1m30s}
+  rateLimit: {readsPerSecond: 20, writesPerSecond: 0}
   mode: ReadOnly
   forceMode: true
   compatibility: full_transitive'
@@ -157,6 +158,18 @@ spec: {url: "http://x", clusterId: 42}'
 	[bad-duration]='invalid|kind: Registry
 metadata: {name: third}
 spec: {url: "http://x", timeouts: {connect: 5 seconds}}'
+	[bad-rate-negative]='invalid|kind: Registry
+metadata: {name: third}
+spec: {url: "http://x", rateLimit: {readsPerSecond: -1}}'
+	[bad-rate-too-high]='invalid|kind: Registry
+metadata: {name: third}
+spec: {url: "http://x", rateLimit: {writesPerSecond: 100001}}'
+	[bad-rate-string]='invalid|kind: Registry
+metadata: {name: third}
+spec: {url: "http://x", rateLimit: {readsPerSecond: "20"}}'
+	[bad-rate-unknown]='invalid|kind: Registry
+metadata: {name: third}
+spec: {url: "http://x", rateLimit: {reads: 20}}'
 	[bad-api-version]='invalid|kind: Context
 metadata: {name: c}
 spec: {registry: target, context: .x, mode: IMPORT}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "schemalink/buf.h"
+#include "schemalink/engine.h"
 #include "schemalink/manifest.h"
 #include "schemalink/srclient.h"
 
@@ -116,6 +117,33 @@ static inline struct sl_transport *fixture_identity_wrap(
 	fi->cluster_id = cluster_id;
 	fi->reads = reads;
 	return &fi->base;
+}
+
+/* The usual test engine on a fake clock: transport(cls) makes every client's transport and
+ * sleep(cls) records the waits, so nothing sleeps; state_dir NULL keeps the inventory in
+ * memory. Fails the test when the engine cannot be made. */
+static inline struct sl_engine *fixture_engine(const char *state_dir, const char *set,
+        const struct sl_clock *clock,
+        struct sl_transport *(*transport)(void *cls, const char *registry,
+                const struct sl_srclient_config *cfg, struct sl_error *err),
+        void (*sleep)(void *cls, long ms), void *cls)
+{
+	struct sl_engine_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_engine *e;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.state_dir = state_dir;
+	cfg.set = set;
+	cfg.clock = clock;
+	cfg.transport = transport;
+	cfg.transport_cls = cls;
+	cfg.sleep_ms = sleep;
+	cfg.sleep_arg = cls;
+	e = sl_engine_new(&cfg, &err);
+	if (e == NULL)
+		fail_msg("sl_engine_new: %s", err.msg);
+	return e;
 }
 
 #endif

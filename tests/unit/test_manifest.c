@@ -146,6 +146,8 @@ static void walkthrough_active_passive_loads_with_defaults(void **state)
 	assert_true(S->sealed);
 	r = sl_snapshot_get(S, SL_KIND_REGISTRY, "target");
 	assert_string_equal(r->registry.link_url, "http://localhost:8082"); /* default: url */
+	assert_int_equal(r->registry.reads_per_s, SL_DEFAULT_READS_PER_S);
+	assert_int_equal(r->registry.writes_per_s, SL_DEFAULT_WRITES_PER_S);
 	l = sl_snapshot_get(S, SL_KIND_SCHEMALINK, "l");
 	assert_int_equal(l->link.context_type, SL_CONTEXT_NONE);
 	assert_null(l->link.context_name);
@@ -188,6 +190,7 @@ static void full_registry_loads(void **state)
 	         "  linkTls: {truststoreFile: /t.jks, truststorePassword: {env: TP}}\n"
 	         "  tls: {caFile: ca.pem, certFile: c.pem, keyFile: k.pem}\n"
 	         "  timeouts: {connect: 2s, request: 1m}\n"
+	         "  rateLimit: {readsPerSecond: 20, writesPerSecond: 0}\n"
 	         "  mode: readonly\n"
 	         "  forceMode: true\n"
 	         "  compatibility: Backward\n"));
@@ -204,6 +207,8 @@ static void full_registry_loads(void **state)
 	assert_string_equal(r->registry.link_tls.truststore_file, "/t.jks");
 	assert_int_equal(r->registry.connect_timeout_ms, 2000);
 	assert_int_equal(r->registry.request_timeout_ms, 60000);
+	assert_int_equal(r->registry.reads_per_s, 20);
+	assert_int_equal(r->registry.writes_per_s, 0);
 	assert_int_equal(r->registry.mode, SL_MODE_READONLY);
 	assert_true(r->registry.force_mode);
 	assert_int_equal(r->registry.compatibility, SL_COMPAT_BACKWARD);
@@ -337,6 +342,18 @@ RULE(timeout_syntax, REG("  timeouts: {connect: 5 s}\n"), E, 6, 14, "spec.timeou
         "invalid duration")
 RULE(timeout_positive, REG("  timeouts: {request: 0s}\n"), E, 6, 14, "spec.timeouts.request",
         "must be longer than 0")
+RULE(rate_limit_mapping, REG("  rateLimit: 20\n"), E, 6, 3, "spec.rateLimit",
+        "must be a mapping (got integer)")
+RULE(rate_limit_fields, REG("  rateLimit: {reads: 20}\n"), E, 6, 15, "spec.rateLimit.reads",
+        "unknown field \"reads\" (known: readsPerSecond, writesPerSecond)")
+RULE(rate_limit_negative, REG("  rateLimit: {readsPerSecond: -1}\n"), E, 6, 15,
+        "spec.rateLimit.readsPerSecond", "must be an integer between 0 and 100000 (got \"-1\")")
+RULE(rate_limit_range, REG("  rateLimit: {writesPerSecond: 100001}\n"), E, 6, 15,
+        "spec.rateLimit.writesPerSecond", "must be between 0 and 100000 (got 100001)")
+RULE(rate_limit_number, REG("  rateLimit: {readsPerSecond: fast}\n"), E, 6, 15,
+        "spec.rateLimit.readsPerSecond", "must be an integer between 0 and 100000 (got \"fast\")")
+RULE(rate_limit_whole, REG("  rateLimit: {readsPerSecond: 2.5}\n"), E, 6, 15,
+        "spec.rateLimit.readsPerSecond", "must be an integer between 0 and 100000")
 RULE(mode_enum, REG("  mode: IMPROT\n"), E, 6, 3, "spec.mode",
         "must be one of READWRITE, READONLY, READONLY_OVERRIDE, IMPORT, FORWARD, INHERIT (got "
         "\"IMPROT\")")
@@ -783,6 +800,12 @@ int main(void)
 	        T(tls_cert_and_key),
 	        T(tls_bool),
 	        T(timeout_syntax),
+	        T(rate_limit_mapping),
+	        T(rate_limit_fields),
+	        T(rate_limit_negative),
+	        T(rate_limit_range),
+	        T(rate_limit_number),
+	        T(rate_limit_whole),
 	        T(timeout_positive),
 	        T(mode_enum),
 	        T(forward_only_global),

@@ -81,6 +81,8 @@ static void new_objects_carry_defaults_and_keys(void **state)
 	assert_string_equal(r->key, "Registry/source");
 	assert_int_equal(r->registry.connect_timeout_ms, 5000);
 	assert_int_equal(r->registry.request_timeout_ms, 30000);
+	assert_int_equal(r->registry.reads_per_s, 50);
+	assert_int_equal(r->registry.writes_per_s, 20);
 	assert_int_equal(r->registry.mode, SL_MODE_UNSET);
 	sl_object_free(l);
 	sl_object_free(r);
@@ -134,6 +136,15 @@ static void hash_is_stable_and_follows_the_spec(void **state)
 	b->registry.mode = SL_MODE_IMPORT;
 	sl_object_hash(b);
 	assert_string_not_equal(h1, b->spec_hash);
+	/* A rate limit is part of the spec: a change remakes the registry's client. */
+	memcpy(h1, a->spec_hash, sizeof(h1));
+	a->registry.reads_per_s = 20;
+	sl_object_hash(a);
+	assert_string_not_equal(h1, a->spec_hash);
+	memcpy(h1, a->spec_hash, sizeof(h1));
+	a->registry.writes_per_s = 0;
+	sl_object_hash(a);
+	assert_string_not_equal(h1, a->spec_hash);
 	sl_object_free(a);
 	sl_object_free(b);
 }

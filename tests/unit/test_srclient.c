@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "schemalink/ratelimit.h"
 #include "schemalink/srclient.h"
 
 #define CANARY "Canary-pw-7d1f93"
@@ -932,6 +933,181 @@ static void test_cancel(void **state)
 	assert_int_equal(sl_fake_transport_ncalls(x->f), 1);
 }
 
+/* ---- the request budget (docs/internals/operations.md "Rate limits") ---------------------- */
+
+/* Two clients of one registry sharing a limiter on a fake clock, whose waits are recorded
+ * (with what the second client had sent by then) and move the clock. */
+struct shared {
+	struct sl_clock clock;
+	struct sl_ratelimit *limit;
+	struct fx *a, *b;
+	long waits[16];
+	size_t b_calls_at_wait[16];
+	int nwaits;
+};
+
+static void limiter_sleep(void *arg, long ms)
+{
+	struct shared *sh = arg;
+
+	if (sh->nwaits < 16) {
+		sh->waits[sh->nwaits] = ms;
+		sh->b_calls_at_wait[sh->nwaits] = sh->b ? sl_fake_transport_ncalls(sh->b->f) : 0;
+	}
+	sh->nwaits++;
+	sl_clock_fake_advance(&sh->clock, ms);
+}
+
+static void shared_up(struct shared *sh, int reads, int writes)
+{
+	struct sl_ratelimit_config lc;
+	struct sl_srclient_config cfg = {0};
+
+	memset(sh, 0, sizeof(*sh));
+	sl_clock_fake_init(&sh->clock, 5000, 0);
+	memset(&lc, 0, sizeof(lc));
+	lc.reads_per_s = reads;
+	lc.writes_per_s = writes;
+	lc.clock = &sh->clock;
+	lc.sleep_ms = limiter_sleep;
+	lc.sleep_arg = sh;
+	sh->limit = sl_ratelimit_new(&lc, NULL);
+	assert_non_null(sh->limit);
+	cfg.base_url = "https://sr.example:8081";
+	cfg.limit = sh->limit;
+	sh->a = fx_new(&cfg);
+	sh->b = fx_new(&cfg);
+}
+
+static void shared_down(struct shared *sh)
+{
+	struct fx *x[2] = {sh->a, sh->b};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sl_srclient_free(x[i]->c);
+		free(x[i]);
+	}
+	sl_ratelimit_free(sh->limit);
+}
+
+/* A 429 with Retry-After on one client's request holds the next request of another client
+ * of the same registry, even though the first one is not retried (a create). */
+static void test_budget_429_pauses_other_callers(void **state)
+{
+	struct sl_fake_reply r429 = {
+	        429, "{\"error_code\":429,\"message\":\"slow down\"}", 2, NULL, 0, 0};
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_exporter e = SL_EXPORTER_INIT;
+	struct sl_vec names = SL_VEC_INIT;
+	struct shared sh;
+
+	(void)state;
+	shared_up(&sh, 0, 0);
+	e.name = strdup("e");
+	assert_int_equal(sl_fake_transport_push(sh.a->f, &r429), 0);
+	assert_int_equal(sl_srclient_exporter_create(sh.a->c, &e, &err), SL_EHTTP);
+	assert_int_equal(err.http_status, 429);
+	assert_int_equal(sh.nwaits, 0);
+	/* b's GET waits the 2 s out before it is sent; no retry sleep of its own. */
+	reply(sh.b, 200, "[\".\"]");
+	assert_int_equal(sl_srclient_contexts_list(sh.b->c, &names, &err), 0);
+	assert_int_equal(sh.nwaits, 1);
+	assert_int_equal(sh.waits[0], 2000);
+	assert_int_equal(sh.b_calls_at_wait[0], 0);
+	assert_int_equal(sl_fake_transport_ncalls(sh.b->f), 1);
+	assert_int_equal(sh.b->nsleeps, 0);
+	/* Over: the next request goes at once. */
+	reply(sh.a, 200, "[]");
+	assert_int_equal(sl_srclient_contexts_list(sh.a->c, &names, &err), 0);
+	assert_int_equal(sh.nwaits, 1);
+	sl_vec_release(&names, free);
+	sl_exporter_release(&e);
+	shared_down(&sh);
+}
+
+/* A retried 429 waits on the limiter instead of the client's own sleep: the Retry-After
+ * (capped), 1 s when it names none; a 503 without one keeps the backoff and pauses nothing. */
+static void test_budget_retry_waits_on_limiter(void **state)
+{
+	struct sl_fake_reply r429 = {429, "", 3, NULL, 0, 0};
+	struct sl_fake_reply bare429 = {429, "", -1, NULL, 0, 0};
+	struct sl_fake_reply big = {503, "", 3600, NULL, 0, 0};
+	struct sl_fake_reply bare503 = {503, "", -1, NULL, 0, 0};
+	struct sl_error err = SL_ERROR_INIT;
+	struct shared sh;
+	char *v = NULL;
+
+	(void)state;
+	shared_up(&sh, 0, 0);
+	assert_int_equal(sl_fake_transport_push(sh.a->f, &r429), 0);
+	assert_int_equal(sl_fake_transport_push(sh.a->f, &bare429), 0);
+	assert_int_equal(sl_fake_transport_push(sh.a->f, &big), 0);
+	reply(sh.a, 200, "{\"mode\":\"READWRITE\"}");
+	assert_int_equal(sl_srclient_mode_get(sh.a->c, NULL, &v, &err), 1);
+	free(v);
+	assert_int_equal(sl_fake_transport_ncalls(sh.a->f), 4);
+	assert_int_equal(sh.a->nsleeps, 0);
+	assert_int_equal(sh.nwaits, 3);
+	assert_int_equal(sh.waits[0], 3000);
+	assert_int_equal(sh.waits[1], SL_SRCLIENT_429_PAUSE_MS);
+	assert_int_equal(sh.waits[2], SL_SRCLIENT_RETRY_AFTER_CAP_MS);
+
+	assert_int_equal(sl_fake_transport_push(sh.a->f, &bare503), 0);
+	reply(sh.a, 200, "{\"mode\":\"READWRITE\"}");
+	assert_int_equal(sl_srclient_mode_get(sh.a->c, NULL, &v, &err), 1);
+	free(v);
+	assert_int_equal(sh.a->nsleeps, 1);
+	assert_int_equal(sh.a->sleeps[0], 250);
+	assert_int_equal(sh.nwaits, 3);
+	shared_down(&sh);
+}
+
+/* Every attempt takes a token of its kind from the shared budget: retries too, reads and
+ * writes apart. */
+static void test_budget_tokens_per_attempt(void **state)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_vec names = SL_VEC_INIT;
+	struct shared sh;
+
+	(void)state;
+	shared_up(&sh, 1, 1); /* one of each per second, a burst of one */
+	reply(sh.a, 200, "[]");
+	assert_int_equal(sl_srclient_contexts_list(sh.a->c, &names, &err), 0);
+	reply(sh.b, 200, "{\"name\":\"x\"}");
+	assert_int_equal(sl_srclient_exporter_pause(sh.b->c, "x", &err), 0);
+	assert_int_equal(sh.nwaits, 0);
+	/* b's read waits for the second a's read took; its retry after a 502 takes the next
+	 * (b's own 250 ms backoff sleeps through b's hook, which leaves this clock alone). */
+	reply(sh.b, 502, "");
+	reply(sh.b, 200, "[]");
+	assert_int_equal(sl_srclient_contexts_list(sh.b->c, &names, &err), 0);
+	assert_int_equal(sh.nwaits, 2);
+	assert_int_equal(sh.waits[0], 1000);
+	assert_int_equal(sh.waits[1], 1000);
+	assert_int_equal(sh.b->nsleeps, 1);
+	sl_vec_release(&names, free);
+	shared_down(&sh);
+}
+
+/* Cancelled while waiting for the budget: nothing is sent. */
+static void test_budget_cancelled(void **state)
+{
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_vec names = SL_VEC_INIT;
+	struct shared sh;
+
+	(void)state;
+	shared_up(&sh, 0, 0);
+	sl_ratelimit_pause(sh.limit, 5000);
+	sh.b->cancel = true;
+	reply(sh.b, 200, "[]");
+	assert_int_equal(sl_srclient_contexts_list(sh.b->c, &names, &err), SL_ESTATE);
+	assert_int_equal(sl_fake_transport_ncalls(sh.b->f), 0);
+	shared_down(&sh);
+}
+
 /* ---- bad answers ---------------------------------------------------------------------- */
 
 /* Ids and versions are Java ints: a value past INT_MAX is a bad answer, not one to wrap. */
@@ -1706,6 +1882,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_post_never_retried, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_retried_twice, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+	        cmocka_unit_test(test_budget_429_pauses_other_callers),
+	        cmocka_unit_test(test_budget_retry_waits_on_limiter),
+	        cmocka_unit_test(test_budget_tokens_per_attempt),
+	        cmocka_unit_test(test_budget_cancelled),
 	        cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),
 	        cmocka_unit_test(test_redaction_basic),

@@ -1,0 +1,1 @@
+srlite --rate-limit 20:-1
