@@ -65,14 +65,20 @@ expect_eq "a healthy round writes nothing" $((w1 - w0)) 0
 expect_eq "a healthy round flags nothing" "$(metric schemalink_job_flagged_total 'job="check"')" 0
 
 # ---- paused by hand -> resumed ------------------------------------------------------------------
+now() { date +%s.%N; }
+took() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
+t0=$(now)
 expect_eq "l7 paused by hand" "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$SRC/exporters/l7/pause")" 200
 wait_until "paused exporter resumed by the fast check" $IN '[ "$(state l7)" = RUNNING ]'
+echo "# pause repaired in $(took "$t0") s"
 wait_until "counted as drift ExporterResumed" 5 '[ "$(drift ExporterResumed)" = 1 ]'
 
 # ---- destination mode flipped by hand -> set back -----------------------------------------------
+t0=$(now)
 curl -s -X PUT -H "$CT" -d '{"mode":"READWRITE"}' "$TGT/mode/:.c42:?force=true" >/dev/null
 wait_until "flipped mode set back by the fast check" $IN \
 	'[ "$(curl -s "$TGT/mode/:.c42:?defaultToGlobal=false")" = "{\"mode\":\"IMPORT\"}" ]'
+echo "# mode flip repaired in $(took "$t0") s"
 wait_until "counted as drift ModeRestored" 5 '[ "$(drift ModeRestored)" = 1 ]'
 
 # ---- deleted by hand -> recreated ---------------------------------------------------------------
@@ -80,8 +86,10 @@ kill -STOP "$PID_d"
 curl -s -X PUT "$SRC/exporters/l99/pause" >/dev/null
 expect_eq "l99 deleted by hand" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$SRC/exporters/l99")" 200
 kill -CONT "$PID_d"
+t0=$(now)
 wait_until "deleted exporter recreated by the fast check" $IN \
 	'curl -s "$SRC/exporters" | grep -q "\"l99\""'
+echo "# delete repaired in $(took "$t0") s"
 wait_until "counted as drift ExporterRecreated" 5 '[ "$(drift ExporterRecreated)" -ge 1 ]'
 wait_until "recreated exporter runs" $IN '[ "$(state l99)" = RUNNING ]'
 wait_until "every link Ready again" $IN '[ "$(ready)" = $N ]'
