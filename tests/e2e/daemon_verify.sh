@@ -65,10 +65,14 @@ wait_until "copied once resumed: InSync Complete again" 20 \
 	'[ "$(cond SchemaLink/l1 InSync | cut -d" " -f1-2)" = "True Complete" ]'
 
 # ---- destination restarted empty -> reset -> complete ----------------------------------------------
+# The daemon is stopped meanwhile: verifying every second, it could reset the exporter and
+# copy everything again before the target is seen empty.
+kill -STOP "$PID_d"
 kill "$PID_tgt"; wait "$PID_tgt" 2>/dev/null
 sl_start tgt srlite --listen "127.0.0.1:$TGT_PORT" --enable-fault-injection --cluster-id tgt-1
 sl_bound tgt "$SRLITE_UP" || not_ok "target restarted on its port" "$(tail -3 "$T_TMP/tgt.log")"
 expect_eq "the restarted target is empty" "$(curl -s "$TGT/subjects")" "[]"
+kill -CONT "$PID_d"
 heals() { metric schemalink_self_heal_total 'link="l1",reason="DestinationIncomplete"'; }
 wait_until "reset counted as heal DestinationIncomplete" 40 '[ "$(heals)" -ge 1 ]'
 wait_until "every version copied again" 30 \
