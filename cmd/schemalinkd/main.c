@@ -161,6 +161,7 @@ struct daemon {
 	struct fake_reconciler fake;
 	struct sl_engine *engine;
 	bool prune;
+	int64_t check_ms; /* the fast check's interval */
 	uint64_t refused_snap; /* the snapshot whose refused prune was logged */
 	/* The orphans last computed (loop thread only): used again while the engine is busy,
 	 * so the loop never waits on a reconcile's registry I/O. */
@@ -185,12 +186,13 @@ static int engine_check(void *cls, const struct sl_snapshot *snap, struct sl_vec
 	struct daemon *d = cls;
 	struct sl_engine_check_stats st;
 	struct sl_error err = SL_ERROR_INIT;
-	int rc = sl_engine_check(d->engine, snap, keys, &st, &err);
+	/* A link a reconcile read within one interval is as fresh as this round would make it. */
+	int rc = sl_engine_check(d->engine, snap, d->check_ms, keys, &st, &err);
 
 	sl_log(SL_LOG_DEBUG, NULL,
-	        "fast check: %d link%s, %d read%s, %d flagged, %d registr%s failed", st.links,
-	        st.links == 1 ? "" : "s", st.reads, st.reads == 1 ? "" : "s", st.flagged,
-	        st.failed_registries, st.failed_registries == 1 ? "y" : "ies");
+	        "fast check: %d link%s, %d read%s, %d flagged, %d fresh, %d registr%s failed",
+	        st.links, st.links == 1 ? "" : "s", st.reads, st.reads == 1 ? "" : "s", st.flagged,
+	        st.fresh, st.failed_registries, st.failed_registries == 1 ? "y" : "ies");
 	return rc;
 }
 
@@ -466,9 +468,10 @@ static int start_reconciler(
 	cfg->pass_begin = engine_pass_begin;
 	cfg->pass_end = engine_pass_end;
 	cfg->extra_keys = engine_extra_keys;
-	cfg->jobs[0] = (struct sl_controller_job){"check", o->check_ms, engine_check};
-	cfg->jobs[1] = (struct sl_controller_job){"verify", o->verify_ms, engine_verify};
+	cfg->jobs[0] = (struct sl_controller_job){"check", o->check_ms, engine_check, true};
+	cfg->jobs[1] = (struct sl_controller_job){"verify", o->verify_ms, engine_verify, false};
 	d->prune = o->prune;
+	d->check_ms = o->check_ms;
 	return -1;
 }
 

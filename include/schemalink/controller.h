@@ -67,6 +67,10 @@ struct sl_controller_job {
 	const char *name; /* borrowed for the controller's life; the metrics' job label */
 	int64_t every_ms; /* 0: off */
 	int (*run)(void *cls, const struct sl_snapshot *snap, struct sl_vec *keys);
+	/* Not run while a resync pass is under way, which reads the same (its round is then
+	 * skipped and counted in schemalink_job_skipped_total; docs/internals/reconcile.md
+	 * "Fast check"). */
+	bool skip_in_pass;
 };
 
 struct sl_controller_config {

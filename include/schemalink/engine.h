@@ -122,18 +122,21 @@ struct sl_engine_check_stats {
 	int links; /* links checked (a link on a registry that failed is not) */
 	int flagged; /* links named for a reconcile */
 	int failed_registries; /* source registries whose exporter list could not be read */
+	int fresh; /* links skipped: a reconcile read them within fresh_ms */
 };
 
 /* Reads, for every SchemaLink of snap not suspended, the exporter list of its source (once
  * per registry), its exporter's status, and the mode of each destination scope its last
- * reconcile in this engine found it needs; appends to keys (owned copies) each link whose
- * exporter is missing, not in the state the manifest wants, or failing, or whose scopes are
- * not IMPORT, once per change of what it looks like. Reads live, never through a pass's
- * cached reads, and drops those of what it found changed, so the reconcile it asks for sees
- * the change. Takes the engine's lock one link at a time. Returns 0 or SL_ENOMEM; a registry
- * that fails only leaves its links unchecked this round (counted in st). */
-int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *keys,
-        struct sl_engine_check_stats *st, struct sl_error *err);
+ * reconcile in this engine found it needs (once per registry and scope); appends to keys
+ * (owned copies) each link whose exporter is missing, not in the state the manifest wants,
+ * or failing, or whose scopes are not IMPORT, once per change of what it looks like. A link
+ * a reconcile read live less than fresh_ms ago is skipped (0: none is): that read is as new
+ * as this one would be. Reads live, never through a pass's cached reads, and drops those of
+ * what it found changed, so the reconcile it asks for sees the change. Takes the engine's
+ * lock one link at a time. Returns 0 or SL_ENOMEM; a registry that fails only leaves its
+ * links unchecked this round (counted in st). */
+int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, int64_t fresh_ms,
+        struct sl_vec *keys, struct sl_engine_check_stats *st, struct sl_error *err);
 
 /* ---- replication verification (docs/internals/reconcile.md "Replication verification") - */
 

@@ -52,6 +52,7 @@
 #define M_START "process_start_time_seconds"
 #define M_JOB_RUNS "schemalink_job_runs_total"
 #define M_JOB_FLAGGED "schemalink_job_flagged_total"
+#define M_JOB_SKIPPED "schemalink_job_skipped_total"
 
 /* A snapshot shared by the loop and the workers; freed when the last user lets go. */
 struct snapref {

@@ -98,6 +98,10 @@ int sl_ctl_declare_metrics(struct sl_controller *c, struct sl_error *err)
 	                "When the link's replication was last verified (Unix seconds).", link, 1},
 	        {M_JOB_FLAGGED, SL_METRIC_COUNTER,
 	                "Objects a periodic job found needing a reconcile, by job.", job, 1},
+	        {M_JOB_SKIPPED, SL_METRIC_COUNTER,
+	                "Rounds of a periodic job skipped because a resync pass was reading "
+	                "the same, by job.",
+	                job, 1},
 	};
 	size_t i;
 	int rc = 0;

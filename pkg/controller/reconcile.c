@@ -347,11 +347,19 @@ void sl_ctl_run_job(struct sl_controller *c, const char *name)
 	const char *v[1] = {name};
 	size_t i;
 	int j, rc = 0;
+	bool skip;
 
 	for (j = 0; j < c->njobs && strcmp(c->cfg.jobs[j].name, name) != 0; j++)
 		;
 	if (j == c->njobs)
 		return;
+	pthread_mutex_lock(&c->lock);
+	skip = c->cfg.jobs[j].skip_in_pass && c->pass_on;
+	pthread_mutex_unlock(&c->lock);
+	if (skip) {
+		sl_metrics_add(c->m, M_JOB_SKIPPED, v, 1);
+		goto due;
+	}
 	ref = sl_ctl_snap_acquire(c);
 	if (ref != NULL)
 		rc = c->cfg.jobs[j].run(c->cfg.reconcile_cls, ref->snap, &keys);
@@ -368,6 +376,7 @@ void sl_ctl_run_job(struct sl_controller *c, const char *name)
 	if (keys.len > 0)
 		sl_metrics_add(c->m, M_JOB_FLAGGED, v, (double)keys.len);
 	sl_vec_release(&keys, free);
+due:
 	pthread_mutex_lock(&c->lock);
 	c->job_due[j] = sl_ctl_mono(c) + c->cfg.jobs[j].every_ms;
 	pthread_mutex_unlock(&c->lock);

@@ -57,6 +57,7 @@ int sl_eng_check_note(struct sl_engine *e, const char *key, const char *dest,
 	r->offset = o->exists ? o->status.offset : -1;
 	r->running = o->exists && o->status.state_raw && !strcmp(o->status.state_raw, "RUNNING") &&
 	             !(o->status.trace && o->status.trace[0]);
+	r->read_ms = sl_clock_mono_ms(e->clock);
 	if ((r->dest = strdup(dest)) == NULL)
 		return SL_ENOMEM;
 	for (i = 0; import && i < o->scopes.len; i++) {
@@ -84,6 +85,49 @@ static void listed_free(void *p)
 		return;
 	sl_strmap_release(&l->names, NULL);
 	free(l);
+}
+
+/* One destination mode of this round: read once per registry and scope, whichever links
+ * share it. */
+struct mode_read {
+	int rc; /* 1 set, 0 not set, or the failure */
+	char *mode;
+};
+
+static void mode_read_free(void *p)
+{
+	struct mode_read *m = p;
+
+	if (m == NULL)
+		return;
+	free(m->mode);
+	free(m);
+}
+
+/* The round's read of scope on registry reg (c its client), or NULL when out of memory. */
+static const struct mode_read *mode_of(struct sl_strmap *modes, struct reg_client *c,
+        const char *reg, const char *scope, struct sl_engine_check_stats *st)
+{
+	struct sl_buf key = SL_BUF_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	struct mode_read *m;
+
+	if (sl_buf_addf(&key, "%s\n%s", reg, scope) < 0)
+		return NULL;
+	if ((m = sl_strmap_get(modes, key.data, NULL)) != NULL) {
+		sl_buf_release(&key);
+		return m;
+	}
+	if ((m = calloc(1, sizeof(*m))) != NULL) {
+		st->reads++;
+		m->rc = sl_srclient_mode_get(c->c, scope, &m->mode, &err);
+		if (sl_strmap_set(modes, key.data, m, NULL) < 0) {
+			mode_read_free(m);
+			m = NULL;
+		}
+	}
+	sl_buf_release(&key);
+	return m;
 }
 
 static struct listed *list_of(struct sl_strmap *lists, struct reg_client *c, const char *reg,
@@ -118,8 +162,9 @@ static struct listed *list_of(struct sl_strmap *lists, struct reg_client *c, con
  * what the manifest wants; seen gets the exporter's offset and whether it runs cleanly. A
  * registry that fails leaves *skip set: no verdict this round. */
 static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
-        const struct sl_object *o, struct check_rec *r, struct sl_strmap *lists, struct sl_buf *fp,
-        bool *healthy, bool *skip, struct check_rec *seen, struct sl_engine_check_stats *st)
+        const struct sl_object *o, struct check_rec *r, struct sl_strmap *lists,
+        struct sl_strmap *modes, struct sl_buf *fp, bool *healthy, bool *skip,
+        struct check_rec *seen, struct sl_engine_check_stats *st)
 {
 	const struct sl_link_spec *l = &o->link;
 	struct sl_exporter_status s = SL_EXPORTER_STATUS_INIT;
@@ -176,28 +221,27 @@ static int check_link(struct sl_engine *e, const struct sl_snapshot *snap,
 		return err.code == SL_ENOMEM ? SL_ENOMEM : (*skip = true, 0);
 	for (i = 0; dst != NULL && i < r->scopes.len; i++) {
 		const char *scope = r->scopes.items[i];
-		char *mode = NULL;
+		const struct mode_read *m = mode_of(modes, dst, l->destination, scope, st);
 
-		st->reads++;
-		rc = sl_srclient_mode_get(dst->c, scope, &mode, &err);
-		if (rc < 0) {
+		if (m == NULL)
+			return SL_ENOMEM;
+		if (m->rc < 0) {
 			*skip = true;
-			return rc == SL_ENOMEM ? SL_ENOMEM : 0;
+			return m->rc == SL_ENOMEM ? SL_ENOMEM : 0;
 		}
-		if (rc == 0 || strcmp(mode, "IMPORT") != 0) {
+		if (m->rc == 0 || strcmp(m->mode, "IMPORT") != 0) {
 			*healthy = false;
 			sl_obs_forget_scope(e, "mode", scope);
 		}
-		bad |= sl_buf_addf(fp, "|%s=%s", scope, rc == 1 ? mode : "") < 0;
-		free(mode);
+		bad |= sl_buf_addf(fp, "|%s=%s", scope, m->rc == 1 ? m->mode : "") < 0;
 	}
 	return bad ? SL_ENOMEM : 0;
 }
 
-int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct sl_vec *keys,
-        struct sl_engine_check_stats *st, struct sl_error *err)
+int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, int64_t fresh_ms,
+        struct sl_vec *keys, struct sl_engine_check_stats *st, struct sl_error *err)
 {
-	struct sl_strmap lists = SL_STRMAP_INIT;
+	struct sl_strmap lists = SL_STRMAP_INIT, modes = SL_STRMAP_INIT;
 	struct sl_engine_check_stats local;
 	size_t i;
 	int rc = 0;
@@ -217,7 +261,13 @@ int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct 
 		/* One link at a time holds the engine, so reconciles go on between them. */
 		pthread_mutex_lock(&e->mu);
 		r = sl_strmap_get(&e->checks, key, NULL);
-		rc = check_link(e, snap, o, r, &lists, &fp, &healthy, &skip, &seen, st);
+		if (r != NULL && r->read_ms > 0 && fresh_ms > 0 &&
+		        sl_clock_mono_ms(e->clock) - r->read_ms < fresh_ms) {
+			pthread_mutex_unlock(&e->mu);
+			st->fresh++;
+			continue;
+		}
+		rc = check_link(e, snap, o, r, &lists, &modes, &fp, &healthy, &skip, &seen, st);
 		if (rc == 0 && !skip) {
 			st->links++;
 			if (r == NULL && (r = rec_of(e, key)) == NULL)
@@ -247,6 +297,7 @@ int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, struct 
 		sl_buf_release(&fp);
 	}
 	sl_strmap_release(&lists, listed_free);
+	sl_strmap_release(&modes, mode_read_free);
 	if (rc < 0)
 		sl_error_set(err, rc, "out of memory");
 	return rc;

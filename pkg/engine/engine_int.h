@@ -172,6 +172,7 @@ struct check_rec {
 	char *seen; /* the previous round's fingerprint, or NULL */
 	int64_t offset; /* exporter offset, -1 when unknown or missing */
 	bool running; /* RUNNING with an empty trace */
+	int64_t read_ms; /* monotonic ms a reconcile last read it live, or 0 */
 };
 
 /* What the last replication verification of a link found (verify.c). */

@@ -5,7 +5,8 @@
 #  - an exporter paused by hand is resumed, one deleted by hand is recreated, a destination
 #    mode flipped by hand is set back, each well before any resync could have;
 #  - a healthy set costs, per check round, one GET /exporters on the source, one status read
-#    per link and one mode read per destination scope: srlite's counters over whole rounds;
+#    per link and one mode read per destination scope, however many links share it (NS more
+#    links write into one shared context): srlite's counters over whole rounds;
 #  - a link stalled for good is not reconciled by every round (named once per change).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../daemon_lib.sh"
@@ -23,6 +24,11 @@ for i in $(seq $N); do
 	printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: l%d}\nspec: {source: source, destination: target, subjects: ["s%d-value"], context: {type: CUSTOM, name: c%d}}\n' \
 		"$i" "$i" "$i"
 done >"$M/links.yaml"
+NS=10
+for i in $(seq $NS); do
+	printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: sh%d}\nspec: {source: source, destination: target, subjects: ["sh%d-value"], context: {type: CUSTOM, name: shared}}\n' \
+		"$i" "$i"
+done >>"$M/links.yaml"
 register "$SRC" s7-value '"string"'
 
 de_start d "$M" --resync 10m
@@ -32,7 +38,7 @@ d = json.load(sys.stdin)
 objs = d if isinstance(d, list) else d.get("objects", d.get("items", []))
 print(sum(1 for o in objs if o["kind"] == "SchemaLink" and
           any(c["type"] == "Ready" and c["status"] == "True" for c in o["conditions"])))'; }
-wait_until "all $N links Ready" 60 '[ "$(ready)" = $N ]'
+wait_until "all $((N + NS)) links Ready" 60 '[ "$(ready)" = $((N + NS)) ]'
 state() { curl -s "$SRC/exporters/$1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("state",""))' 2>/dev/null; }
 drift() { metric schemalink_drift_corrections_total "kind=\"SchemaLink\",reason=\"$1\""; }
 # The resync is 10 minutes away: 30 s is room for a loaded machine (the check runs every 5 s),
@@ -55,12 +61,14 @@ rounds=$((r1 - r0))
 # A round may be in flight at either sample: allow one round of slack either way.
 src_per=$(( (s1 - s0) ))
 tgt_per=$(( (t1 - t0) ))
-lo=$(( (rounds - 1) * (N + 1) )); hi=$(( (rounds + 1) * (N + 1) ))
-[ $src_per -ge $lo ] && [ $src_per -le $hi ] && ok "source reads: GET /exporters + $N status per round ($src_per in $rounds rounds)" ||
-	not_ok "source reads per round" "$src_per reads in $rounds rounds, want $((N + 1)) per round"
-lo=$(( (rounds - 1) * N )); hi=$(( (rounds + 1) * N ))
-[ $tgt_per -ge $lo ] && [ $tgt_per -le $hi ] && ok "destination reads: $N modes per round ($tgt_per in $rounds rounds)" ||
-	not_ok "destination reads per round" "$tgt_per reads in $rounds rounds, want $N per round"
+per=$((N + NS + 1))
+lo=$(( (rounds - 1) * per )); hi=$(( (rounds + 1) * per ))
+[ $src_per -ge $lo ] && [ $src_per -le $hi ] && ok "source reads: GET /exporters + $((N + NS)) status per round ($src_per in $rounds rounds)" ||
+	not_ok "source reads per round" "$src_per reads in $rounds rounds, want $per per round"
+per=$((N + 1))
+lo=$(( (rounds - 1) * per )); hi=$(( (rounds + 1) * per ))
+[ $tgt_per -ge $lo ] && [ $tgt_per -le $hi ] && ok "destination reads: $per modes per round, one for the $NS links sharing a context ($tgt_per in $rounds rounds)" ||
+	not_ok "destination reads per round" "$tgt_per reads in $rounds rounds, want $per per round"
 expect_eq "a healthy round writes nothing" $((w1 - w0)) 0
 expect_eq "a healthy round flags nothing" "$(metric schemalink_job_flagged_total 'job="check"')" 0
 
@@ -92,7 +100,7 @@ wait_until "deleted exporter recreated by the fast check" $IN \
 echo "# delete repaired in $(took "$t0") s"
 wait_until "counted as drift ExporterRecreated" 5 '[ "$(drift ExporterRecreated)" -ge 1 ]'
 wait_until "recreated exporter runs" $IN '[ "$(state l99)" = RUNNING ]'
-wait_until "every link Ready again" $IN '[ "$(ready)" = $N ]'
+wait_until "every link Ready again" $IN '[ "$(ready)" = $((N + NS)) ]'
 
 # ---- stalled for good: named once, not every round ------------------------------------------------
 # READONLY on a link's destination context stalls it (DestinationReadOnly, never overridden):

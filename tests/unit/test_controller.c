@@ -633,7 +633,7 @@ static void test_periodic_job(void **state)
 	cfg.clock = &fclock;
 	cfg.reconcile = fake_reconcile;
 	cfg.reconcile_cls = &fk;
-	cfg.jobs[0] = (struct sl_controller_job){"probe", 5000, job_names_link};
+	cfg.jobs[0] = (struct sl_controller_job){"probe", 5000, job_names_link, false};
 	atomic_store(&job_calls, 0);
 	c = sl_controller_new(&cfg, &err);
 	assert_non_null(c);
@@ -664,6 +664,48 @@ static void test_periodic_job(void **state)
 	/* --once runs no job. */
 	assert_int_equal(sl_controller_once(c), 0);
 	assert_int_equal(atomic_load(&job_calls), 2);
+	sl_controller_free(c);
+}
+
+/* A job marked skip_in_pass does not run while a resync pass reads the same: its round is
+ * counted in schemalink_job_skipped_total and it is due every_ms later, when it runs. */
+static void test_job_skipped_during_pass(void **state)
+{
+	struct sl_controller_config cfg;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_controller *c;
+	const char *lv[] = {"probe"};
+
+	(void)state;
+	pass_setup(&cfg);
+	cfg.clock = &fclock;
+	cfg.jobs[0] = (struct sl_controller_job){"probe", 5000, job_names_link, true};
+	atomic_store(&job_calls, 0);
+	c = sl_controller_new(&cfg, &err);
+	assert_non_null(c);
+	assert_int_equal(sl_controller_load(c, "start", true), 1);
+	assert_int_equal(work_all(c), 3);
+	sl_controller_resync(c);
+	assert_int_equal(sl_controller_work(c, 0), 1);
+	assert_int_equal(passes_begun, 1);
+	sl_clock_fake_advance(&fclock, 5000);
+	sl_controller_poll(c, 0);
+	/* The pass's two other keys, then the job, still inside the pass. */
+	assert_int_equal(work_all(c), 3);
+	assert_int_equal(passes_ended, 1);
+	assert_int_equal(atomic_load(&job_calls), 0);
+	assert_int_equal(
+	        sl_metrics_value(sl_controller_metrics(c), "schemalink_job_skipped_total", lv), 1);
+	assert_int_equal(
+	        sl_metrics_value(sl_controller_metrics(c), "schemalink_job_runs_total", lv), 0);
+	/* Outside a pass it runs, every_ms after the skipped round. */
+	sl_clock_fake_advance(&fclock, 4999);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 0);
+	sl_clock_fake_advance(&fclock, 1);
+	sl_controller_poll(c, 0);
+	assert_int_equal(work_all(c), 2);
+	assert_int_equal(atomic_load(&job_calls), 1);
 	sl_controller_free(c);
 }
 
@@ -1187,6 +1229,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_exporter_state_metrics, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_resync_is_one_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_periodic_job, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_job_skipped_during_pass, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reload_queues_what_changed, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_repeating_error_logged_once_per_minute, setup, teardown),
