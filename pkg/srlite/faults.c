@@ -35,6 +35,7 @@ struct sl_faults {
 	size_t nrules;
 	long next_id;
 	uint64_t counts[CNT_N];
+	json_t *routes; /* "METHOD /shape" -> count (route_of) */
 };
 
 static void rule_free(struct rule *r)
@@ -58,6 +59,10 @@ struct sl_faults *sl_faults_new(void)
 		return NULL;
 	pthread_mutex_init(&f->mu, NULL);
 	f->next_id = 1;
+	if ((f->routes = json_object()) == NULL) {
+		sl_faults_free(f);
+		return NULL;
+	}
 	return f;
 }
 
@@ -75,6 +80,7 @@ void sl_faults_free(struct sl_faults *f)
 	if (f == NULL)
 		return;
 	clear_rules(f);
+	json_decref(f->routes);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 }
@@ -109,12 +115,43 @@ static json_t *rule_json(const struct rule *r)
 	return o;
 }
 
-static json_t *counts_json(const uint64_t *c)
+static json_t *counts_json(const uint64_t *c, json_t *routes)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "GET", (json_int_t)c[CNT_GET], "POST",
-	        (json_int_t)c[CNT_POST], "PUT", (json_int_t)c[CNT_PUT], "DELETE",
+	/* A copy: the counters move on once the lock is dropped, while the reply is written. */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "GET", (json_int_t)c[CNT_GET],
+	        "POST", (json_int_t)c[CNT_POST], "PUT", (json_int_t)c[CNT_PUT], "DELETE",
 	        (json_int_t)c[CNT_DELETE], "total", (json_int_t)c[CNT_TOTAL], "limited",
-	        (json_int_t)c[CNT_LIMITED]);
+	        (json_int_t)c[CNT_LIMITED], "routes", json_deep_copy(routes));
+}
+
+/* The route of a request, for the per-route counters: the method, the first path segment,
+ * and each further one kept when it is a word of the API (status, versions, ...) and "{}"
+ * when it names something (a subject, an exporter, a scope, an id): "GET /exporters/{}/status". */
+static void route_of(const char *method, const char *path, char *out, size_t len)
+{
+	static const char *const words[] = {"status", "config", "pause", "resume", "reset",
+	        "versions", "latest", "ids", "schema", "referencedby", "subjects", "types",
+	        "contexts", "id", "schemas"};
+	size_t n = (size_t)snprintf(out, len, "%s ", method);
+	const char *p = path;
+	int seg = 0;
+
+	while (*p == '/' && n + 1 < len) {
+		const char *q = strchr(p + 1, '/');
+		size_t sl = q ? (size_t)(q - p - 1) : strlen(p + 1);
+		bool word = seg == 0;
+
+		for (size_t i = 0; !word && i < sizeof(words) / sizeof(words[0]); i++)
+			word = strlen(words[i]) == sl && strncmp(words[i], p + 1, sl) == 0;
+		n += (size_t)snprintf(
+		        out + n, len - n, "/%.*s", word ? (int)sl : 2, word ? p + 1 : "{}");
+		if (n >= len)
+			n = len - 1;
+		p += sl + 1;
+		seg++;
+	}
+	if (seg == 0)
+		snprintf(out + n, len - n, "/");
 }
 
 /* Reads an optional string member; false when present with another type. */
@@ -254,9 +291,11 @@ int sl_faults_handle(struct sl_faults *f, const struct sl_httpd_request *req,
 	} else {
 		if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
 			pthread_mutex_lock(&f->mu);
-			if (strcmp(m, "DELETE") == 0)
+			if (strcmp(m, "DELETE") == 0) {
 				memset(f->counts, 0, sizeof(f->counts));
-			v = counts_json(f->counts);
+				json_object_clear(f->routes);
+			}
+			v = counts_json(f->counts, f->routes);
 			pthread_mutex_unlock(&f->mu);
 			return sl_reply_json(resp, 200, v);
 		}
@@ -292,9 +331,18 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Counts a registry request with method m; the caller holds f->mu. */
-static void count_locked(struct sl_faults *f, const char *m)
+/* Counts a registry request with method m to path, in all and by route; the caller holds
+ * f->mu. */
+static void count_locked(struct sl_faults *f, const char *m, const char *path)
 {
+	char route[160];
+	json_t *v;
+
+	route_of(m, path, route, sizeof(route));
+	if ((v = json_object_get(f->routes, route)) != NULL)
+		json_integer_set(v, json_integer_value(v) + 1);
+	else
+		json_object_set_new(f->routes, route, json_integer(1));
 	f->counts[CNT_TOTAL]++;
 	if (strcmp(m, "GET") == 0)
 		f->counts[CNT_GET]++;
@@ -309,7 +357,7 @@ static void count_locked(struct sl_faults *f, const char *m)
 void sl_faults_count_limited(struct sl_faults *f, const struct sl_httpd_request *req)
 {
 	pthread_mutex_lock(&f->mu);
-	count_locked(f, req->method);
+	count_locked(f, req->method, req->path);
 	f->counts[CNT_LIMITED]++;
 	pthread_mutex_unlock(&f->mu);
 }
@@ -325,7 +373,7 @@ bool sl_faults_apply(
 
 	memset(&hit, 0, sizeof(hit));
 	pthread_mutex_lock(&f->mu);
-	count_locked(f, m);
+	count_locked(f, m, req->path);
 	for (size_t i = 0; i < f->nrules; i++) {
 		struct rule *r = f->rules[i];
 

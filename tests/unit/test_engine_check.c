@@ -60,7 +60,8 @@ static int setup(void **state)
 	struct world *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
-	snprintf(w->dir, sizeof(w->dir), "/tmp/sl-check-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
+	snprintf(
+	        w->dir, sizeof(w->dir), "/tmp/sl-check-%c%c%c%c%c%c", 'X', 'X', 'X', 'X', 'X', 'X');
 	assert_non_null(mkdtemp(w->dir));
 	sl_clock_fake_init(&w->clock, 1000, 1700000000000LL);
 	w->e = fixture_engine(NULL, "default", &w->clock, make_transport, NULL, w);
@@ -107,8 +108,9 @@ static void reply_status(struct world *w, const char *name)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	assert_int_equal(sl_buf_addf(&b, "{\"name\":\"%s\",\"state\":\"RUNNING\",\"offset\":3,\"ts\":0}",
-	                         name),
+	assert_int_equal(
+	        sl_buf_addf(
+	                &b, "{\"name\":\"%s\",\"state\":\"RUNNING\",\"offset\":3,\"ts\":0}", name),
 	        0);
 	assert_int_equal(sl_fake_transport_reply(w->src, 200, b.data), 0);
 	sl_buf_release(&b);
