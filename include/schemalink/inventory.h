@@ -137,6 +137,11 @@ int sl_inventory_lock(struct sl_inventory *inv, const char *holder, struct sl_er
  * (what a registry write about to be made depends on). Folds the journal into a new
  * snapshot when it has grown past the records. A no-op in memory. Returns 0 or SL_EIO. */
 int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err);
+/* sl_inventory_flush without sync, then a fold of the journal into a new snapshot when it
+ * holds more lines than there are records: what the end of a pass does, so the next load
+ * parses each record once (a from-scratch apply journals each link's records several times).
+ * Returns 0 or SL_EIO. */
+int sl_inventory_checkpoint(struct sl_inventory *inv, struct sl_error *err);
 /* Writes a new snapshot of everything (mode 0600) and empties the journal. */
 int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err);
 

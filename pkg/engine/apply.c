@@ -522,6 +522,7 @@ static int save_status(struct sl_engine *e, const char *key, const struct sl_rec
 		return 0;
 	}
 	e->inv_dirty = false; /* this flush writes every pending status too */
+	e->inv_flushed = e->in_pass; /* the pass's end may fold what it journaled */
 	if (sl_inventory_flush(e->inv, e->writes > 0, err) < 0) {
 		if (err)
 			err->code = SL_EIO;

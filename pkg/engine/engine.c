@@ -129,12 +129,12 @@ int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 	pthread_mutex_lock(&e->mu);
 	e->in_pass = false;
 	forget_lists(e);
-	if (e->inv_dirty && (rc = sl_inventory_flush(e->inv, false, err)) < 0) {
+	if ((e->inv_dirty || e->inv_flushed) && (rc = sl_inventory_checkpoint(e->inv, err)) < 0) {
 		if (err)
 			err->code = SL_EIO;
 		rc = SL_EIO;
 	}
-	e->inv_dirty = false;
+	e->inv_dirty = e->inv_flushed = false;
 	pthread_mutex_unlock(&e->mu);
 	return rc;
 }

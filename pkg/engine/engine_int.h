@@ -208,6 +208,7 @@ struct sl_engine {
 	uint64_t imports_snap; /* sl_snapshot id the declared imports were built from; 0: none */
 	struct sl_strmap imports; /* registry name -> struct decl_imports * (observe.c) */
 	bool inv_dirty; /* statuses changed in this pass and not saved yet */
+	bool inv_flushed; /* this pass journaled something: its end checkpoints */
 	int reads, writes; /* of the current operation */
 	uint64_t guard_snap; /* sl_snapshot id the prune guard was computed for; 0: none */
 	bool guard_ok;

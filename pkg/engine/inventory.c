@@ -1415,3 +1415,14 @@ out:
 	sl_buf_release(&b);
 	return rc;
 }
+
+int sl_inventory_checkpoint(struct sl_inventory *inv, struct sl_error *err)
+{
+	int rc = sl_inventory_flush(inv, false, err);
+
+	if (rc < 0 || inv->dir == NULL ||
+	        inv->journal_lines <= inv->owned.len + inv->scopes.len + inv->objects.len)
+		return rc;
+	inv->seq++;
+	return sl_inventory_save(inv, err);
+}

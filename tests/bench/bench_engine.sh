@@ -52,7 +52,7 @@ phase() {
 	t1=$(date +%s%N)
 	read -r g1 w1 < <(counts)
 	cpu=$(tail -1 "$TMP/time" | awk '{printf "%d", ($1 + $2) * 1000}')
-	G=$((g1 - g0)) WR=$((w1 - w0))
+	G=$((g1 - g0)) WR=$((w1 - w0)) MS=$(( (t1 - t0) / 1000000 )) CPU=$cpu
 	printf 'engine N=%-5s %-14s %7d ms, %6d ms CPU (%s ms/link), GET %6d (%s/link), writes %6d (%s/link), exit %d\n' \
 		"$n" "$name:" $(( (t1 - t0) / 1000000 )) "$cpu" \
 		"$(awk -v c="$cpu" -v n="$n" 'BEGIN {printf "%.3f", c / n}')" \
@@ -109,13 +109,37 @@ while True:
 print("engine N=%d exporters before the no-op: %s (after %.1f s)" % (n, states, time.monotonic() - t0))
 PY
 	phase "no-op apply" "$n" "$BIN/slctl" apply "${S[@]}"
-	target=$((3 * n + 1))
-	if [ "$WR" -eq 0 ] && [ "$G" -le "$target" ]; then
-		echo "engine N=$n no-op within target: $G GETs <= $target (2/link + 1 scope/link + 1 list), 0 writes"
+	# The budget (docs/internals/operations.md "Footprint targets"): 2 GETs per link (exporter
+	# info and status), 1 per managed mode scope (each link its own context: n), 1 exporter
+	# list per Registry (the source and the $sinks target Registries).
+	target=$((3 * n + 1 + sinks))
+	if [ "$WR" -eq 0 ] && [ "$G" -eq "$target" ]; then
+		echo "engine N=$n no-op at the budget exactly: $G GETs = $target (2/link + 1 scope/link + $((1 + sinks)) lists), 0 writes"
 	else
-		echo "engine N=$n no-op OVER target: $G GETs (target $target), $WR writes"
+		echo "engine N=$n no-op OFF the budget: $G GETs (budget $target), $WR writes"
 	fi
 	phase "plan (diff)" "$n" "$BIN/slctl" diff "${S[@]}"
+	diff_ms=$MS diff_cpu=$CPU
+	# The HTTP floor: curl fetching exactly the URLs the no-op diff read, with
+	# --parallel-max 10 and, for reference, one at a time (each a keep-alive connection per
+	# host), measured the same way; the ratio is slctl's over curl's, from this one run.
+	python3 - "$URL_src" "$URL_tgt" "$n" "$sinks" >"$TMP/curl.cfg" <<'PY'
+import sys
+src, tgt, n, sinks = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+urls = [src + "/exporters"] + [tgt + "/exporters"] * sinks
+for i in range(n):
+    urls += [src + "/exporters/link-%05d" % i, src + "/exporters/link-%05d/status" % i,
+             tgt + "/mode/%%3A.c%05d%%3A?defaultToGlobal=false" % i]
+for u in urls:
+    print('url = "%s"\noutput = "/dev/null"' % u)
+PY
+	for par in 10 1; do
+		phase "curl -Z max $par" "$n" curl -s -Z --parallel-max "$par" -K "$TMP/curl.cfg"
+		[ "$G" -eq "$target" ] || echo "engine N=$n curl fetched $G URLs, not the $target of the budget"
+		awk -v n="$n" -v p="$par" -v sm="$diff_ms" -v sc="$diff_cpu" -v cm="$MS" -v cc="$CPU" 'BEGIN {
+			printf "engine N=%-5s slctl diff / curl --parallel-max %-2s: wall %.2fx, CPU %.2fx (target <= 1.2x)\n",
+				n, p, (cm ? sm / cm : 0), (cc ? sc / cc : 0) }'
+	done
 	stop "$PID_src" "$PID_tgt" "${SINK_PIDS[@]}"
 	PIDS=()
 done

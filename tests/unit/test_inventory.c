@@ -421,6 +421,45 @@ static void journal_folds_when_large(void **state)
 	sl_inventory_free(inv);
 }
 
+/* A checkpoint (the end of a pass) folds the journal once it holds more lines than there
+ * are records, and leaves it alone while it does not; what it folded loads back whole. */
+static void checkpoint_folds_redundant_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s7", &err);
+	char key[64];
+	int i;
+
+	assert_non_null(inv);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%d", i);
+		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, true, false));
+	}
+	/* 10 lines for 10 records: nothing to fold. */
+	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
+	assert_int_equal(inv->journal_lines, 10);
+	/* The same records again: 20 lines for 10 records, folded. */
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%d", i);
+		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, false, false));
+	}
+	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
+	assert_int_equal(inv->journal_lines, 0);
+	sl_inventory_free(inv);
+	inv = sl_inventory_load(f->dir, "s7", &err);
+	assert_non_null(inv);
+	assert_int_equal(inv->owned.len, 10);
+	assert_int_equal(inv->journal_lines, 0);
+	assert_non_null(sl_inventory_owned(inv, W_SRC.url, NULL, "l3"));
+	sl_inventory_free(inv);
+	/* In memory: a no-op. */
+	inv = sl_inventory_load(NULL, NULL, NULL);
+	assert_non_null(sl_inventory_own(inv, "SchemaLink/x", "x", &W_SRC, true, false));
+	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
+	sl_inventory_free(inv);
+}
+
 /* 1,000 links needing one scope: each needer is a line of its own (the scope is not written
  * again with every needer), and a reload has them all; a needer released is replayed too. */
 static void journal_needers_are_lines(void **state)
@@ -620,6 +659,7 @@ int main(void)
 	        T(journal_replays_changes),
 	        T(journal_torn_tail_and_corruption),
 	        T(journal_folds_when_large),
+	        T(checkpoint_folds_redundant_journal),
 	        T(journal_needers_are_lines),
 	        cmocka_unit_test(owned_lookup_by_exporter),
 	        T(reads_version_1),
