@@ -16,6 +16,9 @@
 #   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
 #           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
 #           (tests/bench/bench_daemon.sh; docs/internals/operations.md "Footprint targets").
+# Environment: BENCH_SECONDS (wrk seconds per line, default 5); BENCH_ONLY, the sections to run
+# in that order, out of "srlite export engine apply_scale daemon" (default all of them), e.g.
+# BENCH_ONLY="srlite daemon" make bench.
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}
@@ -189,9 +192,18 @@ bench_daemon() {
 	SL_BINDIR=$bin N=1000 RUNS=100 tests/bench/bench_daemon.sh
 }
 
-command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; }
-bench_srlite
-bench_export
-bench_engine
-bench_apply_scale
-bench_daemon
+SECTIONS="srlite export engine apply_scale daemon"
+ONLY=${BENCH_ONLY:-$SECTIONS}
+ONLY=${ONLY//-/_}
+for s in $ONLY; do
+	case " $SECTIONS " in
+	*" $s "*) ;;
+	*) echo "bench: BENCH_ONLY: no section '$s' (sections: $SECTIONS)" >&2; exit 2 ;;
+	esac
+done
+case " $ONLY " in
+*" srlite "*) command -v wrk >/dev/null || { echo "bench: wrk is missing; run make deps" >&2; exit 1; } ;;
+esac
+for s in $ONLY; do
+	"bench_$s"
+done
