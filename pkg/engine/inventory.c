@@ -656,6 +656,7 @@ static const char *jstr(json_t *o, const char *k)
 static int status_from_json(json_t *j, struct sl_object_status *st)
 {
 	json_t *conds = json_object_get(j, "conditions"), *hist = json_object_get(j, "history");
+	const char *gen = jstr(j, "generation");
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -676,8 +677,11 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 		                                       : SL_COND_UNKNOWN;
 		sl_strlcpy_utf8(d->reason, sizeof(d->reason), jstr(c, "reason"));
 		sl_strlcpy_utf8(d->message, sizeof(d->message), jstr(c, "message"));
+		/* Absent: the status's own generation (status_to_json leaves out the ones equal
+		 * to it); present, even "", it is the condition's. */
 		sl_strlcpy_utf8(d->observed_generation, sizeof(d->observed_generation),
-		        jstr(c, "observedGeneration"));
+		        json_object_get(c, "observedGeneration") ? jstr(c, "observedGeneration")
+		                                                  : gen);
 		d->error_code = (int)json_integer_value(json_object_get(c, "errorCode"));
 		d->last_transition_ms =
 		        json_integer_value(json_object_get(c, "lastTransitionTime"));
@@ -694,33 +698,59 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 /* The *_to_json builders return NULL when any part could not be built (out of memory): a
  * record is saved whole or not at all. jansson's setters take the value also when they fail
  * (a NULL one, a NULL container), so failures are only collected in bad. */
+/* Sets key to string v unless v is empty (what status_from_json reads for a missing one). */
+static int set_nonempty(json_t *o, const char *key, const char *v)
+{
+	return v[0] ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+/* A status as its record: members at their default (empty strings, zeros, Unknown, an empty
+ * history) are left out and each condition's observedGeneration only written where it
+ * differs from the status's "generation" (Ready's), so a link's record is a third of what
+ * it would be and the inventory loads that much faster (docs/internals/architecture.md
+ * "State files"). status_from_json reads both forms. */
 static json_t *status_to_json(const struct sl_object_status *st)
 {
 	json_t *j = json_object(), *conds = json_array(), *hist = json_array();
+	const char *gen = st->cond[SL_COND_READY].observed_generation;
 	int i, bad = 0;
 
 	for (i = 0; i < SL_COND_COUNT; i++) {
 		const struct sl_condition *c = &st->cond[i];
+		json_t *jc = json_pack("{s:s}", "type", sl_cond_type_name(i));
 
-		bad |= json_array_append_new(conds,
-		        json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I}", "type", sl_cond_type_name(i),
-		                "status", sl_cond_status_name(c->status), "reason", c->reason,
-		                "message", c->message, "errorCode", c->error_code,
-		                "observedGeneration", c->observed_generation, "lastTransitionTime",
-		                (json_int_t)c->last_transition_ms));
+		if (c->status != SL_COND_UNKNOWN)
+			bad |= json_object_set_new(
+			        jc, "status", json_string(sl_cond_status_name(c->status)));
+		bad |= set_nonempty(jc, "reason", c->reason);
+		bad |= set_nonempty(jc, "message", c->message);
+		if (c->error_code != 0)
+			bad |= json_object_set_new(jc, "errorCode", json_integer(c->error_code));
+		if (strcmp(c->observed_generation, gen) != 0)
+			bad |= json_object_set_new(
+			        jc, "observedGeneration", json_string(c->observed_generation));
+		if (c->last_transition_ms != 0)
+			bad |= json_object_set_new(jc, "lastTransitionTime",
+			        json_integer((json_int_t)c->last_transition_ms));
+		bad |= json_array_append_new(conds, jc);
 	}
 	for (i = 0; i < st->n_history; i++)
 		bad |= json_array_append_new(hist,
 		        json_pack("{s:I,s:s,s:s}", "at", (json_int_t)st->history[i].at_ms, "reason",
 		                st->history[i].reason, "action", st->history[i].action));
 	bad |= json_object_set_new(j, "key", json_string(st->key));
+	bad |= set_nonempty(j, "generation", gen);
 	bad |= json_object_set_new(j, "conditions", conds);
-	bad |= json_object_set_new(j, "history", hist);
-	bad |= json_object_set_new(j, "fix", json_string(st->fix));
-	bad |= json_object_set_new(j, "exporterState", json_string(st->exporter_state));
+	if (st->n_history > 0)
+		bad |= json_object_set_new(j, "history", hist);
+	else
+		json_decref(hist);
+	bad |= set_nonempty(j, "fix", st->fix);
+	bad |= set_nonempty(j, "exporterState", st->exporter_state);
 	bad |= json_object_set_new(j, "offset", json_integer(st->exporter_offset));
-	bad |= json_object_set_new(j, "ts", json_integer(st->exporter_ts));
-	bad |= json_object_set_new(j, "trace", json_string(st->trace_first_line));
+	if (st->exporter_ts != 0)
+		bad |= json_object_set_new(j, "ts", json_integer(st->exporter_ts));
+	bad |= set_nonempty(j, "trace", st->trace_first_line);
 	bad |= json_object_set_new(j, "updated", json_integer(st->updated_ms));
 	if (bad) {
 		json_decref(j);
@@ -745,10 +775,17 @@ static json_t *object_to_json(const struct sl_inv_object *o, struct sl_object_st
 
 	while (sl_strmap_next(&o->secret_hashes, &pos, &hk, &hv))
 		bad |= json_object_set_new(h, hk, json_string(hv));
-	bad |= json_object_set_new(jo, "secretHashes", h);
 	for (j = 0; j < (size_t)o->n_attempts; j++)
 		bad |= json_array_append_new(a, json_integer(o->attempts[j]));
-	bad |= json_object_set_new(jo, "healAttempts", a);
+	/* Empty ones are left out, as object_from_json reads them. */
+	if (o->secret_hashes.len > 0)
+		bad |= json_object_set_new(jo, "secretHashes", h);
+	else
+		json_decref(h);
+	if (o->n_attempts > 0)
+		bad |= json_object_set_new(jo, "healAttempts", a);
+	else
+		json_decref(a);
 	if (sl_inv_object_get_status(o, st) == 0)
 		bad |= json_object_set_new(jo, "status", status_to_json(st));
 	if (bad) {

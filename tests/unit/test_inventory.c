@@ -460,6 +460,88 @@ static void checkpoint_folds_redundant_journal(void **state)
 	sl_inventory_free(inv);
 }
 
+/* A status saved leaves its defaults out (and generations equal to Ready's) and loads back
+ * exactly; a record in the earlier full form (every member written) loads the same. */
+static void status_record_sparse_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_inventory *inv = sl_inventory_load(f->dir, "s8", &err);
+	struct sl_object_status st, back;
+	struct sl_inv_object *o;
+	struct sl_buf text = SL_BUF_INIT;
+	char path[600];
+	const char *gen = "3a2d6502347c69f4052dbd2d11af890bdd6a699591ac77c9bc20931ebfbc00d3";
+
+	assert_non_null(inv);
+	memset(&st, 0, sizeof(st));
+	snprintf(st.key, sizeof(st.key), "SchemaLink/a");
+	st.cond[SL_COND_READY] = (struct sl_condition){SL_COND_FALSE, "ImportModeRequired",
+	        "not in import mode", 42205, "", 1700000000000LL};
+	snprintf(st.cond[SL_COND_READY].observed_generation, 65, "%s", gen);
+	st.cond[SL_COND_STALLED].status = SL_COND_TRUE;
+	snprintf(st.cond[SL_COND_STALLED].observed_generation, 65, "%s", gen);
+	/* InSync never computed: Unknown, no generation, though Ready has one. */
+	st.exporter_offset = -1;
+	st.updated_ms = 1700000000001LL;
+	sl_status_add_history(&st, 1700000000002LL, "ExporterResumed", "resumed");
+	o = sl_inventory_object_ensure(inv, "SchemaLink/a");
+	assert_non_null(o);
+	assert_int_equal(sl_inv_object_set_status(o, &st), 0);
+	sl_inventory_object_touch(inv, "SchemaLink/a");
+	assert_int_equal(sl_inventory_save(inv, &err), 0);
+	sl_inventory_free(inv);
+	snprintf(path, sizeof(path), "%s/s8/inventory.json", f->dir);
+	read_file(path, &text);
+	assert_null(strstr(text.data, "healAttempts"));
+	assert_null(strstr(text.data, "secretHashes"));
+	assert_null(strstr(text.data, "\"trace\""));
+	assert_non_null(strstr(text.data, "\"generation\""));
+	/* Ready's generation once, InSync's "" once, nothing for Stalled and Reconciling. */
+	assert_non_null(strstr(text.data, "\"observedGeneration\": \"\""));
+	assert_null(strstr(text.data, "\"observedGeneration\": \"3a2d"));
+	inv = sl_inventory_load(f->dir, "s8", &err);
+	assert_non_null(inv);
+	assert_int_equal(sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
+	assert_memory_equal(&st.cond, &back.cond, sizeof(st.cond));
+	assert_string_equal(back.key, st.key);
+	assert_int_equal(back.exporter_offset, -1);
+	assert_int_equal(back.updated_ms, st.updated_ms);
+	assert_int_equal(back.n_history, 1);
+	assert_string_equal(back.history[0].reason, "ExporterResumed");
+	sl_inventory_free(inv);
+	sl_buf_release(&text);
+	/* The full form of the same record, as earlier versions wrote it. */
+	sl_buf_addf(&text,
+	        "{\"apiVersion\":\"schemalink.io/v1alpha1\",\"kind\":\"Inventory\",\"objects\":"
+	        "{\"SchemaLink/a\":{\"healAttempts\":[],\"secretHashes\":{},\"status\":{"
+	        "\"conditions\":[{\"errorCode\":42205,\"lastTransitionTime\":1700000000000,"
+	        "\"message\":\"not in import mode\",\"observedGeneration\":\"%s\","
+	        "\"reason\":\"ImportModeRequired\",\"status\":\"False\",\"type\":\"Ready\"},"
+	        "{\"errorCode\":0,\"lastTransitionTime\":0,\"message\":\"\",\"observedGeneration\":"
+	        "\"\",\"reason\":\"\",\"status\":\"Unknown\",\"type\":\"Reconciling\"},"
+	        "{\"errorCode\":0,\"lastTransitionTime\":0,\"message\":\"\",\"observedGeneration\":"
+	        "\"%s\",\"reason\":\"\",\"status\":\"True\",\"type\":\"Stalled\"},"
+	        "{\"errorCode\":0,\"lastTransitionTime\":0,\"message\":\"\",\"observedGeneration\":"
+	        "\"\",\"reason\":\"\",\"status\":\"Unknown\",\"type\":\"InSync\"}],"
+	        "\"exporterState\":\"\",\"fix\":\"\",\"history\":[{\"at\":1700000000002,"
+	        "\"reason\":\"ExporterResumed\",\"action\":\"resumed\"}],\"key\":\"SchemaLink/a\","
+	        "\"offset\":-1,\"trace\":\"\",\"ts\":0,\"updated\":1700000000001}}},\"owned\":{},"
+	        "\"scopes\":{},\"seq\":1,\"set\":\"s8\",\"version\":2}\n",
+	        gen, gen);
+	write_text(path, text.data);
+	/* The test's Reconciling was all defaults but for its generation, which the full
+	 * form above spells "" (as it was computed): expect exactly that. */
+	st.cond[SL_COND_RECONCILING].observed_generation[0] = '\0';
+	inv = sl_inventory_load(f->dir, "s8", &err);
+	assert_non_null(inv);
+	assert_int_equal(sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
+	assert_memory_equal(&st.cond, &back.cond, sizeof(st.cond));
+	assert_int_equal(back.n_history, 1);
+	sl_inventory_free(inv);
+	sl_buf_release(&text);
+}
+
 /* 1,000 links needing one scope: each needer is a line of its own (the scope is not written
  * again with every needer), and a reload has them all; a needer released is replayed too. */
 static void journal_needers_are_lines(void **state)
@@ -660,6 +742,7 @@ int main(void)
 	        T(journal_torn_tail_and_corruption),
 	        T(journal_folds_when_large),
 	        T(checkpoint_folds_redundant_journal),
+	        T(status_record_sparse_round_trip),
 	        T(journal_needers_are_lines),
 	        cmocka_unit_test(owned_lookup_by_exporter),
 	        T(reads_version_1),
