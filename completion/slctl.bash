@@ -117,13 +117,14 @@ _slctl() {
 		return 0
 		;;
 	--registry) COMPREPLY=($(compgen -W "$(_slctl_names Registry)" -- "$cur")); return 0 ;;
+	--progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
 	--set | --timeout | --max-prune) return 0 ;;
 	esac
 
 	# Positional words after the command, skipping flags and their values.
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-f | --filename | --state-dir | --set | -o | --output | --registry | --timeout | --max-prune)
+		-f | --filename | --state-dir | --set | -o | --output | --registry | --timeout | --max-prune | --progress)
 			i=$((i + 1))
 			[ "${COMP_WORDS[i]:-}" = "=" ] && i=$((i + 1))
 			;;
@@ -136,7 +137,7 @@ _slctl() {
 		local flags="-f --filename --state-dir --set -o --output -h --help"
 		case $cmd in
 		validate) flags+=" --strict" ;;
-		apply) flags+=" --dry-run --prune --max-prune --allow-prune-all --adopt --wait --timeout" ;;
+		apply) flags+=" --dry-run --prune --max-prune --allow-prune-all --adopt --wait --timeout --progress" ;;
 		export) flags+=" --registry" ;;
 		version) flags="-h --help" ;;
 		esac

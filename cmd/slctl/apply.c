@@ -17,6 +17,7 @@
 #include "schemalink/log.h"
 #include "schemalink/manifest.h"
 #include "schemalink/qsubject.h"
+#include "progress.h"
 #include "slctl.h"
 
 /* ---- apply ------------------------------------------------------------------------------- */
@@ -90,6 +91,7 @@ int slctl_apply(const struct slctl_ctx *x)
 	struct sl_vec keys = SL_VEC_INIT;
 	size_t i;
 	bool unreachable = false, failed = false, all_ready, refused;
+	struct slctl_progress prog;
 	char why[512];
 	int rc, pass;
 	int64_t deadline = sl_clock_mono_ms(sl_clock_system()) + x->timeout_ms;
@@ -107,6 +109,7 @@ int slctl_apply(const struct slctl_ctx *x)
 		failed = true;
 	}
 	refused = failed;
+	slctl_progress_init(&prog, (enum slctl_progress_when)x->progress, keys.len);
 	for (pass = 0;; pass++) {
 		all_ready = true;
 		sl_engine_begin_pass(e);
@@ -117,6 +120,7 @@ int slctl_apply(const struct slctl_ctx *x)
 			        sl_strmap_get(&snap->by_key, keys.items[i], NULL);
 
 			if (sl_engine_reconcile(e, snap, keys.items[i], &r, &err) < 0) {
+				slctl_progress_clear(&prog);
 				fprintf(stderr, "slctl: %s: %s\n", (char *)keys.items[i], err.msg);
 				failed = true;
 				rc = err.code == SL_EIO ? SLCTL_EXIT_USAGE : SLCTL_EXIT_FAIL;
@@ -130,10 +134,16 @@ int slctl_apply(const struct slctl_ctx *x)
 			if (o && r.status.cond[SL_COND_READY].status != SL_COND_TRUE &&
 			        !(o->kind == SL_KIND_SCHEMALINK && o->link.suspend))
 				all_ready = false;
-			if (pass == 0 || (x->wait && r.planned))
+			if (pass == 0 || (x->wait && r.planned)) {
+				slctl_progress_clear(&prog);
 				print_result(&r, x->dry_run,
 				        o && o->kind == SL_KIND_SCHEMALINK && o->link.suspend);
+				fflush(stdout);
+			}
+			if (pass == 0)
+				slctl_progress_step(&prog, r.writes);
 		}
+		slctl_progress_clear(&prog);
 		{
 			struct sl_error err = SL_ERROR_INIT;
 

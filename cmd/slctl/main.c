@@ -18,6 +18,7 @@
 #include "schemalink/duration.h"
 #include "schemalink/error.h"
 #include "schemalink/vec.h"
+#include "progress.h"
 #include "slctl.h"
 
 enum { EXIT_USAGE = 2 };
@@ -28,6 +29,7 @@ enum {
 	OPT_WAIT,
 	OPT_TIMEOUT,
 	OPT_OBSERVED,
+	OPT_PROGRESS,
 	OPT_ADOPT,
 	OPT_ALLOW_PRUNE_ALL,
 	OPT_MAX_PRUNE,
@@ -45,6 +47,7 @@ struct slctl_opts {
 	bool strict, dry_run, prune, wait, adopt, allow_prune_all;
 	int max_prune;
 	int64_t timeout_ms;
+	int progress; /* enum slctl_progress_when */
 };
 
 static const char usage_text[] =
@@ -107,7 +110,8 @@ static const struct {
                  "stderr.\n"},
         {"apply", "Usage: slctl apply -f PATH [--dry-run] [--prune] [--wait] [--timeout 60s]\n"
                   "                   [--adopt] [--allow-prune-all] [--max-prune N]\n"
-                  "                   [--state-dir DIR] [--set NAME]\n\n"
+                  "                   [--progress auto|always|never] [--state-dir DIR] [--set "
+                  "NAME]\n\n"
                   "One reconcile pass of everything in PATH: modes first, then exporters; heal "
                   "what is safe.\n\n"
                   "      --dry-run        plan and report, write nothing\n"
@@ -123,7 +127,11 @@ static const struct {
                   "                       not create (they are then updated and pruned like "
                   "its own)\n"
                   "      --wait           wait until every object is Ready (or --timeout)\n"
-                  "      --timeout DUR    how long --wait waits (default 60s)\n\n"
+                  "      --timeout DUR    how long --wait waits (default 60s)\n"
+                  "      --progress WHEN  a progress line on stderr once the apply has run "
+                  "for a second:\n"
+                  "                       auto (default: when stderr is a terminal), always, "
+                  "never\n\n"
                   "Exit: 0 success, 1 failure or not Ready at the timeout, 2 manifest errors, 3 "
                   "unreachable.\n"},
         {"get", "Usage: slctl get registries|links|contexts|subjects [NAME] -f PATH\n"
@@ -295,6 +303,7 @@ static int parse_flags(int argc, char **argv, struct slctl_opts *o)
 	        {"wait", no_argument, NULL, OPT_WAIT},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	        {"observed", required_argument, NULL, OPT_OBSERVED},
+	        {"progress", required_argument, NULL, OPT_PROGRESS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -337,6 +346,17 @@ static int parse_flags(int argc, char **argv, struct slctl_opts *o)
 		}
 		case OPT_WAIT: o->wait = true; break;
 		case OPT_OBSERVED: o->observed = optarg; break;
+		case OPT_PROGRESS:
+			if (!strcmp(optarg, "auto"))
+				o->progress = SLCTL_PROGRESS_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->progress = SLCTL_PROGRESS_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->progress = SLCTL_PROGRESS_NEVER;
+			else
+				return usage_error(
+				        "--progress: auto, always or never, not \"%s\"", optarg);
+			break;
 		case OPT_TIMEOUT:
 			if (sl_duration_parse(optarg, &o->timeout_ms, &err) < 0)
 				return usage_error("--timeout: %s", err.msg);
@@ -402,6 +422,7 @@ static int run_command(const struct slctl_opts *o)
 	x.max_prune = o->max_prune;
 	x.wait = o->wait;
 	x.timeout_ms = o->timeout_ms;
+	x.progress = o->progress;
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(runners) / sizeof(runners[0]); i++)
 		if (!strcmp(o->command, runners[i].name))

@@ -33,6 +33,7 @@ struct slctl_ctx {
 	bool dry_run, prune, wait, adopt, allow_prune_all;
 	int max_prune;
 	int64_t timeout_ms;
+	int progress; /* enum slctl_progress_when (progress.h) */
 };
 
 /* Appends the manifest paths to load to out: the -f values (borrowed from argv) or, when none

@@ -681,7 +681,7 @@ static int status_from_json(json_t *j, struct sl_object_status *st)
 		 * to it); present, even "", it is the condition's. */
 		sl_strlcpy_utf8(d->observed_generation, sizeof(d->observed_generation),
 		        json_object_get(c, "observedGeneration") ? jstr(c, "observedGeneration")
-		                                                  : gen);
+		                                                 : gen);
 		d->error_code = (int)json_integer_value(json_object_get(c, "errorCode"));
 		d->last_transition_ms =
 		        json_integer_value(json_object_get(c, "lastTransitionTime"));
@@ -708,7 +708,7 @@ static int set_nonempty(json_t *o, const char *key, const char *v)
  * history) are left out and each condition's observedGeneration only written where it
  * differs from the status's "generation" (Ready's), so a link's record is a third of what
  * it would be and the inventory loads that much faster (docs/internals/architecture.md
- * "State files"). status_from_json reads both forms. */
+ * "State on disk"). status_from_json reads both forms. */
 static json_t *status_to_json(const struct sl_object_status *st)
 {
 	json_t *j = json_object(), *conds = json_array(), *hist = json_array();

@@ -502,7 +502,8 @@ static void status_record_sparse_round_trip(void **state)
 	assert_null(strstr(text.data, "\"observedGeneration\": \"3a2d"));
 	inv = sl_inventory_load(f->dir, "s8", &err);
 	assert_non_null(inv);
-	assert_int_equal(sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
+	assert_int_equal(
+	        sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
 	assert_memory_equal(&st.cond, &back.cond, sizeof(st.cond));
 	assert_string_equal(back.key, st.key);
 	assert_int_equal(back.exporter_offset, -1);
@@ -535,7 +536,8 @@ static void status_record_sparse_round_trip(void **state)
 	st.cond[SL_COND_RECONCILING].observed_generation[0] = '\0';
 	inv = sl_inventory_load(f->dir, "s8", &err);
 	assert_non_null(inv);
-	assert_int_equal(sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
+	assert_int_equal(
+	        sl_inv_object_get_status(sl_inventory_object(inv, "SchemaLink/a"), &back), 0);
 	assert_memory_equal(&st.cond, &back.cond, sizeof(st.cond));
 	assert_int_equal(back.n_history, 1);
 	sl_inventory_free(inv);
