@@ -15,7 +15,9 @@
 #   4. rename() of a new link manifest into the watched directory -> its exporter answering
 #      200 on the source (GET /exporters/<name> polled every 2 ms), over RUNS runs (default
 #      100) with the N links loaded: p50, p90, p99, max, with the load average.
-# Environment: SL_BINDIR (default bin/), N, RUNS, RESYNC (default 20s).
+#   5. (SOAK seconds, default 0) no growth: RSS, open fds and CPU over SOAK seconds of resyncs
+#      and fast checks, and the CPU of the quiet seconds between them.
+# Environment: SL_BINDIR (default bin/), N, RUNS, RESYNC (default 20s), SOAK (default 0).
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${SL_BINDIR:-bin}
@@ -43,33 +45,53 @@ done
 
 M=$TMP/m STAGE=$TMP/stage
 mkdir -p "$M" "$STAGE"
+# Every RUNNING exporter keeps a connection open to the registry it writes to, and an srlite
+# serves at most 512: each direction's links are spread over destination Registries of at
+# most 400 links, with the registry's url and each its own linkUrl, an srlite "sink" only the
+# exporters talk to (as tests/bench/bench_apply_scale.sh does). The daemon reads and sets
+# modes on the url; the counters below see the daemon's requests only.
+PER_SINK=400
+half=$(( (N + 1) / 2 ))
+nsink=$(( (half + PER_SINK - 1) / PER_SINK ))
+SINKS_T=() SINKS_S=()
+for ((k = 0; k < 2 * nsink; k++)); do
+	p=$(port)
+	"$BIN/srlite" --listen "127.0.0.1:$p" >"$TMP/sink$k.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/" && break; sleep 0.05; done
+	if [ "$k" -lt "$nsink" ]; then SINKS_T+=("http://127.0.0.1:$p"); else SINKS_S+=("http://127.0.0.1:$p"); fi
+done
 # No request budget (docs/internals/operations.md "Rate limits"): the figures are the HTTP
 # floor, not the budget.
-cat >"$M/registries.yaml" <<YAML
-apiVersion: schemalink.io/v1alpha1
-kind: Registry
-metadata: {name: source}
-spec: {url: "$SRC", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}
----
-apiVersion: schemalink.io/v1alpha1
-kind: Registry
-metadata: {name: target}
-spec: {url: "$TGT", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}
-YAML
-python3 - "$M" "$N" <<'PY'
+python3 - "$M" "$N" "$PER_SINK" "$SRC" "$TGT" "$nsink" "${SINKS_T[@]}" "${SINKS_S[@]}" <<'PY'
 import sys
-m, n = sys.argv[1], int(sys.argv[2])
+m, n, per, src, tgt, nsink = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], \
+    sys.argv[5], int(sys.argv[6])
+sinks_t, sinks_s = sys.argv[7:7 + nsink], sys.argv[7 + nsink:]
+reg = ("---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: %s}\n"
+       "spec: {url: \"%s\", %srateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n")
+with open(m + "/registries.yaml", "w") as f:
+    f.write(reg % ("source", src, ""))
+    f.write(reg % ("target", tgt, ""))
+    for k in range(nsink):
+        f.write(reg % ("target-%d" % k, tgt, "linkUrl: \"%s\", " % sinks_t[k]))
+        f.write(reg % ("source-%d" % k, src, "linkUrl: \"%s\", " % sinks_s[k]))
 doc = ("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\n"
        "spec: {source: %s, destination: %s, subjects: [\"%s\"]}\n")
 files = {}
 for i in range(n):
     fwd = i % 2 == 0
-    name = "link-%04d" % i
-    files.setdefault(i // 100, []).append(doc % (name, "source" if fwd else "target",
-                                                   "target" if fwd else "source", "s-%04d" % i))
+    k = (i // 2) // per
+    files.setdefault(i // 100, []).append(doc % ("link-%05d" % i, "source" if fwd else "target",
+        "target-%d" % k if fwd else "source-%d" % k, "s-%05d" % i))
 for k, docs in files.items():
-    open("%s/links-%02d.yaml" % (m, k), "w").write("".join(docs))
+    open("%s/links-%03d.yaml" % (m, k), "w").write("".join(docs))
 PY
+# The no-op budget (docs/internals/operations.md "Footprint targets"): 2 GETs per link
+# (exporter info and status), 1 per managed mode scope (each target-K / source-K manages the
+# links' one context on it: .source / .target), 1 exporter list per Registry.
+BUDGET=$(( 2 * N + 2 * nsink + 2 + 2 * nsink ))
+BUDGET_WHY="2/link + $((2 * nsink)) scopes + $((2 + 2 * nsink)) lists"
 
 running() { # number of links whose exporter is RUNNING, from /metrics
 	curl -s "$D/metrics" | awk '/^schemalink_exporter_state\{.*state="RUNNING"\} 1$/ {n++} END {print n + 0}'
@@ -101,6 +123,7 @@ PIDS+=($D0)
 for _ in $(seq 100); do curl -sf -o /dev/null "$D/readyz" && break; sleep 0.05; done
 sleep 2
 printf 'daemon_idle_rss_0_links_kib=%s\n' "$(rss "$D0")"
+ANON0=$(awk '/^RssAnon/ {print $2}' "/proc/$D0/status")
 kill "$D0"; wait "$D0" 2>/dev/null
 
 start=$(date +%s%N)
@@ -120,6 +143,9 @@ printf 'daemon_converge_%d_links_ms=%d\n' "$N" "$conv_ms"
 # Idle: let the queue drain and the status flush, then read RSS.
 sleep 3
 printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' "$(rss "$DPID")" "$N"
+anon() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
+awk -v a="$(anon "$DPID")" -v z="$ANON0" -v n="$N" 'BEGIN {
+	printf "daemon_own_data_per_link_bytes=%.0f (anonymous RSS over the daemon with no links, per link; target <= 1024)\n", (a - z) * 1024 / n }'
 
 # One no-op resync pass, alone. The pass is followed from the registries' request counters
 # (another process), not by polling the daemon: each /metrics render would be counted as the
@@ -131,7 +157,7 @@ printf 'daemon_idle_rss_kib=%s (VmRSS with %d links loaded; target < 10240)\n' "
 # round overlapped (more status reads than info reads) is measured again, at most 5 times.
 objects=$(metric schemalink_manifest_objects)
 r0=$(reconciles)
-python3 - "$SRC" "$TGT" "$DPID" "$N" "$objects" "$(getconf CLK_TCK)" "$RESYNC" >"$TMP/pass.out" <<'PY'
+python3 - "$SRC" "$TGT" "$DPID" "$N" "$objects" "$(getconf CLK_TCK)" "$RESYNC" "$BUDGET" "$BUDGET_WHY" >"$TMP/pass.out" <<'PY'
 import http.client, json, sys, time
 urls, pid, n, objects, hz = sys.argv[1:3], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 resync = float(sys.argv[7].rstrip("s"))
@@ -184,12 +210,9 @@ for e, s in zip(end, start):
         if d:
             routes[k] = routes.get(k, 0) + d
 cpu_ms = (c1 - c0) * 1000.0 / hz
-# Budget (docs/internals/operations.md "Footprint targets"): 2 GETs per link (info, status) +
-# 1 per managed mode scope (here 2: .source on target, .target on source) + 1 exporter list
-# per Registry (2).
-budget = 2 * n + 2 + 2
-print("noop_resync_gets=%d (%.3f per link; budget %d = 2/link + 2 scopes + 2 lists: %s) writes=%d"
-      % (get, get / n, budget, "exactly" if get == budget else "OFF BY %+d" % (get - budget), writes))
+budget, why = int(sys.argv[8]), sys.argv[9]
+print("noop_resync_gets=%d (%.3f per link; budget %d = %s: %s) writes=%d"
+      % (get, get / n, budget, why, "exactly" if get == budget else "OFF BY %+d" % (get - budget), writes))
 print("noop_resync_routes=%s" % json.dumps(routes, sort_keys=True))
 print("noop_resync_cpu_ms=%.0f (%.3f ms per link; target < 0.2; clock tick %.0f ms)"
       % (cpu_ms, cpu_ms / n, 1000.0 / hz))
@@ -198,6 +221,46 @@ cat "$TMP/pass.out"
 r1=$(reconciles)
 # The reconciles counter moves with the pass (and with nothing else: the check flagged none).
 echo "noop_resync_reconciles=$(( r1 - r0 )) (objects $objects)"
+
+# SOAK seconds (default 0: skipped) of resyncs and fast checks, nothing else: RSS, open fds
+# and CPU at the start and the end, and the CPU of the quiet seconds (no GET on either
+# registry at either end of the second: no pass, no check round): 0 unless something polls.
+if [ "${SOAK:-0}" -gt 0 ]; then
+	python3 - "$SRC" "$TGT" "$DPID" "$SOAK" "$(getconf CLK_TCK)" "$N" <<'PY'
+import http.client, json, os, sys, time
+urls, pid, soak, hz, n = sys.argv[1:3], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+conns = [http.client.HTTPConnection(*u.split("//")[1].split(":")) for u in urls]
+def gets():
+    t = 0
+    for c in conns:
+        c.request("GET", "/_srlite/requests"); t += json.loads(c.getresponse().read())["GET"]
+    return t
+def cpu():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+def rss():
+    for l in open("/proc/%s/status" % pid):
+        if l.startswith("VmRSS"):
+            return int(l.split()[1])
+def fds(): return len(os.listdir("/proc/%s/fd" % pid))
+r0, f0, c0, t0 = rss(), fds(), cpu(), time.monotonic()
+quiet_s = quiet_ticks = 0
+g, c = gets(), cpu()
+while time.monotonic() - t0 < soak:
+    time.sleep(1)
+    g2, c2 = gets(), cpu()
+    if g2 == g:
+        quiet_s += 1
+        quiet_ticks += c2 - c
+    g, c = g2, c2
+r1, f1, c1 = rss(), fds(), cpu()
+el = time.monotonic() - t0
+print("soak_%ds: RSS %d -> %d KiB (%+d), fds %d -> %d, CPU %.1f s in all (%.2f%% of one core, %.3f ms per link per minute)"
+      % (soak, r0, r1, r1 - r0, f0, f1, (c1 - c0) / hz, (c1 - c0) / hz / el * 100,
+         (c1 - c0) * 1000.0 / hz / n / (el / 60)))
+print("soak_idle: %d ticks of CPU in %d quiet seconds (clock tick %.0f ms)" % (quiet_ticks, quiet_s, 1000.0 / hz))
+PY
+fi
 
 # What a scrape costs the daemon with N links: CPU of 20 GET /metrics and 20 GET /status.
 for ep in metrics status; do
