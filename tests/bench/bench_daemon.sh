@@ -153,7 +153,8 @@ awk -v a="$(anon "$DPID")" -v z="$ANON0" -v n="$N" 'BEGIN {
 # scope, every 5 s), so the window is cut by route (srlite's /_srlite/requests "routes"): the
 # counters and the daemon's CPU are sampled every 100 ms; the pass starts when
 # GET /exporters/{} (exporter info, which only a reconcile reads) moves, and the window runs
-# from the sample before that to 1 s after the last of its N reads. A window in which a check
+# from the last quiet sample before that (the pass reads the Registries' lists first) to 1 s
+# after the last of its N reads. A window in which a check
 # round overlapped (more status reads than info reads) is measured again, at most 5 times.
 objects=$(metric schemalink_manifest_objects)
 r0=$(reconciles)
@@ -174,17 +175,22 @@ def route(cs, r): return sum(c["routes"].get(r, 0) for c in cs)
 def total(cs, k): return sum(c[k] for c in cs)
 INFO, STATUS = "GET /exporters/{}", "GET /exporters/{}/status"
 for attempt in range(1, 6):
-    prev, prev_cpu = counts(), cpu()
+    prev = counts()
+    quiet, quiet_cpu = prev, cpu()  # the last sample after which the GETs stood still
     deadline = time.monotonic() + resync + 30
     while True:  # wait for the pass to start
         time.sleep(0.1)
         cur, cur_cpu = counts(), cpu()
         if route(cur, INFO) != route(prev, INFO):
             break
-        prev, prev_cpu = cur, cur_cpu
+        if total(cur, "GET") == total(prev, "GET"):
+            quiet, quiet_cpu = cur, cur_cpu
+        prev = cur
         if time.monotonic() > deadline:
             sys.exit("no resync pass within %.0f s" % (resync + 30))
-    start, c0 = prev, prev_cpu
+    # The pass reads the Registries' lists before the first link's info: its window starts
+    # at the quiet sample before the run of activity that holds that first info read.
+    start, c0 = quiet, quiet_cpu
     last_change = time.monotonic()
     while True:  # until its N info reads are in and the GETs stand still for 1 s
         time.sleep(0.1)
