@@ -354,16 +354,16 @@ static void in_sync(struct sl_engine *e, const struct sl_plan *p, const char *ge
 	if (r == NULL)
 		return;
 	if (!r->ok) {
-		sl_status_set_condition(
-		        st, SL_COND_IN_SYNC, SL_COND_UNKNOWN, "NotVerified", r->err, 0, gen, now);
+		sl_status_set_condition(st, SL_COND_IN_SYNC, SL_COND_UNKNOWN, "NotVerified",
+		        VR_STR(r->err), 0, gen, now);
 	} else if (r->conflicts > 0) {
 		snprintf(msg, sizeof(msg), "%d version%s under another id on %s: %s", r->conflicts,
-		        r->conflicts == 1 ? "" : "s", dest, r->conflict);
+		        r->conflicts == 1 ? "" : "s", dest, VR_STR(r->conflict));
 		sl_status_set_condition(
 		        st, SL_COND_IN_SYNC, SL_COND_FALSE, "SchemaIdConflict", msg, 0, gen, now);
 	} else if (r->missing > 0) {
 		snprintf(msg, sizeof(msg), "%d of %d version%s missing on %s: %s", r->missing,
-		        r->versions, r->versions == 1 ? "" : "s", dest, r->first_missing);
+		        r->versions, r->versions == 1 ? "" : "s", dest, VR_STR(r->first_missing));
 		sl_status_set_condition(
 		        st, SL_COND_IN_SYNC, SL_COND_FALSE, "VersionsMissing", msg, 0, gen, now);
 	} else {

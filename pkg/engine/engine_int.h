@@ -176,21 +176,24 @@ struct check_rec {
 };
 
 /* What the last replication verification of a link found (verify.c). */
+/* Its strings are owned and NULL when empty (read them through VR_STR): 10,000 links keep
+ * one record each. */
 struct verify_rec {
 	bool ok; /* both listings were read; else err says why */
-	char err[512];
+	char *err;
 	int64_t at_ms; /* wall ms */
 	int versions; /* source versions the filter selects */
 	int missing; /* of them, not on the destination */
 	int conflicts; /* on the destination under another id */
 	int lost; /* missing ones the exporter had passed: a reset copies them again */
-	char first_missing[512];
-	char conflict[512]; /* the first conflict as a sentence */
+	char *first_missing;
+	char *conflict; /* the first conflict as a sentence */
 	int64_t offset; /* the exporter's offset when verified, -1 unknown */
 	uint64_t *present; /* sorted hashes of the destination versions found */
 	size_t npresent;
 };
 void sl_eng_verify_rec_free(void *p);
+#define VR_STR(s) ((s) != NULL ? (s) : "")
 
 struct sl_engine {
 	struct sl_engine_config cfg;

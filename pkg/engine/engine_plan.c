@@ -352,15 +352,15 @@ static void verify_inputs(
 	if (vr == NULL)
 		return;
 	if (!vr->ok) {
-		sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), vr->err);
+		sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), VR_STR(vr->err));
 		return;
 	}
 	p->lag = vr->missing;
-	sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), vr->first_missing);
+	sl_strlcpy_utf8(p->lag_detail, sizeof(p->lag_detail), VR_STR(vr->first_missing));
 	ob->verify_missing = vr->missing;
 	ob->verify_conflicts = vr->conflicts;
-	ob->verify_conflict = vr->conflict;
-	ob->verify_first_missing = vr->first_missing;
+	ob->verify_conflict = VR_STR(vr->conflict);
+	ob->verify_first_missing = VR_STR(vr->first_missing);
 	ob->verify_lost = bookkeep ? vr->lost : 0;
 }
 

@@ -39,8 +39,12 @@ void sl_eng_verify_rec_free(void *p)
 {
 	struct verify_rec *r = p;
 
-	if (r != NULL)
+	if (r != NULL) {
 		free(r->present);
+		free(r->err);
+		free(r->first_missing);
+		free(r->conflict);
+	}
 	free(r);
 }
 
@@ -142,7 +146,8 @@ static int compare(const struct want_link *w, const struct listing *src, const s
         const struct verify_rec *prev, const struct check_rec *cr, struct verify_rec *next)
 {
 	const struct sl_link_spec *l = &w->obj->link;
-	struct sl_buf k = SL_BUF_INIT, miss = SL_BUF_INIT;
+	struct sl_buf k = SL_BUF_INIT, miss = SL_BUF_INIT, conflict = SL_BUF_INIT;
+	uint64_t *p;
 	bool stale;
 	size_t i;
 	int rc = 0;
@@ -173,12 +178,13 @@ static int compare(const struct want_link *w, const struct listing *src, const s
 		rc = version_key(&k, to, s->version);
 		id = rc == 0 ? (intptr_t)sl_strmap_get(&dst->ids, k.data, &found) : 0;
 		if (rc == 0 && found && id != s->id) {
-			if (next->conflicts++ == 0)
-				snprintf(next->conflict, sizeof(next->conflict),
-				        "subject %s version %d has id %d on %s but id %d in %s on "
-				        "%s",
-				        to, s->version, (int)id, l->destination, s->id, s->subject,
-				        l->source);
+			if (next->conflicts++ == 0 &&
+			        sl_buf_addf(&conflict,
+			                "subject %s version %d has id %d on %s but id %d in %s on "
+			                "%s",
+			                to, s->version, (int)id, l->destination, s->id, s->subject,
+			                l->source) < 0)
+				rc = SL_ENOMEM;
 		} else if (rc == 0 && found) {
 			next->present[next->npresent++] = fnv64(k.data);
 		} else if (rc == 0) {
@@ -196,11 +202,22 @@ static int compare(const struct want_link *w, const struct listing *src, const s
 		free(to);
 	}
 	qsort(next->present, next->npresent, sizeof(uint64_t), cmp_u64);
+	/* Sized for every version of the source registry, kept for the link's own. */
+	if (next->npresent == 0) {
+		free(next->present);
+		next->present = NULL;
+	} else if ((p = realloc(next->present, next->npresent * sizeof(uint64_t))) != NULL) {
+		next->present = p;
+	}
 	if (next->missing > FIRST_MISSING)
 		sl_buf_addf(&miss, ", and %d more", next->missing - FIRST_MISSING);
-	sl_strlcpy_utf8(next->first_missing, sizeof(next->first_missing), miss.data);
+	if (miss.len > 0 && (next->first_missing = sl_buf_detach(&miss)) == NULL)
+		rc = SL_ENOMEM;
+	if (conflict.len > 0 && (next->conflict = sl_buf_detach(&conflict)) == NULL)
+		rc = SL_ENOMEM;
 	sl_buf_release(&k);
 	sl_buf_release(&miss);
+	sl_buf_release(&conflict);
 	return rc;
 }
 
@@ -232,9 +249,14 @@ static int verify_link(struct sl_engine *e, const struct sl_snapshot *snap,
 	pthread_mutex_lock(&e->mu);
 	prev = sl_strmap_get(&e->verifies, o->key, NULL);
 	if (src->rc < 0 || dst->rc < 0) {
-		snprintf(next->err, sizeof(next->err), "cannot list the schemas of %s: %s",
-		        src->rc < 0 ? o->link.source : o->link.destination,
-		        src->rc < 0 ? src->err : dst->err);
+		struct sl_buf b = SL_BUF_INIT;
+
+		if (sl_buf_addf(&b, "cannot list the schemas of %s: %s",
+		            src->rc < 0 ? o->link.source : o->link.destination,
+		            src->rc < 0 ? src->err : dst->err) < 0 ||
+		        (next->err = sl_buf_detach(&b)) == NULL)
+			rc = SL_ENOMEM;
+		sl_buf_release(&b);
 	} else if ((rc = sl_want_link_build(snap, o, &w, &err)) == 0) {
 		rc = compare(&w, src, dst, prev, sl_strmap_get(&e->checks, o->key, NULL), next);
 		sl_want_link_release(&w);
@@ -301,9 +323,10 @@ int sl_engine_verification(struct sl_engine *e, const char *key, struct sl_link_
 		out->missing = r->missing;
 		out->conflicts = r->conflicts;
 		out->lost = r->lost;
-		sl_strlcpy_utf8(out->first_missing, sizeof(out->first_missing), r->first_missing);
-		sl_strlcpy_utf8(out->conflict, sizeof(out->conflict), r->conflict);
-		sl_strlcpy_utf8(out->error, sizeof(out->error), r->err);
+		sl_strlcpy_utf8(
+		        out->first_missing, sizeof(out->first_missing), VR_STR(r->first_missing));
+		sl_strlcpy_utf8(out->conflict, sizeof(out->conflict), VR_STR(r->conflict));
+		sl_strlcpy_utf8(out->error, sizeof(out->error), VR_STR(r->err));
 	}
 	pthread_mutex_unlock(&e->mu);
 	return found;
