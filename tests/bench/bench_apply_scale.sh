@@ -29,7 +29,10 @@
 # the second apply finds nothing to do.
 # N=10,000 is 10,000 SchemaLinks plus 35 Registries, within the loader's 50,000 objects per
 # load (SL_MANIFEST_MAX_OBJECTS).
-# Environment: SL_BINDIR (default bin/), NS="100 1000 10000", TIMEOUT=600, SETTLE=120.
+# LIMITS=floor (default) gives every Registry rateLimit 0 (the HTTP floor); LIMITS=default
+# leaves rateLimit out, so each registry gets the default budget (50 reads and 20 writes a
+# second, docs/internals/operations.md "Rate limits") and the apply's time is bounded by it.
+# Environment: SL_BINDIR (default bin/), NS="100 1000 10000", TIMEOUT=600, SETTLE=120, LIMITS.
 # Everything listens on 127.0.0.1; every process started here is stopped per N and on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -39,6 +42,8 @@ export LC_ALL=C
 NS=${NS:-100 1000 10000}
 TIMEOUT=${TIMEOUT:-600}
 SETTLE=${SETTLE:-120}
+LIMITS=${LIMITS:-floor}
+case $LIMITS in floor | default) ;; *) echo "bench_apply_scale: LIMITS is floor or default, not $LIMITS" >&2; exit 2 ;; esac
 PER_SOURCE=1000 # srlite's exporter limit per registry
 PER_SINK=400    # exporters per sink, below srlite's 512 connections
 
@@ -128,8 +133,8 @@ print("%s after %.1f s" % (msg, time.monotonic() - t0))
 PY
 }
 
-printf 'slctl apply from scratch (%s cores; --set bench, fresh --state-dir and srlite processes per N; timeout %s s per apply)\n' \
-	"$(nproc)" "$TIMEOUT"
+printf 'slctl apply from scratch (%s cores; --set bench, fresh --state-dir and srlite processes per N; timeout %s s per apply; request budgets: %s)\n' \
+	"$(nproc)" "$TIMEOUT" "$([ "$LIMITS" = floor ] && echo 'none, the HTTP floor' || echo 'the defaults, 50 reads and 20 writes a second per registry')"
 row() { printf '%6s %4s %5s | %9s %8s %9s %6s %6s %4s | %9s %8s %9s %6s %6s %4s\n' "$@"; }
 # failed WHAT: the first lines slctl printed on stderr, when it exited neither 0 nor 124.
 failed() {
@@ -171,15 +176,16 @@ for n in $NS; do
 		SINKS+=("$URL") NAMES+=("sink$k")
 	done
 	COUNTED=("${SOURCES[@]}" "$DST")
-	python3 - "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
+	python3 - "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" "$LIMITS" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
 import sys
-m, n, per_src, per_sink, dst, nsrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
-    int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
-sources, sinks = sys.argv[7:7 + nsrc], sys.argv[7 + nsrc:]
-# No request budget (docs/internals/operations.md "Rate limits"): these srlite processes are
-# ours, and the figures are the HTTP floor, not the budget.
+m, n, per_src, per_sink, dst, limits, nsrc = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
+sources, sinks = sys.argv[8:8 + nsrc], sys.argv[8 + nsrc:]
+# LIMITS=floor: no request budget (docs/internals/operations.md "Rate limits"): these srlite
+# processes are ours, and the figures are the HTTP floor, not the budget.
+limit = ", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}" if limits == "floor" else ""
 reg = ("---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: %s}\n"
-       "spec: {%s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n")
+       "spec: {%s" + limit + "}\n")
 with open(m + "/00-registries.yaml", "w") as f:
     for k, u in enumerate(sources):
         f.write(reg % ("src-%d" % k, "url: %s" % u))
