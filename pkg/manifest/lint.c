@@ -15,27 +15,7 @@
 
 #include "schemalink/manifest.h"
 #include "schemalink/strmap.h"
-
-enum ctx_kind {
-	CTX_EXACT, /* one context */
-	CTX_FAMILY, /* ctx and every context below it (".a", ".a.b", ...) */
-	CTX_ALL, /* every context */
-};
-
-struct sel {
-	enum ctx_kind kind;
-	char *ctx; /* EXACT / FAMILY: normalized context */
-	bool subj_any;
-	char *subj; /* exact subject name (unqualified), after renaming for writes */
-};
-
-struct linfo {
-	const struct sl_object *o;
-	const struct sl_object *src, *dst; /* declared registries, or NULL */
-	struct sel *reads, *writes; /* one per subjects entry */
-	size_t n;
-	bool ok; /* selectors could be computed */
-};
+#include "lint_int.h"
 
 static void lmsg(struct sl_diags *d, int *rc, enum sl_diag_severity sev, const struct sl_object *o,
         const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -269,8 +249,7 @@ static void check_refs(const struct sl_object *o, const char *path, const char *
 	lmsg(d, rc, SL_DIAG_ERROR, o, path, "Registry %s is not declared", q);
 }
 
-/* URL compared without case in scheme and host and without trailing slashes. */
-static char *url_key(const char *u)
+char *sl_lint_url_key(const char *u)
 {
 	char *k = strdup(u);
 	size_t i, n;
@@ -401,7 +380,7 @@ static void subjects_path(const struct linfo *li, size_t i, char *out, size_t le
 }
 
 /* Two links writing the same subjects into the same destination context. */
-static void check_overlapping_writes(
+void sl_lint_overlapping_writes(
         const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	size_t i, j;
@@ -432,83 +411,91 @@ static void check_overlapping_writes(
 	}
 }
 
+/* The scope of Registry, Context or Subject object o whose mode o sets to something other
+ * than IMPORT, as a selector t, with that mode and the Registry the scope belongs to. *q may
+ * hold t's strings: release it either way. Returns 1, 0 when o sets no such mode (removing a
+ * subject's override leaves the context's IMPORT), or SL_ENOMEM. */
+static int mode_target(const struct sl_object *o, struct sel *t, struct sl_qsubject *q,
+        const char **reg, enum sl_mode *mode)
+{
+	int rc;
+
+	*t = (struct sel){CTX_EXACT, NULL, true, NULL};
+	*mode = SL_MODE_UNSET;
+	if (o->kind == SL_KIND_REGISTRY) {
+		*reg = o->name;
+		*mode = o->registry.mode;
+		t->ctx = (char *)(uintptr_t) ".";
+	} else if (o->kind == SL_KIND_CONTEXT && o->context.registry != NULL &&
+	           o->context.context != NULL) {
+		*reg = o->context.registry;
+		*mode = o->context.mode;
+		t->ctx = o->context.context;
+	} else if (o->kind == SL_KIND_SUBJECT && o->subject.registry != NULL &&
+	           o->subject.subject != NULL && o->subject.mode != SL_MODE_INHERIT) {
+		rc = sl_qsubject_parse(o->subject.subject, q, NULL);
+		if (rc == SL_ENOMEM)
+			return rc;
+		if (rc < 0 || q->context == NULL)
+			return 0;
+		*reg = o->subject.registry;
+		*mode = o->subject.mode;
+		t->ctx = q->context;
+		t->subj_any = false;
+		t->subj = q->subject;
+	}
+	return *mode != SL_MODE_UNSET && *mode != SL_MODE_IMPORT;
+}
+
 /* destinationMode Import against a declared mode other than IMPORT on a scope it writes. */
-static void check_import_conflicts(const struct linfo *li, const struct sl_object *const *objs,
-        size_t n, struct sl_diags *d, int *rc)
+void sl_lint_import_conflict(
+        const struct linfo *li, const struct sl_object *o, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *l = &li->o->link;
-	size_t i, k;
+	struct sl_qsubject q = SL_QSUBJECT_INIT;
+	struct sel target;
+	enum sl_mode mode;
+	const char *reg = NULL;
+	size_t i;
 	char w[600];
+	int has;
 
 	if (!li->ok || li->dst == NULL || l->destination_mode != SL_DEST_IMPORT)
 		return;
-	for (k = 0; k < n; k++) {
-		const struct sl_object *o = objs[k];
-		struct sel target = {CTX_EXACT, NULL, true, NULL};
-		struct sl_qsubject q = SL_QSUBJECT_INIT;
-		enum sl_mode mode;
-		const char *path = "spec.mode";
+	has = mode_target(o, &target, &q, &reg, &mode);
+	if (has == SL_ENOMEM)
+		*rc = SL_ENOMEM;
+	if (has <= 0 ||
+	        (o->kind == SL_KIND_REGISTRY ? o != li->dst : strcmp(reg, li->dst->name) != 0))
+		goto out;
+	for (i = 0; i < li->n; i++) {
+		const struct sel *x = &li->writes[i];
 
-		if (o->kind == SL_KIND_REGISTRY && o == li->dst) {
-			mode = o->registry.mode;
-			target.ctx = (char *)(uintptr_t) ".";
-		} else if (o->kind == SL_KIND_CONTEXT && o->context.registry != NULL &&
-		           o->context.context != NULL &&
-		           strcmp(o->context.registry, li->dst->name) == 0) {
-			mode = o->context.mode;
-			target.ctx = o->context.context;
-		} else if (o->kind == SL_KIND_SUBJECT && o->subject.registry != NULL &&
-		           o->subject.subject != NULL &&
-		           strcmp(o->subject.registry, li->dst->name) == 0) {
-			mode = o->subject.mode;
-			if (mode == SL_MODE_INHERIT)
-				continue; /* removing a subject override leaves the context's IMPORT */
-			if (sl_qsubject_parse(o->subject.subject, &q, NULL) < 0 ||
-			        q.context == NULL) {
-				sl_qsubject_release(&q);
-				continue;
-			}
-			target.ctx = q.context;
-			target.subj_any = false;
-			target.subj = q.subject;
-		} else {
+		if (!ctx_overlap(x, &target))
 			continue;
-		}
-		if (mode == SL_MODE_UNSET || mode == SL_MODE_IMPORT) {
-			sl_qsubject_release(&q);
+		if (!target.subj_any && !x->subj_any && strcmp(x->subj, target.subj) != 0)
 			continue;
-		}
-		for (i = 0; i < li->n; i++) {
-			const struct sel *x = &li->writes[i];
-
-			if (!ctx_overlap(x, &target))
-				continue;
-			if (!target.subj_any && !x->subj_any && strcmp(x->subj, target.subj) != 0)
-				continue;
-			if (!target.subj_any && x->subj_any &&
-			        !fmt_can_make(l->subject_rename_format, target.subj))
-				continue;
-			where(o, path, w, sizeof(w));
-			lmsg(d, rc, SL_DIAG_ERROR, li->o,
-			        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
-			                                               : "spec.destination",
-			        "destinationMode Import needs IMPORT on %s \"%s\" of Registry "
-			        "\"%s\", "
-			        "but "
-			        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop "
-			        "that mode",
-			        o->kind == SL_KIND_SUBJECT ? "subject" : "context",
-			        o->kind == SL_KIND_SUBJECT ? o->subject.subject : target.ctx,
-			        li->dst->name, o->key, sl_mode_name(mode), w);
-			break;
-		}
-		sl_qsubject_release(&q);
+		if (!target.subj_any && x->subj_any &&
+		        !fmt_can_make(l->subject_rename_format, target.subj))
+			continue;
+		where(o, "spec.mode", w, sizeof(w));
+		lmsg(d, rc, SL_DIAG_ERROR, li->o,
+		        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
+		                                               : "spec.destination",
+		        "destinationMode Import needs IMPORT on %s \"%s\" of Registry \"%s\", but "
+		        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop that mode",
+		        o->kind == SL_KIND_SUBJECT ? "subject" : "context",
+		        o->kind == SL_KIND_SUBJECT ? o->subject.subject : target.ctx, li->dst->name,
+		        o->key, sl_mode_name(mode), w);
+		break;
 	}
+out:
+	sl_qsubject_release(&q);
 }
 
 /* Link a reads from the registry that link b writes into: can a's filter pick up what b
  * imported and send it on (nested one level deeper each round trip)? */
-static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+void sl_lint_loop(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
 	size_t i, j;
@@ -556,8 +543,7 @@ static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_d
 }
 
 /* NONE links in both directions whose subjects overlap collide rather than nest. */
-static void check_none_pair(
-        const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+void sl_lint_none_pair(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
 	size_t i, j;
@@ -590,31 +576,29 @@ static void check_none_pair(
 	}
 }
 
-int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
+int sl_lint_begin(struct sl_lint *t, const struct sl_snapshot *s, struct sl_diags *d)
 {
-	const struct sl_object **objs = NULL;
-	struct linfo *links = NULL;
-	size_t n = s->objects.len, nl = 0, i, j;
+	size_t n = s->objects.len, i;
 	int rc = 0;
 
-	objs = calloc(n + 1, sizeof(*objs));
-	links = calloc(n + 1, sizeof(*links));
-	if (objs == NULL || links == NULL) {
-		rc = SL_ENOMEM;
-		goto out;
-	}
+	memset(t, 0, sizeof(*t));
+	t->objs = calloc(n + 1, sizeof(*t->objs));
+	t->links = calloc(n + 1, sizeof(*t->links));
+	if (t->objs == NULL || t->links == NULL)
+		return SL_ENOMEM;
+	t->n = n;
 	if (n > 0)
-		memcpy(objs, s->objects.items, n * sizeof(*objs));
-	qsort(objs, n, sizeof(*objs), obj_cmp);
+		memcpy(t->objs, s->objects.items, n * sizeof(*t->objs));
+	qsort(t->objs, n, sizeof(*t->objs), obj_cmp);
 
 	for (i = 0; i < n && rc == 0; i++) {
-		const struct sl_object *o = objs[i];
+		const struct sl_object *o = t->objs[i];
 
 		switch (o->kind) {
 		case SL_KIND_SCHEMALINK:
 			check_refs(o, "spec.source", o->link.source, s, d, &rc);
 			check_refs(o, "spec.destination", o->link.destination, s, d, &rc);
-			rc = rc < 0 ? rc : linfo_build(&links[nl++], s, o);
+			rc = rc < 0 ? rc : linfo_build(&t->links[t->nl++], s, o);
 			break;
 		case SL_KIND_CONTEXT:
 			check_refs(o, "spec.registry", o->context.registry, s, d, &rc);
@@ -625,73 +609,112 @@ int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
 		default: break;
 		}
 	}
-	if (rc < 0)
-		goto out;
+	return rc;
+}
 
-	/* Registries: one URL, two names. */
-	for (i = 0; i < n; i++) {
-		char *ki;
+void sl_lint_end(struct sl_lint *t)
+{
+	size_t i;
 
-		if (objs[i]->kind != SL_KIND_REGISTRY || objs[i]->registry.url == NULL)
-			continue;
-		ki = url_key(objs[i]->registry.url);
-		if (ki == NULL)
-			rc = SL_ENOMEM;
-		for (j = 0; ki != NULL && j < i; j++) {
-			char *kj, w[600];
+	for (i = 0; t->links != NULL && i < t->nl; i++)
+		linfo_release(&t->links[i]);
+	free(t->links);
+	free(t->objs);
+	memset(t, 0, sizeof(*t));
+}
 
-			if (objs[j]->kind != SL_KIND_REGISTRY || objs[j]->registry.url == NULL)
-				continue;
-			kj = url_key(objs[j]->registry.url);
-			if (kj == NULL)
-				rc = SL_ENOMEM;
-			if (kj != NULL && strcmp(ki, kj) == 0) {
-				where(objs[j], "spec.url", w, sizeof(w));
-				lmsg(d, &rc, SL_DIAG_WARNING, objs[i], "spec.url",
-				        "same URL as %s (%s): two names for one registry",
-				        objs[j]->key, w);
-				free(kj);
-				break;
-			}
-			free(kj);
-		}
-		free(ki);
-	}
+void sl_lint_same_url(
+        const struct sl_object *o, const struct sl_object *first, struct sl_diags *d, int *rc)
+{
+	char w[600];
 
-	for (i = 0; i < nl; i++) {
-		const struct linfo *li = &links[i];
+	where(first, "spec.url", w, sizeof(w));
+	lmsg(d, rc, SL_DIAG_WARNING, o, "spec.url",
+	        "same URL as %s (%s): two names for one registry", first->key, w);
+}
+
+void sl_lint_each(const struct sl_lint *t, struct sl_diags *d, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < t->nl; i++) {
+		const struct linfo *li = &t->links[i];
 		const struct sl_link_spec *l = &li->o->link;
 
 		if (l->source != NULL && l->destination != NULL &&
 		        strcmp(l->source, l->destination) == 0)
-			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.destination",
+			lmsg(d, rc, SL_DIAG_ERROR, li->o, "spec.destination",
 			        "same Registry as spec.source (\"%s\"); a link copies between two "
 			        "registries",
 			        l->source);
 		if (l->context_type == SL_CONTEXT_AUTO && li->src != NULL &&
 		        li->src->registry.cluster_id == NULL)
-			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.context.type",
+			lmsg(d, rc, SL_DIAG_ERROR, li->o, "spec.context.type",
 			        "AUTO needs the source Registry \"%s\" to set spec.clusterId (or "
 			        "use "
 			        "CUSTOM with a name)",
 			        li->src->name);
 	}
-	check_scopes(objs, n, d, &rc);
-	for (i = 0; i < nl; i++) {
-		for (j = 0; j < i; j++)
-			check_overlapping_writes(&links[j], &links[i], d, &rc);
-		check_import_conflicts(&links[i], objs, n, d, &rc);
+	check_scopes(t->objs, t->n, d, rc);
+}
+
+/* Registries with one URL: each one after the first is reported against the first. */
+static void same_urls(const struct sl_lint *t, struct sl_diags *d, int *rc)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->n; i++) {
+		char *ki;
+
+		if (t->objs[i]->kind != SL_KIND_REGISTRY || t->objs[i]->registry.url == NULL)
+			continue;
+		ki = sl_lint_url_key(t->objs[i]->registry.url);
+		if (ki == NULL)
+			*rc = SL_ENOMEM;
+		for (j = 0; ki != NULL && j < i; j++) {
+			char *kj;
+			bool same;
+
+			if (t->objs[j]->kind != SL_KIND_REGISTRY ||
+			        t->objs[j]->registry.url == NULL)
+				continue;
+			kj = sl_lint_url_key(t->objs[j]->registry.url);
+			if (kj == NULL)
+				*rc = SL_ENOMEM;
+			same = kj != NULL && strcmp(ki, kj) == 0;
+			free(kj);
+			if (same) {
+				sl_lint_same_url(t->objs[i], t->objs[j], d, rc);
+				break;
+			}
+		}
+		free(ki);
 	}
-	for (i = 0; i < nl; i++)
-		for (j = 0; j < nl; j++)
-			check_loop(&links[i], &links[j], d, &rc);
-	for (i = 0; i < nl; i++)
+}
+
+int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
+{
+	struct sl_lint t;
+	size_t i, j;
+	int rc = sl_lint_begin(&t, s, d);
+
+	if (rc < 0)
+		goto out;
+	same_urls(&t, d, &rc);
+	sl_lint_each(&t, d, &rc);
+	for (i = 0; i < t.nl; i++) {
 		for (j = 0; j < i; j++)
-			check_none_pair(&links[j], &links[i], d, &rc);
+			sl_lint_overlapping_writes(&t.links[j], &t.links[i], d, &rc);
+		for (j = 0; j < t.n; j++)
+			sl_lint_import_conflict(&t.links[i], t.objs[j], d, &rc);
+	}
+	for (i = 0; i < t.nl; i++)
+		for (j = 0; j < t.nl; j++)
+			sl_lint_loop(&t.links[i], &t.links[j], d, &rc);
+	for (i = 0; i < t.nl; i++)
+		for (j = 0; j < i; j++)
+			sl_lint_none_pair(&t.links[j], &t.links[i], d, &rc);
 out:
-	for (i = 0; links != NULL && i < nl; i++)
-		linfo_release(&links[i]);
-	free(links);
-	free(objs);
+	sl_lint_end(&t);
 	return rc;
 }
