@@ -3,9 +3,11 @@
  *
  * Owns the selectors a link's subjects filter is turned into and the checks across objects,
  * one pair (or one object) at a time. Each check reports nothing for a pair it does not apply
- * to, so it may be called on more pairs than need it: these checks are the one definition of
- * what is reported, whichever pairs a caller tries. Depends on model and base; never logs;
- * not thread-safe per struct sl_lint.
+ * to, so calling it on more pairs than needed changes nothing: sl_manifest_lint calls them on
+ * the few pairs an index finds, in the order of the all-pairs loops, and
+ * tests/unit/test_lint.c calls them on every pair (the loops lint.c once ran) and compares the
+ * two lists of diagnostics. These checks are the one definition of what is reported. Depends
+ * on model and base; never logs; not thread-safe per struct sl_lint.
  */
 #ifndef SL_MANIFEST_LINT_INT_H
 #define SL_MANIFEST_LINT_INT_H
