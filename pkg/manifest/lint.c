@@ -4,7 +4,8 @@
  * it may read, and which destination contexts and (renamed) subjects it may write. "*" is
  * treated as every context, as the walkthrough's registry did (docs/internals/registry.md §6), so the
  * checks err towards reporting. Objects may be partly filled after per-object errors: every
- * check skips what it cannot judge. */
+ * check skips what it cannot judge. The checks of two objects run only on the pairs an index
+ * finds ("Which pairs to check" below), so a load stays about linear in its objects. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,27 +16,7 @@
 
 #include "schemalink/manifest.h"
 #include "schemalink/strmap.h"
-
-enum ctx_kind {
-	CTX_EXACT, /* one context */
-	CTX_FAMILY, /* ctx and every context below it (".a", ".a.b", ...) */
-	CTX_ALL, /* every context */
-};
-
-struct sel {
-	enum ctx_kind kind;
-	char *ctx; /* EXACT / FAMILY: normalized context */
-	bool subj_any;
-	char *subj; /* exact subject name (unqualified), after renaming for writes */
-};
-
-struct linfo {
-	const struct sl_object *o;
-	const struct sl_object *src, *dst; /* declared registries, or NULL */
-	struct sel *reads, *writes; /* one per subjects entry */
-	size_t n;
-	bool ok; /* selectors could be computed */
-};
+#include "lint_int.h"
 
 static void lmsg(struct sl_diags *d, int *rc, enum sl_diag_severity sev, const struct sl_object *o,
         const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -269,8 +250,7 @@ static void check_refs(const struct sl_object *o, const char *path, const char *
 	lmsg(d, rc, SL_DIAG_ERROR, o, path, "Registry %s is not declared", q);
 }
 
-/* URL compared without case in scheme and host and without trailing slashes. */
-static char *url_key(const char *u)
+char *sl_lint_url_key(const char *u)
 {
 	char *k = strdup(u);
 	size_t i, n;
@@ -401,7 +381,7 @@ static void subjects_path(const struct linfo *li, size_t i, char *out, size_t le
 }
 
 /* Two links writing the same subjects into the same destination context. */
-static void check_overlapping_writes(
+void sl_lint_overlapping_writes(
         const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	size_t i, j;
@@ -432,83 +412,91 @@ static void check_overlapping_writes(
 	}
 }
 
+/* The scope of Registry, Context or Subject object o whose mode o sets to something other
+ * than IMPORT, as a selector t, with that mode and the Registry the scope belongs to. *q may
+ * hold t's strings: release it either way. Returns 1, 0 when o sets no such mode (removing a
+ * subject's override leaves the context's IMPORT), or SL_ENOMEM. */
+static int mode_target(const struct sl_object *o, struct sel *t, struct sl_qsubject *q,
+        const char **reg, enum sl_mode *mode)
+{
+	int rc;
+
+	*t = (struct sel){CTX_EXACT, NULL, true, NULL};
+	*mode = SL_MODE_UNSET;
+	if (o->kind == SL_KIND_REGISTRY) {
+		*reg = o->name;
+		*mode = o->registry.mode;
+		t->ctx = (char *)(uintptr_t) ".";
+	} else if (o->kind == SL_KIND_CONTEXT && o->context.registry != NULL &&
+	           o->context.context != NULL) {
+		*reg = o->context.registry;
+		*mode = o->context.mode;
+		t->ctx = o->context.context;
+	} else if (o->kind == SL_KIND_SUBJECT && o->subject.registry != NULL &&
+	           o->subject.subject != NULL && o->subject.mode != SL_MODE_INHERIT) {
+		rc = sl_qsubject_parse(o->subject.subject, q, NULL);
+		if (rc == SL_ENOMEM)
+			return rc;
+		if (rc < 0 || q->context == NULL)
+			return 0;
+		*reg = o->subject.registry;
+		*mode = o->subject.mode;
+		t->ctx = q->context;
+		t->subj_any = false;
+		t->subj = q->subject;
+	}
+	return *mode != SL_MODE_UNSET && *mode != SL_MODE_IMPORT;
+}
+
 /* destinationMode Import against a declared mode other than IMPORT on a scope it writes. */
-static void check_import_conflicts(const struct linfo *li, const struct sl_object *const *objs,
-        size_t n, struct sl_diags *d, int *rc)
+void sl_lint_import_conflict(
+        const struct linfo *li, const struct sl_object *o, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *l = &li->o->link;
-	size_t i, k;
+	struct sl_qsubject q = SL_QSUBJECT_INIT;
+	struct sel target;
+	enum sl_mode mode;
+	const char *reg = NULL;
+	size_t i;
 	char w[600];
+	int has;
 
 	if (!li->ok || li->dst == NULL || l->destination_mode != SL_DEST_IMPORT)
 		return;
-	for (k = 0; k < n; k++) {
-		const struct sl_object *o = objs[k];
-		struct sel target = {CTX_EXACT, NULL, true, NULL};
-		struct sl_qsubject q = SL_QSUBJECT_INIT;
-		enum sl_mode mode;
-		const char *path = "spec.mode";
+	has = mode_target(o, &target, &q, &reg, &mode);
+	if (has == SL_ENOMEM)
+		*rc = SL_ENOMEM;
+	if (has <= 0 ||
+	        (o->kind == SL_KIND_REGISTRY ? o != li->dst : strcmp(reg, li->dst->name) != 0))
+		goto out;
+	for (i = 0; i < li->n; i++) {
+		const struct sel *x = &li->writes[i];
 
-		if (o->kind == SL_KIND_REGISTRY && o == li->dst) {
-			mode = o->registry.mode;
-			target.ctx = (char *)(uintptr_t) ".";
-		} else if (o->kind == SL_KIND_CONTEXT && o->context.registry != NULL &&
-		           o->context.context != NULL &&
-		           strcmp(o->context.registry, li->dst->name) == 0) {
-			mode = o->context.mode;
-			target.ctx = o->context.context;
-		} else if (o->kind == SL_KIND_SUBJECT && o->subject.registry != NULL &&
-		           o->subject.subject != NULL &&
-		           strcmp(o->subject.registry, li->dst->name) == 0) {
-			mode = o->subject.mode;
-			if (mode == SL_MODE_INHERIT)
-				continue; /* removing a subject override leaves the context's IMPORT */
-			if (sl_qsubject_parse(o->subject.subject, &q, NULL) < 0 ||
-			        q.context == NULL) {
-				sl_qsubject_release(&q);
-				continue;
-			}
-			target.ctx = q.context;
-			target.subj_any = false;
-			target.subj = q.subject;
-		} else {
+		if (!ctx_overlap(x, &target))
 			continue;
-		}
-		if (mode == SL_MODE_UNSET || mode == SL_MODE_IMPORT) {
-			sl_qsubject_release(&q);
+		if (!target.subj_any && !x->subj_any && strcmp(x->subj, target.subj) != 0)
 			continue;
-		}
-		for (i = 0; i < li->n; i++) {
-			const struct sel *x = &li->writes[i];
-
-			if (!ctx_overlap(x, &target))
-				continue;
-			if (!target.subj_any && !x->subj_any && strcmp(x->subj, target.subj) != 0)
-				continue;
-			if (!target.subj_any && x->subj_any &&
-			        !fmt_can_make(l->subject_rename_format, target.subj))
-				continue;
-			where(o, path, w, sizeof(w));
-			lmsg(d, rc, SL_DIAG_ERROR, li->o,
-			        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
-			                                               : "spec.destination",
-			        "destinationMode Import needs IMPORT on %s \"%s\" of Registry "
-			        "\"%s\", "
-			        "but "
-			        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop "
-			        "that mode",
-			        o->kind == SL_KIND_SUBJECT ? "subject" : "context",
-			        o->kind == SL_KIND_SUBJECT ? o->subject.subject : target.ctx,
-			        li->dst->name, o->key, sl_mode_name(mode), w);
-			break;
-		}
-		sl_qsubject_release(&q);
+		if (!target.subj_any && x->subj_any &&
+		        !fmt_can_make(l->subject_rename_format, target.subj))
+			continue;
+		where(o, "spec.mode", w, sizeof(w));
+		lmsg(d, rc, SL_DIAG_ERROR, li->o,
+		        written(li->o, "spec.destinationMode") ? "spec.destinationMode"
+		                                               : "spec.destination",
+		        "destinationMode Import needs IMPORT on %s \"%s\" of Registry \"%s\", but "
+		        "%s sets it to %s (%s); set destinationMode: Unmanaged or drop that mode",
+		        o->kind == SL_KIND_SUBJECT ? "subject" : "context",
+		        o->kind == SL_KIND_SUBJECT ? o->subject.subject : target.ctx, li->dst->name,
+		        o->key, sl_mode_name(mode), w);
+		break;
 	}
+out:
+	sl_qsubject_release(&q);
 }
 
 /* Link a reads from the registry that link b writes into: can a's filter pick up what b
  * imported and send it on (nested one level deeper each round trip)? */
-static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+void sl_lint_loop(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
 	size_t i, j;
@@ -556,8 +544,7 @@ static void check_loop(const struct linfo *a, const struct linfo *b, struct sl_d
 }
 
 /* NONE links in both directions whose subjects overlap collide rather than nest. */
-static void check_none_pair(
-        const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
+void sl_lint_none_pair(const struct linfo *a, const struct linfo *b, struct sl_diags *d, int *rc)
 {
 	const struct sl_link_spec *la = &a->o->link, *lb = &b->o->link;
 	size_t i, j;
@@ -590,31 +577,29 @@ static void check_none_pair(
 	}
 }
 
-int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
+int sl_lint_begin(struct sl_lint *t, const struct sl_snapshot *s, struct sl_diags *d)
 {
-	const struct sl_object **objs = NULL;
-	struct linfo *links = NULL;
-	size_t n = s->objects.len, nl = 0, i, j;
+	size_t n = s->objects.len, i;
 	int rc = 0;
 
-	objs = calloc(n + 1, sizeof(*objs));
-	links = calloc(n + 1, sizeof(*links));
-	if (objs == NULL || links == NULL) {
-		rc = SL_ENOMEM;
-		goto out;
-	}
+	memset(t, 0, sizeof(*t));
+	t->objs = calloc(n + 1, sizeof(*t->objs));
+	t->links = calloc(n + 1, sizeof(*t->links));
+	if (t->objs == NULL || t->links == NULL)
+		return SL_ENOMEM;
+	t->n = n;
 	if (n > 0)
-		memcpy(objs, s->objects.items, n * sizeof(*objs));
-	qsort(objs, n, sizeof(*objs), obj_cmp);
+		memcpy(t->objs, s->objects.items, n * sizeof(*t->objs));
+	qsort(t->objs, n, sizeof(*t->objs), obj_cmp);
 
 	for (i = 0; i < n && rc == 0; i++) {
-		const struct sl_object *o = objs[i];
+		const struct sl_object *o = t->objs[i];
 
 		switch (o->kind) {
 		case SL_KIND_SCHEMALINK:
 			check_refs(o, "spec.source", o->link.source, s, d, &rc);
 			check_refs(o, "spec.destination", o->link.destination, s, d, &rc);
-			rc = rc < 0 ? rc : linfo_build(&links[nl++], s, o);
+			rc = rc < 0 ? rc : linfo_build(&t->links[t->nl++], s, o);
 			break;
 		case SL_KIND_CONTEXT:
 			check_refs(o, "spec.registry", o->context.registry, s, d, &rc);
@@ -625,73 +610,449 @@ int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
 		default: break;
 		}
 	}
-	if (rc < 0)
-		goto out;
+	return rc;
+}
 
-	/* Registries: one URL, two names. */
-	for (i = 0; i < n; i++) {
-		char *ki;
+void sl_lint_end(struct sl_lint *t)
+{
+	size_t i;
 
-		if (objs[i]->kind != SL_KIND_REGISTRY || objs[i]->registry.url == NULL)
-			continue;
-		ki = url_key(objs[i]->registry.url);
-		if (ki == NULL)
-			rc = SL_ENOMEM;
-		for (j = 0; ki != NULL && j < i; j++) {
-			char *kj, w[600];
+	for (i = 0; t->links != NULL && i < t->nl; i++)
+		linfo_release(&t->links[i]);
+	free(t->links);
+	free(t->objs);
+	memset(t, 0, sizeof(*t));
+}
 
-			if (objs[j]->kind != SL_KIND_REGISTRY || objs[j]->registry.url == NULL)
-				continue;
-			kj = url_key(objs[j]->registry.url);
-			if (kj == NULL)
-				rc = SL_ENOMEM;
-			if (kj != NULL && strcmp(ki, kj) == 0) {
-				where(objs[j], "spec.url", w, sizeof(w));
-				lmsg(d, &rc, SL_DIAG_WARNING, objs[i], "spec.url",
-				        "same URL as %s (%s): two names for one registry",
-				        objs[j]->key, w);
-				free(kj);
-				break;
-			}
-			free(kj);
-		}
-		free(ki);
-	}
+void sl_lint_same_url(
+        const struct sl_object *o, const struct sl_object *first, struct sl_diags *d, int *rc)
+{
+	char w[600];
 
-	for (i = 0; i < nl; i++) {
-		const struct linfo *li = &links[i];
+	where(first, "spec.url", w, sizeof(w));
+	lmsg(d, rc, SL_DIAG_WARNING, o, "spec.url",
+	        "same URL as %s (%s): two names for one registry", first->key, w);
+}
+
+void sl_lint_each(const struct sl_lint *t, struct sl_diags *d, int *rc)
+{
+	size_t i;
+
+	for (i = 0; i < t->nl; i++) {
+		const struct linfo *li = &t->links[i];
 		const struct sl_link_spec *l = &li->o->link;
 
 		if (l->source != NULL && l->destination != NULL &&
 		        strcmp(l->source, l->destination) == 0)
-			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.destination",
+			lmsg(d, rc, SL_DIAG_ERROR, li->o, "spec.destination",
 			        "same Registry as spec.source (\"%s\"); a link copies between two "
 			        "registries",
 			        l->source);
 		if (l->context_type == SL_CONTEXT_AUTO && li->src != NULL &&
 		        li->src->registry.cluster_id == NULL)
-			lmsg(d, &rc, SL_DIAG_ERROR, li->o, "spec.context.type",
+			lmsg(d, rc, SL_DIAG_ERROR, li->o, "spec.context.type",
 			        "AUTO needs the source Registry \"%s\" to set spec.clusterId (or "
 			        "use "
 			        "CUSTOM with a name)",
 			        li->src->name);
 	}
-	check_scopes(objs, n, d, &rc);
-	for (i = 0; i < nl; i++) {
-		for (j = 0; j < i; j++)
-			check_overlapping_writes(&links[j], &links[i], d, &rc);
-		check_import_conflicts(&links[i], objs, n, d, &rc);
+	check_scopes(t->objs, t->n, d, rc);
+}
+
+/* ---- Which pairs to check ------------------------------------------------------------------
+ *
+ * Trying the pair checks on every pair of links made `slctl validate` of 10,000 links spend
+ * 1.3 s in here. Instead a pair is tried only when an index of selectors says the two may
+ * overlap: the candidates of a selector y are a superset of the selectors x that
+ * ctx_overlap(x, y) accepts (and, when subjects are asked for, subj_overlap too), so the
+ * checks report what the all-pairs loops reported, in the same order when the candidates are
+ * tried in ascending order (tests/unit/test_lint.c compares the two).
+ *
+ * An index lists items (link or object indexes, ascending) under strings "tag group [context
+ * [subject]]", each part but the tag length-prefixed. group is a destination Registry, or a
+ * source and destination pair. Tags:
+ *   D  every item of the group              A  CTX_ALL selectors
+ *   C  CTX_EXACT selectors of one context   X  ... of it that write any subject
+ *   E  ... of it that write one subject     F  CTX_FAMILY selectors of one context
+ *   S  selectors in one context or below it: each selector is listed under every family
+ *      that contains its context
+ * The families that contain context c (fam_contains) are c and each prefix of c that a '.'
+ * follows, so a selector's candidates take a lookup per level of its context. */
+
+/* Items are kept in struct sl_vec as pointer-sized integers. */
+static size_t item_at(const struct sl_vec *v, size_t k)
+{
+	return (size_t)(uintptr_t)v->items[k];
+}
+
+static int item_push(struct sl_vec *v, size_t item)
+{
+	if (v->len > 0 && item_at(v, v->len - 1) == item)
+		return 0; /* the same item again: items add all their selectors in a row */
+	return sl_vec_push(v, (void *)(uintptr_t)item);
+}
+
+static void items_free(void *p)
+{
+	sl_vec_release(p, NULL);
+	free(p);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts v and drops repeated items. */
+static void items_sort_unique(struct sl_vec *v)
+{
+	size_t i, k = 0;
+
+	if (v->len == 0)
+		return;
+	sl_vec_sort(v, item_cmp);
+	for (i = 1; i < v->len; i++)
+		if (v->items[i] != v->items[k])
+			v->items[++k] = v->items[i];
+	v->len = k + 1;
+}
+
+struct selindex {
+	struct sl_strmap lists; /* key -> struct sl_vec * of items */
+	struct sl_buf key; /* scratch */
+};
+#define SELINDEX_INIT \
+	{ \
+		SL_STRMAP_INIT, SL_BUF_INIT \
 	}
-	for (i = 0; i < nl; i++)
-		for (j = 0; j < nl; j++)
-			check_loop(&links[i], &links[j], d, &rc);
-	for (i = 0; i < nl; i++)
-		for (j = 0; j < i; j++)
-			check_none_pair(&links[j], &links[i], d, &rc);
-out:
-	for (i = 0; links != NULL && i < nl; i++)
-		linfo_release(&links[i]);
-	free(links);
-	free(objs);
+
+static void selindex_release(struct selindex *ix)
+{
+	sl_strmap_release(&ix->lists, items_free);
+	sl_buf_release(&ix->key);
+}
+
+/* Appends len bytes of s after their length ("5:.ctx1"), so that no part can run into the
+ * next. Without printf: keys are made for every selector of every link. */
+static int key_part(struct sl_buf *k, const char *s, size_t len)
+{
+	char num[24];
+	size_t i = sizeof(num), n = len;
+
+	num[--i] = ':';
+	do {
+		num[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	if (sl_buf_add(k, num + i, sizeof(num) - i) < 0 || sl_buf_add(k, s, len) < 0)
+		return SL_ENOMEM;
+	return 0;
+}
+
+/* Writes a group string: tag, then a and b (when not NULL). */
+static int group_key(struct sl_buf *g, char tag, const char *a, const char *b)
+{
+	sl_buf_reset(g);
+	if (sl_buf_addch(g, tag) < 0 || key_part(g, a, strlen(a)) < 0 ||
+	        (b != NULL && key_part(g, b, strlen(b)) < 0))
+		return SL_ENOMEM;
+	return 0;
+}
+
+/* The list under tag, group g, the first clen bytes of ctx (when not NULL) and subj (when not
+ * NULL); created when create is set, else NULL when absent. */
+static int selindex_list(struct selindex *ix, char tag, const char *g, const char *ctx, size_t clen,
+        const char *subj, bool create, struct sl_vec **out)
+{
+	struct sl_buf *k = &ix->key;
+	struct sl_vec *l;
+
+	*out = NULL;
+	sl_buf_reset(k);
+	if (sl_buf_addch(k, tag) < 0 || sl_buf_adds(k, g) < 0 ||
+	        (ctx != NULL && key_part(k, ctx, clen) < 0) ||
+	        (subj != NULL && key_part(k, subj, strlen(subj)) < 0))
+		return SL_ENOMEM;
+	l = sl_strmap_get(&ix->lists, k->data, NULL);
+	if (l == NULL && create) {
+		l = calloc(1, sizeof(*l)); /* zeroed: an empty vector (SL_VEC_INIT) */
+		if (l == NULL || sl_strmap_set(&ix->lists, k->data, l, NULL) < 0) {
+			free(l);
+			return SL_ENOMEM;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+static int selindex_add(struct selindex *ix, char tag, const char *g, const char *ctx, size_t clen,
+        const char *subj, size_t item)
+{
+	struct sl_vec *l;
+	int rc = selindex_list(ix, tag, g, ctx, clen, subj, true, &l);
+
+	return rc < 0 ? rc : item_push(l, item);
+}
+
+/* Appends the items listed under tag, g, ctx, subj to out. */
+static int selindex_get(struct selindex *ix, char tag, const char *g, const char *ctx, size_t clen,
+        const char *subj, struct sl_vec *out)
+{
+	struct sl_vec *l;
+	size_t i;
+	int rc = selindex_list(ix, tag, g, ctx, clen, subj, false, &l);
+
+	for (i = 0; rc == 0 && l != NULL && i < l->len; i++)
+		rc = item_push(out, item_at(l, i));
 	return rc;
+}
+
+/* Lists item, one of whose selectors is x, in group g. */
+static int selindex_put(struct selindex *ix, const char *g, const struct sel *x, size_t item)
+{
+	size_t k, len;
+	int rc = selindex_add(ix, 'D', g, NULL, 0, NULL, item);
+
+	if (rc < 0 || x->kind == CTX_ALL)
+		return rc < 0 ? rc : selindex_add(ix, 'A', g, NULL, 0, NULL, item);
+	len = strlen(x->ctx);
+	if (x->kind == CTX_FAMILY) {
+		rc = selindex_add(ix, 'F', g, x->ctx, len, NULL, item);
+	} else {
+		rc = selindex_add(ix, 'C', g, x->ctx, len, NULL, item);
+		if (rc == 0)
+			rc = selindex_add(ix, x->subj_any ? 'X' : 'E', g, x->ctx, len,
+			        x->subj_any ? NULL : x->subj, item);
+	}
+	for (k = 0; rc == 0 && k <= len; k++)
+		if (x->ctx[k] == '.' || k == len)
+			rc = selindex_add(ix, 'S', g, x->ctx, k, NULL, item);
+	return rc;
+}
+
+/* Appends to out the items of group g with a selector x that may overlap y: every x that
+ * ctx_overlap(x, y) accepts, and when subjects is set only those subj_overlap may accept. */
+static int selindex_find(
+        struct selindex *ix, const char *g, const struct sel *y, bool subjects, struct sl_vec *out)
+{
+	size_t k, len;
+	int rc;
+
+	if (y->kind == CTX_ALL)
+		return selindex_get(ix, 'D', g, NULL, 0, NULL, out);
+	rc = selindex_get(ix, 'A', g, NULL, 0, NULL, out);
+	len = strlen(y->ctx);
+	for (k = 0; rc == 0 && k <= len; k++)
+		if (y->ctx[k] == '.' || k == len)
+			rc = selindex_get(ix, 'F', g, y->ctx, k, NULL, out);
+	if (rc < 0)
+		return rc;
+	if (y->kind == CTX_FAMILY)
+		return selindex_get(ix, 'S', g, y->ctx, len, NULL, out);
+	if (!subjects || y->subj_any)
+		return selindex_get(ix, 'C', g, y->ctx, len, NULL, out);
+	rc = selindex_get(ix, 'X', g, y->ctx, len, NULL, out);
+	return rc < 0 ? rc : selindex_get(ix, 'E', g, y->ctx, len, y->subj, out);
+}
+
+struct lint_index {
+	struct selindex writes; /* link writes, by destination ('w') */
+	struct selindex none; /* NONE link writes, by source and destination ('n') */
+	struct selindex modes; /* mode targets of Registry, Context, Subject objects ('i') */
+	struct sl_buf g; /* scratch group string */
+};
+#define LINT_INDEX_INIT \
+	{ \
+		SELINDEX_INIT, SELINDEX_INIT, SELINDEX_INIT, SL_BUF_INIT \
+	}
+
+static void lint_index_release(struct lint_index *x)
+{
+	selindex_release(&x->writes);
+	selindex_release(&x->none);
+	selindex_release(&x->modes);
+	sl_buf_release(&x->g);
+}
+
+static int lint_index_build(struct lint_index *x, const struct sl_lint *t)
+{
+	size_t i, e;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < t->nl; i++) {
+		const struct linfo *li = &t->links[i];
+		const struct sl_link_spec *l = &li->o->link;
+
+		if (!li->ok || l->destination == NULL)
+			continue;
+		rc = group_key(&x->g, 'w', l->destination, NULL);
+		for (e = 0; rc == 0 && e < li->n; e++)
+			rc = selindex_put(&x->writes, x->g.data, &li->writes[e], i);
+		if (rc < 0 || l->context_type != SL_CONTEXT_NONE || l->source == NULL)
+			continue;
+		rc = group_key(&x->g, 'n', l->source, l->destination);
+		for (e = 0; rc == 0 && e < li->n; e++)
+			rc = selindex_put(&x->none, x->g.data, &li->writes[e], i);
+	}
+	/* Objects whose mode an Import link may conflict with, by the Registry they set it on. */
+	for (i = 0; rc == 0 && i < t->n; i++) {
+		struct sl_qsubject q = SL_QSUBJECT_INIT;
+		struct sel target;
+		enum sl_mode mode;
+		const char *reg = NULL;
+
+		rc = mode_target(t->objs[i], &target, &q, &reg, &mode);
+		if (rc > 0 && (rc = group_key(&x->g, 'i', reg, NULL)) == 0)
+			rc = selindex_put(&x->modes, x->g.data, &target, i);
+		sl_qsubject_release(&q);
+	}
+	return rc;
+}
+
+/* Sets c to the items, ascending, that selindex_find gives for the n selectors sels in
+ * group g. */
+static int find_each(struct selindex *ix, const char *g, const struct sel *sels, size_t n,
+        bool subjects, struct sl_vec *c)
+{
+	size_t e;
+	int rc = 0;
+
+	c->len = 0;
+	for (e = 0; rc == 0 && e < n; e++)
+		rc = selindex_find(ix, g, &sels[e], subjects, c);
+	items_sort_unique(c);
+	return rc;
+}
+
+/* Overlapping writes with each earlier link, then Import conflicts, link after link. */
+static int lint_writes(const struct sl_lint *t, struct lint_index *x, struct sl_vec *c,
+        struct sl_diags *d, int *rc)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < t->nl; i++) {
+		const struct linfo *b = &t->links[i];
+		const char *dest = b->o->link.destination;
+
+		c->len = 0;
+		if (b->ok && dest != NULL && (r = group_key(&x->g, 'w', dest, NULL)) == 0)
+			r = find_each(&x->writes, x->g.data, b->writes, b->n, true, c);
+		for (k = 0; r == 0 && k < c->len && item_at(c, k) < i; k++)
+			sl_lint_overlapping_writes(&t->links[item_at(c, k)], b, d, rc);
+
+		c->len = 0;
+		if (r == 0 && b->ok && b->dst != NULL &&
+		        b->o->link.destination_mode == SL_DEST_IMPORT &&
+		        (r = group_key(&x->g, 'i', b->dst->name, NULL)) == 0)
+			r = find_each(&x->modes, x->g.data, b->writes, b->n, true, c);
+		for (k = 0; r == 0 && k < c->len; k++)
+			sl_lint_import_conflict(b, t->objs[item_at(c, k)], d, rc);
+	}
+	return r;
+}
+
+/* Each link against every link writing into its source. Only the entries that may select a
+ * non-default context can read such writes (sl_lint_loop skips the others). */
+static int lint_loops(const struct sl_lint *t, struct lint_index *x, struct sl_vec *c,
+        struct sl_diags *d, int *rc)
+{
+	size_t i, e, k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < t->nl; i++) {
+		const struct linfo *a = &t->links[i];
+
+		if (!a->ok || a->o->link.source == NULL)
+			continue;
+		c->len = 0;
+		r = group_key(&x->g, 'w', a->o->link.source, NULL);
+		for (e = 0; r == 0 && e < a->n; e++)
+			if (sl_filter_may_select_nondefault(entry_of(a, e)))
+				r = selindex_find(&x->writes, x->g.data, &a->reads[e], false, c);
+		items_sort_unique(c);
+		for (k = 0; r == 0 && k < c->len; k++)
+			sl_lint_loop(a, &t->links[item_at(c, k)], d, rc);
+	}
+	return r;
+}
+
+/* Each NONE link's reads against the writes of the earlier NONE links the other way. */
+static int lint_none_pairs(const struct sl_lint *t, struct lint_index *x, struct sl_vec *c,
+        struct sl_diags *d, int *rc)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < t->nl; i++) {
+		const struct linfo *b = &t->links[i];
+		const struct sl_link_spec *l = &b->o->link;
+
+		c->len = 0;
+		if (b->ok && l->context_type == SL_CONTEXT_NONE && l->source != NULL &&
+		        l->destination != NULL &&
+		        (r = group_key(&x->g, 'n', l->destination, l->source)) == 0)
+			r = find_each(&x->none, x->g.data, b->reads, b->n, true, c);
+		for (k = 0; r == 0 && k < c->len && item_at(c, k) < i; k++)
+			sl_lint_none_pair(&t->links[item_at(c, k)], b, d, rc);
+	}
+	return r;
+}
+
+/* Registries with one URL: each one after the first is reported against the first. */
+static int same_urls(const struct sl_lint *t, struct sl_diags *d, int *rc)
+{
+	struct sl_strmap first = SL_STRMAP_INIT; /* URL key -> first Registry with it */
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < t->n; i++) {
+		const struct sl_object *o = t->objs[i], *f;
+		bool found = false;
+		char *k;
+
+		if (o->kind != SL_KIND_REGISTRY || o->registry.url == NULL)
+			continue;
+		k = sl_lint_url_key(o->registry.url);
+		if (k == NULL) {
+			r = SL_ENOMEM;
+			break;
+		}
+		f = sl_strmap_get(&first, k, &found);
+		if (found)
+			sl_lint_same_url(o, f, d, rc);
+		else if (sl_strmap_set(&first, k, (void *)(uintptr_t)o, NULL) < 0)
+			r = SL_ENOMEM;
+		free(k);
+	}
+	sl_strmap_release(&first, NULL);
+	return r;
+}
+
+int sl_manifest_lint(const struct sl_snapshot *s, struct sl_diags *d)
+{
+	struct lint_index x = LINT_INDEX_INIT;
+	struct sl_vec c = SL_VEC_INIT;
+	struct sl_lint t;
+	int rc, r = 0;
+
+	rc = sl_lint_begin(&t, s, d);
+	if (rc == 0)
+		r = same_urls(&t, d, &rc);
+	if (r == 0 && rc == 0)
+		sl_lint_each(&t, d, &rc);
+	if (r == 0 && rc == 0)
+		r = lint_index_build(&x, &t);
+	if (r == 0 && rc == 0)
+		r = lint_writes(&t, &x, &c, d, &rc);
+	if (r == 0 && rc == 0)
+		r = lint_loops(&t, &x, &c, d, &rc);
+	if (r == 0 && rc == 0)
+		r = lint_none_pairs(&t, &x, &c, d, &rc);
+	sl_vec_release(&c, NULL);
+	lint_index_release(&x);
+	sl_lint_end(&t);
+	return r < 0 ? r : rc;
 }

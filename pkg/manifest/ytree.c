@@ -8,11 +8,6 @@
 #include <string.h>
 #include <yaml.h>
 
-struct yanchor {
-	char *name;
-	struct ynode *node;
-};
-
 struct ystream {
 	yaml_parser_t parser;
 	char *file;
@@ -72,22 +67,12 @@ static void node_free(void *p)
 	free(n);
 }
 
-static void anchor_free(void *p)
-{
-	struct yanchor *a = p;
-
-	if (a == NULL)
-		return;
-	free(a->name);
-	free(a);
-}
-
 void sl_ydoc_free(struct ydoc *doc)
 {
 	if (doc == NULL)
 		return;
 	sl_vec_release(&doc->nodes, node_free);
-	sl_vec_release(&doc->anchors, anchor_free);
+	sl_strmap_release(&doc->anchors, NULL);
 	free(doc);
 }
 
@@ -274,32 +259,19 @@ static int kid_add(struct ynode *parent, struct ynode *kid)
 	return 0;
 }
 
+/* Takes name. A redefined anchor replaces the earlier one, as YAML says the latest definition
+ * wins; a map, since a document may hold tens of thousands of anchors and aliases. */
 static int anchor_add(struct ydoc *doc, char *name, struct ynode *node)
 {
-	struct yanchor *a = calloc(1, sizeof(*a));
+	int rc = sl_strmap_set(&doc->anchors, name, node, NULL);
 
-	if (a == NULL || sl_vec_push(&doc->anchors, a) < 0) {
-		free(a);
-		free(name);
-		return SL_ENOMEM;
-	}
-	a->name = name;
-	a->node = node;
-	return 0;
+	free(name);
+	return rc;
 }
 
-/* Latest definition wins, as YAML says an anchor may be redefined. */
 static struct ynode *anchor_find(const struct ydoc *doc, const char *name)
 {
-	size_t i = doc->anchors.len;
-
-	while (i-- > 0) {
-		const struct yanchor *a = doc->anchors.items[i];
-
-		if (strcmp(a->name, name) == 0)
-			return a->node;
-	}
-	return NULL;
+	return sl_strmap_get(&doc->anchors, name, NULL);
 }
 
 static char *dup_anchor(const yaml_char_t *a, bool *oom)
@@ -446,7 +418,7 @@ int sl_ystream_next(struct ystream *s, struct ydoc **out, struct sl_diags *d)
 				goto fail;
 			}
 			sl_vec_init(&doc->nodes);
-			sl_vec_init(&doc->anchors);
+			sl_strmap_init(&doc->anchors);
 			doc->line = (int)ev.start_mark.line + 1;
 			doc->col = (int)ev.start_mark.column + 1;
 			break;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "schemalink/manifest.h"
+#include "schemalink/strmap.h"
 
 enum ynode_type {
 	YN_SCALAR,
@@ -44,7 +45,7 @@ struct ynode {
 struct ydoc {
 	struct ynode *root; /* NULL for an empty document */
 	struct sl_vec nodes; /* every node, owned */
-	struct sl_vec anchors; /* struct yanchor *, owned */
+	struct sl_strmap anchors; /* name -> struct ynode * of its latest complete definition */
 	size_t alias_nodes; /* nodes added by alias expansion */
 	int line, col; /* document start */
 };

@@ -571,6 +571,24 @@ static void aliases_within_limits_work(void **state)
 	expect_clean();
 }
 
+/* A redefined anchor names its latest complete definition, in its own document only. */
+static void anchor_redefined_latest_wins(void **state)
+{
+	const struct sl_object *o;
+	(void)state;
+	load(HDR "kind: Registry\nmetadata: {name: &n source}\nspec: {url: &u http://x, linkUrl: "
+	         "&u http://y, clusterId: *u}\n---\n" HDR
+	         "kind: Registry\nmetadata: {name: &n target}\nspec: {url: http://z, linkUrl: "
+	         "http://w, clusterId: *n}\n");
+	expect_clean();
+	o = sl_snapshot_get(S, SL_KIND_REGISTRY, "source");
+	assert_non_null(o);
+	assert_string_equal(o->registry.cluster_id, "http://y");
+	o = sl_snapshot_get(S, SL_KIND_REGISTRY, "target");
+	assert_non_null(o);
+	assert_string_equal(o->registry.cluster_id, "target");
+}
+
 static void scalar_over_64_kib(void **state)
 {
 	size_t n = SL_MANIFEST_MAX_SCALAR_BYTES + 100;
@@ -854,6 +872,7 @@ int main(void)
 	        T(depth_bomb),
 	        T(alias_bomb),
 	        T(aliases_within_limits_work),
+	        T(anchor_redefined_latest_wins),
 	        T(scalar_over_64_kib),
 	        T(too_many_objects),
 	        T(nul_byte),
