@@ -138,6 +138,13 @@ struct sl_engine_check_stats {
 int sl_engine_check(struct sl_engine *e, const struct sl_snapshot *snap, int64_t fresh_ms,
         struct sl_vec *keys, struct sl_engine_check_stats *st, struct sl_error *err);
 
+/* Appends (owned copies) the keys of every object of snap in the order a pass reconciles
+ * them: Registries, Contexts and Subjects as the snapshot holds them (modes first), then the
+ * SchemaLinks one of each source registry in turn (by the Registry's normalized URL, which a
+ * request budget belongs to), by name within each (docs/internals/reconcile.md "Pass order").
+ * Returns 0 or SL_ENOMEM. */
+int sl_engine_pass_order(const struct sl_snapshot *snap, struct sl_vec *keys);
+
 /* ---- replication verification (docs/internals/reconcile.md "Replication verification") - */
 
 struct sl_engine_verify_stats {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "schemalink/engine.h"
 #include "schemalink/httpd.h"
 #include "schemalink/json.h"
 #include "schemalink/log.h"
@@ -35,14 +36,18 @@
 
 static void enqueue_all(struct sl_controller *c, const struct sl_snapshot *s)
 {
-	struct sl_vec extra = SL_VEC_INIT;
+	struct sl_vec extra = SL_VEC_INIT, keys = SL_VEC_INIT;
 	size_t i;
 
-	for (i = 0; s != NULL && i < s->objects.len; i++) {
-		const struct sl_object *o = s->objects.items[i];
-
-		sl_queue_add(c->q, o->key);
+	/* In pass order: a pass that waits on one registry's budget spends the others' too. */
+	if (s != NULL && sl_engine_pass_order(s, &keys) < 0) {
+		sl_vec_release(&keys, free);
+		for (i = 0; i < s->objects.len; i++)
+			sl_queue_add(c->q, ((const struct sl_object *)s->objects.items[i])->key);
 	}
+	for (i = 0; i < keys.len; i++)
+		sl_queue_add(c->q, keys.items[i]);
+	sl_vec_release(&keys, free);
 	/* What the set owns and no longer declares, also after a restart (the old snapshot
 	 * that would have named it is gone). */
 	if (s != NULL && c->cfg.extra_keys &&

@@ -1,7 +1,7 @@
 /* test_engine_check.c — what a fast check round reads (docs/internals/reconcile.md "Fast
  * check"): one exporter list per source, one status per link, one mode read per destination
  * registry and scope however many links share the scope, and nothing for a link a reconcile
- * read live within fresh_ms. */
+ * read live within fresh_ms; and the order a pass takes the objects in. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -233,11 +233,46 @@ static void test_fresh_link_skipped(void **state)
 	assert_int_equal(st.links, 3);
 }
 
+/* The pass order: Registries first, then the links one of each source registry in turn (two
+ * names for one URL are one registry), by name within each. */
+static void test_pass_order(void **state)
+{
+	static const char text[] = REGS
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\n"
+	        "metadata: {name: alias}\nspec: {url: \"http://A.TEST:8081/\"}\n"
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
+	        "metadata: {name: t1}\nspec: {source: target, destination: source, "
+	        "subjects: [t1-value], context: {type: CUSTOM, name: t1}}\n"
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
+	        "metadata: {name: t2}\nspec: {source: target, destination: source, "
+	        "subjects: [t2-value], context: {type: CUSTOM, name: t2}}\n"
+	        "---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
+	        "metadata: {name: l0}\nspec: {source: alias, destination: target, "
+	        "subjects: [l0-value], context: {type: CUSTOM, name: l0}}\n" LINK("l1", "shared")
+	                LINK("l2", "shared") LINK("l3", "own");
+	struct world *w = *state;
+	struct sl_snapshot *s = fixture_load("order.yaml", w->dir, text, strlen(text));
+	struct sl_vec keys = SL_VEC_INIT;
+	struct sl_buf got = SL_BUF_INIT;
+	size_t i;
+
+	assert_int_equal(sl_engine_pass_order(s, &keys), 0);
+	for (i = 0; i < keys.len; i++)
+		sl_buf_addf(&got, "%s ", (const char *)keys.items[i]);
+	assert_string_equal(got.data,
+	        "Registry/alias Registry/source Registry/target SchemaLink/l0 SchemaLink/t1 "
+	        "SchemaLink/l1 SchemaLink/t2 SchemaLink/l2 SchemaLink/l3 ");
+	sl_buf_release(&got);
+	sl_vec_release(&keys, free);
+	sl_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_mode_read_once_per_scope, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fresh_link_skipped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_pass_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
