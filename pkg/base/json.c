@@ -143,6 +143,25 @@ static int dump(struct sl_jsonw *w, const json_t *v, size_t flags)
 	return w->rc;
 }
 
+/* True when s goes between quotes as it is, the same for jansson and sl_json_escape:
+ * printable ASCII without '"' and '\\' (and '/' when flags escape it). Most keys and values
+ * are, and then nothing is built or escaped for them (GET /status writes some 40 a status). */
+static bool plain(const char *s, size_t flags)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' ||
+		        *s == '\\' || (*s == '/' && (flags & JSON_ESCAPE_SLASH)))
+			return false;
+	return true;
+}
+
+static int quoted(struct sl_jsonw *w, const char *s)
+{
+	emit(w, "\"", 1);
+	emit(w, s, strlen(s));
+	return emit(w, "\"", 1);
+}
+
 /* Checks that key matches the innermost container and writes the separator and "key": . */
 static int member(struct sl_jsonw *w, const char *key, bool *skip)
 {
@@ -156,6 +175,12 @@ static int member(struct sl_jsonw *w, const char *key, bool *skip)
 		return w->rc = SL_EINVAL;
 	if (key == NULL)
 		return separate(w);
+	if (plain(key, w->flags)) {
+		separate(w);
+		quoted(w, key);
+		return emit(
+		        w, w->flags & JSON_COMPACT ? ":" : ": ", w->flags & JSON_COMPACT ? 1 : 2);
+	}
 	errno = 0;
 	k = json_string(key);
 	if (k == NULL) {
@@ -211,7 +236,10 @@ int sl_jsonw_str(struct sl_jsonw *w, const char *key, const char *s)
 
 	if (member(w, key, &skip) < 0 || skip)
 		return w->rc;
-	if (sl_buf_addch(&b, '"') < 0 || sl_json_escape(&b, s) < 0 || sl_buf_addch(&b, '"') < 0)
+	if (plain(s ? s : "", 0))
+		quoted(w, s ? s : "");
+	else if (sl_buf_addch(&b, '"') < 0 || sl_json_escape(&b, s) < 0 ||
+	         sl_buf_addch(&b, '"') < 0)
 		w->rc = SL_ENOMEM;
 	else
 		emit(w, b.data, b.len);
@@ -229,6 +257,18 @@ int sl_jsonw_int(struct sl_jsonw *w, const char *key, int64_t v)
 	if (member(w, key, &skip) < 0 || skip)
 		return w->rc;
 	emit(w, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
+	if (w->depth == 0)
+		w->done = true;
+	return w->rc;
+}
+
+int sl_jsonw_null(struct sl_jsonw *w, const char *key)
+{
+	bool skip;
+
+	if (member(w, key, &skip) < 0 || skip)
+		return w->rc;
+	emit(w, "null", 4);
 	if (w->depth == 0)
 		w->done = true;
 	return w->rc;
