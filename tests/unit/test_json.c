@@ -244,6 +244,31 @@ static void scalars_without_jansson_values(void **state)
 	assert_string_equal(out.data, text);
 	free(text);
 	json_decref(want);
+	/* Keys and strings longer than one piece, deep in an indented document. */
+	{
+		char big[600];
+
+		memset(big, 'k', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		sl_buf_reset(&out);
+		sl_jsonw_init(&w, JSON_INDENT(4) | JSON_PRESERVE_ORDER, sl_jsonw_to_buf, &out);
+		assert_int_equal(sl_jsonw_open(&w, NULL, '['), 0);
+		assert_int_equal(sl_jsonw_open(&w, NULL, '{'), 0);
+		assert_int_equal(sl_jsonw_open(&w, "deep", '{'), 0);
+		assert_int_equal(sl_jsonw_str(&w, big, big), 0);
+		assert_int_equal(sl_jsonw_int(&w, "m", INT64_MIN), 0);
+		assert_int_equal(sl_jsonw_int(&w, "z", 0), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		assert_int_equal(sl_jsonw_str(&w, NULL, big + 400), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		want = json_pack("[{s:{s:s,s:I,s:I}},s]", "deep", big, big, "m",
+		        (json_int_t)INT64_MIN, "z", (json_int_t)0, big + 400);
+		text = json_dumps(want, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		assert_string_equal(out.data, text);
+		free(text);
+		json_decref(want);
+	}
 	/* Bytes that are not UTF-8 and a control character: still one valid string. */
 	sl_buf_reset(&out);
 	sl_jsonw_init(&w, 0, sl_jsonw_to_buf, &out);
