@@ -191,6 +191,19 @@ static void test_rfc3339_against_oracle(void **state)
 		oracle(ms, want, sizeof(want));
 		assert_string_equal(got, want);
 	}
+	/* Years 0 to 9999 are written by hand; their edges and the years around them too. */
+	for (i = 0; i < 20000; i++) {
+		static const int64_t edges[] = {-62167219200000LL, 253402300799999LL};
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ms = i < 8 ? edges[i % 2] + (i / 2 - 2) * 1000 + (i % 2 ? 999 : 0)
+		           : (int64_t)(x % 316000000000000ULL) - 62200000000000LL;
+		sl_clock_format_rfc3339(ms, got, sizeof(got));
+		oracle(ms, want, sizeof(want));
+		assert_string_equal(got, want);
+	}
 }
 
 static void test_rfc3339_small_buffer(void **state)
