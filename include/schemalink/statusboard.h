@@ -44,7 +44,7 @@ struct sl_status_filter {
 /* Page sizes of GET /status: the default keeps an unparameterised request on 10,000 objects
  * within its CPU budget (docs/internals/operations.md "Status endpoint"). */
 #define SL_STATUS_PAGE_DEFAULT 500
-#define SL_STATUS_PAGE_MAX 5000
+#define SL_STATUS_PAGE_MAX 2000
 
 /* The query of one GET /status. Strings are borrowed from the values given. */
 struct sl_status_query {

@@ -102,7 +102,7 @@ print(d["error_code"], d["message"])')" "^400 .*$2"
 }
 bad limit=abc 'limit="abc"'
 bad limit=0 'limit="0"'
-bad limit=5001 'limit="5001": must be a whole number from 1 to 5000'
+bad limit=2001 'limit="2001": must be a whole number from 1 to 2000'
 bad notReady=maybe 'notReady="maybe": must be true or false'
 bad 'kind=Links' 'kind="Links"'
 bad 'continue=nope' 'continue="nope"'

@@ -1442,10 +1442,10 @@ static void test_status_query_parameters(void **state)
 	        {"notReady", "maybe", SL_EINVAL, "notReady=\"maybe\": must be true or false"},
 	        {"notReady", "", SL_EINVAL, "notReady=\"\""},
 	        {"limit", "1", 0, NULL},
-	        {"limit", "5000", 0, NULL},
-	        {"limit", "abc", SL_EINVAL, "limit=\"abc\": must be a whole number from 1 to 5000"},
+	        {"limit", "2000", 0, NULL},
+	        {"limit", "abc", SL_EINVAL, "limit=\"abc\": must be a whole number from 1 to 2000"},
 	        {"limit", "0", SL_EINVAL, "limit=\"0\""},
-	        {"limit", "5001", SL_EINVAL, "limit=\"5001\""},
+	        {"limit", "2001", SL_EINVAL, "limit=\"2001\""},
 	        {"limit", "-1", SL_EINVAL, "limit=\"-1\""},
 	        {"limit", "+5", SL_EINVAL, "limit=\"+5\""},
 	        {"limit", "5x", SL_EINVAL, "limit=\"5x\""},
@@ -1477,7 +1477,7 @@ static void test_status_query_parameters(void **state)
 	assert_string_equal(q.filter.kind, "SchemaLink");
 	assert_string_equal(q.filter.reason, "ImportModeRequired");
 	assert_false(q.filter.not_ready);
-	assert_int_equal(q.limit, 5000);
+	assert_int_equal(q.limit, 2000);
 	assert_string_equal(q.after, "SchemaLink/l-0499");
 	for (i = 0; i < SL_STATUS_QUERY_NPARAMS; i++)
 		assert_int_not_equal(
