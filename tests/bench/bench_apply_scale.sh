@@ -171,27 +171,8 @@ for n in $NS; do
 		SINKS+=("$URL") NAMES+=("sink$k")
 	done
 	COUNTED=("${SOURCES[@]}" "$DST")
-	python3 - "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
-import sys
-m, n, per_src, per_sink, dst, nsrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
-    int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
-sources, sinks = sys.argv[7:7 + nsrc], sys.argv[7 + nsrc:]
-# No request budget (docs/internals/operations.md "Rate limits"): these srlite processes are
-# ours, and the figures are the HTTP floor, not the budget.
-reg = ("---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: %s}\n"
-       "spec: {%s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n")
-with open(m + "/00-registries.yaml", "w") as f:
-    for k, u in enumerate(sources):
-        f.write(reg % ("src-%d" % k, "url: %s" % u))
-    for j, u in enumerate(sinks):
-        f.write(reg % ("dst-%d" % j, "url: %s, linkUrl: %s" % (dst, u)))
-doc = ("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: link-%05d}\n"
-       "spec: {source: src-%d, destination: dst-%d, subjects: [s-%05d]}\n")
-for f0 in range(0, n, 100):
-    with open("%s/links-%05d.yaml" % (m, f0 // 100), "w") as f:
-        for i in range(f0, min(n, f0 + 100)):
-            f.write(doc % (i, i // per_src, i // per_sink, i))
-PY
+	python3 tests/bench/scale_manifests.py "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" \
+		"${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}"
 	NOTES=()
 	apply_phase "$n"
 	a=("$WALL" "$CPU" "$MSPL" "$G" "$WR" "$RC")

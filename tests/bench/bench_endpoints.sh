@@ -52,31 +52,12 @@ for ((j = 0; j < STALL; j++)); do
 	curl -s -o /dev/null -X PUT -H 'Content-Type: application/json' -d '{"mode":"READONLY"}' \
 		"$DST/mode/:.ro-$j:?force=true"
 done
-python3 - "$M" "$N" "$STALL" "$PER_SOURCE" "$PER_SINK" "$DST" "$nsrc" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
-import sys
-m, n, stall, per_src, per_sink, dst, nsrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
-    int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
-sources, sinks = sys.argv[8:8 + nsrc], sys.argv[8 + nsrc:]
-# No request budget (docs/internals/operations.md "Rate limits"): these srlite processes are
-# ours, and the figures are the daemon's own cost.
-reg = ("---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: %s}\n"
-       "spec: {%s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n")
-with open(m + "/00-registries.yaml", "w") as f:
-    for k, u in enumerate(sources):
-        f.write(reg % ("src-%d" % k, "url: %s" % u))
-    for j, u in enumerate(sinks):
-        f.write(reg % ("dst-%d" % j, "url: %s, linkUrl: %s" % (dst, u)))
-doc = ("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: %s}\n"
-       "spec: {source: src-%d, destination: dst-%d, subjects: [s-%05d]%s}\n")
-for f0 in range(0, n, 100):
-    with open("%s/links-%05d.yaml" % (m, f0 // 100), "w") as f:
-        for i in range(f0, min(n, f0 + 100)):
-            f.write(doc % ("link-%05d" % i, i // per_src, i // per_sink, i, ""))
-with open(m + "/stalled.yaml", "w") as f:
-    for j in range(stall):
-        f.write(doc % ("stalled-%02d" % j, 0, 0, n + j,
-                       ", context: {type: CUSTOM, name: ro-%d}" % j))
-PY
+python3 tests/bench/scale_manifests.py "$M" "$N" "$PER_SOURCE" "$PER_SINK" "$DST" "$nsrc" \
+	"${SOURCES[@]}" "${SINKS[@]}"
+for ((j = 0; j < STALL; j++)); do
+	printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: stalled-%02d}\nspec: {source: src-0, destination: dst-0, subjects: [s-%05d], context: {type: CUSTOM, name: ro-%d}}\n' \
+		"$j" $((N + j)) "$j"
+done >"$M/stalled.yaml"
 
 sl_serve d "$DAEMON_UP" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" --set bench \
 	--listen "127.0.0.1:@PORT@" --resync 1h --check-interval 0 --verify-interval 0 ||
