@@ -103,6 +103,11 @@ unsigned sl_httpd_port(const struct sl_httpd *srv);
  * "" when present without a value ("?a" or "?a="). The first occurrence wins. Borrowed. */
 const char *sl_httpd_query(const struct sl_httpd_request *req, const char *name);
 
+/* The name of the first query parameter of req that is not one of names[0..n), or NULL when
+ * each is one of them: for answering 400 to a parameter the handler does not take. Borrowed. */
+const char *sl_httpd_query_unknown(
+        const struct sl_httpd_request *req, const char *const *names, size_t n);
+
 /* The value of request header name (case-insensitive), or NULL. Borrowed. */
 const char *sl_httpd_header(const struct sl_httpd_request *req, const char *name);
 

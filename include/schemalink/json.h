@@ -67,6 +67,9 @@ int sl_jsonw_int(struct sl_jsonw *w, const char *key, int64_t v);
 /* Adds true or false as member key or element. Returns 0 or the first failure. */
 int sl_jsonw_bool(struct sl_jsonw *w, const char *key, bool v);
 
+/* Adds null as member key or element. Returns 0 or the first failure. */
+int sl_jsonw_null(struct sl_jsonw *w, const char *key);
+
 /* Closes the innermost open container. Returns 0 or the first failure. */
 int sl_jsonw_close(struct sl_jsonw *w);
 

@@ -60,7 +60,8 @@ void sl_metrics_remove_prefix(struct sl_metrics *m, const char *name, const char
  * the daemon's own decisions. */
 double sl_metrics_value(struct sl_metrics *m, const char *name, const char *const *values);
 
-/* Appends the whole registry in text format 0.0.4 to out. Returns 0 or SL_ENOMEM. */
+/* Appends the whole registry in text format 0.0.4 to out: families in the order declared,
+ * the series of each sorted by their labels. Returns 0 or SL_ENOMEM. */
 int sl_metrics_render(struct sl_metrics *m, struct sl_buf *out);
 
 /* Appends s to out escaped as a label value ('\\', '"' and newline). Returns 0 or SL_ENOMEM. */

@@ -111,6 +111,18 @@ void sl_status_unpack(const struct sl_status_packed *p, struct sl_object_status 
 /* NULL-safe. */
 void sl_status_packed_free(struct sl_status_packed *p);
 
+/* Returns an owned copy of p (one memcpy), or NULL when out of memory. */
+struct sl_status_packed *sl_status_packed_dup(const struct sl_status_packed *p);
+
+/* The key p holds, borrowed from p. O(1). */
+const char *sl_status_packed_key(const struct sl_status_packed *p);
+
+/* What a filter asks of a stored status, read in place instead of unpacking ~10 KB: the status
+ * of each condition into status[t] and, when reason is non-NULL, its reason (borrowed from p)
+ * into reason[t]. Only the reasons walk the stored strings. */
+void sl_status_packed_conditions(const struct sl_status_packed *p,
+        enum sl_cond_status status[SL_COND_COUNT], const char *reason[SL_COND_COUNT]);
+
 /* Bytes of p's allocation (what storing it costs, allocator overhead aside). */
 size_t sl_status_packed_size(const struct sl_status_packed *p);
 

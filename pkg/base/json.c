@@ -85,39 +85,53 @@ static int emit(struct sl_jsonw *w, const char *data, size_t len)
 	return w->rc;
 }
 
-/* A newline and the indentation of depth, as jansson's dump_indent writes them. */
-static int newline(struct sl_jsonw *w, int depth)
+/* The most a separator takes: ',', a newline and the deepest indentation. */
+#define SEP_MAX (2 + SL_JSONW_MAX_DEPTH * JSON_MAX_INDENT)
+
+/* A newline and the indentation of depth, as jansson's dump_indent writes them, into out
+ * (SEP_MAX bytes); returns their length. */
+static size_t newline_text(const struct sl_jsonw *w, int depth, char *out)
 {
-	static const char spaces[] = "                                ";
 	size_t n = (size_t)depth * (w->flags & JSON_MAX_INDENT);
 
-	emit(w, "\n", 1);
-	while (n > 0) {
-		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-
-		emit(w, spaces, k);
-		n -= k;
-	}
-	return w->rc;
+	out[0] = '\n';
+	memset(out + 1, ' ', n);
+	return n + 1;
 }
 
-/* What comes before an item of the innermost container: ",", then a newline and indent or
- * a space (jansson without JSON_INDENT separates ", " unless JSON_COMPACT). */
-static int separate(struct sl_jsonw *w)
+static int newline(struct sl_jsonw *w, int depth)
 {
+	char buf[SEP_MAX];
+
+	return emit(w, buf, newline_text(w, depth, buf));
+}
+
+/* What comes before an item of the innermost container, into out (SEP_MAX bytes): ",", then
+ * a newline and indent or a space (jansson without JSON_INDENT separates ", " unless
+ * JSON_COMPACT). Returns its length. */
+static size_t separator(struct sl_jsonw *w, char *out)
+{
+	size_t n = 0;
 	bool first;
 
 	if (w->depth == 0)
-		return w->rc;
+		return 0;
 	first = w->empty[w->depth - 1];
 	w->empty[w->depth - 1] = false;
 	if (!first)
-		emit(w, ",", 1);
+		out[n++] = ',';
 	if (w->flags & JSON_MAX_INDENT)
-		return newline(w, w->depth);
+		return n + newline_text(w, w->depth, out + n);
 	if (!first && !(w->flags & JSON_COMPACT))
-		emit(w, " ", 1);
-	return w->rc;
+		out[n++] = ' ';
+	return n;
+}
+
+static int separate(struct sl_jsonw *w)
+{
+	char buf[SEP_MAX];
+
+	return emit(w, buf, separator(w, buf));
 }
 
 static int dump_cb(const char *buffer, size_t size, void *data)
@@ -143,6 +157,44 @@ static int dump(struct sl_jsonw *w, const json_t *v, size_t flags)
 	return w->rc;
 }
 
+/* True when s goes between quotes as it is, the same for jansson and sl_json_escape:
+ * printable ASCII without '"' and '\\' (and '/' when flags escape it). Most keys and values
+ * are, and then nothing is built or escaped for them (GET /status writes some 40 a status). */
+static bool plain(const char *s, size_t flags)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' ||
+		        *s == '\\' || (*s == '/' && (flags & JSON_ESCAPE_SLASH)))
+			return false;
+	return true;
+}
+
+/* The longest plain key or string written in one piece with what surrounds it; longer ones
+ * take five writes. Fewer, larger writes are much of what makes a page of /status cheap. */
+#define PIECE_MAX 256
+
+/* Writes pre[0..len) (at most SEP_MAX bytes), s between quotes, then post (at most 2). */
+static int quoted(struct sl_jsonw *w, const char *pre, size_t len, const char *s, const char *post)
+{
+	size_t sl = strlen(s), pl = strlen(post);
+	char buf[SEP_MAX + PIECE_MAX + 4];
+
+	if (sl > PIECE_MAX) {
+		emit(w, pre, len);
+		emit(w, "\"", 1);
+		emit(w, s, sl);
+		emit(w, "\"", 1);
+		return emit(w, post, pl);
+	}
+	memcpy(buf, pre, len);
+	buf[len++] = '"';
+	memcpy(buf + len, s, sl);
+	len += sl;
+	buf[len++] = '"';
+	memcpy(buf + len, post, pl);
+	return emit(w, buf, len + pl);
+}
+
 /* Checks that key matches the innermost container and writes the separator and "key": . */
 static int member(struct sl_jsonw *w, const char *key, bool *skip)
 {
@@ -156,6 +208,12 @@ static int member(struct sl_jsonw *w, const char *key, bool *skip)
 		return w->rc = SL_EINVAL;
 	if (key == NULL)
 		return separate(w);
+	if (plain(key, w->flags)) {
+		char sep[SEP_MAX];
+		size_t n = separator(w, sep);
+
+		return quoted(w, sep, n, key, w->flags & JSON_COMPACT ? ":" : ": ");
+	}
 	errno = 0;
 	k = json_string(key);
 	if (k == NULL) {
@@ -211,7 +269,10 @@ int sl_jsonw_str(struct sl_jsonw *w, const char *key, const char *s)
 
 	if (member(w, key, &skip) < 0 || skip)
 		return w->rc;
-	if (sl_buf_addch(&b, '"') < 0 || sl_json_escape(&b, s) < 0 || sl_buf_addch(&b, '"') < 0)
+	if (plain(s ? s : "", 0))
+		quoted(w, "", 0, s ? s : "", "");
+	else if (sl_buf_addch(&b, '"') < 0 || sl_json_escape(&b, s) < 0 ||
+	         sl_buf_addch(&b, '"') < 0)
 		w->rc = SL_ENOMEM;
 	else
 		emit(w, b.data, b.len);
@@ -228,7 +289,30 @@ int sl_jsonw_int(struct sl_jsonw *w, const char *key, int64_t v)
 
 	if (member(w, key, &skip) < 0 || skip)
 		return w->rc;
-	emit(w, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
+	{
+		/* By hand: the bytes of "%" PRId64, without printf's cost (offsets, codes). */
+		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+		size_t n = sizeof(num);
+
+		do
+			num[--n] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			num[--n] = '-';
+		emit(w, num + n, sizeof(num) - n);
+	}
+	if (w->depth == 0)
+		w->done = true;
+	return w->rc;
+}
+
+int sl_jsonw_null(struct sl_jsonw *w, const char *key)
+{
+	bool skip;
+
+	if (member(w, key, &skip) < 0 || skip)
+		return w->rc;
+	emit(w, "null", 4);
 	if (w->depth == 0)
 		w->done = true;
 	return w->rc;

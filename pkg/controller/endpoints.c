@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -259,15 +258,44 @@ int sl_controller_readyz(struct sl_controller *c, struct sl_buf *out)
 	return ready ? 200 : 503;
 }
 
+/* GET /status: one page of the board, filtered by the query
+ * (docs/internals/operations.md "Status endpoint"); 400 naming the parameter and its value
+ * for one it does not take or a bad value. */
+static int status_page(
+        struct sl_controller *c, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
+{
+	struct sl_status_query q = SL_STATUS_QUERY_INIT;
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_buf body = SL_BUF_INIT;
+	const char *name, *v;
+	size_t i;
+	int rc;
+
+	name = sl_httpd_query_unknown(req, sl_status_query_names, SL_STATUS_QUERY_NPARAMS);
+	if (name != NULL) {
+		sl_status_query_set(&q, name, sl_httpd_query(req, name), &err);
+		return sl_httpd_reply_error(resp, 400, 400, err.msg);
+	}
+	for (i = 0; i < SL_STATUS_QUERY_NPARAMS; i++) {
+		v = sl_httpd_query(req, sl_status_query_names[i]);
+		if (v != NULL && sl_status_query_set(&q, sl_status_query_names[i], v, &err) < 0)
+			return sl_httpd_reply_error(resp, 400, 400, err.msg);
+	}
+	rc = sl_statusboard_page_json(c->board, &q.filter, q.after, q.limit, &body);
+	if (rc < 0) {
+		sl_buf_release(&body);
+		return rc;
+	}
+	return sl_httpd_reply_buf(resp, 200, "application/json", &body);
+}
+
 int sl_ctl_http_handle(
         void *cls, const struct sl_httpd_request *req, struct sl_httpd_response *resp)
 {
-	static const char *const kinds[] = {"Registry", "SchemaLink", "Context", "Subject"};
 	struct sl_controller *c = cls;
 	struct sl_buf body = SL_BUF_INIT;
 	const char *caps[2];
 	int rc, status;
-	size_t i;
 
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		return sl_httpd_reply_error(resp, 405, 405, "Method Not Allowed");
@@ -293,22 +321,13 @@ int sl_ctl_http_handle(
 		return sl_httpd_reply_buf(
 		        resp, 200, "text/plain; version=0.0.4; charset=utf-8", &body);
 	}
-	if (sl_httpd_route(req, NULL, "/status", NULL, 0)) {
-		rc = sl_statusboard_json(c->board, NULL, &body);
-		if (rc < 0) {
-			sl_buf_release(&body);
-			return rc;
-		}
-		return sl_httpd_reply_buf(resp, 200, "application/json", &body);
-	}
+	if (sl_httpd_route(req, NULL, "/status", NULL, 0))
+		return status_page(c, req, resp);
 	if (sl_httpd_route(req, NULL, "/status/*/*", caps, 2)) {
-		const char *kind = caps[0];
+		const char *kind = sl_status_kind(caps[0]);
 
 		/* Kinds match case-insensitively: /status/schemalink/x finds SchemaLink/x. */
-		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (strcasecmp(kinds[i], caps[0]) == 0)
-				kind = kinds[i];
-		sl_buf_addf(&body, "%s/%s", kind, caps[1]);
+		sl_buf_addf(&body, "%s/%s", kind ? kind : caps[0], caps[1]);
 		{
 			char *key = sl_buf_detach(&body);
 			char msg[400];

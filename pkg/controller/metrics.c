@@ -12,18 +12,26 @@
 #include "schemalink/strmap.h"
 #include "schemalink/vec.h"
 
+/* How many series ahead of the one being written are fetched into the cache. */
+#define PREFETCH_AHEAD 8
+
 struct series {
-	char **values; /* nlabels owned strings */
 	double value; /* counter, gauge */
 	double sum; /* histogram */
 	uint64_t count;
 	/* Observations per bucket, not cumulative: the family's nbuckets counters, in the same
 	 * allocation (none for counters and gauges, the thousands of per-link series). */
 	uint64_t *buckets;
+	/* The label pairs as they are rendered, escaped, without braces (link="a",state="B";
+	 * "" without labels), after the buckets in the same allocation: written once, when the
+	 * series is made, so a render copies them instead of escaping every value again. */
+	const char *labels;
+	size_t labels_len;
 };
 
 struct family {
 	char *name;
+	size_t name_len;
 	char *help;
 	enum sl_metric_type type;
 	char *labels[SL_METRICS_MAX_LABELS];
@@ -31,37 +39,29 @@ struct family {
 	double bounds[SL_METRICS_MAX_BUCKETS];
 	size_t nbuckets;
 	struct sl_strmap series; /* series key -> struct series * */
+	/* Every series in render order (by labels), kept between renders and made again only
+	 * after a series came or went: with 10,000 links a render sorted 40,000 series each
+	 * time, about half of its cost. */
+	struct series **order;
+	size_t norder;
+	bool order_ok;
 };
 
 struct sl_metrics {
 	pthread_mutex_t lock;
 	struct family *fam[SL_METRICS_MAX_FAMILIES];
 	size_t nfam;
+	size_t last_len; /* bytes of the last render: the next one reserves as much at once */
 };
-
-static void series_free(void *p, size_t nlabels)
-{
-	struct series *s = p;
-	size_t i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < nlabels && s->values != NULL; i++)
-		free(s->values[i]);
-	free(s->values);
-	free(s);
-}
 
 static void family_free(struct family *f)
 {
-	size_t pos = 0, i;
-	void *val;
+	size_t i;
 
 	if (f == NULL)
 		return;
-	while (sl_strmap_next(&f->series, &pos, NULL, &val))
-		series_free(val, f->nlabels);
-	sl_strmap_release(&f->series, NULL);
+	sl_strmap_release(&f->series, free);
+	free(f->order);
 	for (i = 0; i < f->nlabels; i++)
 		free(f->labels[i]);
 	free(f->name);
@@ -157,6 +157,7 @@ int sl_metrics_declare(struct sl_metrics *m, const char *name, enum sl_metric_ty
 		goto out;
 	}
 	f->type = type;
+	f->name_len = strlen(f->name);
 	sl_strmap_init(&f->series);
 	for (i = 0; i < nlabels; i++) {
 		if (!valid_name(label_names[i], true) || strcmp(label_names[i], "le") == 0) {
@@ -195,12 +196,21 @@ static int series_key(const struct family *f, const char *const *values, struct 
 	return 0;
 }
 
+/* Appends label pair i of f with value v: name="escaped v", after a ',' unless first. */
+static int add_pair(struct sl_buf *out, const struct family *f, size_t i, const char *v)
+{
+	if ((i > 0 && sl_buf_addch(out, ',') < 0) || sl_buf_adds(out, f->labels[i]) < 0 ||
+	        sl_buf_add(out, "=\"", 2) < 0 || sl_metrics_escape_label(out, v ? v : "") < 0)
+		return SL_ENOMEM;
+	return sl_buf_addch(out, '"');
+}
+
 /* The series for values, created at zero when create is set (lock held). */
 static struct series *get_series(struct family *f, const char *const *values, bool create, int *rc)
 {
-	struct sl_buf key = SL_BUF_INIT;
+	struct sl_buf key = SL_BUF_INIT, labels = SL_BUF_INIT;
 	struct series *s = NULL;
-	size_t i;
+	size_t i, off = sizeof(*s) + f->nbuckets * sizeof(uint64_t);
 
 	*rc = 0;
 	if (series_key(f, values, &key) < 0) {
@@ -214,24 +224,27 @@ static struct series *get_series(struct family *f, const char *const *values, bo
 		*rc = SL_ELIMIT;
 		goto out;
 	}
-	s = calloc(1, sizeof(*s) + f->nbuckets * sizeof(uint64_t));
-	if (s != NULL)
-		s->buckets = (uint64_t *)(s + 1);
-	if (s == NULL ||
-	        (f->nlabels > 0 && (s->values = calloc(f->nlabels, sizeof(char *))) == NULL))
-		goto nomem;
 	for (i = 0; i < f->nlabels; i++)
-		if ((s->values[i] = strdup(values[i] != NULL ? values[i] : "")) == NULL)
+		if (add_pair(&labels, f, i, values[i]) < 0)
 			goto nomem;
+	s = calloc(1, off + labels.len + 1);
+	if (s == NULL)
+		goto nomem;
+	s->buckets = (uint64_t *)(s + 1);
+	memcpy((char *)s + off, labels.data, labels.len + 1);
+	s->labels = (const char *)s + off;
+	s->labels_len = labels.len;
 	if (sl_strmap_set(&f->series, key.data, s, NULL) < 0)
 		goto nomem;
+	f->order_ok = false;
 	goto out;
 nomem:
-	series_free(s, f->nlabels);
+	free(s);
 	s = NULL;
 	*rc = SL_ENOMEM;
 out:
 	sl_buf_release(&key);
+	sl_buf_release(&labels);
 	return s;
 }
 
@@ -302,8 +315,13 @@ void sl_metrics_remove(struct sl_metrics *m, const char *name, const char *const
 
 	pthread_mutex_lock(&m->lock);
 	f = find_family(m, name);
-	if (f != NULL && (f->nlabels == 0 || values != NULL) && series_key(f, values, &key) == 0)
-		series_free(sl_strmap_del(&f->series, key.data, NULL), f->nlabels);
+	if (f != NULL && (f->nlabels == 0 || values != NULL) && series_key(f, values, &key) == 0) {
+		bool found;
+
+		free(sl_strmap_del(&f->series, key.data, &found));
+		if (found)
+			f->order_ok = false;
+	}
 	pthread_mutex_unlock(&m->lock);
 	sl_buf_release(&key);
 }
@@ -311,6 +329,7 @@ void sl_metrics_remove(struct sl_metrics *m, const char *name, const char *const
 void sl_metrics_remove_prefix(struct sl_metrics *m, const char *name, const char *first)
 {
 	struct sl_vec doomed = SL_VEC_INIT;
+	struct sl_buf pair = SL_BUF_INIT;
 	struct family *f;
 	size_t pos = 0, i;
 	const char *key;
@@ -318,20 +337,27 @@ void sl_metrics_remove_prefix(struct sl_metrics *m, const char *name, const char
 
 	pthread_mutex_lock(&m->lock);
 	f = find_family(m, name);
-	if (f == NULL || f->nlabels == 0)
+	/* The first label's value is first when the rendered labels start with its pair and a
+	 * ',' or nothing follows (an escaped value holds no bare '"'). */
+	if (f == NULL || f->nlabels == 0 || add_pair(&pair, f, 0, first) < 0)
 		goto out;
 	while (sl_strmap_next(&f->series, &pos, &key, &val)) {
-		struct series *s = val;
+		const struct series *s = val;
 
-		if (strcmp(s->values[0], first) == 0 && sl_vec_push(&doomed, strdup(key)) < 0)
+		if (strncmp(s->labels, pair.data, pair.len) == 0 &&
+		        (s->labels[pair.len] == ',' || s->labels[pair.len] == '\0') &&
+		        sl_vec_push(&doomed, strdup(key)) < 0)
 			break;
 	}
 	for (i = 0; i < doomed.len; i++)
-		if (doomed.items[i] != NULL)
-			series_free(sl_strmap_del(&f->series, doomed.items[i], NULL), f->nlabels);
+		if (doomed.items[i] != NULL) {
+			free(sl_strmap_del(&f->series, doomed.items[i], NULL));
+			f->order_ok = false;
+		}
 out:
 	pthread_mutex_unlock(&m->lock);
 	sl_vec_release(&doomed, free);
+	sl_buf_release(&pair);
 }
 
 double sl_metrics_value(struct sl_metrics *m, const char *name, const char *const *values)
@@ -353,14 +379,14 @@ double sl_metrics_value(struct sl_metrics *m, const char *name, const char *cons
 
 int sl_metrics_escape_label(struct sl_buf *out, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		int rc;
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\\\"\n");
+		int rc = sl_buf_add(out, s, n);
 
-		switch (*s) {
-		case '\\': rc = sl_buf_adds(out, "\\\\"); break;
-		case '"': rc = sl_buf_adds(out, "\\\""); break;
-		case '\n': rc = sl_buf_adds(out, "\\n"); break;
-		default: rc = sl_buf_addch(out, *s); break;
+		s += n;
+		if (rc == 0 && *s != '\0') {
+			rc = sl_buf_adds(out, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n");
+			s++;
 		}
 		if (rc < 0)
 			return rc;
@@ -394,14 +420,35 @@ static void shortest(char *out, size_t len, double v)
 	}
 }
 
+/* u in decimal at out (room for 21 bytes); returns its length. */
+static size_t u64_text(char *out, uint64_t u)
+{
+	char tmp[20];
+	size_t n = 0, len = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	while (n > 0)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
 /* A finite number as Prometheus clients print it: integers in full ("10", not "1e+01", which
- * %g gives for a bucket bound of 10), others in the shortest form that reads back exactly. */
+ * %g gives for a bucket bound of 10), others in the shortest form that reads back exactly.
+ * Integers, nearly every sample, are written by hand: the bytes of "%.0f" ("-0" included) at
+ * a fraction of snprintf's cost. */
 static void number(char *out, size_t len, double v)
 {
-	if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(out, len, "%.0f", v);
-	else
+	if (v == floor(v) && fabs(v) < 1e15) {
+		size_t neg = signbit(v) ? 1 : 0;
+
+		out[0] = '-';
+		u64_text(out + neg, (uint64_t)fabs(v));
+	} else {
 		shortest(out, len, v);
+	}
 }
 
 static int add_value(struct sl_buf *out, double v)
@@ -416,25 +463,41 @@ static int add_value(struct sl_buf *out, double v)
 	return sl_buf_adds(out, s);
 }
 
-/* "{a="x",b="y"" plus an optional le, then "}"; nothing at all without labels. */
-static int add_labels(
-        struct sl_buf *out, const struct family *f, const struct series *s, const char *le)
+/* " N\n" for a count. */
+static int add_count(struct sl_buf *out, uint64_t n)
 {
-	size_t i;
+	char s[24];
+	size_t len;
 
-	if (f->nlabels == 0 && le == NULL)
+	s[0] = ' ';
+	len = 1 + u64_text(s + 1, n);
+	s[len++] = '\n';
+	return sl_buf_add(out, s, len);
+}
+
+/* "{" the series' labels, then ",le=..." when le is set, then "}"; nothing at all without
+ * either. */
+static int add_labels(struct sl_buf *out, const struct series *s, const char *le)
+{
+	bool any = s->labels[0] != '\0';
+
+	if (!any && le == NULL)
 		return 0;
-	if (sl_buf_addch(out, '{') < 0)
+	if (sl_buf_addch(out, '{') < 0 || sl_buf_add(out, s->labels, s->labels_len) < 0)
 		return SL_ENOMEM;
-	for (i = 0; i < f->nlabels; i++) {
-		if (sl_buf_addf(out, "%s%s=\"", i > 0 ? "," : "", f->labels[i]) < 0 ||
-		        sl_metrics_escape_label(out, s->values[i]) < 0 ||
-		        sl_buf_addch(out, '"') < 0)
-			return SL_ENOMEM;
-	}
-	if (le != NULL && sl_buf_addf(out, "%sle=\"%s\"", f->nlabels > 0 ? "," : "", le) < 0)
+	if (le != NULL && ((any && sl_buf_addch(out, ',') < 0) || sl_buf_add(out, "le=\"", 4) < 0 ||
+	                          sl_buf_adds(out, le) < 0 || sl_buf_addch(out, '"') < 0))
 		return SL_ENOMEM;
 	return sl_buf_addch(out, '}');
+}
+
+/* name and suffix ("_bucket", "_sum", "_count" or ""), then the labels. */
+static int add_name(struct sl_buf *out, const struct family *f, const char *suffix,
+        const struct series *s, const char *le)
+{
+	if (sl_buf_add(out, f->name, f->name_len) < 0 || sl_buf_adds(out, suffix) < 0)
+		return SL_ENOMEM;
+	return add_labels(out, s, le);
 }
 
 static int render_series(struct sl_buf *out, const struct family *f, const struct series *s)
@@ -444,8 +507,8 @@ static int render_series(struct sl_buf *out, const struct family *f, const struc
 	char le[64];
 
 	if (f->type != SL_METRIC_HISTOGRAM) {
-		if (sl_buf_adds(out, f->name) < 0 || add_labels(out, f, s, NULL) < 0 ||
-		        sl_buf_addch(out, ' ') < 0 || add_value(out, s->value) < 0)
+		if (add_name(out, f, "", s, NULL) < 0 || sl_buf_addch(out, ' ') < 0 ||
+		        add_value(out, s->value) < 0)
 			return SL_ENOMEM;
 		return sl_buf_addch(out, '\n');
 	}
@@ -457,33 +520,67 @@ static int render_series(struct sl_buf *out, const struct family *f, const struc
 			cum = s->count;
 			snprintf(le, sizeof(le), "+Inf");
 		}
-		if (sl_buf_addf(out, "%s_bucket", f->name) < 0 || add_labels(out, f, s, le) < 0 ||
-		        sl_buf_addf(out, " %llu\n", (unsigned long long)cum) < 0)
+		if (add_name(out, f, "_bucket", s, le) < 0 || add_count(out, cum) < 0)
 			return SL_ENOMEM;
 	}
-	if (sl_buf_addf(out, "%s_sum", f->name) < 0 || add_labels(out, f, s, NULL) < 0 ||
-	        sl_buf_addch(out, ' ') < 0 || add_value(out, s->sum) < 0 ||
-	        sl_buf_addf(out, "\n%s_count", f->name) < 0 || add_labels(out, f, s, NULL) < 0 ||
-	        sl_buf_addf(out, " %llu\n", (unsigned long long)s->count) < 0)
+	if (add_name(out, f, "_sum", s, NULL) < 0 || sl_buf_addch(out, ' ') < 0 ||
+	        add_value(out, s->sum) < 0 || sl_buf_addch(out, '\n') < 0 ||
+	        add_name(out, f, "_count", s, NULL) < 0 || add_count(out, s->count) < 0)
 		return SL_ENOMEM;
+	return 0;
+}
+
+static int by_labels(const void *a, const void *b)
+{
+	const struct series *x = *(const struct series *const *)a;
+	const struct series *y = *(const struct series *const *)b;
+
+	return strcmp(x->labels, y->labels);
+}
+
+/* Makes f->order hold every series of f sorted by labels, unless it does already (lock
+ * held). Returns 0 or SL_ENOMEM. */
+static int sort_series(struct family *f)
+{
+	struct series **order;
+	size_t pos = 0, n = 0;
+	void *val;
+
+	if (f->order_ok)
+		return 0;
+	order = realloc(f->order, (f->series.len ? f->series.len : 1) * sizeof(*order));
+	if (order == NULL)
+		return SL_ENOMEM;
+	f->order = order;
+	while (sl_strmap_next(&f->series, &pos, NULL, &val))
+		order[n++] = val;
+	qsort(order, n, sizeof(*order), by_labels);
+	f->norder = n;
+	f->order_ok = true;
 	return 0;
 }
 
 int sl_metrics_render(struct sl_metrics *m, struct sl_buf *out)
 {
 	static const char *const types[] = {"counter", "gauge", "histogram"};
-	struct sl_vec keys = SL_VEC_INIT;
-	size_t i, j;
+	size_t i, j, start = out->len;
 	int rc = 0;
 
 	pthread_mutex_lock(&m->lock);
+	/* One allocation for the whole text instead of a dozen doublings (2.4 MB with 10,000
+	 * links); the slack covers a few more series. */
+	if (sl_buf_grow(out, m->last_len + m->last_len / 16) < 0)
+		rc = SL_ENOMEM;
 	for (i = 0; i < m->nfam && rc == 0; i++) {
 		struct family *f = m->fam[i];
 		uint64_t no_buckets[SL_METRICS_MAX_BUCKETS] = {0};
-		struct series zero = {.buckets = no_buckets};
+		struct series zero = {.buckets = no_buckets, .labels = ""};
 
-		if (sl_buf_addf(out, "# HELP %s ", f->name) < 0 || escape_help(out, f->help) < 0 ||
-		        sl_buf_addf(out, "\n# TYPE %s %s\n", f->name, types[f->type]) < 0) {
+		if (sl_buf_add(out, "# HELP ", 7) < 0 || sl_buf_adds(out, f->name) < 0 ||
+		        sl_buf_addch(out, ' ') < 0 || escape_help(out, f->help) < 0 ||
+		        sl_buf_add(out, "\n# TYPE ", 8) < 0 || sl_buf_adds(out, f->name) < 0 ||
+		        sl_buf_addch(out, ' ') < 0 || sl_buf_adds(out, types[f->type]) < 0 ||
+		        sl_buf_addch(out, '\n') < 0) {
 			rc = SL_ENOMEM;
 			break;
 		}
@@ -492,15 +589,19 @@ int sl_metrics_render(struct sl_metrics *m, struct sl_buf *out)
 			rc = render_series(out, f, &zero);
 			continue;
 		}
-		keys.len = 0;
-		if (sl_strmap_keys(&f->series, &keys) < 0) {
-			rc = SL_ENOMEM;
-			break;
+		rc = sort_series(f);
+		for (j = 0; j < f->norder && rc == 0; j++) {
+			/* The series are allocations of their own, scattered over the heap: in the
+			 * daemon nearly every one was a cache miss, 60% of a render's time with
+			 * 10,000 links. Ask for the one a few steps ahead while this one is
+			 * written. */
+			if (j + PREFETCH_AHEAD < f->norder)
+				__builtin_prefetch(f->order[j + PREFETCH_AHEAD]);
+			rc = render_series(out, f, f->order[j]);
 		}
-		for (j = 0; j < keys.len && rc == 0; j++)
-			rc = render_series(out, f, sl_strmap_get(&f->series, keys.items[j], NULL));
 	}
+	if (rc == 0)
+		m->last_len = out->len - start;
 	pthread_mutex_unlock(&m->lock);
-	sl_vec_release(&keys, NULL);
 	return rc;
 }

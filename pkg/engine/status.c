@@ -220,6 +220,43 @@ void sl_status_packed_free(struct sl_status_packed *p)
 	free(p);
 }
 
+struct sl_status_packed *sl_status_packed_dup(const struct sl_status_packed *p)
+{
+	struct sl_status_packed *d = malloc(p->size);
+
+	if (d != NULL)
+		memcpy(d, p, p->size);
+	return d;
+}
+
+/* The key is the first string, after the heal times (string_fields). */
+const char *sl_status_packed_key(const struct sl_status_packed *p)
+{
+	return (const char *)p->data + (size_t)p->n_history * sizeof(int64_t);
+}
+
+void sl_status_packed_conditions(const struct sl_status_packed *p,
+        enum sl_cond_status status[SL_COND_COUNT], const char *reason[SL_COND_COUNT])
+{
+	const char *d;
+	int t;
+
+	for (t = 0; t < SL_COND_COUNT; t++)
+		status[t] = (enum sl_cond_status)p->cond_status[t];
+	if (reason == NULL)
+		return;
+	/* key, then per condition: reason, message, and the generation unless shared. */
+	d = sl_status_packed_key(p);
+	d += strlen(d) + 1;
+	for (t = 0; t < SL_COND_COUNT; t++) {
+		reason[t] = d;
+		d += strlen(d) + 1;
+		d += strlen(d) + 1;
+		if (!(p->gen_shared & (1u << t)))
+			d += strlen(d) + 1;
+	}
+}
+
 size_t sl_status_packed_size(const struct sl_status_packed *p)
 {
 	return p->size;

@@ -74,6 +74,21 @@ const char *sl_httpd_query(const struct sl_httpd_request *req, const char *name)
 	return NULL;
 }
 
+const char *sl_httpd_query_unknown(
+        const struct sl_httpd_request *req, const char *const *names, size_t n)
+{
+	const struct sl_httpd_target *t = &state_of(req)->target;
+	size_t i, j;
+
+	for (i = 0; i < t->nquery; i++) {
+		for (j = 0; j < n && strcmp(t->query[i].name, names[j]) != 0; j++)
+			;
+		if (j == n)
+			return t->query[i].name;
+	}
+	return NULL;
+}
+
 const char *sl_httpd_header(const struct sl_httpd_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(state_of(req)->conn, MHD_HEADER_KIND, name);

@@ -4,8 +4,9 @@
 #
 # For each N everything is fresh: new in-memory srlite processes, a new manifest directory,
 # a new --state-dir, --set bench.
-#   - ceil(N/1000) source srlite processes (srlite allows at most 1,000 exporters per
-#     registry), each with its own Registry manifest (src-K); link i runs on src-(i/1000).
+#   - ceil(N/1000) source srlite processes (10 for 10,000 links: convergence across several
+#     registries, each with its own budget), each with its own Registry manifest (src-K);
+#     link i runs on src-(i/1000).
 #   - One destination srlite. Every link's destination Registry has its url, so the
 #     destination modes slctl reads and sets (IMPORT on :.src-K:) are all on that process.
 #   - Each SchemaLink has its own single subject (s-NNNNN), the default context (CUSTOM, the
@@ -44,7 +45,7 @@ TIMEOUT=${TIMEOUT:-600}
 SETTLE=${SETTLE:-120}
 LIMITS=${LIMITS:-floor}
 case $LIMITS in floor | default) ;; *) echo "bench_apply_scale: LIMITS is floor or default, not $LIMITS" >&2; exit 2 ;; esac
-PER_SOURCE=1000 # srlite's exporter limit per registry
+PER_SOURCE=1000 # links per source registry
 PER_SINK=400    # exporters per sink, below srlite's 512 connections
 
 CHILD= # the running `timeout` (its own process group: killing it stops slctl too)
@@ -176,28 +177,8 @@ for n in $NS; do
 		SINKS+=("$URL") NAMES+=("sink$k")
 	done
 	COUNTED=("${SOURCES[@]}" "$DST")
-	python3 - "$M" "$n" "$PER_SOURCE" "$PER_SINK" "$DST" "$LIMITS" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}" <<'PY'
-import sys
-m, n, per_src, per_sink, dst, limits, nsrc = sys.argv[1], int(sys.argv[2]), \
-    int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
-sources, sinks = sys.argv[8:8 + nsrc], sys.argv[8 + nsrc:]
-# LIMITS=floor: no request budget (docs/internals/operations.md "Rate limits"): these srlite
-# processes are ours, and the figures are the HTTP floor, not the budget.
-limit = ", rateLimit: {readsPerSecond: 0, writesPerSecond: 0}" if limits == "floor" else ""
-reg = ("---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: %s}\n"
-       "spec: {%s" + limit + "}\n")
-with open(m + "/00-registries.yaml", "w") as f:
-    for k, u in enumerate(sources):
-        f.write(reg % ("src-%d" % k, "url: %s" % u))
-    for j, u in enumerate(sinks):
-        f.write(reg % ("dst-%d" % j, "url: %s, linkUrl: %s" % (dst, u)))
-doc = ("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\nmetadata: {name: link-%05d}\n"
-       "spec: {source: src-%d, destination: dst-%d, subjects: [s-%05d]}\n")
-for f0 in range(0, n, 100):
-    with open("%s/links-%05d.yaml" % (m, f0 // 100), "w") as f:
-        for i in range(f0, min(n, f0 + 100)):
-            f.write(doc % (i, i // per_src, i // per_sink, i))
-PY
+	LIMITS=$LIMITS python3 tests/bench/scale_manifests.py "$M" "$n" "$PER_SOURCE" "$PER_SINK" \
+		"$DST" "${#SOURCES[@]}" "${SOURCES[@]}" "${SINKS[@]}"
 	NOTES=()
 	apply_phase "$n"
 	a=("$WALL" "$CPU" "$MSPL" "$G" "$WR" "$RC")

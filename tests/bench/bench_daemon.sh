@@ -268,7 +268,9 @@ print("soak_idle: %d ticks of CPU in %d quiet seconds (clock tick %.0f ms)" % (q
 PY
 fi
 
-# What a scrape costs the daemon with N links: CPU of 20 GET /metrics and 20 GET /status.
+# What a scrape costs the daemon with N links: CPU of 20 GET /metrics and 20 GET /status (its
+# default page, the first 500 objects; tests/bench/bench_endpoints.sh measures the filters and
+# the other pages).
 for ep in metrics status; do
 	c0=$(cpu_ticks "$DPID")
 	for _ in $(seq 20); do curl -s -o "$TMP/$ep.out" "$D/$ep"; done

@@ -11,44 +11,21 @@
 
 #include "schemalink/clock.h"
 
-/* Howard Hinnant's days_from_civil: an independent oracle for the formatter. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yy;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yy = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yy + (*m <= 2);
-}
-
+/* libc's gmtime_r and snprintf: an independent oracle for the formatter, which writes years
+ * 0 to 9999 by hand from the day number. */
 static void oracle(int64_t ms, char *out, size_t outlen)
 {
-	int64_t secs = ms / 1000, days, y;
-	int64_t frac = ms % 1000, sod;
-	unsigned m, d;
+	time_t secs = (time_t)(ms / 1000);
+	int frac = (int)(ms % 1000);
+	struct tm tm;
 
 	if (frac < 0) {
 		frac += 1000;
 		secs -= 1;
 	}
-	days = secs / 86400;
-	sod = secs % 86400;
-	if (sod < 0) {
-		sod += 86400;
-		days -= 1;
-	}
-	civil_from_days(days, &y, &m, &d);
-	snprintf(out, outlen, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", (long long)y, m, d,
-	        (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60),
-	        (long long)frac);
+	assert_non_null(gmtime_r(&secs, &tm));
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 static void test_fake_reads_and_advances(void **state)
@@ -175,7 +152,7 @@ static void test_rfc3339_negative(void **state)
 
 static void test_rfc3339_against_oracle(void **state)
 {
-	char got[32], want[40];
+	char got[32], want[80];
 	int64_t ms;
 	uint64_t x = 88172645463325252ULL;
 	int i;
@@ -187,6 +164,19 @@ static void test_rfc3339_against_oracle(void **state)
 		x ^= x >> 7;
 		x ^= x << 17;
 		ms = (int64_t)(x % 9467280000000ULL) - 2208988800000LL;
+		sl_clock_format_rfc3339(ms, got, sizeof(got));
+		oracle(ms, want, sizeof(want));
+		assert_string_equal(got, want);
+	}
+	/* Years 0 to 9999 are written by hand; their edges and the years around them too. */
+	for (i = 0; i < 20000; i++) {
+		static const int64_t edges[] = {-62167219200000LL, 253402300799999LL};
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ms = i < 8 ? edges[i % 2] + (i / 2 - 2) * 1000 + (i % 2 ? 999 : 0)
+		           : (int64_t)(x % 316000000000000ULL) - 62200000000000LL;
 		sl_clock_format_rfc3339(ms, got, sizeof(got));
 		oracle(ms, want, sizeof(want));
 		assert_string_equal(got, want);

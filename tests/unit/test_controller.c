@@ -1107,16 +1107,15 @@ static void test_statusboard_merge(void **state)
 	assert_null(strstr(out.data, "hunter2"));
 	assert_non_null(strstr(out.data, "\"errorCode\": 40101"));
 	assert_non_null(strstr(out.data, "\"lastTransitionTime\": \"1970-01-01T00:00:07.000Z\""));
-	/* Bytes that are not UTF-8 (which jansson refuses) come out quoted, still redacted, and
-	 * the document is still served. */
+	/* Bytes that are not UTF-8 (which jansson refuses) come out as U+FFFD, the rest as it
+	 * was, still redacted, and the document is still served. */
 	snprintf(st.cond[SL_COND_READY].message, sizeof(st.cond[0].message),
 	        "bad \xff byte password=hunter2");
 	assert_int_equal(sl_statusboard_update(b, &st, &chg), 0);
 	sl_buf_reset(&out);
 	assert_int_equal(sl_statusboard_json(b, "SchemaLink/x", &out), 0);
 	assert_null(strstr(out.data, "hunter2"));
-	assert_non_null(strstr(out.data, "bad "));
-	assert_non_null(strstr(out.data, "password=[redacted]"));
+	assert_non_null(strstr(out.data, "bad \\ufffd byte password=[redacted]"));
 	assert_int_equal(sl_statusboard_json(b, "SchemaLink/nope", &out), SL_ENOENT);
 	sl_buf_release(&out);
 	sl_statusboard_free(b);
@@ -1213,6 +1212,280 @@ static void test_statusboard_save_streams_whole_board(void **state)
 	sl_statusboard_free(back);
 }
 
+/* ---- GET /status: pages, filters, query parameters ---------------------------------------- */
+
+/* One status for key: Ready with ready/reason; reason also on Stalled when not ready; an
+ * InSync condition when insync is set. */
+static void put_status(struct sl_statusboard *b, const char *key, enum sl_cond_status ready,
+        const char *reason, const char *insync)
+{
+	struct sl_object_status st;
+
+	memset(&st, 0, sizeof(st));
+	snprintf(st.key, sizeof(st.key), "%s", key);
+	sl_status_set_condition(&st, SL_COND_READY, ready, reason, "msg", 0, "g", 1000);
+	sl_status_set_condition(&st, SL_COND_STALLED,
+	        ready == SL_COND_TRUE ? SL_COND_FALSE : SL_COND_TRUE, reason, "", 0, "g", 1000);
+	if (insync != NULL)
+		sl_status_set_condition(
+		        &st, SL_COND_IN_SYNC, SL_COND_FALSE, insync, "2 missing", 0, "g", 1000);
+	st.updated_ms = 2000;
+	assert_int_equal(sl_statusboard_update(b, &st, NULL), 0);
+}
+
+/* Follows every page of f with limit, appending "Kind/name" of each object to keys (owned)
+ * and checking the counts each page carries. Returns the number of pages. */
+static int walk_pages(struct sl_statusboard *b, const struct sl_status_filter *f, size_t limit,
+        size_t want_total, size_t want_matched, struct sl_vec *keys)
+{
+	char *after = NULL;
+	int pages = 0;
+
+	for (;;) {
+		struct sl_buf out = SL_BUF_INIT;
+		json_t *root, *o;
+		const char *cont;
+		size_t i;
+
+		assert_int_equal(sl_statusboard_page_json(b, f, after, limit, &out), 0);
+		root = json_loads(out.data, 0, NULL);
+		assert_non_null(root);
+		pages++;
+		assert_int_equal(json_integer_value(json_object_get(root, "total")), want_total);
+		assert_int_equal(
+		        json_integer_value(json_object_get(root, "matched")), want_matched);
+		assert_int_equal(json_integer_value(json_object_get(root, "limit")), limit);
+		assert_true(json_array_size(json_object_get(root, "objects")) <= limit);
+		json_array_foreach(json_object_get(root, "objects"), i, o)
+		{
+			char k[128];
+
+			snprintf(k, sizeof(k), "%s/%s",
+			        json_string_value(json_object_get(o, "kind")),
+			        json_string_value(json_object_get(o, "name")));
+			sl_vec_push(keys, strdup(k));
+		}
+		free(after);
+		after = NULL;
+		cont = json_string_value(json_object_get(root, "continue"));
+		if (cont != NULL) {
+			/* A page with a continuation is full, and it names its last object. */
+			assert_int_equal(json_array_size(json_object_get(root, "objects")), limit);
+			assert_string_equal(cont, keys->items[keys->len - 1]);
+			after = strdup(cont);
+		}
+		json_decref(root);
+		sl_buf_release(&out);
+		if (after == NULL)
+			return pages;
+	}
+}
+
+static void test_status_pages_and_filters(void **state)
+{
+	struct sl_statusboard *b = sl_statusboard_new();
+	struct sl_vec keys = SL_VEC_INIT, all = SL_VEC_INIT;
+	struct sl_status_filter f;
+	struct sl_buf whole = SL_BUF_INIT, out = SL_BUF_INIT;
+	json_t *doc, *page;
+	char key[64];
+	size_t i;
+	int n;
+
+	(void)state;
+	assert_non_null(b);
+	/* 40 SchemaLinks arriving out of order (seeds, then statuses, some replacing a seed),
+	 * 3 Registries and a Subject: the kept order follows inserts in the middle. */
+	for (n = 0; n < 40; n++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%02d", (n * 17) % 40);
+		assert_int_equal(sl_statusboard_seed(b, key, "g", 1000), 1);
+	}
+	for (n = 0; n < 40; n += 2) {
+		snprintf(key, sizeof(key), "SchemaLink/l%02d", n);
+		put_status(b, key, n % 10 == 0 ? SL_COND_FALSE : SL_COND_TRUE,
+		        n % 10 == 0 ? "DestinationReadOnly" : "Running",
+		        n == 4 ? "VersionsMissing" : NULL);
+	}
+	put_status(b, "Registry/r2", SL_COND_TRUE, "Reachable", NULL);
+	put_status(b, "Subject/s0", SL_COND_TRUE, "Applied", NULL);
+	put_status(b, "Registry/r0", SL_COND_TRUE, "Reachable", NULL);
+	put_status(b, "Registry/r1", SL_COND_FALSE, "RegistryUnreachable", NULL);
+	assert_true(sl_statusboard_remove(b, "SchemaLink/l39"));
+	assert_int_equal(sl_statusboard_len(b), 43);
+	assert_int_equal(sl_statusboard_keys(b, &all), 0);
+	assert_int_equal(all.len, 43);
+
+	/* No filter, 7 a page: every key once, in key order, over 7 pages. */
+	assert_int_equal(walk_pages(b, NULL, 7, 43, 43, &keys), 7);
+	assert_int_equal(keys.len, all.len);
+	for (i = 0; i < keys.len; i++)
+		assert_string_equal(keys.items[i], all.items[i]);
+	sl_vec_release(&keys, free);
+	/* One page as large as the board: no continuation. */
+	assert_int_equal(walk_pages(b, NULL, 43, 43, 43, &keys), 1);
+	sl_vec_release(&keys, free);
+	/* The pages hold what the whole document holds, object for object. */
+	assert_int_equal(sl_statusboard_json(b, NULL, &whole), 0);
+	doc = json_loads(whole.data, 0, NULL);
+	assert_int_equal(sl_statusboard_page_json(b, NULL, NULL, 43, &out), 0);
+	page = json_loads(out.data, 0, NULL);
+	assert_true(json_equal(json_object_get(doc, "objects"), json_object_get(page, "objects")));
+	json_decref(page);
+	json_decref(doc);
+
+	/* notReady: Ready not True, seeds (Unknown, Pending) included: 19 odd seeds + 4 False
+	 * links + Registry/r1. */
+	f = (struct sl_status_filter){NULL, NULL, true};
+	assert_int_equal(walk_pages(b, &f, 5, 43, 24, &keys), 5);
+	for (i = 0; i < keys.len; i++) {
+		struct sl_object_status st;
+
+		assert_int_equal(sl_statusboard_get(b, keys.items[i], &st), 0);
+		assert_true(st.cond[SL_COND_READY].status != SL_COND_TRUE);
+	}
+	sl_vec_release(&keys, free);
+	/* reason, in any case, on any condition: DestinationReadOnly on Ready and Stalled;
+	 * VersionsMissing only on InSync. */
+	f = (struct sl_status_filter){NULL, "destinationreadonly", false};
+	assert_int_equal(walk_pages(b, &f, 500, 43, 4, &keys), 1);
+	assert_string_equal(keys.items[0], "SchemaLink/l00");
+	assert_string_equal(keys.items[3], "SchemaLink/l30");
+	sl_vec_release(&keys, free);
+	f = (struct sl_status_filter){NULL, "VersionsMissing", false};
+	assert_int_equal(walk_pages(b, &f, 500, 43, 1, &keys), 1);
+	assert_string_equal(keys.items[0], "SchemaLink/l04");
+	sl_vec_release(&keys, free);
+	f = (struct sl_status_filter){NULL, "NoSuchReason", false};
+	assert_int_equal(walk_pages(b, &f, 500, 43, 0, &keys), 1);
+	assert_int_equal(keys.len, 0);
+	/* kind, alone and with notReady. */
+	f = (struct sl_status_filter){"Registry", NULL, false};
+	assert_int_equal(walk_pages(b, &f, 2, 43, 3, &keys), 2);
+	assert_string_equal(keys.items[2], "Registry/r2");
+	sl_vec_release(&keys, free);
+	f = (struct sl_status_filter){"registry", NULL, true};
+	assert_int_equal(walk_pages(b, &f, 2, 43, 1, &keys), 1);
+	assert_string_equal(keys.items[0], "Registry/r1");
+	sl_vec_release(&keys, free);
+	f = (struct sl_status_filter){"Subject", NULL, false};
+	assert_int_equal(walk_pages(b, &f, 1, 43, 1, &keys), 1);
+	sl_vec_release(&keys, free);
+
+	/* A continuation whose object went away meanwhile still goes on after it. */
+	sl_buf_reset(&out);
+	assert_true(sl_statusboard_remove(b, "SchemaLink/l10"));
+	assert_int_equal(sl_statusboard_page_json(b, NULL, "SchemaLink/l10", 1, &out), 0);
+	assert_non_null(strstr(out.data, "\"name\": \"l11\""));
+	assert_non_null(strstr(out.data, "\"continue\": \"SchemaLink/l11\""));
+	/* An update after the order was made is what the next page shows. */
+	put_status(b, "SchemaLink/l11", SL_COND_FALSE, "ReplicationLoop", NULL);
+	sl_buf_reset(&out);
+	assert_int_equal(sl_statusboard_page_json(b, NULL, "SchemaLink/l10", 1, &out), 0);
+	assert_non_null(strstr(out.data, "\"reason\": \"ReplicationLoop\""));
+	assert_int_equal(sl_statusboard_page_json(b, NULL, NULL, 0, &out), SL_EINVAL);
+
+	sl_vec_release(&all, free);
+	sl_buf_release(&whole);
+	sl_buf_release(&out);
+	sl_statusboard_free(b);
+}
+
+/* Keys that sort into the middle of a large board are not moved one by one: the order is made
+ * again, once, for the next page, and is right. */
+static void test_status_order_remade_after_bulk_inserts(void **state)
+{
+	struct sl_statusboard *b = sl_statusboard_new();
+	struct sl_vec keys = SL_VEC_INIT;
+	char key[64];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (n = 0; n < 4200; n++) {
+		snprintf(key, sizeof(key), "SchemaLink/z-%04d", n);
+		assert_int_equal(sl_statusboard_seed(b, key, "g", 1), 1);
+	}
+	/* In front of 4,200: more than a move is worth. Then removed from the front likewise. */
+	assert_int_equal(sl_statusboard_seed(b, "Context/a", "g", 1), 1);
+	assert_int_equal(sl_statusboard_seed(b, "SchemaLink/a", "g", 1), 1);
+	assert_int_equal(sl_statusboard_keys(b, &keys), 0);
+	assert_int_equal(keys.len, 4202);
+	assert_string_equal(keys.items[0], "Context/a");
+	assert_string_equal(keys.items[1], "SchemaLink/a");
+	for (i = 1; i < keys.len; i++)
+		assert_true(strcmp(keys.items[i - 1], keys.items[i]) < 0);
+	sl_vec_release(&keys, free);
+	assert_true(sl_statusboard_remove(b, "Context/a"));
+	assert_true(sl_statusboard_remove(b, "SchemaLink/z-4199"));
+	assert_int_equal(walk_pages(b, NULL, 500, 4200, 4200, &keys), 9);
+	assert_string_equal(keys.items[0], "SchemaLink/a");
+	assert_string_equal(keys.items[keys.len - 1], "SchemaLink/z-4198");
+	for (i = 1; i < keys.len; i++)
+		assert_true(strcmp(keys.items[i - 1], keys.items[i]) < 0);
+	sl_vec_release(&keys, free);
+	sl_statusboard_free(b);
+}
+
+static void test_status_query_parameters(void **state)
+{
+	static const struct {
+		const char *name, *value;
+		int rc;
+		const char *msg; /* in the error message */
+	} cases[] = {
+	        {"kind", "schemaLINK", 0, NULL},
+	        {"kind", "Links", SL_EINVAL, "kind=\"Links\""},
+	        {"reason", "ImportModeRequired", 0, NULL},
+	        {"reason", "", SL_EINVAL, "reason=\"\""},
+	        {"notReady", "true", 0, NULL},
+	        {"notReady", "false", 0, NULL},
+	        {"notReady", "maybe", SL_EINVAL, "notReady=\"maybe\": must be true or false"},
+	        {"notReady", "", SL_EINVAL, "notReady=\"\""},
+	        {"limit", "1", 0, NULL},
+	        {"limit", "2000", 0, NULL},
+	        {"limit", "abc", SL_EINVAL, "limit=\"abc\": must be a whole number from 1 to 2000"},
+	        {"limit", "0", SL_EINVAL, "limit=\"0\""},
+	        {"limit", "2001", SL_EINVAL, "limit=\"2001\""},
+	        {"limit", "-1", SL_EINVAL, "limit=\"-1\""},
+	        {"limit", "+5", SL_EINVAL, "limit=\"+5\""},
+	        {"limit", "5x", SL_EINVAL, "limit=\"5x\""},
+	        {"limit", "", SL_EINVAL, "limit=\"\""},
+	        {"limit", "99999999999999999999999", SL_EINVAL, "limit=\"9999"},
+	        {"continue", "SchemaLink/l-0499", 0, NULL},
+	        {"continue", "l-0499", SL_EINVAL, "continue=\"l-0499\""},
+	        {"continue", "", SL_EINVAL, "continue=\"\""},
+	        {"notready", "true", SL_ENOENT, "unknown query parameter \"notready\"=\"true\""},
+	        {"bad\nname", "v\x01", SL_ENOENT, "\"bad\\x0Aname\"=\"v\\x01\""},
+	};
+	struct sl_status_query q = SL_STATUS_QUERY_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(q.limit, SL_STATUS_PAGE_DEFAULT);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_error err = SL_ERROR_INIT;
+		int rc = sl_status_query_set(&q, cases[i].name, cases[i].value, &err);
+
+		if (rc != cases[i].rc)
+			fail_msg("%s=%s: rc %d, want %d (%s)", cases[i].name, cases[i].value, rc,
+			        cases[i].rc, err.msg);
+		if (cases[i].msg != NULL && strstr(err.msg, cases[i].msg) == NULL)
+			fail_msg("%s=%s: message [%s] lacks [%s]", cases[i].name, cases[i].value,
+			        err.msg, cases[i].msg);
+	}
+	/* What the good ones left: the last of each. */
+	assert_string_equal(q.filter.kind, "SchemaLink");
+	assert_string_equal(q.filter.reason, "ImportModeRequired");
+	assert_false(q.filter.not_ready);
+	assert_int_equal(q.limit, 2000);
+	assert_string_equal(q.after, "SchemaLink/l-0499");
+	for (i = 0; i < SL_STATUS_QUERY_NPARAMS; i++)
+		assert_int_not_equal(
+		        sl_status_query_set(&q, sl_status_query_names[i], "x", NULL), SL_ENOENT);
+	assert_string_equal(sl_status_kind("context"), "Context");
+	assert_null(sl_status_kind("Contexts"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1247,6 +1520,9 @@ int main(void)
 	        cmocka_unit_test(test_statusboard_merge),
 	        cmocka_unit_test_setup_teardown(
 	                test_statusboard_save_streams_whole_board, setup, teardown),
+	        cmocka_unit_test(test_status_pages_and_filters),
+	        cmocka_unit_test(test_status_order_remade_after_bulk_inserts),
+	        cmocka_unit_test(test_status_query_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

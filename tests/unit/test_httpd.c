@@ -56,6 +56,9 @@ static int echo(const struct sl_httpd_request *req, struct sl_httpd_response *re
 	        req->user ? req->user : "(none)", req->body_len, req->body[req->body_len] == '\0');
 	if (req->body_len > 0 && req->body_len < 100)
 		rc |= sl_buf_addf(&b, "body=%s\n", req->body);
+	v = sl_httpd_query_unknown(req, qnames, sizeof(qnames) / sizeof(qnames[0]));
+	if (v != NULL)
+		rc |= sl_buf_addf(&b, "unknown=[%s]\n", v);
 	if (rc == 0)
 		rc = sl_httpd_reply_buf(resp, 200, "text/plain", &b);
 	sl_buf_release(&b);
@@ -428,6 +431,12 @@ static void test_query(void **state)
 	reply_release(&r);
 	/* A '?' alone and empty pairs are fine. */
 	expect_body(f, "/echo/?&&", "path=/echo\nnseg=1\nseg=echo\nremote=");
+	/* A parameter the handler does not take is named, the first one only, decoded. */
+	get(f, "/echo?a=1&b=2", 200, &r);
+	assert_null(strstr(r.body.data, "unknown="));
+	reply_release(&r);
+	expect_body(f, "/echo?a=1&z%20z=2&y=3", "unknown=[z z]\n");
+	expect_body(f, "/echo?notReady", "unknown=[notReady]\n");
 }
 
 static void test_headers_body_remote(void **state)

@@ -218,15 +218,57 @@ static void scalars_without_jansson_values(void **state)
 	assert_int_equal(sl_jsonw_open(&w, "a", '['), 0);
 	assert_int_equal(sl_jsonw_str(&w, NULL, NULL), 0);
 	assert_int_equal(sl_jsonw_bool(&w, NULL, false), 0);
+	assert_int_equal(sl_jsonw_null(&w, NULL), 0);
+	assert_int_equal(sl_jsonw_str(&w, NULL, "plain / text"), 0);
 	assert_int_equal(sl_jsonw_close(&w), 0);
+	assert_int_equal(sl_jsonw_null(&w, "z"), 0);
+	assert_int_equal(sl_jsonw_str(&w, "k\"ey", "v"), 0);
 	assert_int_equal(sl_jsonw_close(&w), 0);
 	assert_int_equal(sl_jsonw_finish(&w), 0);
-	want = json_pack("{s:s,s:I,s:b,s:[s,b]}", "s", "a \"q\" \\ caf\xc3\xa9\n", "n",
-	        (json_int_t)-9007199254740993LL, "t", 1, "a", "", 0);
-	text = json_dumps(want, JSON_COMPACT);
+	want = json_pack("{s:s,s:I,s:b,s:[s,b,n,s],s:n,s:s}", "s", "a \"q\" \\ caf\xc3\xa9\n", "n",
+	        (json_int_t)-9007199254740993LL, "t", 1, "a", "", 0, "plain / text", "z", "k\"ey",
+	        "v");
+	text = json_dumps(want, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(out.data, text);
+	free(text);
+	/* Indented, and with '/' escaped in keys as jansson escapes it there. */
+	sl_buf_reset(&out);
+	sl_jsonw_init(&w, JSON_INDENT(2) | JSON_ESCAPE_SLASH, sl_jsonw_to_buf, &out);
+	assert_int_equal(sl_jsonw_open(&w, NULL, '{'), 0);
+	assert_int_equal(sl_jsonw_str(&w, "a/b", "x"), 0);
+	assert_int_equal(sl_jsonw_null(&w, "n"), 0);
+	assert_int_equal(sl_jsonw_close(&w), 0);
+	json_decref(want);
+	want = json_pack("{s:s,s:n}", "a/b", "x", "n");
+	text = json_dumps(want, JSON_INDENT(2) | JSON_ESCAPE_SLASH | JSON_PRESERVE_ORDER);
 	assert_string_equal(out.data, text);
 	free(text);
 	json_decref(want);
+	/* Keys and strings longer than one piece, deep in an indented document. */
+	{
+		char big[600];
+
+		memset(big, 'k', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		sl_buf_reset(&out);
+		sl_jsonw_init(&w, JSON_INDENT(4) | JSON_PRESERVE_ORDER, sl_jsonw_to_buf, &out);
+		assert_int_equal(sl_jsonw_open(&w, NULL, '['), 0);
+		assert_int_equal(sl_jsonw_open(&w, NULL, '{'), 0);
+		assert_int_equal(sl_jsonw_open(&w, "deep", '{'), 0);
+		assert_int_equal(sl_jsonw_str(&w, big, big), 0);
+		assert_int_equal(sl_jsonw_int(&w, "m", INT64_MIN), 0);
+		assert_int_equal(sl_jsonw_int(&w, "z", 0), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		assert_int_equal(sl_jsonw_str(&w, NULL, big + 400), 0);
+		assert_int_equal(sl_jsonw_close(&w), 0);
+		want = json_pack("[{s:{s:s,s:I,s:I}},s]", "deep", big, big, "m",
+		        (json_int_t)INT64_MIN, "z", (json_int_t)0, big + 400);
+		text = json_dumps(want, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		assert_string_equal(out.data, text);
+		free(text);
+		json_decref(want);
+	}
 	/* Bytes that are not UTF-8 and a control character: still one valid string. */
 	sl_buf_reset(&out);
 	sl_jsonw_init(&w, 0, sl_jsonw_to_buf, &out);

@@ -343,6 +343,91 @@ static void test_rules(void **state)
 	sl_metrics_free(m);
 }
 
+/* Series render sorted by their labels; the order is kept between renders and follows every
+ * series that comes or goes. remove_prefix takes exactly the series whose first value is the
+ * one given, not those it is a prefix of. */
+static void test_order_and_remove_prefix(void **state)
+{
+	static const char *const l[] = {"link", "state"};
+	static const char *const names[] = {"b", "a", "ab", "a,b", "a\"b", "a\\"};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_buf out = SL_BUF_INIT, again = SL_BUF_INIT;
+	const char *p;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sl_metrics_declare(m, "s", SL_METRIC_GAUGE, "S.", l, 2, NULL, 0, NULL), 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v[] = {names[i], "RUNNING"}, *w[] = {names[i], "PAUSED"};
+
+		assert_int_equal(sl_metrics_set(m, "s", v, (double)i), 0);
+		assert_int_equal(sl_metrics_set(m, "s", w, 0), 0);
+	}
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_int_equal(check_exposition(out.data), 12);
+	p = strstr(out.data, "s{link=\"a\",state=\"PAUSED\"} 0\n"
+	                     "s{link=\"a\",state=\"RUNNING\"} 1\n"
+	                     "s{link=\"a,b\",state=\"PAUSED\"} 0\n"
+	                     "s{link=\"a,b\",state=\"RUNNING\"} 3\n");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "s{link=\"ab\",state=\"RUNNING\"} 2\n"
+	                          "s{link=\"b\",state=\"PAUSED\"} 0\n"
+	                          "s{link=\"b\",state=\"RUNNING\"} 0\n"));
+	/* The same text again, from the kept order. */
+	assert_int_equal(sl_metrics_render(m, &again), 0);
+	assert_string_equal(again.data, out.data);
+	sl_metrics_remove_prefix(m, "s", "a");
+	sl_metrics_remove_prefix(m, "s", "a\"b");
+	{
+		const char *v[] = {"aa", "STARTING"};
+
+		assert_int_equal(sl_metrics_set(m, "s", v, -0.0), 0);
+	}
+	sl_buf_reset(&out);
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	assert_int_equal(check_exposition(out.data), 9);
+	assert_null(strstr(out.data, "link=\"a\","));
+	assert_null(strstr(out.data, "link=\"a\\\"b\""));
+	assert_non_null(strstr(out.data, "s{link=\"a,b\",state=\"RUNNING\"} 3\n"
+	                                 "s{link=\"a\\\\\",state=\"PAUSED\"} 0\n"
+	                                 "s{link=\"a\\\\\",state=\"RUNNING\"} 5\n"
+	                                 "s{link=\"aa\",state=\"STARTING\"} -0\n"
+	                                 "s{link=\"ab\",state=\"PAUSED\"} 0\n"));
+	sl_buf_release(&out);
+	sl_buf_release(&again);
+	sl_metrics_free(m);
+}
+
+/* Values print as "%.0f" would for integers (every digit, a sign) and in the shortest exact
+ * form otherwise. */
+static void test_number_forms(void **state)
+{
+	static const double vals[] = {0, 7, -12, 123456789012345, 1e15, 0.25, -1.5, 1e-7};
+	static const char *const want[] = {"v{i=\"0\"} 0\n", "v{i=\"1\"} 7\n", "v{i=\"2\"} -12\n",
+	        "v{i=\"3\"} 123456789012345\n", "v{i=\"4\"} 1e+15\n", "v{i=\"5\"} 0.25\n",
+	        "v{i=\"6\"} -1.5\n", "v{i=\"7\"} 1e-07\n"};
+	static const char *const l[] = {"i"};
+	struct sl_metrics *m = sl_metrics_new();
+	struct sl_buf out = SL_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sl_metrics_declare(m, "v", SL_METRIC_GAUGE, "V.", l, 1, NULL, 0, NULL), 0);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		char name[8];
+		const char *v[] = {name};
+
+		snprintf(name, sizeof(name), "%zu", i);
+		assert_int_equal(sl_metrics_set(m, "v", v, vals[i]), 0);
+	}
+	assert_int_equal(sl_metrics_render(m, &out), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(out.data, want[i]) == NULL)
+			fail_msg("no [%s] in:\n%s", want[i], out.data);
+	sl_buf_release(&out);
+	sl_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +435,8 @@ int main(void)
 	        cmocka_unit_test(test_histogram_without_labels),
 	        cmocka_unit_test(test_python_validates_when_available),
 	        cmocka_unit_test(test_rules),
+	        cmocka_unit_test(test_order_and_remove_prefix),
+	        cmocka_unit_test(test_number_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -300,6 +300,52 @@ static void packed_typical_status_is_small(void **state)
 	assert_true(size < sizeof(st) / 20);
 }
 
+/* A filter reads key, statuses and reasons in place, with and without shared generations and
+ * history in front of the strings; a copy is the same bytes. */
+static void packed_read_in_place(void **state)
+{
+	struct sl_object_status st, back;
+	struct sl_status_packed *p, *d;
+	enum sl_cond_status status[SL_COND_COUNT];
+	const char *reason[SL_COND_COUNT];
+	int t, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		memset(&st, 0, sizeof(st));
+		snprintf(st.key, sizeof(st.key), "SchemaLink/l%d", round);
+		sl_status_set_condition(&st, SL_COND_READY, SL_COND_FALSE, "DestinationReadOnly",
+		        "a long message", 42205, "g1", 1);
+		sl_status_set_condition(
+		        &st, SL_COND_RECONCILING, SL_COND_FALSE, "", "", 0, round ? "g2" : "g1", 1);
+		sl_status_set_condition(
+		        &st, SL_COND_STALLED, SL_COND_TRUE, "DestinationReadOnly", "m", 0, "g1", 1);
+		if (round == 1) {
+			sl_status_add_history(&st, 5, "ModeRestored", "set IMPORT");
+			sl_status_add_history(&st, 6, "ExporterResumed", "resumed");
+		}
+		p = sl_status_pack(&st);
+		assert_non_null(p);
+		assert_string_equal(sl_status_packed_key(p), st.key);
+		sl_status_packed_conditions(p, status, NULL);
+		for (t = 0; t < SL_COND_COUNT; t++)
+			assert_int_equal(status[t], st.cond[t].status);
+		sl_status_packed_conditions(p, status, reason);
+		for (t = 0; t < SL_COND_COUNT; t++) {
+			assert_int_equal(status[t], st.cond[t].status);
+			assert_string_equal(reason[t], st.cond[t].reason);
+		}
+		d = sl_status_packed_dup(p);
+		assert_non_null(d);
+		assert_int_equal(sl_status_packed_size(d), sl_status_packed_size(p));
+		assert_memory_equal(d, p, sl_status_packed_size(p));
+		sl_status_unpack(d, &back);
+		assert_true(sl_status_packed_same(p, &back));
+		sl_status_packed_free(d);
+		sl_status_packed_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +357,7 @@ int main(void)
 	        cmocka_unit_test(packed_history_keeps_count_and_order),
 	        cmocka_unit_test(packed_keeps_strings_not_buffers),
 	        cmocka_unit_test(packed_typical_status_is_small),
+	        cmocka_unit_test(packed_read_in_place),
 	};
 	return cmocka_run_group_tests_name("status", tests, NULL, NULL);
 }
