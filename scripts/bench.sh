@@ -6,19 +6,26 @@
 #           own fsync/s (ratio registrations per fsync, c=1 and c=64).
 #   exporters: time to export 10,000 subjects between two srlite processes (NONE exporter
 #           created after the registrations; until the destination lists them all).
-#   engine: slctl plan, apply and a no-op apply with 1, 100 and 1,000 links: wall time, CPU
-#           and HTTP requests per link from srlite's request counter, against the
-#           docs/internals/operations.md no-op target (tests/bench/bench_engine.sh).
+#   engine: slctl plan, apply and a no-op apply with 100, 1,000 and 10,000 links: wall time,
+#           CPU and HTTP requests per link from srlite's request counter, against the budget
+#           (docs/internals/operations.md "Footprint targets"), and the no-op diff next to curl
+#           --parallel fetching exactly the same URLs, as ratios (tests/bench/bench_engine.sh).
 #   apply at scale: slctl apply from scratch with 100, 1,000 and 10,000 links (one source
 #           srlite per 1,000 links, one destination), then a no-op apply: wall and CPU
 #           seconds, CPU ms per link, srlite's GET and write counts; each apply bounded by a
-#           600 s timeout (tests/bench/bench_apply_scale.sh).
-#   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS, one no-op
-#           resync's requests and CPU per link, rename() -> exporter p50/p99 over 100 runs
+#           600 s timeout; then 10,000 links again with the default request budgets, where
+#           the time is the budgets' (tests/bench/bench_apply_scale.sh).
+#   schemalinkd: 1,000 links across two srlite processes: convergence, idle RSS and own data
+#           per link, one no-op resync's requests and CPU per link, rename() -> exporter
+#           p50/p90/p99 over 100 runs with the load average; then 10,000 links, with a soak of
+#           BENCH_SOAK seconds (default 1800): RSS, fds and CPU at its start and end
 #           (tests/bench/bench_daemon.sh; docs/internals/operations.md "Footprint targets").
-# Environment: BENCH_SECONDS (wrk seconds per line, default 5); BENCH_ONLY, the sections to run
-# in that order, out of "srlite export engine apply_scale daemon" (default all of them), e.g.
-# BENCH_ONLY="srlite daemon" make bench.
+#   endpoints: GET /status (pages, filters) and /metrics with 10,000 links: CPU per request
+#           and bytes (tests/bench/bench_endpoints.sh).
+# Environment: BENCH_SECONDS (wrk seconds per line, default 5); BENCH_SOAK (default 1800);
+# BENCH_ONLY, the sections to run in that order, out of "srlite export engine apply_scale
+# daemon endpoints" (default all of them), e.g. BENCH_ONLY="srlite daemon" make bench. All of
+# them take about an hour on 2 cores, half of it the soak.
 set -u
 cd "$(dirname "$0")/.."
 BINDIR=${BINDIR:-bin}
@@ -175,7 +182,7 @@ bench_engine() {
 	local bin
 	bin=$(cd "$BINDIR" && pwd)
 	echo "== engine (tests/bench/bench_engine.sh)"
-	SL_BINDIR=$bin tests/bench/bench_engine.sh
+	SL_BINDIR=$bin NS="100 1000 10000" tests/bench/bench_engine.sh
 }
 
 bench_apply_scale() {
@@ -183,6 +190,7 @@ bench_apply_scale() {
 	bin=$(cd "$BINDIR" && pwd)
 	echo "== apply at scale (tests/bench/bench_apply_scale.sh)"
 	SL_BINDIR=$bin tests/bench/bench_apply_scale.sh
+	SL_BINDIR=$bin NS=10000 LIMITS=default TIMEOUT=1500 tests/bench/bench_apply_scale.sh
 }
 
 bench_daemon() {
@@ -190,9 +198,18 @@ bench_daemon() {
 	bin=$(cd "$BINDIR" && pwd)
 	echo "== schemalinkd (tests/bench/bench_daemon.sh)"
 	SL_BINDIR=$bin N=1000 RUNS=100 tests/bench/bench_daemon.sh
+	echo "== schemalinkd, 10,000 links (tests/bench/bench_daemon.sh)"
+	SL_BINDIR=$bin N=10000 RUNS=20 SOAK=${BENCH_SOAK:-1800} tests/bench/bench_daemon.sh
 }
 
-SECTIONS="srlite export engine apply_scale daemon"
+bench_endpoints() {
+	local bin
+	bin=$(cd "$BINDIR" && pwd)
+	echo "== daemon endpoints (tests/bench/bench_endpoints.sh)"
+	SL_BINDIR=$bin N=10000 tests/bench/bench_endpoints.sh
+}
+
+SECTIONS="srlite export engine apply_scale daemon endpoints"
 ONLY=${BENCH_ONLY:-$SECTIONS}
 ONLY=${ONLY//-/_}
 for s in $ONLY; do
