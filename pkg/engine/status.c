@@ -155,11 +155,10 @@ struct sl_status_packed *sl_status_pack(const struct sl_object_status *st)
 		field_str(st, f[i], &len);
 		size += len + 1;
 	}
-	p = malloc(size);
+	/* Zeroed, padding too, so equal statuses are equal bytes. */
+	p = calloc(1, size);
 	if (p == NULL)
 		return NULL;
-	/* Zeroed header: padding too, so equal statuses are equal bytes. */
-	memset(p, 0, sizeof(*p));
 	p->exporter_offset = st->exporter_offset;
 	p->exporter_ts = st->exporter_ts;
 	p->updated_ms = st->updated_ms;
