@@ -252,6 +252,7 @@ def fds(): return len(os.listdir("/proc/%s/fd" % pid))
 r0, f0, c0, t0 = rss(), fds(), cpu(), time.monotonic()
 quiet_s = quiet_ticks = 0
 g, c = gets(), cpu()
+marks, step = [], max(1, soak // 6)  # RSS at each sixth: a step (a first verification) from a slope
 while time.monotonic() - t0 < soak:
     time.sleep(1)
     g2, c2 = gets(), cpu()
@@ -259,12 +260,16 @@ while time.monotonic() - t0 < soak:
         quiet_s += 1
         quiet_ticks += c2 - c
     g, c = g2, c2
+    el = int(time.monotonic() - t0)
+    if el >= (len(marks) + 1) * step:
+        marks.append("%ds %d" % (el, rss()))
 r1, f1, c1 = rss(), fds(), cpu()
 el = time.monotonic() - t0
 print("soak_%ds: RSS %d -> %d KiB (%+d), fds %d -> %d, CPU %.1f s in all (%.2f%% of one core, %.3f ms per link per minute)"
       % (soak, r0, r1, r1 - r0, f0, f1, (c1 - c0) / hz, (c1 - c0) / hz / el * 100,
          (c1 - c0) * 1000.0 / hz / n / (el / 60)))
 print("soak_idle: %d ticks of CPU in %d quiet seconds (clock tick %.0f ms)" % (quiet_ticks, quiet_s, 1000.0 / hz))
+print("soak_rss_kib: " + ", ".join(marks))
 PY
 fi
 
