@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "schemalink/error.h"
 #include "schemalink/fileio.h"
 
 /* A PEM file larger than this is not a certificate chain or a key. */
+#define MSG_RECENT 4 /* distinct messages whose repeats are counted */
+#define MSG_REPEAT_MS 10000 /* a repeated message is passed on at most this often */
 #define PEM_MAX ((size_t)1024 * 1024)
 
 struct sl_httpd {
@@ -37,6 +40,15 @@ struct sl_httpd {
 	/* libmicrohttpd reports why MHD_start_daemon failed only through its logger; while
 	 * starting, the first message is kept here for sl_error. */
 	pthread_mutex_t msg_lock;
+	/* The last messages passed on, when, and how many times each came again since: a
+	 * message repeated (libmicrohttpd busy-waits on "Too many open files", logging two
+	 * messages every turn) is passed on once per MSG_REPEAT_MS with its count, not
+	 * thousands of times a second. */
+	struct {
+		char msg[256];
+		int64_t ms;
+		unsigned long repeats;
+	} recent[MSG_RECENT];
 	bool starting;
 	char start_msg[256];
 };
@@ -99,11 +111,20 @@ unsigned sl_httpd_port(const struct sl_httpd *srv)
 	return srv ? srv->port : 0;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void on_mhd_message(void *cls, const char *fmt, va_list ap)
 {
 	struct sl_httpd *srv = cls;
-	char msg[256];
-	size_t n;
+	char msg[256], summary[320] = "";
+	int64_t now;
+	size_t n, i, j;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
@@ -112,7 +133,27 @@ static void on_mhd_message(void *cls, const char *fmt, va_list ap)
 	pthread_mutex_lock(&srv->msg_lock);
 	if (srv->starting && srv->start_msg[0] == '\0')
 		snprintf(srv->start_msg, sizeof(srv->start_msg), "%s", msg);
+	now = mono_ms();
+	for (i = 0; i < MSG_RECENT && strcmp(srv->recent[i].msg, msg) != 0; i++)
+		;
+	if (i < MSG_RECENT && now - srv->recent[i].ms < MSG_REPEAT_MS) {
+		srv->recent[i].repeats++;
+		pthread_mutex_unlock(&srv->msg_lock);
+		return;
+	}
+	if (i == MSG_RECENT) /* a new one takes the place of the one passed on longest ago */
+		for (i = 0, j = 1; j < MSG_RECENT; j++)
+			if (srv->recent[j].ms < srv->recent[i].ms)
+				i = j;
+	if (srv->recent[i].repeats > 0)
+		snprintf(summary, sizeof(summary), "%s (repeated %lu times)", srv->recent[i].msg,
+		        srv->recent[i].repeats);
+	snprintf(srv->recent[i].msg, sizeof(srv->recent[i].msg), "%s", msg);
+	srv->recent[i].ms = now;
+	srv->recent[i].repeats = 0;
 	pthread_mutex_unlock(&srv->msg_lock);
+	if (srv->on_message != NULL && summary[0])
+		srv->on_message(srv->on_message_cls, summary);
 	if (srv->on_message != NULL)
 		srv->on_message(srv->on_message_cls, msg);
 }

@@ -8,7 +8,7 @@
 #   engine N=<n> <phase>: <ms> ms, <cpu> ms CPU, GET <g> (<g/n> per link), writes <w> (...)
 # and, for the no-op, the docs/internals/operations.md target: 2 GETs per link + 1 per managed scope + 1 list
 # per registry, no writes.
-# Environment: SL_BINDIR (default bin/), NS="1 100 1000".
+# Environment: SL_BINDIR (default bin/), NS="1 100 1000" (make bench: "100 1000 10000").
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${SL_BINDIR:-bin}
@@ -77,15 +77,17 @@ for n in $NS; do
 		printf -- '---\napiVersion: schemalink.io/v1alpha1\nkind: Registry\nmetadata: {name: target-%d}\nspec: {url: %s, linkUrl: %s, rateLimit: {readsPerSecond: 0, writesPerSecond: 0}}\n' \
 			"$k" "$URL_tgt" "$URL_sink" >>"$m/registries.yaml"
 	done
-	python3 - "$m/links.yaml" "$n" "$sinks" <<'PY'
+	# 1,000 links a file: a manifest file holds at most 1 MiB.
+	python3 - "$m" "$n" "$sinks" <<'PY'
 import sys
 n, sinks = int(sys.argv[2]), int(sys.argv[3])
-with open(sys.argv[1], "w") as f:
-    for i in range(n):
-        f.write("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
-                "metadata: {name: link-%05d}\n"
-                "spec: {source: source, destination: target-%d, subjects: [s%05d-value], "
-                "context: {type: CUSTOM, name: c%05d}}\n" % (i, i % sinks, i, i))
+for f0 in range(0, n, 1000):
+    with open("%s/links-%02d.yaml" % (sys.argv[1], f0 // 1000), "w") as f:
+        for i in range(f0, min(n, f0 + 1000)):
+            f.write("---\napiVersion: schemalink.io/v1alpha1\nkind: SchemaLink\n"
+                    "metadata: {name: link-%05d}\n"
+                    "spec: {source: source, destination: target-%d, subjects: [s%05d-value], "
+                    "context: {type: CUSTOM, name: c%05d}}\n" % (i, i % sinks, i, i))
 PY
 	S=(--state-dir "$TMP/state$n" -f "$m")
 	phase "plan (diff)" "$n" "$BIN/slctl" diff "${S[@]}"
