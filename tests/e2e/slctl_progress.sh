@@ -54,13 +54,13 @@ run slctl apply -f "$M" --state-dir "$T_TMP/state"
 expect_eq "apply with stderr not a terminal succeeds" "$RC" 0
 expect_eq "no progress line when stderr is not a terminal" "$ERR" ""
 
-fresh
-# stderr on a terminal (a pseudo-terminal): auto draws the line.
-python3 - "$SL_BINDIR/slctl" "$M" "$T_TMP/state" >"$T_TMP/pty.out" <<'PY'
+# on_pty ARGS...: slctl ARGS with stderr on a pseudo-terminal (stdout discarded); prints the
+# exit code and, as a Python literal, what reached the terminal.
+on_pty() {
+	python3 - "$SL_BINDIR/slctl" "$@" <<'PY'
 import os, pty, subprocess, sys
 master, slave = pty.openpty()
-p = subprocess.Popen([sys.argv[1], "apply", "-f", sys.argv[2], "--state-dir", sys.argv[3]],
-                     stdout=subprocess.DEVNULL, stderr=slave)
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=slave)
 os.close(slave)
 data = b""
 while True:
@@ -74,29 +74,16 @@ while True:
 p.wait()
 print(p.returncode, repr(data.decode()))
 PY
-expect_match "auto on a terminal: exit 0 and a progress line" "$(cat "$T_TMP/pty.out")" \
-	'^0 .*applying: [0-9]+/22 objects'
+}
 
 fresh
-python3 - "$SL_BINDIR/slctl" "$M" "$T_TMP/state" >"$T_TMP/pty.out" <<'PY'
-import os, pty, subprocess, sys
-master, slave = pty.openpty()
-p = subprocess.Popen([sys.argv[1], "apply", "-f", sys.argv[2], "--state-dir", sys.argv[3],
-                      "--progress", "never"], stdout=subprocess.DEVNULL, stderr=slave)
-os.close(slave)
-data = b""
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    data += chunk
-p.wait()
-print(p.returncode, repr(data.decode()))
-PY
-expect_eq "--progress never on a terminal: nothing on stderr" "$(cat "$T_TMP/pty.out")" "0 ''"
+# stderr on a terminal: auto draws the line.
+expect_match "auto on a terminal: exit 0 and a progress line" \
+	"$(on_pty apply -f "$M" --state-dir "$T_TMP/state")" '^0 .*applying: [0-9]+/22 objects'
+
+fresh
+expect_eq "--progress never on a terminal: nothing on stderr" \
+	"$(on_pty apply -f "$M" --state-dir "$T_TMP/state" --progress never)" "0 ''"
 
 run slctl apply -f "$M" --progress sometimes
 expect_eq "--progress sometimes: usage error" "$RC" 2

@@ -116,6 +116,20 @@ static void reply_status(struct world *w, const char *name)
 	sl_buf_release(&b);
 }
 
+/* Scripts one round's answers: the source's exporter list, the status of each link in
+ * names (a space-separated list), and modes IMPORT answers on the destination (when made). */
+static void script_round(struct world *w, const char *names, int modes)
+{
+	char buf[64], *save = NULL, *n;
+
+	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (n = strtok_r(buf, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save))
+		reply_status(w, n);
+	while (modes-- > 0)
+		assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
+}
+
 /* Counts the calls of f whose path starts with prefix. */
 static int calls_to(const struct sl_fake_transport *f, const char *prefix)
 {
@@ -152,20 +166,12 @@ static void test_mode_read_once_per_scope(void **state)
 	assert_int_equal(st.links, 0);
 	assert_int_equal(st.failed_registries, 1);
 	sl_fake_transport_reset(w->src);
-	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
-	reply_status(w, "l1");
-	reply_status(w, "l2");
-	reply_status(w, "l3");
+	script_round(w, "l1 l2 l3", 0);
 	run(w, 0, &st);
 	/* The destination's client is made by the first mode read. */
 	assert_non_null(w->dst);
 	sl_fake_transport_reset(w->dst);
-	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
-	reply_status(w, "l1");
-	reply_status(w, "l2");
-	reply_status(w, "l3");
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
+	script_round(w, "l1 l2 l3", 2);
 	run(w, 0, &st);
 	assert_int_equal(st.links, 3);
 	assert_int_equal(st.reads, 1 + 3 + 2);
@@ -201,17 +207,11 @@ static void test_fresh_link_skipped(void **state)
 	assert_non_null(w->src);
 	assert_int_equal(st.fresh, 1);
 	sl_fake_transport_reset(w->src);
-	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
-	reply_status(w, "l2");
-	reply_status(w, "l3");
+	script_round(w, "l2 l3", 0);
 	run(w, 5000, &st);
 	assert_non_null(w->dst);
 	sl_fake_transport_reset(w->dst);
-	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
-	reply_status(w, "l2");
-	reply_status(w, "l3");
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
+	script_round(w, "l2 l3", 2);
 	run(w, 5000, &st);
 	assert_int_equal(st.fresh, 1);
 	assert_int_equal(st.links, 2);
@@ -222,12 +222,7 @@ static void test_fresh_link_skipped(void **state)
 	/* fresh_ms 0: nothing is fresh. */
 	sl_fake_transport_reset(w->src);
 	sl_fake_transport_reset(w->dst);
-	assert_int_equal(sl_fake_transport_reply(w->src, 200, "[\"l1\",\"l2\",\"l3\"]"), 0);
-	reply_status(w, "l1");
-	reply_status(w, "l2");
-	reply_status(w, "l3");
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
-	assert_int_equal(sl_fake_transport_reply(w->dst, 200, "{\"mode\":\"IMPORT\"}"), 0);
+	script_round(w, "l1 l2 l3", 2);
 	run(w, 0, &st);
 	assert_int_equal(st.fresh, 0);
 	assert_int_equal(st.links, 3);
