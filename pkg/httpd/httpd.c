@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "schemalink/clock.h"
 #include "schemalink/error.h"
 #include "schemalink/fileio.h"
 
@@ -111,14 +111,6 @@ unsigned sl_httpd_port(const struct sl_httpd *srv)
 	return srv ? srv->port : 0;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void on_mhd_message(void *cls, const char *fmt, va_list ap)
 {
 	struct sl_httpd *srv = cls;
@@ -133,7 +125,7 @@ static void on_mhd_message(void *cls, const char *fmt, va_list ap)
 	pthread_mutex_lock(&srv->msg_lock);
 	if (srv->starting && srv->start_msg[0] == '\0')
 		snprintf(srv->start_msg, sizeof(srv->start_msg), "%s", msg);
-	now = mono_ms();
+	now = sl_clock_mono_ms(sl_clock_system());
 	for (i = 0; i < MSG_RECENT && strcmp(srv->recent[i].msg, msg) != 0; i++)
 		;
 	if (i < MSG_RECENT && now - srv->recent[i].ms < MSG_REPEAT_MS) {
