@@ -15,8 +15,8 @@
  *      destination answers idempotently).
  * A destination 4xx pauses the exporter with a Java-style trace; connection errors, timeouts,
  * 408, 429 and 5xx are retried with exponential backoff (100 ms doubling to 5 s) for
- * SL_EXPORT_RETRY_WINDOW_MS, then pause it. Idle workers sleep on the set's condition
- * variable, which the dispatcher broadcasts when the change log grows and the REST layer
+ * SL_EXPORT_RETRY_WINDOW_MS, then pause it. Idle workers close their connection and sleep on
+ * the set's condition variable, which the dispatcher broadcasts when the change log grows and the REST layer
  * broadcasts on pause, resume, update and delete.
  */
 #include <errno.h>
@@ -534,13 +534,22 @@ void *sl_xp_worker_main(void *arg)
 
 		if (atomic_load(&w.x->stopping) || e->deleted)
 			break;
-		if (e->state == XP_PAUSED) {
-			pthread_cond_wait(&w.x->cv, &w.x->mu);
-			continue;
-		}
 		if (e->modes_done && e->state == XP_STARTING)
 			e->state = XP_RUNNING;
-		if (e->modes_done && (uint64_t)(e->offset + 1) >= w.x->log_count) {
+		if (e->state == XP_PAUSED ||
+		        (e->modes_done && (uint64_t)(e->offset + 1) >= w.x->log_count)) {
+			/* Nothing to send: close the connection before sleeping, so idle
+			 * exporters hold no descriptor (10,000 of them would otherwise hold
+			 * 10,000 sockets, twice that with the destination in this process). */
+			if (w.client != NULL) {
+				struct sl_srclient *c = w.client;
+
+				w.client = NULL;
+				pthread_mutex_unlock(&w.x->mu);
+				sl_srclient_free(c);
+				pthread_mutex_lock(&w.x->mu);
+				continue;
+			}
 			pthread_cond_wait(&w.x->cv, &w.x->mu);
 			continue;
 		}
