@@ -148,6 +148,15 @@ struct sl_transport {
 	int (*perform)(struct sl_transport *t, const struct sl_http_request *req,
 	        struct sl_http_response *resp, struct sl_error *err);
 	void (*free)(struct sl_transport *t);
+	/* Optional (NULL: the client never reads ahead). Performs the n exchanges of reqs, up
+	 * to parallel of them at a time, each as perform would, into resps[i] (initialized by
+	 * the caller), rcs[i] and errs[i]. Before starting each one it calls start(arg): a
+	 * negative return starts no more, and every request not started gets that code in
+	 * rcs[i] with errs[i] set to the error start left in *serr. Returns 0, or SL_ENOMEM when
+	 * it could not run at all (rcs[] untouched). */
+	int (*perform_many)(struct sl_transport *t, const struct sl_http_request *reqs, size_t n,
+	        int parallel, int (*start)(void *arg, struct sl_error *serr), void *arg,
+	        struct sl_http_response *resps, int *rcs, struct sl_error *errs);
 };
 
 /* The libcurl transport for cfg (borrowed; what it needs is copied): one reusable easy
@@ -230,6 +239,44 @@ const char *sl_srclient_take_warning(struct sl_srclient *c);
  * a negative code, and out holds the last response body. */
 int sl_srclient_request(struct sl_srclient *c, const char *method, const char *path,
         const char *body_json, bool idempotent, struct sl_buf *out, struct sl_error *err);
+
+/* ---- reading ahead (docs/internals/operations.md "Reading ahead") --------------------- */
+
+/* The most requests sl_srclient_read_ahead runs side by side, and what the engine asks for. */
+#define SL_SRCLIENT_MAX_PARALLEL 16
+#define SL_SRCLIENT_READ_AHEAD_PARALLEL 10
+
+/* True when the transport can run requests side by side (perform_many). */
+bool sl_srclient_can_read_ahead(const struct sl_srclient *c);
+/* GETs paths (relative, as sl_srclient_request's), up to parallel at a time, each first taking
+ * a read token from the budget, and keeps every definitive answer — a 2xx, or a 4xx other than
+ * 408 and 429 — for the next sl_srclient_request GET of the same path, which takes it (once)
+ * instead of asking: its result, body, error and message are what asking then would have
+ * given. Other answers and failures are not kept: that request asks again, with its retries
+ * (a 429 or 503 still pauses the budget). A later answer for a path replaces a kept one. Does
+ * nothing (returns 0) when the transport cannot run requests side by side. Returns the number
+ * of answers kept, or a negative code with err set (SL_ENOMEM; SL_ESTATE when cancelled; a
+ * credential that cannot be read). */
+int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size_t n, int parallel,
+        struct sl_error *err);
+/* Drops kept answers: all when path is NULL, else those of the resource path names (the same
+ * first two segments, query left out: "/exporters/x" for "/exporters/x/pause"). Every request
+ * other than a GET drops those of its own path so. */
+void sl_srclient_forget_ahead(struct sl_srclient *c, const char *path);
+/* How many answers are kept. */
+size_t sl_srclient_ahead_count(const struct sl_srclient *c);
+
+/* The path (with its query) a typed read asks, for reading it ahead: sl_srclient_exporter_get
+ * and sl_srclient_exporter_status of exporter arg, sl_srclient_mode_get and
+ * sl_srclient_config_get of scope arg. Into out (reset first); 0 or SL_ENOMEM with err set. */
+enum sl_srclient_read {
+	SL_READ_EXPORTER,
+	SL_READ_EXPORTER_STATUS,
+	SL_READ_MODE,
+	SL_READ_CONFIG,
+};
+int sl_srclient_read_path(
+        struct sl_buf *out, enum sl_srclient_read what, const char *arg, struct sl_error *err);
 
 /* Appends s percent-encoded as one path segment (everything but A-Z a-z 0-9 - . _ ~ is
  * encoded, so ':' becomes %3A and '/' %2F). Returns 0 or SL_ENOMEM. */

@@ -365,7 +365,7 @@ int sl_srclient_exporter_get(
 	json_t *j = NULL;
 	int rc;
 
-	rc = make_path(&path, "/exporters", name, NULL, err);
+	rc = sl_srclient_read_path(&path, SL_READ_EXPORTER, name, err);
 	if (rc == 0)
 		rc = sl_srclient_call_json(c, "GET", path.data, NULL, false, &j, err);
 	if (rc == 0)
@@ -396,7 +396,7 @@ int sl_srclient_exporter_status(struct sl_srclient *c, const char *name,
 	json_t *j = NULL, *v;
 	int rc;
 
-	rc = make_path(&path, "/exporters", name, "/status", err);
+	rc = sl_srclient_read_path(&path, SL_READ_EXPORTER_STATUS, name, err);
 	if (rc == 0)
 		rc = sl_srclient_call_json(c, "GET", path.data, NULL, false, &j, err);
 	if (rc < 0)
@@ -513,6 +513,22 @@ int sl_srclient_exporter_delete(struct sl_srclient *c, const char *name, struct 
 
 /* ---- modes and compatibility ---------------------------------------------------------- */
 
+int sl_srclient_read_path(
+        struct sl_buf *out, enum sl_srclient_read what, const char *arg, struct sl_error *err)
+{
+	bool top = arg == NULL || *arg == '\0';
+
+	switch (what) {
+	case SL_READ_EXPORTER: return make_path(out, "/exporters", arg, NULL, err);
+	case SL_READ_EXPORTER_STATUS: return make_path(out, "/exporters", arg, "/status", err);
+	case SL_READ_MODE:
+		return make_path(out, "/mode", arg, top ? NULL : "?defaultToGlobal=false", err);
+	case SL_READ_CONFIG:
+		return make_path(out, "/config", arg, top ? NULL : "?defaultToGlobal=false", err);
+	}
+	return sl_error_set(err, SL_EINVAL, "unknown read");
+}
+
 /* GET /<what>[/{scope}?defaultToGlobal=false] reading field; not_set_code means "not set". */
 static int scope_get(struct sl_srclient *c, const char *what, const char *scope, const char *field,
         int not_set_code, char **value, struct sl_error *err)
@@ -523,7 +539,8 @@ static int scope_get(struct sl_srclient *c, const char *what, const char *scope,
 	int rc;
 
 	*value = NULL;
-	rc = make_path(&path, what, scope, top ? NULL : "?defaultToGlobal=false", err);
+	rc = sl_srclient_read_path(
+	        &path, !strcmp(what, "/mode") ? SL_READ_MODE : SL_READ_CONFIG, scope, err);
 	if (rc == 0)
 		rc = sl_srclient_call_json(c, "GET", path.data, NULL, false, &j, err);
 	if (rc < 0) {

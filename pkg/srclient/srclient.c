@@ -37,6 +37,7 @@ struct sl_srclient {
 	bool (*cancelled)(void *arg);
 	void *cancel_arg;
 	struct sl_ratelimit *limit; /* borrowed; NULL = none */
+	struct sl_strmap ahead; /* path -> struct kept *: answers read ahead, each used once */
 	bool warn_pending;
 	char warning[256];
 };
@@ -223,6 +224,7 @@ struct sl_srclient *sl_srclient_new(
 	}
 	c->t = transport;
 	sl_vec_init(&c->headers);
+	sl_strmap_init(&c->ahead);
 	c->auth = cfg->auth;
 	c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : SL_SRCLIENT_MAX_ATTEMPTS;
 	c->max_body = cfg->max_body ? cfg->max_body : SL_SRCLIENT_MAX_BODY;
@@ -292,6 +294,7 @@ void sl_srclient_free(struct sl_srclient *c)
 	sl_secret_ref_release(&c->password);
 	sl_secret_ref_release(&c->token);
 	sl_vec_release(&c->headers, free);
+	sl_srclient_forget_ahead(c, NULL);
 	free(c);
 }
 
@@ -555,6 +558,188 @@ static bool pause_registry(struct sl_ratelimit *l, const struct sl_http_response
 	return true;
 }
 
+/* ---- reading ahead (srclient.h; docs/internals/operations.md "Reading ahead") ---------- */
+
+/* A definitive answer read ahead. */
+struct kept {
+	int status;
+	struct sl_buf body;
+	long retry_after_s;
+	char content_type[96];
+};
+
+static void kept_free(void *p)
+{
+	struct kept *k = p;
+
+	if (k == NULL)
+		return;
+	sl_buf_release(&k->body);
+	free(k);
+}
+
+/* The length of path's resource: its first two segments, without the query. */
+static size_t resource_len(const char *path)
+{
+	size_t i;
+	int segs = 0;
+
+	for (i = 0; path[i] && path[i] != '?'; i++)
+		if (path[i] == '/' && ++segs > 2)
+			break;
+	return i;
+}
+
+bool sl_srclient_can_read_ahead(const struct sl_srclient *c)
+{
+	return c->t->perform_many != NULL;
+}
+
+size_t sl_srclient_ahead_count(const struct sl_srclient *c)
+{
+	return c->ahead.len;
+}
+
+void sl_srclient_forget_ahead(struct sl_srclient *c, const char *path)
+{
+	struct sl_vec gone = SL_VEC_INIT;
+	size_t pos = 0, n, i;
+	const char *k;
+	void *v;
+
+	if (path == NULL || c->ahead.len == 0) {
+		sl_strmap_release(&c->ahead, kept_free);
+		return;
+	}
+	n = resource_len(path);
+	while (sl_strmap_next(&c->ahead, &pos, &k, &v))
+		if (resource_len(k) == n && strncmp(k, path, n) == 0) {
+			char *copy = strdup(k);
+
+			if (copy == NULL || sl_vec_push(&gone, copy) < 0) {
+				/* Cannot list them: drop every answer rather than keep a stale one. */
+				free(copy);
+				sl_vec_release(&gone, free);
+				sl_strmap_release(&c->ahead, kept_free);
+				return;
+			}
+		}
+	for (i = 0; i < gone.len; i++)
+		kept_free(sl_strmap_del(&c->ahead, gone.items[i], NULL));
+	sl_vec_release(&gone, free);
+}
+
+/* Before each request read ahead: cancellation, then a read token. */
+static int ahead_start(void *arg, struct sl_error *serr)
+{
+	struct sl_srclient *c = arg;
+
+	if ((c->cancelled && c->cancelled(c->cancel_arg)) ||
+	        (c->limit != NULL && sl_ratelimit_take(c->limit, SL_RATELIMIT_READ, c->cancelled,
+	                                     c->cancel_arg) < 0))
+		return sl_error_set(serr, SL_ESTATE, "cancelled");
+	return 0;
+}
+
+int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size_t n, int parallel,
+        struct sl_error *err)
+{
+	struct sl_http_request *reqs = NULL;
+	struct sl_http_response *resps = NULL;
+	struct sl_error *errs = NULL;
+	char **urls = NULL, *secrets[2] = {NULL, NULL}, *auth = NULL;
+	const char **hdrs = NULL;
+	int *rcs = NULL, rc = 0, kept = 0;
+	size_t i, nh = 0;
+
+	if (n == 0 || c->t->perform_many == NULL)
+		return 0;
+	reqs = calloc(n, sizeof(*reqs));
+	resps = calloc(n, sizeof(*resps));
+	errs = calloc(n, sizeof(*errs));
+	rcs = calloc(n, sizeof(*rcs));
+	urls = calloc(n, sizeof(*urls));
+	hdrs = calloc(c->headers.len + 1, sizeof(*hdrs));
+	if (!reqs || !resps || !errs || !rcs || !urls || !hdrs) {
+		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = auth_header(c, &auth, secrets, err)) < 0)
+		goto out;
+	for (i = 0; i < c->headers.len; i++)
+		hdrs[nh++] = c->headers.items[i];
+	if (auth)
+		hdrs[nh++] = auth;
+	for (i = 0; i < n; i++) {
+		struct sl_buf u = SL_BUF_INIT;
+
+		if (sl_buf_adds(&u, c->base_url) < 0 || sl_buf_adds(&u, paths[i]) < 0 ||
+		        (urls[i] = sl_buf_detach(&u)) == NULL) {
+			sl_buf_release(&u);
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			goto out;
+		}
+		reqs[i].method = "GET";
+		reqs[i].url = urls[i];
+		reqs[i].path = paths[i];
+		reqs[i].headers = hdrs;
+		reqs[i].nheaders = nh;
+		reqs[i].max_body = c->max_body;
+		sl_buf_init(&resps[i].body);
+		resps[i].retry_after_s = -1;
+	}
+	if ((rc = c->t->perform_many(c->t, reqs, n, parallel, ahead_start, c, resps, rcs, errs)) <
+	        0) {
+		sl_error_set(err, rc, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct kept *k;
+		void *old = NULL;
+		int st = resps[i].status;
+
+		if (rcs[i] < 0) {
+			if (rc == 0 && rcs[i] == SL_ESTATE)
+				rc = sl_error_set(err, SL_ESTATE, "cancelled");
+			continue;
+		}
+		if (c->limit != NULL)
+			(void)pause_registry(c->limit, &resps[i]);
+		if (!((st >= 200 && st < 300) || st == 404))
+			continue;
+		if ((k = calloc(1, sizeof(*k))) == NULL)
+			continue; /* only a saving: that request asks again */
+		k->status = st;
+		k->body = resps[i].body;
+		sl_buf_init(&resps[i].body);
+		k->retry_after_s = resps[i].retry_after_s;
+		memcpy(k->content_type, resps[i].content_type, sizeof(k->content_type));
+		if (sl_strmap_set(&c->ahead, paths[i], k, &old) < 0) {
+			kept_free(k);
+			continue;
+		}
+		kept_free(old);
+		kept++;
+	}
+	if (rc == 0)
+		rc = kept;
+out:
+	sl_secret_free(auth);
+	for (i = 0; i < 2; i++)
+		sl_secret_free(secrets[i]);
+	for (i = 0; resps && i < n; i++)
+		sl_buf_release(&resps[i].body);
+	for (i = 0; urls && i < n; i++)
+		free(urls[i]);
+	free(reqs);
+	free(resps);
+	free(errs);
+	free(rcs);
+	free(urls);
+	free(hdrs);
+	return rc;
+}
+
 int sl_srclient_request(struct sl_srclient *c, const char *method, const char *path,
         const char *body_json, bool idempotent, struct sl_buf *out, struct sl_error *err)
 {
@@ -568,10 +753,17 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 	size_t nh = 0, i;
 	bool has_body_method, paused = false;
 	enum sl_ratelimit_kind kind = sl_ratelimit_kind_of(method);
+	struct kept *ahead = NULL;
 
 	if (err == NULL)
 		err = &local;
 	sl_error_clear(err);
+	/* An answer read ahead stands for the first attempt; a write makes those of its
+	 * resource stale. */
+	if (c->ahead.len > 0 && strcmp(method, "GET") == 0)
+		ahead = sl_strmap_del(&c->ahead, path, NULL);
+	else if (c->ahead.len > 0)
+		sl_srclient_forget_ahead(c, path);
 	if (!idempotent)
 		idempotent = strcmp(method, "POST") != 0;
 	if (sl_buf_adds(&url, c->base_url) < 0 || sl_buf_adds(&url, path) < 0) {
@@ -607,6 +799,20 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			finish_msg(err, method, path, err->msg, secrets);
 			goto out;
 		}
+		if (ahead != NULL) {
+			/* Read ahead: it spent its token and was definitive (no retry). */
+			sl_error_clear(err);
+			sl_buf_release(&resp.body);
+			resp.body = ahead->body;
+			sl_buf_init(&ahead->body);
+			resp.status = ahead->status;
+			resp.retry_after_s = ahead->retry_after_s;
+			memcpy(resp.content_type, ahead->content_type, sizeof(resp.content_type));
+			kept_free(ahead);
+			ahead = NULL;
+			rc = 0;
+			goto answered;
+		}
 		/* Each attempt spends from the registry's budget, retries too. */
 		if (c->limit != NULL &&
 		        sl_ratelimit_take(c->limit, kind, c->cancelled, c->cancel_arg) < 0) {
@@ -636,6 +842,7 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 		rc = c->t->perform(c->t, &req, &resp, err);
 		sl_secret_free(auth);
 		auth = NULL;
+	answered:
 		sl_buf_reset(&detail);
 		if (rc < 0) {
 			err->http_status = resp.status;
@@ -688,6 +895,7 @@ out:
 		if (sl_buf_add(out, resp.body.data, resp.body.len) < 0 && rc >= 0)
 			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 	}
+	kept_free(ahead);
 	sl_secret_free(auth);
 	for (i = 0; i < 2; i++)
 		sl_secret_free(secrets[i]);

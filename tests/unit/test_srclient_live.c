@@ -1406,6 +1406,99 @@ static void test_contexts_subjects_import(void **state)
 
 /* ---- the registry's identity --------------------------------------------------------- */
 
+/* Reading ahead over real libcurl (curl_multi), with basic auth: the answers are the server's
+ * (so the credentials went with them), each request is made once, a kept answer stands for
+ * the next GET of its path exactly once, a write drops those of its resource only, a failure
+ * is not kept, and a kept "not found" reads as the live one does. */
+static void test_read_ahead(void **state)
+{
+	struct srv *s = need(S_AUTH);
+	struct sl_srclient *c = client_for_ex(s, false);
+	struct sl_error err = SL_ERROR_INIT, live = SL_ERROR_INIT;
+	struct sl_exporter x = SL_EXPORTER_INIT;
+	const char *paths[] = {"/mode/%3A.ra1%3A?defaultToGlobal=false",
+	        "/mode/%3A.ra2%3A?defaultToGlobal=false", "/exporters/nope", "/contexts",
+	        "/mode/%3A.ra1x%3A?defaultToGlobal=false"};
+	char many[60][64];
+	const char *mp[60];
+	char *v = NULL;
+	long base;
+	int i;
+
+	(void)state;
+	fresh(s);
+	assert_true(sl_srclient_can_read_ahead(c));
+	assert_int_equal(sl_srclient_mode_put(c, ":.ra1:", "IMPORT", false, &err), 0);
+	assert_int_equal(sl_srclient_mode_put(c, ":.ra1x:", "READONLY", false, &err), 0);
+	fault(s, "{\"method\":\"GET\",\"pathPrefix\":\"/contexts\",\"status\":503,\"count\":1}");
+	base = requests(s).get;
+	/* Four kept: two modes (one "not set", a 404), the missing exporter (404); the 503 not. */
+	assert_int_equal(sl_srclient_read_ahead(c, paths, 5, 4, &err), 4);
+	assert_int_equal(sl_srclient_ahead_count(c), 4);
+	assert_int_equal(requests(s).get - base, 5);
+
+	base = requests(s).get;
+	assert_int_equal(sl_srclient_mode_get(c, ":.ra1:", &v, &err), 1);
+	assert_string_equal(v, "IMPORT");
+	free(v);
+	v = NULL;
+	assert_int_equal(sl_srclient_mode_get(c, ":.ra2:", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(sl_srclient_exporter_get(c, "nope", &x, &err), SL_EHTTP);
+	assert_int_equal(err.registry_code, 40450);
+	assert_int_equal(requests(s).get - base, 0); /* all three were kept answers */
+	/* Used once: the same reads are live now, and read the same. */
+	assert_int_equal(sl_srclient_exporter_get(c, "nope", &x, &live), SL_EHTTP);
+	assert_string_equal(live.msg, err.msg);
+	assert_int_equal(live.http_status, err.http_status);
+	assert_int_equal(sl_srclient_mode_get(c, ":.ra1:", &v, &err), 1);
+	free(v);
+	v = NULL;
+	assert_int_equal(requests(s).get - base, 2);
+	/* The 503 was not kept: asked live (and answered, the fault spent). */
+	{
+		struct sl_vec ctxs = SL_VEC_INIT;
+
+		assert_int_equal(sl_srclient_contexts_list(c, &ctxs, &err), 0);
+		sl_vec_release(&ctxs, free);
+	}
+	assert_int_equal(requests(s).get - base, 3);
+
+	/* A write drops the kept answers of its own resource, not a neighbour's. */
+	assert_int_equal(sl_srclient_read_ahead(c, paths, 1, 4, &err), 1);
+	assert_int_equal(sl_srclient_read_ahead(c, paths + 4, 1, 4, &err), 1);
+	assert_int_equal(sl_srclient_ahead_count(c), 2);
+	assert_int_equal(sl_srclient_mode_put(c, ":.ra1:", "READWRITE", false, &err), 0);
+	assert_int_equal(sl_srclient_ahead_count(c), 1);
+	assert_int_equal(sl_srclient_mode_get(c, ":.ra1:", &v, &err), 1);
+	assert_string_equal(v, "READWRITE"); /* live, not the IMPORT read before the write */
+	free(v);
+	v = NULL;
+	base = requests(s).get;
+	assert_int_equal(sl_srclient_mode_get(c, ":.ra1x:", &v, &err), 1);
+	assert_string_equal(v, "READONLY");
+	free(v);
+	v = NULL;
+	assert_int_equal(requests(s).get - base, 0);
+	sl_srclient_forget_ahead(c, NULL);
+	assert_int_equal(sl_srclient_ahead_count(c), 0);
+
+	/* Sixty side by side, ten at a time, on connections kept for the next call. */
+	for (i = 0; i < 60; i++) {
+		snprintf(many[i], sizeof(many[i]), "/mode/%%3A.m%02d%%3A?defaultToGlobal=false", i);
+		mp[i] = many[i];
+	}
+	base = requests(s).get;
+	assert_int_equal(sl_srclient_read_ahead(c, mp, 60, 10, &err), 60);
+	assert_int_equal(sl_srclient_read_ahead(c, mp, 60, 10, &err), 60); /* replaced, not added */
+	assert_int_equal(sl_srclient_ahead_count(c), 60);
+	assert_int_equal(requests(s).get - base, 120);
+	assert_int_equal(sl_srclient_mode_delete(c, ":.ra1:", &err), 1);
+	assert_int_equal(sl_srclient_mode_delete(c, ":.ra1x:", &err), 1);
+	sl_srclient_free(c);
+}
+
 static void test_cluster_id(void **state)
 {
 	struct srv *plain = need(S_PLAIN), *named = need(S_IDENT), *tls = need(S_TLS);
@@ -1464,6 +1557,7 @@ int main(void)
 	        cmocka_unit_test(test_modes_and_config),
 	        cmocka_unit_test(test_contexts_subjects_import),
 	        cmocka_unit_test(test_cluster_id),
+	        cmocka_unit_test(test_read_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
