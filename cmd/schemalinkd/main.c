@@ -175,9 +175,16 @@ static bool daemon_cancelled(void *cls)
 	return d->ctl != NULL && sl_controller_cancelled(d->ctl);
 }
 
-static void engine_pass_begin(void *cls)
+/* A resync pass: the engine reads ahead in the order enqueue_all queued the keys (pkg/controller/load.c). */
+static void engine_pass_begin(void *cls, const struct sl_snapshot *snap)
 {
-	sl_engine_begin_pass(((struct daemon *)cls)->engine);
+	struct daemon *d = cls;
+	struct sl_vec keys = SL_VEC_INIT;
+
+	sl_engine_begin_pass(d->engine);
+	if (snap != NULL && sl_engine_pass_order(snap, &keys) == 0)
+		(void)sl_engine_pass_keys(d->engine, &keys); /* only a saving */
+	sl_vec_release(&keys, free);
 }
 
 /* The fast check job: the links whose exporter or destination modes changed out of band. */

@@ -113,6 +113,7 @@ int slctl_apply(const struct slctl_ctx *x)
 	for (pass = 0;; pass++) {
 		all_ready = true;
 		sl_engine_begin_pass(e);
+		(void)sl_engine_pass_keys(e, &keys); /* only a saving (read ahead) */
 		for (i = 0; i < keys.len; i++) {
 			struct sl_reconcile_result r;
 			struct sl_error err = SL_ERROR_INIT;

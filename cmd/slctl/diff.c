@@ -76,6 +76,7 @@ int slctl_diff(const struct slctl_ctx *x)
 	if (x->prune)
 		prune_ok = sl_engine_prune_allowed(e, snap, why, sizeof(why));
 	sl_engine_begin_pass(e);
+	(void)sl_engine_pass_keys(e, &keys); /* only a saving: without it, read when needed */
 	for (i = 0; i < keys.len; i++) {
 		struct sl_plan *p = NULL;
 		struct sl_error err = SL_ERROR_INIT;

@@ -92,8 +92,10 @@ struct sl_controller_config {
 	 * that every link reads (GET /exporters of its source) are read once per registry and
 	 * resync, not once per link. Called from worker threads, with reconcile_cls: begin
 	 * before the first key processed after a resync; end when the queue is idle (nothing
-	 * ready or processing) or the pass has lasted one resync period. --once runs as one pass. */
-	void (*pass_begin)(void *cls);
+	 * ready or processing) or the pass has lasted one resync period. --once runs as one pass.
+	 * begin gets the snapshot in use (borrowed for the call; NULL before the first load), so
+	 * it can hand the engine the pass's order (sl_engine_pass_keys). */
+	void (*pass_begin)(void *cls, const struct sl_snapshot *snap);
 	void (*pass_end)(void *cls);
 	/* Optional: keys to reconcile beyond the snapshot's objects at every load and resync
 	 * (what --prune would delete: sl_engine_orphans), appended to out as owned char *.

@@ -97,6 +97,14 @@ int sl_engine_reconcile(struct sl_engine *e, const struct sl_snapshot *snap, con
  * once, not 1,000 times. end_pass returns 0, or SL_EIO with err set when that save failed. */
 void sl_engine_begin_pass(struct sl_engine *e);
 int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err);
+/* Tells the current pass the order its keys will be planned or reconciled in (keys, copied;
+ * sl_engine_pass_order's or the caller's own). When a link of them is reached whose live state
+ * was not read yet, the engine reads ahead what it and the next links need, several requests
+ * side by side, instead of one at a time when each is reached (docs/internals/operations.md
+ * "Reading ahead"): the same requests, fewer round trips. Optional: without it, or for a key
+ * not in keys, every read is made when needed. Forgotten at the pass's end. Returns 0, or
+ * SL_ENOMEM (then nothing is read ahead). */
+int sl_engine_pass_keys(struct sl_engine *e, const struct sl_vec *keys);
 
 /* What --prune would delete (owned char *, sorted): "Kind/name" for an owner snap does not
  * declare, "Kind/name@URL" for what a declared object owns on a registry it no longer points

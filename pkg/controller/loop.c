@@ -304,7 +304,7 @@ int sl_controller_once(struct sl_controller *c)
 		if (sl_ctl_snap_find(ref->snap, board_keys.items[i]) == NULL)
 			sl_vec_push(&keys, board_keys.items[i]);
 	if (c->cfg.pass_begin != NULL)
-		c->cfg.pass_begin(c->cfg.reconcile_cls);
+		c->cfg.pass_begin(c->cfg.reconcile_cls, ref->snap);
 	for (i = 0; i < keys.len && atomic_load(&c->stop_req) == 0; i++) {
 		struct outcome oc;
 

@@ -398,27 +398,37 @@ static void pass_maybe_begin(struct sl_controller *c)
 		c->pass_start = sl_ctl_mono(c);
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (begin)
-		c->cfg.pass_begin(c->cfg.reconcile_cls);
+	if (begin) {
+		struct snapref *ref = sl_ctl_snap_acquire(c);
+
+		c->cfg.pass_begin(c->cfg.reconcile_cls, ref ? ref->snap : NULL);
+		sl_ctl_snap_release(c, ref);
+	}
 }
 
 static void pass_maybe_end(struct sl_controller *c)
 {
 	struct sl_queue_stats qs;
-	bool end = false;
+	bool end = false, idle = false;
+	int64_t took = 0;
 
 	if (c->cfg.pass_end == NULL)
 		return;
 	sl_queue_stats(c->q, &qs);
 	pthread_mutex_lock(&c->lock);
-	if (c->pass_on && ((qs.depth == 0 && qs.processing == 0) ||
-	                          sl_ctl_mono(c) - c->pass_start >= c->cfg.resync_ms)) {
+	idle = qs.depth == 0 && qs.processing == 0;
+	took = sl_ctl_mono(c) - c->pass_start;
+	if (c->pass_on && (idle || took >= c->cfg.resync_ms)) {
 		c->pass_on = false;
 		end = true;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (end)
-		c->cfg.pass_end(c->cfg.reconcile_cls);
+	if (!end)
+		return;
+	c->cfg.pass_end(c->cfg.reconcile_cls);
+	/* How long a resync takes is what an operator sizes --resync and the budgets by. */
+	sl_log(SL_LOG_INFO, NULL, "resync pass done in %lld ms%s", (long long)took,
+	        idle ? "" : " (cut at the resync period, the queue still busy)");
 }
 
 int sl_controller_work(struct sl_controller *c, int wait_ms)

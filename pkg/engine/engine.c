@@ -3,6 +3,7 @@
 #include "schemalink/engine.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void client_free(void *p)
 
 	if (c == NULL)
 		return;
+	sl_obs_client_forget(c);
 	sl_srclient_free(c->c);
 	free(c->name);
 	free(c->url);
@@ -33,7 +35,6 @@ static void client_free(void *p)
 	sl_vec_release(&c->exporters, free);
 	sl_strmap_release(&c->exporter_set, NULL);
 	sl_vec_release(&c->contexts, free);
-	sl_obs_client_forget(c);
 	free(c);
 }
 
@@ -52,6 +53,8 @@ struct sl_engine *sl_engine_new(const struct sl_engine_config *cfg, struct sl_er
 	sl_strmap_init(&e->imports);
 	sl_strmap_init(&e->checks);
 	sl_strmap_init(&e->verifies);
+	sl_strmap_init(&e->ra_index);
+	sl_vec_init(&e->ra_keys);
 	pthread_mutex_init(&e->mu, NULL);
 	if ((cfg->state_dir && !(e->state_dir = strdup(cfg->state_dir))) ||
 	        !(e->set = strdup(cfg->set ? cfg->set : "default"))) {
@@ -89,6 +92,7 @@ void sl_engine_free(struct sl_engine *e)
 	/* After the clients, which borrow them. */
 	sl_strmap_release(&e->limits, limit_free);
 	sl_obs_imports_release(e);
+	sl_obs_read_ahead_reset(e);
 	sl_eng_check_release(e);
 	sl_strmap_release(&e->verifies, sl_eng_verify_rec_free);
 	sl_inventory_free(e->inv);
@@ -118,8 +122,32 @@ void sl_engine_begin_pass(struct sl_engine *e)
 {
 	pthread_mutex_lock(&e->mu);
 	forget_lists(e);
+	sl_obs_read_ahead_reset(e);
 	e->in_pass = true;
 	pthread_mutex_unlock(&e->mu);
+}
+
+int sl_engine_pass_keys(struct sl_engine *e, const struct sl_vec *keys)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&e->mu);
+	sl_obs_read_ahead_reset(e);
+	for (i = 0; rc == 0 && i < keys->len; i++) {
+		char *k = strdup(keys->items[i]);
+
+		if (k == NULL || sl_vec_push(&e->ra_keys, k) < 0) {
+			free(k);
+			rc = SL_ENOMEM;
+		} else if (sl_strmap_set(&e->ra_index, k, (void *)(uintptr_t)(i + 1), NULL) < 0) {
+			rc = SL_ENOMEM;
+		}
+	}
+	if (rc < 0)
+		sl_obs_read_ahead_reset(e);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
 }
 
 int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
@@ -129,6 +157,7 @@ int sl_engine_end_pass(struct sl_engine *e, struct sl_error *err)
 	pthread_mutex_lock(&e->mu);
 	e->in_pass = false;
 	forget_lists(e);
+	sl_obs_read_ahead_reset(e);
 	if ((e->inv_dirty || e->inv_flushed) && (rc = sl_inventory_checkpoint(e->inv, err)) < 0) {
 		if (err)
 			err->code = SL_EIO;

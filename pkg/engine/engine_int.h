@@ -217,6 +217,11 @@ struct sl_engine {
 	bool guard_ok;
 	bool guard_oom; /* guard_ok is false for want of memory: not cached, not a refusal */
 	char guard_why[512];
+	/* Reading ahead (observe.c sl_obs_read_ahead): the pass's key order, key -> index + 1,
+	 * and the first index not read ahead yet. */
+	struct sl_vec ra_keys; /* owned char * */
+	struct sl_strmap ra_index;
+	size_t ra_next;
 	struct sl_strmap checks; /* link key -> struct check_rec * (check.c) */
 	struct sl_strmap verifies; /* link key -> struct verify_rec * (verify.c) */
 };

@@ -383,6 +383,7 @@ static int plan_link_locked(struct sl_engine *e, const struct sl_snapshot *snap,
 	dst = src ? sl_eng_client_for(e, snap, o->link.destination, err) : NULL;
 	if (dst == NULL)
 		return err ? err->code : SL_EINVAL;
+	sl_obs_read_ahead(e, snap, key);
 	sl_obs_link_init(&ob);
 	rc = sl_observe_link(e, snap, w, key, src, dst, &ob, &oe);
 	if (rc < 0 && rc != SL_ENOMEM) {

@@ -1,6 +1,7 @@
 /* observe.c — read the live state one object's plan needs, and nothing more (docs/internals/operations.md
  * no-op target: per link the exporter info and status, one GET per managed scope, one list
  * per registry and pass). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,8 @@ static void peer_free(void *p)
 
 void sl_obs_client_forget(struct reg_client *c)
 {
+	if (c->c != NULL)
+		sl_srclient_forget_ahead(c->c, NULL);
 	sl_strmap_release(&c->modes, scope_read_free);
 	sl_strmap_release(&c->configs, scope_read_free);
 	sl_strmap_release(&c->peers, peer_free);
@@ -283,21 +286,32 @@ void sl_obs_exporter_written(
 	const char *k;
 	void *v;
 
+	struct sl_buf path = SL_BUF_INIT;
+	bool have_path = sl_srclient_read_path(&path, SL_READ_EXPORTER, name, NULL) == 0;
+
 	while (sl_strmap_next(&e->clients, &pos, &k, &v)) {
 		struct reg_client *x = v;
 
-		if (!x->exp_read || x->exp_rc < 0 || strcmp(x->url, c->url) != 0)
+		if (strcmp(x->url, c->url) != 0)
+			continue;
+		/* Its info and status read ahead are stale (every client of that registry). */
+		sl_srclient_forget_ahead(x->c, have_path ? path.data : NULL);
+		if (!x->exp_read || x->exp_rc < 0)
 			continue;
 		if (outcome == 0)
 			x->exp_read = false; /* perhaps written: read the list again */
 		else
 			(void)edit_list(x, name, outcome > 0);
 	}
+	sl_buf_release(&path);
 }
 
 void sl_obs_forget_scope(struct sl_engine *e, const char *what, const char *scope)
 {
 	bool mode = strcmp(what, "mode") == 0;
+	struct sl_buf path = SL_BUF_INIT;
+	bool have_path = sl_srclient_read_path(
+	                         &path, mode ? SL_READ_MODE : SL_READ_CONFIG, scope, NULL) == 0;
 	size_t pos = 0;
 	const char *k;
 	void *v;
@@ -306,7 +320,9 @@ void sl_obs_forget_scope(struct sl_engine *e, const char *what, const char *scop
 		struct reg_client *c = v;
 
 		scope_read_free(sl_strmap_del(mode ? &c->modes : &c->configs, scope, NULL));
+		sl_srclient_forget_ahead(c->c, have_path ? path.data : NULL);
 	}
+	sl_buf_release(&path);
 }
 
 /* sl_obs_mode (cache c->modes) and sl_obs_config (c->configs). 1,000 links into one destination
@@ -718,6 +734,143 @@ static int live_imports(struct sl_engine *e, const struct want_link *w, struct r
 			rc = add_import(o, p->ctx, p->name);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- reading ahead (docs/internals/operations.md "Reading ahead") ---------------------- */
+
+/* The reads ahead of one client. */
+struct ra_batch {
+	struct reg_client *c;
+	struct sl_vec paths; /* owned char * */
+	struct sl_strmap seen; /* the same paths */
+};
+
+static void ra_batch_free(void *p)
+{
+	struct ra_batch *b = p;
+
+	if (b == NULL)
+		return;
+	sl_vec_release(&b->paths, free);
+	sl_strmap_release(&b->seen, NULL);
+	free(b);
+}
+
+/* Queues read what of arg on c (once). Returns 0 or SL_ENOMEM. */
+static int ra_add(
+        struct sl_vec *batches, struct reg_client *c, enum sl_srclient_read what, const char *arg)
+{
+	struct ra_batch *b = NULL;
+	struct sl_buf path = SL_BUF_INIT;
+	char *copy;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < batches->len && b == NULL; i++)
+		if (((struct ra_batch *)batches->items[i])->c == c)
+			b = batches->items[i];
+	if (b == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL || sl_vec_push(batches, b) < 0) {
+			free(b);
+			return SL_ENOMEM;
+		}
+		b->c = c;
+	}
+	if (sl_srclient_read_path(&path, what, arg, NULL) < 0) {
+		rc = SL_ENOMEM;
+	} else if (!sl_strmap_get(&b->seen, path.data, NULL)) {
+		copy = sl_buf_detach(&path);
+		if (copy == NULL || sl_vec_push(&b->paths, copy) < 0) {
+			free(copy);
+			rc = SL_ENOMEM;
+		} else if (sl_strmap_set(&b->seen, copy, copy, NULL) < 0) {
+			rc = SL_ENOMEM;
+		}
+	}
+	sl_buf_release(&path);
+	return rc;
+}
+
+/* What the observation of link o will read first, queued into batches: its exporter's info
+ * and status when the source lists it, and the mode of its own destination scope when it
+ * manages it and the pass has not read it. Exactly sl_observe_link's first reads. */
+static int ra_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct sl_object *o,
+        struct sl_vec *batches)
+{
+	const struct sl_link_spec *l = &o->link;
+	const struct sl_object *srcobj = sl_snapshot_get(snap, SL_KIND_REGISTRY, l->source);
+	struct sl_error err = SL_ERROR_INIT;
+	struct reg_client *src, *dst;
+	const char *name = "";
+	char *ctx = NULL, *scope = NULL;
+	bool listed = false;
+	int rc = 0;
+
+	if (srcobj == NULL || l->destination == NULL ||
+	        (src = sl_eng_client_for(e, snap, l->source, &err)) == NULL ||
+	        (dst = sl_eng_client_for(e, snap, l->destination, &err)) == NULL)
+		return 0;
+	if (!src->down && sl_srclient_can_read_ahead(src->c) && sl_obs_exporters(e, src, &err) == 0)
+		sl_strmap_get(&src->exporter_set, o->name, &listed);
+	if (listed && ((rc = ra_add(batches, src, SL_READ_EXPORTER, o->name)) < 0 ||
+	                      (rc = ra_add(batches, src, SL_READ_EXPORTER_STATUS, o->name)) < 0))
+		return rc;
+	if (l->destination_mode != SL_DEST_IMPORT || dst->down ||
+	        !sl_srclient_can_read_ahead(dst->c))
+		return 0;
+	/* The destination context as sl_want_link_build names it. */
+	if (l->context_type == SL_CONTEXT_CUSTOM)
+		name = l->context_name ? l->context_name : l->source;
+	else if (l->context_type == SL_CONTEXT_AUTO)
+		name = srcobj->registry.cluster_id;
+	if (name == NULL || sl_export_dest_context(l->context_type, name, ".", &ctx, &err) < 0)
+		return 0;
+	if ((scope = sl_scope_of_context(ctx)) == NULL)
+		rc = SL_ENOMEM;
+	else if (!sl_strmap_get(&dst->modes, scope, NULL))
+		rc = ra_add(batches, dst, SL_READ_MODE, scope);
+	free(scope);
+	free(ctx);
+	return rc;
+}
+
+void sl_obs_read_ahead_reset(struct sl_engine *e)
+{
+	sl_vec_release(&e->ra_keys, free);
+	sl_strmap_release(&e->ra_index, NULL);
+	e->ra_next = 0;
+}
+
+void sl_obs_read_ahead(struct sl_engine *e, const struct sl_snapshot *snap, const char *key)
+{
+	struct sl_vec batches = SL_VEC_INIT;
+	uintptr_t at;
+	size_t i, end;
+
+	if (!e->in_pass || e->ra_keys.len == 0)
+		return;
+	at = (uintptr_t)sl_strmap_get(&e->ra_index, key, NULL);
+	if (at == 0 || at - 1 < e->ra_next)
+		return; /* not in the pass's order, or read ahead already */
+	end = at - 1 + SL_OBS_READ_AHEAD_LINKS;
+	if (end > e->ra_keys.len)
+		end = e->ra_keys.len;
+	for (i = at - 1; i < end; i++) {
+		const struct sl_object *o = sl_strmap_get(&snap->by_key, e->ra_keys.items[i], NULL);
+
+		if (o != NULL && o->kind == SL_KIND_SCHEMALINK && ra_link(e, snap, o, &batches) < 0)
+			break; /* out of memory: what is queued is still worth reading */
+	}
+	e->ra_next = end;
+	for (i = 0; i < batches.len; i++) {
+		struct ra_batch *b = batches.items[i];
+		struct sl_error err = SL_ERROR_INIT;
+
+		/* Best effort: what failed or was not kept is asked when needed. */
+		(void)sl_srclient_read_ahead(b->c->c, (const char *const *)b->paths.items,
+		        b->paths.len, SL_SRCLIENT_READ_AHEAD_PARALLEL, &err);
+	}
+	sl_vec_release(&batches, ra_batch_free);
 }
 
 int sl_observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,

@@ -34,6 +34,17 @@ void sl_obs_client_forget(struct reg_client *c);
 /* Frees the declared imports (sl_engine_free). */
 void sl_obs_imports_release(struct sl_engine *e);
 
+/* The links read ahead at a time (docs/internals/operations.md "Reading ahead"). */
+#define SL_OBS_READ_AHEAD_LINKS 100
+/* In a pass given its key order (sl_engine_pass_keys): when key was not read ahead yet, reads
+ * ahead, side by side, the exporter info and status and the destination mode a no-op plan of
+ * it and of the next SL_OBS_READ_AHEAD_LINKS - 1 links will ask (exactly those, so no request
+ * is spent twice), leaving the answers in their clients for the observation to take. Best
+ * effort: a failure leaves the reads to be made when needed. */
+void sl_obs_read_ahead(struct sl_engine *e, const struct sl_snapshot *snap, const char *key);
+/* Forgets the pass's key order (begin and end of a pass, free). */
+void sl_obs_read_ahead_reset(struct sl_engine *e);
+
 /* Observes link w (key "SchemaLink/<name>") into o (initialized with sl_obs_link_init). */
 int sl_observe_link(struct sl_engine *e, const struct sl_snapshot *snap, const struct want_link *w,
         const char *key, struct reg_client *src, struct reg_client *dst, struct obs_link *o,

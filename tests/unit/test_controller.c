@@ -576,9 +576,10 @@ static void test_reload_queues_what_changed(void **state)
 	sl_controller_free(c);
 }
 
-static void count_begin(void *cls)
+static void count_begin(void *cls, const struct sl_snapshot *snap)
 {
 	(void)cls;
+	(void)snap;
 	assert_int_equal(passes_begun, passes_ended); /* never nested */
 	passes_begun++;
 }
