@@ -1280,7 +1280,7 @@ int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err)
 	if ((rc = sl_file_writer_open(&fw, inv->path, 0600, err)) < 0)
 		goto out;
 	/* One record's JSON at a time, members sorted: no copy of the file in memory. */
-	sl_jsonw_init(&w, JSON_INDENT(2) | JSON_SORT_KEYS, sl_jsonw_to_file, &fw);
+	sl_jsonw_init(&w, JSON_COMPACT | JSON_SORT_KEYS, sl_jsonw_to_file, &fw);
 	sl_jsonw_open(&w, NULL, '{');
 	sl_jsonw_add(&w, "apiVersion", json_string("schemalink.io/v1alpha1"));
 	sl_jsonw_add(&w, "kind", json_string("Inventory"));
