@@ -227,6 +227,32 @@ cat "$TMP/pass.out"
 r1=$(reconciles)
 # The reconciles counter moves with the pass (and with nothing else: the check flagged none).
 echo "noop_resync_reconciles=$(( r1 - r0 )) (objects $objects)"
+# The HTTP floor of that pass: curl fetching exactly the URLs of its budget (each Registry's
+# exporter list, each link's info and status on its source, each destination Registry's one
+# scope: target-K manages .source on the target, source-K .target on the source) with
+# --parallel-max 10, measured as the pass was; the pass's wall time is the one the daemon logs
+# ("resync pass done in N ms"), its CPU the window's above.
+pass_ms=$(grep -o 'resync pass done in [0-9]* ms' "$TMP/d.log" | tail -1 | awk '{print $5}')
+pass_cpu=$(sed -n 's/^noop_resync_cpu_ms=\([0-9]*\).*/\1/p' "$TMP/pass.out")
+python3 - "$SRC" "$TGT" "$N" "$nsink" >"$TMP/curl.cfg" <<'PY'
+import sys
+src, tgt, n, nsink = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+urls = [src + "/exporters", tgt + "/exporters"] + [tgt + "/exporters", src + "/exporters"] * nsink
+for i in range(n):
+    u = src if i % 2 == 0 else tgt
+    urls += [u + "/exporters/link-%05d" % i, u + "/exporters/link-%05d/status" % i]
+urls += [tgt + "/mode/%3A.source%3A?defaultToGlobal=false"] * nsink
+urls += [src + "/mode/%3A.target%3A?defaultToGlobal=false"] * nsink
+for u in urls:
+    print('url = "%s"\noutput = "/dev/null"' % u)
+PY
+t0=$(date +%s%N)
+/usr/bin/time -f '%U %S' -o "$TMP/curl.time" curl -s -Z --parallel-max 10 -K "$TMP/curl.cfg" >/dev/null 2>&1
+curl_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+curl_cpu=$(awk '{printf "%d", ($1 + $2) * 1000}' "$TMP/curl.time")
+awk -v pm="${pass_ms:-0}" -v pc="${pass_cpu:-0}" -v cm="$curl_ms" -v cc="$curl_cpu" -v b="$BUDGET" 'BEGIN {
+	printf "noop_resync_vs_curl: pass %d ms, %d ms CPU; curl -Z --parallel-max 10 of the same %d URLs %d ms, %d ms CPU: wall %.2fx, CPU %.2fx (target <= 1.2x; CPU in clock ticks)\n",
+		pm, pc, b, cm, cc, (cm ? pm / cm : 0), (cc ? pc / cc : 0) }'
 
 # SOAK seconds (default 0: skipped) of resyncs and fast checks, nothing else: RSS, open fds
 # and CPU at the start and the end, and the CPU of the quiet seconds (no GET on either
