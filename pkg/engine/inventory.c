@@ -1159,6 +1159,7 @@ struct sl_inventory *sl_inventory_load(const char *dir, const char *set, struct 
 	}
 	if (rc == 0 && parse_snapshot(inv, text.data, err) < 0)
 		goto fail;
+	inv->snap_bytes = rc == 0 ? text.len : 0;
 	sl_buf_reset(&text);
 	rc = sl_file_read(inv->journal, INV_MAX_BYTES, &text, &e2);
 	if (rc < 0 && rc != SL_ENOENT) {
@@ -1167,6 +1168,7 @@ struct sl_inventory *sl_inventory_load(const char *dir, const char *set, struct 
 	}
 	if (rc == 0 && replay(inv, &text, err) < 0)
 		goto fail;
+	inv->journal_bytes = rc == 0 ? text.len : 0;
 	/* What was read is on disk already. */
 	sl_strmap_release(&inv->dirty, NULL);
 	sl_strmap_init(&inv->dirty);
@@ -1330,7 +1332,12 @@ int sl_inventory_save(struct sl_inventory *inv, struct sl_error *err)
 	}
 	if (fd >= 0)
 		close(fd);
-	inv->journal_lines = 0;
+	inv->journal_lines = inv->journal_bytes = 0;
+	{
+		struct stat sb;
+
+		inv->snap_bytes = stat(inv->path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	}
 	inv->lost = false;
 	sl_strmap_release(&inv->dirty, NULL);
 	sl_strmap_init(&inv->dirty);
@@ -1440,6 +1447,7 @@ int sl_inventory_flush(struct sl_inventory *inv, bool sync, struct sl_error *err
 	}
 	inv->seq += entries.len;
 	inv->journal_lines += entries.len;
+	inv->journal_bytes += b.len;
 	sl_strmap_release(&inv->dirty, NULL);
 	sl_strmap_init(&inv->dirty);
 	goto out;
@@ -1457,8 +1465,9 @@ int sl_inventory_checkpoint(struct sl_inventory *inv, struct sl_error *err)
 {
 	int rc = sl_inventory_flush(inv, false, err);
 
-	if (rc < 0 || inv->dir == NULL ||
-	        inv->journal_lines <= inv->owned.len + inv->scopes.len + inv->objects.len)
+	if (rc < 0 || inv->dir == NULL || inv->journal_lines == 0 ||
+	        (inv->journal_lines <= inv->owned.len + inv->scopes.len + inv->objects.len &&
+	                inv->journal_bytes * 4 < inv->snap_bytes))
 		return rc;
 	inv->seq++;
 	return sl_inventory_save(inv, err);

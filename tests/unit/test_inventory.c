@@ -432,13 +432,27 @@ static void checkpoint_folds_redundant_journal(void **state)
 		snprintf(key, sizeof(key), "SchemaLink/l%d", i);
 		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, true, false));
 	}
-	/* 10 lines for 10 records: nothing to fold. */
+	assert_int_equal(sl_inventory_save(inv, &err), 0);
+	assert_true(inv->snap_bytes > 0);
+	/* One line, under a quarter of the snapshot's bytes and fewer than its records: kept. */
+	assert_non_null(sl_inventory_own(inv, "SchemaLink/l0", "l0", &W_SRC, false, false));
 	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
-	assert_int_equal(inv->journal_lines, 10);
-	/* The same records again: 20 lines for 10 records, folded. */
-	for (i = 0; i < 10; i++) {
+	assert_int_equal(inv->journal_lines, 1);
+	assert_true(inv->journal_bytes > 0 && inv->journal_bytes * 4 < inv->snap_bytes);
+	/* Three more: still fewer lines than records, but a quarter of the bytes: folded. */
+	for (i = 1; i < 4; i++) {
 		snprintf(key, sizeof(key), "SchemaLink/l%d", i);
 		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, false, false));
+	}
+	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
+	assert_int_equal(inv->journal_lines, 0);
+	assert_int_equal(inv->journal_bytes, 0);
+	/* The same records twice over: more lines than records, folded. */
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "SchemaLink/l%d", i % 10);
+		assert_non_null(sl_inventory_own(inv, key, key + 11, &W_SRC, i >= 10, false));
+		if (i == 9)
+			assert_int_equal(sl_inventory_flush(inv, false, &err), 0);
 	}
 	assert_int_equal(sl_inventory_checkpoint(inv, &err), 0);
 	assert_int_equal(inv->journal_lines, 0);
