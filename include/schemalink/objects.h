@@ -259,6 +259,10 @@ struct sl_snapshot {
 struct sl_snapshot *sl_snapshot_new(void);
 /* Frees s and all its objects. NULL-safe. */
 void sl_snapshot_free(struct sl_snapshot *s);
+/* Frees the field positions of every object of s (sl_object_set_pos), which only the
+ * loader's diagnostics read: for a snapshot kept long after those were given (the daemon's,
+ * about 380 bytes a link). sl_object_pos then answers the document's start. */
+void sl_snapshot_drop_positions(struct sl_snapshot *s);
 /* Takes o. Fails with SL_EEXIST (o is then NOT taken; the caller frees it) when an object of
  * the same kind and name is present, SL_ESTATE when sealed, SL_ENOMEM. */
 int sl_snapshot_add(struct sl_snapshot *s, struct sl_object *o, struct sl_error *err);

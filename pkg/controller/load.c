@@ -257,6 +257,9 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force)
 		return rc;
 	}
 	log_warnings(l);
+	/* The diagnostics are given: the positions would only take room for the snapshot's
+	 * life. */
+	sl_snapshot_drop_positions(snap);
 	ref = calloc(1, sizeof(*ref));
 	if (ref == NULL) {
 		sl_snapshot_free(snap);

@@ -308,6 +308,14 @@ int sl_object_set_pos(struct sl_object *o, const char *path, int line, int col)
 	return 0;
 }
 
+void sl_snapshot_drop_positions(struct sl_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->objects.len; i++)
+		sl_vec_release(&((struct sl_object *)s->objects.items[i])->fields, field_pos_free);
+}
+
 struct sl_pos sl_object_pos(const struct sl_object *o, const char *path)
 {
 	struct sl_pos p = {o->file, o->line, o->col};

@@ -203,6 +203,32 @@ static void snapshot_ids_are_unique(void **state)
 	sl_snapshot_free(b);
 }
 
+/* The daemon drops the positions once the diagnostics are given: the hash (the generation)
+ * does not change, and a position falls back to the document's start. */
+static void snapshot_drop_positions(void **state)
+{
+	struct sl_snapshot *s = sl_snapshot_new();
+	struct sl_object *o = sl_object_new(SL_KIND_SCHEMALINK, "l", "links.yaml");
+	char before[65];
+
+	(void)state;
+	o->line = 3;
+	o->col = 1;
+	assert_int_equal(sl_object_set_pos(o, "spec.context", 13, 3), 0);
+	assert_int_equal(sl_snapshot_add(s, o, NULL), 0);
+	assert_int_equal(sl_snapshot_seal(s), 0);
+	memcpy(before, o->spec_hash, sizeof(before));
+	assert_int_equal(sl_object_pos(o, "spec.context").line, 13);
+	sl_snapshot_drop_positions(s);
+	assert_int_equal(o->fields.len, 0);
+	assert_int_equal(sl_object_pos(o, "spec.context").line, 3);
+	assert_int_equal(sl_object_hash(o), 0);
+	assert_string_equal(o->spec_hash, before);
+	sl_snapshot_drop_positions(s); /* twice: nothing left to free */
+	sl_snapshot_drop_positions(NULL);
+	sl_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +240,7 @@ int main(void)
 	        cmocka_unit_test(hash_is_stable_and_follows_the_spec),
 	        cmocka_unit_test(snapshot_refuses_duplicates_and_sorts),
 	        cmocka_unit_test(snapshot_ids_are_unique),
+	        cmocka_unit_test(snapshot_drop_positions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
