@@ -253,7 +253,7 @@ bool sl_srclient_can_read_ahead(const struct sl_srclient *c);
  * 408 and 429 — for the next sl_srclient_request GET of the same path, which takes it (once)
  * instead of asking: its result, body, error and message are what asking then would have
  * given. Other answers and failures are not kept: that request asks again, with its retries
- * (a 429 or 503 still pauses the budget). A later answer for a path replaces a kept one. Does
+ * (a 429 or 503 still pauses the budget). A path with an answer kept is not asked again. Does
  * nothing (returns 0) when the transport cannot run requests side by side. Returns the number
  * of answers kept, or a negative code with err set (SL_ENOMEM; SL_ESTATE when cancelled; a
  * credential that cannot be read). */

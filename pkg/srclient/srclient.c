@@ -650,7 +650,7 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 	char **urls = NULL, *secrets[2] = {NULL, NULL}, *auth = NULL;
 	const char **hdrs = NULL;
 	int *rcs = NULL, rc = 0, kept = 0;
-	size_t i, nh = 0;
+	size_t i, nh = 0, m = 0;
 
 	if (n == 0 || c->t->perform_many == NULL)
 		return 0;
@@ -673,27 +673,32 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 	for (i = 0; i < n; i++) {
 		struct sl_buf u = SL_BUF_INIT;
 
+		/* An answer kept and not used yet stands: asking again would spend a request
+		 * (the daemon's workers can reach a window before the last one is used). */
+		if (sl_strmap_get(&c->ahead, paths[i], NULL) != NULL)
+			continue;
 		if (sl_buf_adds(&u, c->base_url) < 0 || sl_buf_adds(&u, paths[i]) < 0 ||
-		        (urls[i] = sl_buf_detach(&u)) == NULL) {
+		        (urls[m] = sl_buf_detach(&u)) == NULL) {
 			sl_buf_release(&u);
 			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 			goto out;
 		}
-		reqs[i].method = "GET";
-		reqs[i].url = urls[i];
-		reqs[i].path = paths[i];
-		reqs[i].headers = hdrs;
-		reqs[i].nheaders = nh;
-		reqs[i].max_body = c->max_body;
-		sl_buf_init(&resps[i].body);
-		resps[i].retry_after_s = -1;
+		reqs[m].method = "GET";
+		reqs[m].url = urls[m];
+		reqs[m].path = paths[i];
+		reqs[m].headers = hdrs;
+		reqs[m].nheaders = nh;
+		reqs[m].max_body = c->max_body;
+		sl_buf_init(&resps[m].body);
+		resps[m].retry_after_s = -1;
+		m++;
 	}
-	if ((rc = c->t->perform_many(c->t, reqs, n, parallel, ahead_start, c, resps, rcs, errs)) <
-	        0) {
+	if (m > 0 && (rc = c->t->perform_many(
+	                      c->t, reqs, m, parallel, ahead_start, c, resps, rcs, errs)) < 0) {
 		sl_error_set(err, rc, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < m; i++) {
 		struct kept *k;
 		void *old = NULL;
 		int st = resps[i].status;
@@ -714,7 +719,7 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 		sl_buf_init(&resps[i].body);
 		k->retry_after_s = resps[i].retry_after_s;
 		memcpy(k->content_type, resps[i].content_type, sizeof(k->content_type));
-		if (sl_strmap_set(&c->ahead, paths[i], k, &old) < 0) {
+		if (sl_strmap_set(&c->ahead, reqs[i].path, k, &old) < 0) {
 			kept_free(k);
 			continue;
 		}
