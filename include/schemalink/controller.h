@@ -130,7 +130,8 @@ int sl_controller_load(struct sl_controller *c, const char *why, bool force);
 /* Queues every key of the current snapshot (the resync). */
 void sl_controller_resync(struct sl_controller *c);
 
-/* Takes one key (waiting up to wait_ms real time) and reconciles it, as a worker does.
+/* Takes one key (waiting up to wait_ms real time, < 0: until one is ready) and reconciles it,
+ * as a worker does.
  * Returns 1 when a key was processed, 0 when none was ready, SL_ESTATE after shutdown. */
 int sl_controller_work(struct sl_controller *c, int wait_ms);
 

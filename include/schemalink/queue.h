@@ -68,8 +68,9 @@ void sl_queue_forget(struct sl_queue *q, const char *key);
 int sl_queue_failures(struct sl_queue *q, const char *key);
 
 /* Takes the next ready key (moving delayed keys whose time has come to ready first) and marks
- * it processing. With wait_ms > 0 it waits up to that long (real time) for one. Returns 0 and
- * an owned *key, SL_ENOENT when none is ready, SL_ESTATE after shutdown. */
+ * it processing. With wait_ms > 0 it waits up to that long (real time) for one, with wait_ms
+ * < 0 until one is ready or the queue is shut down (waking only when a delayed key is due).
+ * Returns 0 and an owned *key, SL_ENOENT when none is ready, SL_ESTATE after shutdown. */
 int sl_queue_get(struct sl_queue *q, char **key, int wait_ms);
 /* Ends processing of key (borrowed); if it was added again meanwhile, it becomes ready. */
 void sl_queue_done(struct sl_queue *q, const char *key);

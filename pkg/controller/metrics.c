@@ -435,10 +435,54 @@ static size_t u64_text(char *out, uint64_t u)
 	return len;
 }
 
+/* Writes v, not an integer, as shortest() would when it reads back exactly from a decimal with
+ * a few places (d) and no exponent: a timestamp in seconds with milliseconds, a ratio. Each
+ * such series cost shortest() a dozen snprintf and strtod calls, 3.5 µs: with 10,000 links
+ * and their last-verified timestamps, 90% of a render. Returns false, having written nothing,
+ * for every other v (shortest() then decides).
+ *
+ * Exact, not approximate: with n = round(|v| * 10^d) below 2^53, the division n / 10^d is
+ * correctly rounded, as strtod is, so it equals |v| exactly when the decimal n * 10^-d reads
+ * back as v. While 10^d is at least 4 ulp of v (checked at each d), at most one decimal with d
+ * places can, and the product's rounding cannot move n off it, so none is missed; the first d
+ * that works is the fewest digits, the ones "%.*g" prints at the precision shortest() stops
+ * at, and in the fixed form "%g" uses from 1e-4 up. */
+static bool fixed_places(char *out, double v)
+{
+	double a = fabs(v), scale = 1, n = 0, ulp = nextafter(a, INFINITY) - a;
+	uint64_t u, whole, frac;
+	size_t len = 0;
+	int d, i;
+
+	if (!(a >= 1e-3 && a < 1e15))
+		return false;
+	for (d = 1; d <= 17; d++) {
+		scale *= 10; /* exact: every power of ten up to 10^22 is a double */
+		if (a * scale >= 9007199254740992.0 /* 2^53 */ || scale * ulp > 0.25)
+			return false;
+		n = nearbyint(a * scale);
+		if (n / scale == a)
+			break;
+	}
+	if (d > 17)
+		return false;
+	u = (uint64_t)n;
+	whole = u / (uint64_t)scale;
+	frac = u % (uint64_t)scale;
+	if (signbit(v))
+		out[len++] = '-';
+	len += u64_text(out + len, whole);
+	out[len++] = '.';
+	for (i = d - 1; i >= 0; i--, frac /= 10)
+		out[len + (size_t)i] = (char)('0' + frac % 10);
+	out[len + (size_t)d] = '\0';
+	return true;
+}
+
 /* A finite number as Prometheus clients print it: integers in full ("10", not "1e+01", which
  * %g gives for a bucket bound of 10), others in the shortest form that reads back exactly.
  * Integers, nearly every sample, are written by hand: the bytes of "%.0f" ("-0" included) at
- * a fraction of snprintf's cost. */
+ * a fraction of snprintf's cost; so are the other numbers of a few decimal places. */
 static void number(char *out, size_t len, double v)
 {
 	if (v == floor(v) && fabs(v) < 1e15) {
@@ -446,7 +490,7 @@ static void number(char *out, size_t len, double v)
 
 		out[0] = '-';
 		u64_text(out + neg, (uint64_t)fabs(v));
-	} else {
+	} else if (!fixed_places(out, v)) {
 		shortest(out, len, v);
 	}
 }

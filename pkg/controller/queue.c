@@ -356,7 +356,7 @@ int sl_queue_get(struct sl_queue *q, char **key, int wait_ms)
 
 	*key = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = ts_ms(&now) + (wait_ms > 0 ? wait_ms : 0);
+	deadline = wait_ms < 0 ? INT64_MAX : ts_ms(&now) + wait_ms;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		int64_t until, real_now;
@@ -383,7 +383,9 @@ int sl_queue_get(struct sl_queue *q, char **key, int wait_ms)
 			if (real_now + (in > 0 ? in : 0) + 1 < until)
 				until = real_now + (in > 0 ? in : 0) + 1;
 		}
-		{
+		if (until == INT64_MAX) {
+			pthread_cond_wait(&q->cond, &q->lock);
+		} else {
 			struct timespec ts = ms_ts(until);
 
 			pthread_cond_clockwait(&q->cond, &q->lock, CLOCK_MONOTONIC, &ts);

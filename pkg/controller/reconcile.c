@@ -462,8 +462,11 @@ void *sl_ctl_worker_main(void *arg)
 {
 	struct sl_controller *c = arg;
 
+	/* No timeout: an idle worker sleeps until a key is ready, a delayed one is due or the
+	 * queue is shut down (drain and sl_controller_free do that after setting stop_req), not
+	 * waking every second to look at stop_req. */
 	while (atomic_load(&c->stop_req) == 0)
-		if (sl_controller_work(c, 1000) < 0)
+		if (sl_controller_work(c, -1) < 0)
 			break;
 	pthread_mutex_lock(&c->lock);
 	c->running--;

@@ -20,6 +20,12 @@
 # (default bin/), N, STALL, REQS, PER_SOURCE (default 1000), PER_SINK (default 400), SETTLE
 # (seconds to wait for convergence, default 900), HOLD (seconds to keep everything running
 # afterwards, e.g. to profile the daemon with perf; default 0).
+#
+# Then the same /metrics after a verification round (each link has two more gauges then, one
+# of them a Unix timestamp with a fraction): the daemon is stopped and started again on the
+# same state directory with --verify-interval VERIFY (default 30s), and once the first round
+# has run and the daemon has settled again, REQS requests are measured before the next round
+# is due (VERIFY=0 skips this part). The CPU of that round is printed too.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export SL_BINDIR=${SL_BINDIR:-$(pwd)/bin}
@@ -31,6 +37,7 @@ REQS=${REQS:-20}
 PER_SOURCE=${PER_SOURCE:-1000}
 PER_SINK=${PER_SINK:-400}
 SETTLE=${SETTLE:-900}
+VERIFY=${VERIFY:-30s}
 HZ=$(getconf CLK_TCK)
 
 nsrc=$(( (N + PER_SOURCE - 1) / PER_SOURCE ))
@@ -59,30 +66,45 @@ for ((j = 0; j < STALL; j++)); do
 		"$j" $((N + j)) "$j"
 done >"$M/stalled.yaml"
 
-sl_serve d "$DAEMON_UP" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" --set bench \
-	--listen "127.0.0.1:@PORT@" --resync 1h --check-interval 0 --verify-interval 0 ||
-	{ tail -5 "$T_TMP/d.log"; exit 1; }
-D=http://127.0.0.1:$PORT
-DPID=$PID_d
+# daemon NAME VERIFY_INTERVAL: starts schemalinkd on the bench's state directory; sets D, DPID.
+daemon() {
+	sl_serve "$1" "$DAEMON_UP" schemalinkd --manifests "$M" --state-dir "$T_TMP/state" \
+		--set bench --listen "127.0.0.1:@PORT@" --resync 1h --check-interval 0 \
+		--verify-interval "$2" || { tail -5 "$T_TMP/$1.log"; exit 1; }
+	D=http://127.0.0.1:$PORT
+	DPID=PID_$1
+	DPID=${!DPID}
+}
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 running() { # links whose exporter is RUNNING, from /metrics
-	curl -s "$D/metrics" | awk '/^schemalink_exporter_state\{.*state="RUNNING"\} 1$/ {n++} END {print n + 0}'
+	curl -s --max-time 30 "$D/metrics" | awk '/^schemalink_exporter_state\{.*state="RUNNING"\} 1$/ {n++} END {print n + 0}'
 }
-t0=$(date +%s)
-while [ "$(running)" -lt "$N" ]; do
-	sleep 1
-	kill -0 "$DPID" 2>/dev/null || { echo "schemalinkd died"; tail -5 "$T_TMP/d.log"; exit 1; }
-	[ $(( $(date +%s) - t0 )) -gt "$SETTLE" ] && { echo "not converged in $SETTLE s ($(running)/$N running)"; exit 1; }
-done
-conv=$(( $(date +%s) - t0 ))
-# Settled: the daemon's CPU stands still for 2 s (the queue drained, the status flushed).
-c=$(cpu_ticks "$DPID")
-while :; do
-	sleep 2
-	c2=$(cpu_ticks "$DPID")
-	[ "$c2" = "$c" ] && break
-	c=$c2
-done
+# converge: waits until every link runs; sets conv (seconds).
+converge() {
+	local t0
+	t0=$(date +%s)
+	while [ "$(running)" -lt "$N" ]; do
+		sleep 1
+		kill -0 "$DPID" 2>/dev/null || { echo "schemalinkd died"; exit 1; }
+		[ $(( $(date +%s) - t0 )) -gt "$SETTLE" ] && { echo "not converged in $SETTLE s ($(running)/$N running)"; exit 1; }
+	done
+	conv=$(( $(date +%s) - t0 ))
+}
+# settle: waits until the daemon's CPU stands still for 2 s (the queue drained, the status
+# flushed).
+settle() {
+	local c c2
+	c=$(cpu_ticks "$DPID")
+	while :; do
+		sleep 2
+		c2=$(cpu_ticks "$DPID")
+		[ "$c2" = "$c" ] && break
+		c=$c2
+	done
+}
+daemon d 0
+converge
+settle
 c0=$(cpu_ticks "$DPID")
 sleep 2
 idle=$(( $(cpu_ticks "$DPID") - c0 ))
@@ -95,7 +117,7 @@ measure() {
 	local c0 c1 i code
 	c0=$(cpu_ticks "$DPID")
 	for ((i = 0; i < REQS; i++)); do
-		code=$(curl -s -o "$T_TMP/out" -w '%{http_code}' "$D$2")
+		code=$(curl -s --max-time 60 -o "$T_TMP/out" -w '%{http_code}' "$D$2")
 	done
 	c1=$(cpu_ticks "$DPID")
 	printf '%-44s %7.1f ms CPU %10d bytes  HTTP %s\n' "$1" \
@@ -138,6 +160,33 @@ ms = (ticks() - t0) * 1000.0 / hz
 print("%-44s %7.1f ms CPU %10d bytes  (%d pages, %d objects, %.1f ms a page)"
       % ("every page of /status", ms, size, pages, objs, ms / pages))
 PY
+# /metrics again after a verification round, on a daemon started again with verification on.
+verify_runs() {
+	curl -s --max-time 30 "$D/metrics" | awk '/^schemalink_job_runs_total\{job="verify"\} / {n = $2} END {print n + 0}'
+}
+if [ "$VERIFY" != 0 ]; then
+	kill "$DPID"
+	wait "$DPID" 2>/dev/null
+	# No longer ours: the cleanup on exit must not kill whatever has its pid by then.
+	for i in "${!T_PIDS[@]}"; do [ "${T_PIDS[$i]}" = "$DPID" ] && unset "T_PIDS[$i]"; done
+	T_PIDS=("${T_PIDS[@]}")
+	daemon d2 "$VERIFY"
+	converge
+	settle
+	c0=$(cpu_ticks "$DPID")
+	t0=$(date +%s)
+	while [ "$(verify_runs)" -lt 1 ]; do
+		sleep 0.5
+		[ $(( $(date +%s) - t0 )) -gt "$SETTLE" ] && { echo "no verification round in $SETTLE s"; exit 1; }
+	done
+	settle
+	printf '%-44s %7.1f ms CPU (the round and what it queued, and the polling above)\n' \
+		"verification round (--verify-interval $VERIFY)" \
+		"$(awk -v d=$(( $(cpu_ticks "$DPID") - c0 )) -v hz="$HZ" 'BEGIN { print d * 1000 / hz }')"
+	measure "GET /metrics after a verification round" /metrics
+	printf '%-44s %s verified links in the answer, %s verification round(s)\n' "" \
+		"$(grep -c '^schemalink_link_last_verified_timestamp_seconds{' "$T_TMP/out")" "$(verify_runs)"
+fi
 if [ "${HOLD:-0}" -gt 0 ]; then
 	echo "holding for $HOLD s: daemon $D pid $DPID"
 	sleep "$HOLD"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "schemalink/queue.h"
 
@@ -399,6 +400,82 @@ static void blocking_get_with_workers(void **state)
 	sl_queue_free(q);
 }
 
+struct waiter {
+	struct sl_queue *q;
+	pthread_mutex_t mu;
+	char got[4][16];
+	int ngot;
+	int rc; /* what ended the waits */
+};
+
+static void *wait_forever(void *p)
+{
+	struct waiter *w = p;
+	char *k;
+	int rc;
+
+	while ((rc = sl_queue_get(w->q, &k, -1)) == 0) {
+		pthread_mutex_lock(&w->mu);
+		if (w->ngot < 4)
+			snprintf(w->got[w->ngot++], sizeof(w->got[0]), "%s", k);
+		pthread_mutex_unlock(&w->mu);
+		sl_queue_done(w->q, k);
+		free(k);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->rc = rc;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits (10 ms at a time, 5 s at most) until w has taken n keys. */
+static int taken(struct waiter *w, int n)
+{
+	int i, got = 0;
+
+	for (i = 0; i < 500; i++) {
+		struct timespec ts = {0, 10000000L};
+
+		pthread_mutex_lock(&w->mu);
+		got = w->ngot;
+		pthread_mutex_unlock(&w->mu);
+		if (got >= n)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return got;
+}
+
+/* A negative wait is no timeout: the idle daemon's workers take keys that way, so they sleep
+ * until a key comes, a delayed one is due or the queue shuts down (once they woke every
+ * second to look for a stop). */
+static void get_without_timeout(void **state)
+{
+	struct waiter w = {.rc = 1};
+	struct timespec ts = {0, 50000000L};
+	pthread_t th;
+
+	(void)state;
+	w.q = sl_queue_new(sl_clock_system(), NULL);
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_create(&th, NULL, wait_forever, &w);
+	nanosleep(&ts, NULL);
+	pthread_mutex_lock(&w.mu);
+	assert_int_equal(w.rc, 1); /* still waiting, not "none ready" */
+	pthread_mutex_unlock(&w.mu);
+	assert_int_equal(sl_queue_add(w.q, "a"), 0);
+	assert_int_equal(taken(&w, 1), 1);
+	assert_int_equal(sl_queue_add_after(w.q, "later", 30), 0);
+	assert_int_equal(taken(&w, 2), 2);
+	sl_queue_shutdown(w.q);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, SL_ESTATE);
+	assert_string_equal(w.got[0], "a");
+	assert_string_equal(w.got[1], "later");
+	pthread_mutex_destroy(&w.mu);
+	sl_queue_free(w.q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +489,7 @@ int main(void)
 	        cmocka_unit_test(bounded_length),
 	        cmocka_unit_test(shutdown_wakes_and_refuses),
 	        cmocka_unit_test(blocking_get_with_workers),
+	        cmocka_unit_test(get_without_timeout),
 	};
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
