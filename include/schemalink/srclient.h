@@ -245,18 +245,21 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 /* The most requests sl_srclient_read_ahead runs side by side, and what the engine asks for. */
 #define SL_SRCLIENT_MAX_PARALLEL 16
 #define SL_SRCLIENT_READ_AHEAD_PARALLEL 10
+/* A kept answer older than this is not used (asked again). */
+#define SL_SRCLIENT_AHEAD_MAX_AGE_MS 10000
 
 /* True when the transport can run requests side by side (perform_many). */
 bool sl_srclient_can_read_ahead(const struct sl_srclient *c);
-/* GETs paths (relative, as sl_srclient_request's), up to parallel at a time, each first taking
- * a read token from the budget, and keeps every definitive answer — a 2xx, or a 4xx other than
- * 408 and 429 — for the next sl_srclient_request GET of the same path, which takes it (once)
- * instead of asking: its result, body, error and message are what asking then would have
- * given. Other answers and failures are not kept: that request asks again, with its retries
- * (a 429 or 503 still pauses the budget). A path with an answer kept is not asked again. Does
- * nothing (returns 0) when the transport cannot run requests side by side. Returns the number
- * of answers kept, or a negative code with err set (SL_ENOMEM; SL_ESTATE when cancelled; a
- * credential that cannot be read). */
+/* GETs paths (relative, as sl_srclient_request's), up to parallel at a time, and keeps every
+ * definitive answer — a 2xx or a 404 — for the next sl_srclient_request GET of the same path
+ * within SL_SRCLIENT_AHEAD_MAX_AGE_MS, which takes it (once) instead of asking: its result,
+ * body, error and message are what asking then would have given. Each request first takes a
+ * read token the budget has free now; when it has none, or a transfer fails or is answered
+ * 429 or 503, the rest are not started. What is not kept is asked when needed, with the usual
+ * waits, retries and pauses (a 429 or 503 read ahead pauses the budget too). A path with an
+ * answer kept is not asked again. Does nothing (returns 0) when the transport cannot run
+ * requests side by side. Returns the number of answers kept, or a negative code with err set
+ * (SL_ENOMEM; SL_ESTATE when cancelled; a credential that cannot be read). */
 int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size_t n, int parallel,
         struct sl_error *err);
 /* Drops kept answers: all when path is NULL, else those of the resource path names (the same

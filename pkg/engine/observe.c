@@ -807,28 +807,32 @@ static int ra_link(struct sl_engine *e, const struct sl_snapshot *snap, const st
 	int rc = 0;
 
 	if (srcobj == NULL || l->destination == NULL ||
-	        (src = sl_eng_client_for(e, snap, l->source, &err)) == NULL ||
-	        (dst = sl_eng_client_for(e, snap, l->destination, &err)) == NULL)
+	        sl_snapshot_get(snap, SL_KIND_REGISTRY, l->destination) == NULL)
 		return 0;
-	if (!src->down && sl_srclient_can_read_ahead(src->c) && sl_obs_exporters(e, src, &err) == 0)
-		sl_strmap_get(&src->exporter_set, o->name, &listed);
-	if (listed && ((rc = ra_add(batches, src, SL_READ_EXPORTER, o->name)) < 0 ||
-	                      (rc = ra_add(batches, src, SL_READ_EXPORTER_STATUS, o->name)) < 0))
-		return rc;
-	if (l->destination_mode != SL_DEST_IMPORT || dst->down ||
-	        !sl_srclient_can_read_ahead(dst->c))
-		return 0;
-	/* The destination context as sl_want_link_build names it. */
+	/* The destination context as sl_want_link_build names it; a link it refuses (AUTO
+	 * without a clusterId, a bad context) is never observed, so nothing is read for it. */
 	if (l->context_type == SL_CONTEXT_CUSTOM)
 		name = l->context_name ? l->context_name : l->source;
 	else if (l->context_type == SL_CONTEXT_AUTO)
 		name = srcobj->registry.cluster_id;
 	if (name == NULL || sl_export_dest_context(l->context_type, name, ".", &ctx, &err) < 0)
 		return 0;
+	if ((src = sl_eng_client_for(e, snap, l->source, &err)) == NULL ||
+	        (dst = sl_eng_client_for(e, snap, l->destination, &err)) == NULL)
+		goto out;
+	if (!src->down && sl_srclient_can_read_ahead(src->c) && sl_obs_exporters(e, src, &err) == 0)
+		sl_strmap_get(&src->exporter_set, o->name, &listed);
+	if (listed && ((rc = ra_add(batches, src, SL_READ_EXPORTER, o->name)) < 0 ||
+	                      (rc = ra_add(batches, src, SL_READ_EXPORTER_STATUS, o->name)) < 0))
+		goto out;
+	if (l->destination_mode != SL_DEST_IMPORT || dst->down ||
+	        !sl_srclient_can_read_ahead(dst->c))
+		goto out;
 	if ((scope = sl_scope_of_context(ctx)) == NULL)
 		rc = SL_ENOMEM;
 	else if (!sl_strmap_get(&dst->modes, scope, NULL))
 		rc = ra_add(batches, dst, SL_READ_MODE, scope);
+out:
 	free(scope);
 	free(ctx);
 	return rc;

@@ -322,6 +322,17 @@ int sl_srclient_exporter_create(
 	body = exporter_json(e, true);
 	if (body == NULL)
 		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	/* The new exporter's resource is /exporters/{name}, not the path posted to: what was
+	 * read ahead of it (an exporter that was there then) is stale from now on. */
+	{
+		struct sl_buf path = SL_BUF_INIT;
+
+		if (sl_srclient_read_path(&path, SL_READ_EXPORTER, e->name, NULL) == 0)
+			sl_srclient_forget_ahead(c, path.data);
+		else
+			sl_srclient_forget_ahead(c, NULL);
+		sl_buf_release(&path);
+	}
 	return call_void(c, "POST", "/exporters", body, err);
 }
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "schemalink/clock.h"
 #include "schemalink/log.h"
 #include "schemalink/ratelimit.h"
 #include "srclient_int.h"
@@ -562,6 +563,7 @@ static bool pause_registry(struct sl_ratelimit *l, const struct sl_http_response
 
 /* A definitive answer read ahead. */
 struct kept {
+	int64_t at_ms; /* monotonic, when it came */
 	int status;
 	struct sl_buf body;
 	long retry_after_s;
@@ -634,10 +636,13 @@ static int ahead_start(void *arg, struct sl_error *serr)
 {
 	struct sl_srclient *c = arg;
 
-	if ((c->cancelled && c->cancelled(c->cancel_arg)) ||
-	        (c->limit != NULL && sl_ratelimit_take(c->limit, SL_RATELIMIT_READ, c->cancelled,
-	                                     c->cancel_arg) < 0))
+	if (c->cancelled && c->cancelled(c->cancel_arg))
 		return sl_error_set(serr, SL_ESTATE, "cancelled");
+	/* Only a token free now: waiting here would stall the transfers already running (and
+	 * the engine's lock with them); what the budget does not allow now is read when
+	 * needed, waiting as every read does. */
+	if (c->limit != NULL && sl_ratelimit_try(c->limit, SL_RATELIMIT_READ) != 0)
+		return sl_error_set(serr, SL_ELIMIT, "not read ahead: no read token free now");
 	return 0;
 }
 
@@ -703,11 +708,8 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 		void *old = NULL;
 		int st = resps[i].status;
 
-		if (rcs[i] < 0) {
-			if (rc == 0 && rcs[i] == SL_ESTATE)
-				rc = sl_error_set(err, SL_ESTATE, "cancelled");
-			continue;
-		}
+		if (rcs[i] < 0)
+			continue; /* not kept: asked again when needed */
 		if (c->limit != NULL)
 			(void)pause_registry(c->limit, &resps[i]);
 		if (!((st >= 200 && st < 300) || st == 404))
@@ -715,6 +717,7 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 		if ((k = calloc(1, sizeof(*k))) == NULL)
 			continue; /* only a saving: that request asks again */
 		k->status = st;
+		k->at_ms = sl_clock_mono_ms(sl_clock_system());
 		k->body = resps[i].body;
 		sl_buf_init(&resps[i].body);
 		k->retry_after_s = resps[i].retry_after_s;
@@ -726,6 +729,8 @@ int sl_srclient_read_ahead(struct sl_srclient *c, const char *const *paths, size
 		kept_free(old);
 		kept++;
 	}
+	if (c->cancelled && c->cancelled(c->cancel_arg))
+		rc = sl_error_set(err, SL_ESTATE, "cancelled");
 	if (rc == 0)
 		rc = kept;
 out:
@@ -769,6 +774,13 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 		ahead = sl_strmap_del(&c->ahead, path, NULL);
 	else if (c->ahead.len > 0)
 		sl_srclient_forget_ahead(c, path);
+	/* Older than a window takes to use: asked again (a daemon's event can start a window
+	 * the pass reaches much later). */
+	if (ahead != NULL &&
+	        sl_clock_mono_ms(sl_clock_system()) - ahead->at_ms > SL_SRCLIENT_AHEAD_MAX_AGE_MS) {
+		kept_free(ahead);
+		ahead = NULL;
+	}
 	if (!idempotent)
 		idempotent = strcmp(method, "POST") != 0;
 	if (sl_buf_adds(&url, c->base_url) < 0 || sl_buf_adds(&url, path) < 0) {
@@ -805,7 +817,16 @@ int sl_srclient_request(struct sl_srclient *c, const char *method, const char *p
 			goto out;
 		}
 		if (ahead != NULL) {
-			/* Read ahead: it spent its token and was definitive (no retry). */
+			/* Read ahead: it spent its token and was definitive (no retry). An error
+			 * body is scrubbed of the credentials as a live one is: read them now. */
+			if (ahead->status < 200 || ahead->status >= 300) {
+				struct sl_error ae = SL_ERROR_INIT;
+
+				if (auth_header(c, &auth, secrets, &ae) == 0) {
+					sl_secret_free(auth);
+					auth = NULL;
+				}
+			}
 			sl_error_clear(err);
 			sl_buf_release(&resp.body);
 			resp.body = ahead->body;

@@ -307,6 +307,15 @@ static int curl_perform_many(struct sl_transport *t, const struct sl_http_reques
 				continue;
 			rcs[sl->idx] = finish(
 			        sl->h, &sl->sink, m->data.result, &resps[sl->idx], &errs[sl->idx]);
+			/* A registry that failed a transfer or said "later" is not asked the
+			 * rest: those are made when needed, with the client's retries, its
+			 * down-marking and its pause. */
+			if (stop == 0 && (rcs[sl->idx] < 0 || resps[sl->idx].status == 429 ||
+			                         resps[sl->idx].status == 503)) {
+				stop = SL_ESTATE;
+				sl_error_set(
+				        &serr, SL_ESTATE, "not read ahead: an earlier one failed");
+			}
 			slot_done(ct, sl);
 			inflight--;
 			freed++;

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "schemalink/ratelimit.h"
 #include "schemalink/srclient.h"
 
 #define USER "alice"
@@ -1432,8 +1433,9 @@ static void test_read_ahead(void **state)
 	assert_int_equal(sl_srclient_mode_put(c, ":.ra1x:", "READONLY", false, &err), 0);
 	fault(s, "{\"method\":\"GET\",\"pathPrefix\":\"/contexts\",\"status\":503,\"count\":1}");
 	base = requests(s).get;
-	/* Four kept: two modes (one "not set", a 404), the missing exporter (404); the 503 not. */
-	assert_int_equal(sl_srclient_read_ahead(c, paths, 5, 4, &err), 4);
+	/* All five at once; four kept: two modes (one "not set", a 404), the missing exporter
+	 * (404); the 503 not. */
+	assert_int_equal(sl_srclient_read_ahead(c, paths, 5, 5, &err), 4);
 	assert_int_equal(sl_srclient_ahead_count(c), 4);
 	assert_int_equal(requests(s).get - base, 5);
 
@@ -1496,9 +1498,80 @@ static void test_read_ahead(void **state)
 	        sl_srclient_read_ahead(c, mp, 60, 10, &err), 0); /* kept: not asked again */
 	assert_int_equal(sl_srclient_ahead_count(c), 60);
 	assert_int_equal(requests(s).get - base, 60);
+	sl_srclient_forget_ahead(c, NULL);
+
+	/* After a failure (or a 429/503) the rest of the batch is not asked: it is read when
+	 * needed, with the retries. */
+	fault(s, "{\"method\":\"GET\",\"pathPrefix\":\"/mode\",\"status\":503,\"count\":1}");
+	base = requests(s).get;
+	assert_int_equal(sl_srclient_read_ahead(c, mp, 5, 1, &err), 0);
+	assert_int_equal(requests(s).get - base, 1);
+	assert_int_equal(sl_srclient_ahead_count(c), 0);
+
+	/* A kept error body is scrubbed of the credentials as a live one is. */
+	{
+		const char *leak = "/exporters/leak";
+
+		fault(s, "{\"method\":\"GET\",\"pathPrefix\":\"/exporters/leak\",\"status\":404,"
+		         "\"rawBody\":\"{\\\"error_code\\\":40450,\\\"message\\\":\\\"no "
+		         "exporter for " CANARY_PW "\\\"}\",\"count\":1}");
+		assert_int_equal(sl_srclient_read_ahead(c, &leak, 1, 1, &err), 1);
+		assert_int_equal(sl_srclient_exporter_get(c, "leak", &x, &err), SL_EHTTP);
+		assert_int_equal(err.registry_code, 40450);
+		assert_non_null(strstr(err.msg, "[redacted]"));
+		assert_no_secret(&err);
+	}
+
+	/* Creating an exporter makes what was read ahead of its name stale. */
+	{
+		const char *newx = "/exporters/ra-new";
+		struct sl_exporter ne = SL_EXPORTER_INIT;
+
+		assert_int_equal(sl_srclient_read_ahead(c, &newx, 1, 1, &err), 1); /* a 404 */
+		ne.name = strdup("ra-new");
+		ne.context_type = strdup("NONE");
+		(void)sl_strmap_set(&ne.config, "schema.registry.url", strdup(s->url), NULL);
+		(void)sl_srclient_exporter_create(c, &ne, &err);
+		assert_int_equal(sl_srclient_ahead_count(c), 0);
+		(void)sl_srclient_exporter_delete(c, "ra-new", &err);
+		sl_exporter_release(&ne);
+	}
 	assert_int_equal(sl_srclient_mode_delete(c, ":.ra1:", &err), 1);
 	assert_int_equal(sl_srclient_mode_delete(c, ":.ra1x:", &err), 1);
 	sl_srclient_free(c);
+}
+
+/* With a budget, reading ahead takes only the tokens free now and leaves the rest to be read
+ * when needed (waiting then, as every read does): it never waits with transfers running. */
+static void test_read_ahead_budget(void **state)
+{
+	struct srv *s = need(S_PLAIN);
+	struct sl_ratelimit_config rc = {0};
+	struct sl_error err = SL_ERROR_INIT;
+	struct sl_srclient_config cfg = {0};
+	struct sl_ratelimit *l;
+	struct sl_srclient *c;
+	const char *paths[] = {"/mode/%3A.b0%3A?defaultToGlobal=false",
+	        "/mode/%3A.b1%3A?defaultToGlobal=false", "/mode/%3A.b2%3A?defaultToGlobal=false",
+	        "/mode/%3A.b3%3A?defaultToGlobal=false"};
+	long base;
+	char *v = NULL;
+
+	(void)state;
+	fresh(s);
+	rc.reads_per_s = 2; /* a burst of one token */
+	l = sl_ratelimit_new(&rc, &err);
+	assert_non_null(l);
+	cfg.base_url = s->url;
+	cfg.limit = l;
+	c = client_ex(&cfg, false);
+	base = requests(s).get;
+	assert_int_equal(sl_srclient_read_ahead(c, paths, 4, 4, &err), 1);
+	assert_int_equal(requests(s).get - base, 1);
+	assert_int_equal(sl_srclient_mode_get(c, ":.b0:", &v, &err), 0); /* kept */
+	assert_int_equal(requests(s).get - base, 1);
+	sl_srclient_free(c);
+	sl_ratelimit_free(l);
 }
 
 static void test_cluster_id(void **state)
@@ -1560,6 +1633,7 @@ int main(void)
 	        cmocka_unit_test(test_contexts_subjects_import),
 	        cmocka_unit_test(test_cluster_id),
 	        cmocka_unit_test(test_read_ahead),
+	        cmocka_unit_test(test_read_ahead_budget),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
