@@ -152,8 +152,10 @@ struct sl_transport {
 	 * to parallel of them at a time, each as perform would, into resps[i] (initialized by
 	 * the caller), rcs[i] and errs[i]. Before starting each one it calls start(arg): a
 	 * negative return starts no more, and every request not started gets that code in
-	 * rcs[i] with errs[i] set to the error start left in *serr. Returns 0, or SL_ENOMEM when
-	 * it could not run at all (rcs[] untouched). */
+	 * rcs[i] with errs[i] set to the error start left in *serr. Nor does it start more once
+	 * a transfer failed or was answered 429 or 503 (the rest get SL_ESTATE): a registry in
+	 * trouble is asked what is needed, when it is needed. Returns 0, or SL_ENOMEM when it
+	 * could not run at all (rcs[] untouched). */
 	int (*perform_many)(struct sl_transport *t, const struct sl_http_request *reqs, size_t n,
 	        int parallel, int (*start)(void *arg, struct sl_error *serr), void *arg,
 	        struct sl_http_response *resps, int *rcs, struct sl_error *errs);

@@ -76,9 +76,9 @@ static int on_progress(
 	return ct->cancelled != NULL && ct->cancelled(ct->cancel_arg) ? 1 : 0;
 }
 
-static int map_curl_error(const struct sink *ct, CURLcode cc, struct sl_error *err)
+static int map_curl_error(const struct sink *k, CURLcode cc, struct sl_error *err)
 {
-	const char *why = ct->errbuf[0] ? ct->errbuf : curl_easy_strerror(cc);
+	const char *why = k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc);
 
 	switch (cc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -91,9 +91,9 @@ static int map_curl_error(const struct sink *ct, CURLcode cc, struct sl_error *e
 	case CURLE_OPERATION_TIMEDOUT: return sl_error_set(err, SL_ETIMEOUT, "timed out: %s", why);
 	case CURLE_ABORTED_BY_CALLBACK: return sl_error_set(err, SL_ESTATE, "cancelled");
 	case CURLE_WRITE_ERROR:
-		if (ct->over_cap)
-			return sl_error_set(err, SL_ELIMIT, "response body larger than %zu bytes",
-			        ct->max_body);
+		if (k->over_cap)
+			return sl_error_set(
+			        err, SL_ELIMIT, "response body larger than %zu bytes", k->max_body);
 		return sl_error_set(err, SL_ENOMEM, "out of memory reading the response");
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
@@ -329,7 +329,6 @@ static int curl_perform_many(struct sl_transport *t, const struct sl_http_reques
 static void curl_free_transport(struct sl_transport *t)
 {
 	struct curl_transport *ct = (struct curl_transport *)t;
-
 	int i;
 
 	if (ct == NULL)
